@@ -1,0 +1,61 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# `make run` is a development server: DEBUG on, embedded SQLite and the ORM broker.
+RUN_ENV := DJANGO_DEBUG=1
+
+.PHONY: help install install-dev run test lint format migrate seed schema clean
+
+help:
+	@echo "make run    install, migrate, load demo data, serve on http://$(HOST):$(PORT) + worker"
+	@echo "make test   install dev dependencies, run ruff and the whole test suite"
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(RUN_ENV) $(PY) manage.py seed_demo
+	$(RUN_ENV) $(PY) manage.py sync_schedules
+
+# Web server and django-q2 worker together; Ctrl-C stops both.
+run: seed
+	@echo "Serving on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/)"
+	$(RUN_ENV) $(PY) manage.py devserver $(HOST):$(PORT)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install-dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+schema: install-dev
+	DJANGO_DEBUG=1 $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+# pytest exit code 5 (no tests collected) is a failure like any other.
+test: lint schema
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3 .pytest_cache .ruff_cache

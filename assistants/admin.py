@@ -1,0 +1,39 @@
+from django.contrib import admin
+
+from assistants.models import AssistantProfile, TimeEntry, TimeEntryEvent, TimeOff
+
+
+@admin.register(AssistantProfile)
+class AssistantProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "active", "weekly_capacity_minutes", "workday_start", "workday_end"]
+    list_filter = ["active"]
+    list_select_related = ["user"]
+    search_fields = ["user__email"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(TimeOff)
+class TimeOffAdmin(admin.ModelAdmin):
+    list_display = ["assistant", "starts_at", "ends_at", "reason"]
+    list_select_related = ["assistant"]
+    raw_id_fields = ["assistant", "created_by"]
+
+
+class TimeEntryEventInline(admin.TabularInline):
+    model = TimeEntryEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["kind", "actor", "data", "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TimeEntry)
+class TimeEntryAdmin(admin.ModelAdmin):
+    inlines = [TimeEntryEventInline]
+    list_display = ["assistant", "task", "started_at", "ended_at", "status", "billable", "invoice"]
+    list_filter = ["status", "billable", "source"]
+    list_select_related = ["assistant", "task", "invoice"]
+    raw_id_fields = ["assistant", "task", "invoice", "created_by"]
+    date_hierarchy = "started_at"

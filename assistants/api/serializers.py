@@ -1,0 +1,55 @@
+from rest_framework import serializers
+
+from assistants.models import AssistantProfile
+from concierge.api.serializers import TimezoneField
+
+
+class AssistantSerializer(serializers.ModelSerializer):
+    """An assistant, known by their user id."""
+
+    id = serializers.IntegerField(source="user.id", read_only=True)
+    email = serializers.EmailField(source="user.email", read_only=True)
+    first_name = serializers.CharField(source="user.first_name", read_only=True)
+    last_name = serializers.CharField(source="user.last_name", read_only=True)
+    timezone = serializers.CharField(source="user.timezone", read_only=True)
+    skills = serializers.ListField(child=serializers.CharField(max_length=64))
+
+    class Meta:
+        model = AssistantProfile
+        fields = [
+            "id",
+            "email",
+            "first_name",
+            "last_name",
+            "timezone",
+            "skills",
+            "weekly_capacity_minutes",
+            "active",
+            "workday_start",
+            "workday_end",
+            "working_days",
+        ]
+        read_only_fields = fields
+
+
+class AssistantWriteSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    timezone = TimezoneField(required=False)
+    skills = serializers.ListField(
+        child=serializers.CharField(max_length=64), required=False, max_length=50
+    )
+    weekly_capacity_minutes = serializers.IntegerField(
+        min_value=0, max_value=7 * 24 * 60, required=False
+    )
+    active = serializers.BooleanField(required=False)
+    workday_start = serializers.TimeField(required=False)
+    workday_end = serializers.TimeField(required=False)
+    working_days = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6), required=False, max_length=7
+    )
+
+
+class AssistantCreateSerializer(AssistantWriteSerializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(write_only=True, style={"input_type": "password"})

@@ -1,0 +1,84 @@
+from rest_framework import serializers
+
+from assistants.models import TimeEntry, TimeEntryEvent
+
+
+class TimeEntryEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TimeEntryEvent
+        fields = ["kind", "actor", "data", "created_at"]
+
+
+class TimeEntrySerializer(serializers.ModelSerializer):
+    duration_seconds = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TimeEntry
+        fields = [
+            "id",
+            "task",
+            "assistant",
+            "started_at",
+            "ended_at",
+            "duration_seconds",
+            "note",
+            "billable",
+            "source",
+            "status",
+            "billable_minutes_override",
+            "invoice",
+            "billed_minutes",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_duration_seconds(self, obj) -> int | None:
+        if obj.ended_at is None:
+            return None
+        return int(obj.ended_at.timestamp() - obj.started_at.timestamp())
+
+
+class TimeEntryDetailSerializer(TimeEntrySerializer):
+    events = TimeEntryEventSerializer(many=True, read_only=True)
+
+    class Meta(TimeEntrySerializer.Meta):
+        fields = [*TimeEntrySerializer.Meta.fields, "events"]
+        read_only_fields = fields
+
+
+class TimeEntryCreateSerializer(serializers.Serializer):
+    task = serializers.IntegerField()
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    billable = serializers.BooleanField(required=False, default=True)
+
+
+class TimeEntryUpdateSerializer(serializers.Serializer):
+    started_at = serializers.DateTimeField(required=False)
+    ended_at = serializers.DateTimeField(required=False)
+    note = serializers.CharField(required=False, allow_blank=True)
+    billable = serializers.BooleanField(required=False)
+
+
+class TimerStartSerializer(serializers.Serializer):
+    task = serializers.IntegerField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DisputeSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class ResolveSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["accept", "adjust", "reject"])
+    billable_minutes = serializers.IntegerField(required=False, min_value=0)
+
+
+class TimeEntryFilterSerializer(serializers.Serializer):
+    task = serializers.IntegerField(required=False)
+    assistant = serializers.IntegerField(required=False)
+    client = serializers.IntegerField(required=False)
+    started_after = serializers.DateTimeField(required=False)
+    started_before = serializers.DateTimeField(required=False)
+    invoiced = serializers.BooleanField(required=False, allow_null=True, default=None)

@@ -1,0 +1,63 @@
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.response import Response
+
+from assistants import timeoff
+from assistants.models import TimeOff
+from concierge.api.permissions import IsManager, IsStaff
+from concierge.models import Role, User
+
+
+class TimeOffSerializer(serializers.ModelSerializer):
+    assistant = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(role=Role.ASSISTANT)
+    )
+
+    class Meta:
+        model = TimeOff
+        fields = ["id", "assistant", "starts_at", "ends_at", "reason", "created_by", "created_at"]
+        read_only_fields = ["id", "created_by", "created_at"]
+
+
+class TimeOffFilterSerializer(serializers.Serializer):
+    assistant = serializers.IntegerField(required=False, min_value=1)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[TimeOffFilterSerializer]),
+    create=extend_schema(request=TimeOffSerializer, responses={201: TimeOffSerializer}),
+)
+class TimeOffViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Assistants' time off: managers manage it; an assistant reads their own."""
+
+    serializer_class = TimeOffSerializer
+
+    def get_permissions(self):
+        if self.action in ("create", "destroy"):
+            return [IsManager()]
+        return [IsStaff()]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return TimeOff.objects.none()
+        queryset = timeoff.time_off_visible_to(self.request.user)
+        if self.action == "list":
+            data = TimeOffFilterSerializer(data=self.request.query_params)
+            data.is_valid(raise_exception=True)
+            if "assistant" in data.validated_data:
+                queryset = queryset.filter(assistant_id=data.validated_data["assistant"])
+        return queryset
+
+    def create(self, request):
+        data = TimeOffSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        created = timeoff.time_off_create(actor=request.user, **data.validated_data)
+        return Response(TimeOffSerializer(created).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance):
+        timeoff.time_off_delete(time_off=instance)

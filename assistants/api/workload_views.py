@@ -1,0 +1,177 @@
+import csv
+import io
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from assistants import workload_selectors, workloads
+from assistants.api import workload_serializers as out
+from concierge.api.pagination import Pagination
+from concierge.api.permissions import IsManager, IsStaff
+from concierge.errors import Invalid, NotFound
+
+ORDERING_FIELDS = frozenset(out.ROW_FIELDS) - {"week"}
+MAX_ID = 2**63 - 1
+TRUE, FALSE = frozenset({"true", "1", "yes"}), frozenset({"false", "0", "no"})
+
+WEEK_PARAMETER = OpenApiParameter(
+    "week", OpenApiTypes.STR, description="ISO week (e.g. 2026-W47); the current week if absent."
+)
+
+
+class WorkloadCSVRenderer(BaseRenderer):
+    """The team's rows as CSV, the JSON row fields as columns, the team totals last."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=out.ROW_FIELDS, extrasaction="ignore")
+        writer.writeheader()
+        for row in data.get("results", ()):
+            writer.writerow({key: _cell(value) for key, value in row.items()})
+        totals = data.get("totals")
+        if totals:
+            totals = {**totals, "assistant": "total", "week": data.get("week")}
+            writer.writerow({key: _cell(value) for key, value in totals.items()})
+        return buffer.getvalue().encode(self.charset)
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def _week(request):
+    text = request.query_params.get("week")
+    if not text:
+        return workloads.week_of(timezone.now())
+    try:
+        return workloads.parse_week(text)
+    except workloads.BadWeek as exc:
+        raise Invalid(workloads.INVALID_WEEK, str(exc), fields={"week": [str(exc)]}) from exc
+
+
+def _active(request):
+    text = request.query_params.get("active")
+    if text is None or text == "":
+        return None
+    if text.lower() in TRUE:
+        return True
+    if text.lower() in FALSE:
+        return False
+    message = "active must be true or false."
+    raise Invalid(workloads.INVALID_FILTER, message, fields={"active": [message]})
+
+
+def _sorted(rows, ordering):
+    field = ordering.removeprefix("-")
+    if field not in ORDERING_FIELDS:
+        message = (
+            f"ordering must be one of {', '.join(sorted(ORDERING_FIELDS))}, optionally with -."
+        )
+        raise Invalid(workloads.INVALID_ORDERING, message, fields={"ordering": [message]})
+    descending = ordering.startswith("-")
+    # Ties keep the assistant order; missing values (no ratio) go last either way.
+    present = [row for row in rows if row[field] is not None]
+    missing = [row for row in rows if row[field] is None]
+    present.sort(key=lambda row: row[field], reverse=descending)
+    return present + missing
+
+
+class TeamWorkloadView(APIView):
+    """Every assistant's week: tasks, time, utilization, punctuality and ratings."""
+
+    permission_classes = [IsManager]
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, WorkloadCSVRenderer]
+    pagination_class = Pagination
+
+    @extend_schema(
+        operation_id="workloads_list",
+        parameters=[
+            WEEK_PARAMETER,
+            OpenApiParameter("active", OpenApiTypes.BOOL),
+            OpenApiParameter("skill", OpenApiTypes.STR, description="Case-insensitive."),
+            OpenApiParameter(
+                "ordering",
+                OpenApiTypes.STR,
+                description="A row field, `-` for descending; `assistant` by default.",
+            ),
+            OpenApiParameter("page", OpenApiTypes.INT),
+            OpenApiParameter("page_size", OpenApiTypes.INT),
+            OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"]),
+        ],
+        responses={
+            200: OpenApiResponse(
+                out.TeamWorkloadSerializer,
+                description="JSON; with `?format=csv` the rows (all pages) and a totals row.",
+            )
+        },
+    )
+    def get(self, request):
+        week = _week(request)
+        rows = workload_selectors.team_workload(
+            request.user,
+            week=week,
+            now=timezone.now(),
+            active=_active(request),
+            skill=request.query_params.get("skill"),
+        )
+        rows = _sorted(rows, request.query_params.get("ordering") or "assistant")
+        totals = workload_selectors.team_totals(rows)
+        week_start, week_end = week.bounds()
+        body = {"week": str(week), "week_start": week_start, "week_end": week_end}
+        if isinstance(request.accepted_renderer, WorkloadCSVRenderer):
+            page, count, links = rows, len(rows), (None, None)
+        else:
+            paginator = self.pagination_class()
+            page = paginator.paginate_queryset(rows, request, view=self)
+            count = paginator.page.paginator.count
+            links = (paginator.get_next_link(), paginator.get_previous_link())
+        body.update(count=count, next=links[0], previous=links[1], totals=totals, results=page)
+        data = out.TeamWorkloadSerializer(body).data
+        response = Response(data)
+        if isinstance(request.accepted_renderer, WorkloadCSVRenderer):
+            response["Content-Disposition"] = f'attachment; filename="workloads-{week}.csv"'
+        return response
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code >= 400 and isinstance(
+            getattr(response, "accepted_renderer", None), WorkloadCSVRenderer
+        ):
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+        return response
+
+
+class AssistantWorkloadView(APIView):
+    """One assistant's week: the team row, each local day, open and overdue tasks with
+    their promised deadlines and at-risk flags. Managers, and the assistant themself."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        operation_id="workloads_retrieve",
+        parameters=[WEEK_PARAMETER],
+        responses=out.AssistantWorkloadSerializer,
+    )
+    def get(self, request, assistant_id):
+        week = _week(request)
+        if assistant_id > MAX_ID:
+            raise NotFound("not_found", "No such assistant.")
+        result = workload_selectors.assistant_workload(
+            request.user, assistant_id=assistant_id, week=week, now=timezone.now()
+        )
+        if result is None:
+            raise NotFound("not_found", "No such assistant.")
+        return Response(out.AssistantWorkloadSerializer(result).data)

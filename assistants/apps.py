@@ -1,0 +1,29 @@
+from django.apps import AppConfig
+from django.db.models.signals import pre_migrate
+
+
+def _create_btree_gist(sender, using, **kwargs):
+    """The no-overlap exclusion constraint needs btree_gist.
+
+    The migration creates the extension; this also covers databases built straight from
+    the models (the test suite runs with --nomigrations).
+    """
+    from django.db import connections
+
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
+
+
+class AssistantsConfig(AppConfig):
+    name = "assistants"
+    verbose_name = "Assistants"
+
+    def ready(self):
+        pre_migrate.connect(_create_btree_gist, sender=self)
+
+        from assistants.assignment import choose_assignee
+        from concierge.hooks import set_assignment_policy
+
+        set_assignment_policy(choose_assignee)

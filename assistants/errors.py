@@ -1,0 +1,12 @@
+"""Stable error codes of time tracking."""
+
+TIMER_RUNNING = "timer_running"
+NO_RUNNING_TIMER = "no_running_timer"
+OVERLAPPING_ENTRY = "overlapping_entry"
+ENTRY_LOCKED = "entry_locked"
+TASK_NOT_OPEN = "task_not_open"
+TASK_CAP_REACHED = "task_cap_reached"
+ENDS_IN_FUTURE = "ends_in_future"
+DISPUTE_WINDOW_CLOSED = "dispute_window_closed"
+NOT_DISPUTED = "not_disputed"
+NOT_DISPUTABLE = "not_disputable"

@@ -1,0 +1,231 @@
+"""Assistants: profiles, time off, and the time they log on tasks."""
+
+import datetime
+
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
+from django.db import models
+from django.db.models import F, Func, Q
+from django.utils import timezone
+
+from concierge.models import Task
+
+
+def default_working_days():
+    return [0, 1, 2, 3, 4]  # Monday to Friday (datetime.weekday())
+
+
+def default_skills():
+    return []
+
+
+class AssistantProfile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assistant_profile"
+    )
+    # Task categories this assistant handles (free-form strings, compared case-insensitively).
+    skills = models.JSONField(default=default_skills, blank=True)
+    weekly_capacity_minutes = models.PositiveIntegerField(default=40 * 60)
+    active = models.BooleanField(default=True)
+    # The working day, in the assistant's own time zone (user.timezone).
+    workday_start = models.TimeField(default=datetime.time(9, 0))
+    workday_end = models.TimeField(default=datetime.time(17, 0))
+    working_days = models.JSONField(default=default_working_days, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["user_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(workday_end__gt=F("workday_start")),
+                name="assistant_workday_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"assistant {self.user}"
+
+
+class TimeOff(models.Model):
+    """An assistant's leave, `[starts_at, ends_at)`, managed by managers."""
+
+    assistant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="time_off"
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [models.Index(fields=["assistant", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="time_off_ends_after_start"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.assistant} off {self.starts_at:%Y-%m-%d}"
+
+
+class TsTzRange(Func):
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
+
+
+class PostgresOnlyExclusionConstraint(ExclusionConstraint):
+    """An exclusion constraint on PostgreSQL; other databases get no DDL.
+
+    On SQLite the same rule is checked inside the (IMMEDIATE, so serialised) write
+    transaction by the time-entry services.
+    """
+
+    def constraint_sql(self, model, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return None
+        return super().constraint_sql(model, schema_editor)
+
+    def create_sql(self, model, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return None
+        return super().create_sql(model, schema_editor)
+
+    def remove_sql(self, model, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return None
+        return super().remove_sql(model, schema_editor)
+
+    def validate(self, *args, **kwargs):
+        # Enforced by the database (PostgreSQL) or the services (SQLite), not by full_clean().
+        return None
+
+
+class TimeEntrySource(models.TextChoices):
+    TIMER = "timer", "Timer"
+    MANUAL = "manual", "Manual"
+
+
+class TimeEntryStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    STOPPED = "stopped", "Stopped"
+    # Stopped by the job after TIMER_MAX_HOURS: never billed until a manager reviews it.
+    NEEDS_REVIEW = "needs_review", "Needs review"
+    DISPUTED = "disputed", "Disputed"
+    REJECTED = "rejected", "Rejected"
+
+
+class TimeEntry(models.Model):
+    """Time an assistant spent on a task, `[started_at, ended_at)`, raw and unrounded.
+
+    Rounding happens only in billing; `billed_minutes` records what the invoice charged.
+    """
+
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="time_entries")
+    assistant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="time_entries"
+    )
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    billable = models.BooleanField(default=True)
+    source = models.CharField(max_length=8, choices=TimeEntrySource, default=TimeEntrySource.MANUAL)
+    status = models.CharField(
+        max_length=16, choices=TimeEntryStatus, default=TimeEntryStatus.STOPPED
+    )
+    # A manager's "adjust" decision on a dispute: the minutes to bill instead of the rounded
+    # duration.
+    billable_minutes_override = models.PositiveIntegerField(null=True, blank=True)
+    # Set by billing when a period closes; an invoiced entry is locked. The string reference
+    # keeps this app free of imports from billing (apps depend billing → assistants).
+    invoice = models.ForeignKey(
+        "billing.Invoice",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="time_entries",
+    )
+    billed_minutes = models.PositiveIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name_plural = "time entries"
+        indexes = [
+            models.Index(fields=["assistant", "started_at"]),
+            models.Index(fields=["task", "started_at"]),
+            models.Index(fields=["invoice"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assistant"],
+                condition=Q(ended_at__isnull=True),
+                name="time_entry_one_running_timer_per_assistant",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gt=F("started_at")),
+                name="time_entry_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=TimeEntryStatus.values), name="time_entry_status_valid"
+            ),
+            PostgresOnlyExclusionConstraint(
+                name="time_entry_no_overlap_per_assistant",
+                expressions=[
+                    (TsTzRange("started_at", "ended_at", RangeBoundary()), RangeOperators.OVERLAPS),
+                    ("assistant", RangeOperators.EQUAL),
+                ],
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.assistant} on {self.task_id} from {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_running(self):
+        return self.ended_at is None
+
+    @property
+    def is_invoiced(self):
+        return self.invoice_id is not None
+
+    @property
+    def duration_seconds(self):
+        end = self.ended_at or timezone.now()
+        return int(end.timestamp() - self.started_at.timestamp())
+
+
+class TimeEntryEvent(models.Model):
+    """Append-only history of a time entry (created, edited, disputed, resolved...)."""
+
+    entry = models.ForeignKey(TimeEntry, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=24)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.kind} on entry {self.entry_id}"

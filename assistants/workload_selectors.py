@@ -1,0 +1,311 @@
+"""Workload reads, aggregated in the database: two queries for the whole team whatever its
+size (tasks grouped by assignee; the week's time per assistant), a fixed handful for one
+assistant's detail. Each takes the acting user first."""
+
+import datetime
+import zoneinfo
+from types import SimpleNamespace
+
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncDate
+
+from assistants import workloads
+from assistants.models import TimeEntry, TimeOff
+from assistants.selectors import assistants_visible_to
+from concierge.models import TERMINAL_STATUSES, Task, TaskStatus
+
+RATING_WINDOW = datetime.timedelta(days=30)
+
+DURATION = ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField())
+ZERO_DURATION = Value(datetime.timedelta(), output_field=DurationField())
+OPEN = ~Q(status__in=TERMINAL_STATUSES)
+
+
+def _scalar(queryset, aggregate, output_field, default):
+    """A correlated subquery reducing `queryset` to one aggregate, `default` when empty."""
+    value = (
+        queryset.order_by()
+        .annotate(_group=Value(1))
+        .values("_group")
+        .annotate(result=aggregate)
+        .values("result")
+    )
+    return Coalesce(Subquery(value, output_field=output_field), default)
+
+
+def _duration(queryset):
+    return _scalar(queryset, Sum(DURATION), DurationField(), ZERO_DURATION)
+
+
+def _with_time(profiles, *, week_start, week_end):
+    """The week's logged and billable time: correlated sums over (assistant, started_at)."""
+    entries = TimeEntry.objects.filter(
+        assistant=OuterRef("user_id"),
+        started_at__gte=week_start,
+        started_at__lt=week_end,
+        ended_at__isnull=False,
+    )
+    return profiles.annotate(
+        logged=_duration(entries), billable=_duration(entries.filter(billable=True))
+    )
+
+
+def _task_counts(profiles, *, week_start, week_end, now):
+    """Per assignee, conditional counts over their tasks in one grouped query."""
+    is_open = ~Q(status__in=TERMINAL_STATUSES)
+    delivered = Q(
+        delivered_at__gte=week_start, delivered_at__lt=week_end, promised_due_at__isnull=False
+    ) & ~Q(status=TaskStatus.CANCELLED)
+    rated = Q(
+        status=TaskStatus.COMPLETED,
+        completed_at__gt=now - RATING_WINDOW,
+        completed_at__lte=now,
+        rating__isnull=False,
+    )
+    counts = (
+        Task.objects.filter(assignee__in=profiles.values("user_id"))
+        .order_by()
+        .values("assignee")
+        .annotate(
+            open_tasks=Count("pk", filter=is_open),
+            overdue_tasks=Count("pk", filter=is_open & Q(promised_due_at__lt=now)),
+            delivered_tasks=Count("pk", filter=delivered),
+            delivered_on_time=Count(
+                "pk", filter=delivered & Q(delivered_at__lte=F("promised_due_at"))
+            ),
+            rated_tasks=Count("pk", filter=rated),
+            rating_sum=Coalesce(Sum("rating", filter=rated), 0),
+        )
+    )
+    return {item.pop("assignee"): item for item in counts}
+
+
+NO_TASKS = {
+    "open_tasks": 0,
+    "overdue_tasks": 0,
+    "delivered_tasks": 0,
+    "delivered_on_time": 0,
+    "rated_tasks": 0,
+    "rating_sum": 0,
+}
+
+
+PROFILE_FIELDS = (
+    "user_id",
+    "active",
+    "skills",
+    "weekly_capacity_minutes",
+    "workday_start",
+    "workday_end",
+    "working_days",
+)
+
+
+def _metrics(profiles, *, week_start, week_end, now):
+    """Plain records of the profiles and their week's metrics: two queries for any number."""
+    counts = _task_counts(profiles, week_start=week_start, week_end=week_end, now=now)
+    measured = _with_time(profiles, week_start=week_start, week_end=week_end).values(
+        *PROFILE_FIELDS,
+        "logged",
+        "billable",
+        first_name=F("user__first_name"),
+        last_name=F("user__last_name"),
+        email=F("user__email"),
+        timezone=F("user__timezone"),
+    )
+    return [SimpleNamespace(**item, **counts.get(item["user_id"], NO_TASKS)) for item in measured]
+
+
+def _row(profile, week):
+    logged = workloads.minutes(profile.logged)
+    capacity = profile.weekly_capacity_minutes
+    return {
+        "assistant": profile.user_id,
+        "name": f"{profile.first_name} {profile.last_name}".strip() or profile.email,
+        "email": profile.email,
+        "active": profile.active,
+        "skills": profile.skills,
+        "week": str(week),
+        "open_tasks": profile.open_tasks,
+        "overdue_tasks": profile.overdue_tasks,
+        "logged_minutes": logged,
+        "billable_minutes": workloads.minutes(profile.billable),
+        "capacity_minutes": capacity,
+        "utilization": workloads.utilization(logged, capacity),
+        "delivered_tasks": profile.delivered_tasks,
+        "on_time_tasks": profile.delivered_on_time,
+        "on_time_rate": workloads.on_time_rate(profile.delivered_on_time, profile.delivered_tasks),
+        "rated_tasks": profile.rated_tasks,
+        "rating_sum": profile.rating_sum,
+        "avg_rating": workloads.average_rating(profile.rating_sum, profile.rated_tasks),
+    }
+
+
+def _has_skill(row, skill):
+    wanted = skill.strip().casefold()
+    return any(str(have).strip().casefold() == wanted for have in row["skills"] or ())
+
+
+def team_workload(user, *, week, now, active=None, skill=None):
+    """One row per assistant the user may see, for an ISO week. Two queries."""
+    week_start, week_end = week.bounds()
+    profiles = assistants_visible_to(user).order_by("user_id")
+    if active is not None:
+        profiles = profiles.filter(active=active)
+    profiles = _metrics(profiles, week_start=week_start, week_end=week_end, now=now)
+    rows = [_row(profile, week) for profile in profiles]
+    if skill:
+        rows = [row for row in rows if _has_skill(row, skill)]
+    return rows
+
+
+def team_totals(rows):
+    """Team totals of per-assistant rows: sums, and ratios of the sums."""
+
+    def total(key):
+        return sum(row[key] for row in rows)
+
+    logged, capacity = total("logged_minutes"), total("capacity_minutes")
+    return {
+        "assistants": len(rows),
+        "open_tasks": total("open_tasks"),
+        "overdue_tasks": total("overdue_tasks"),
+        "logged_minutes": logged,
+        "billable_minutes": total("billable_minutes"),
+        "capacity_minutes": capacity,
+        "utilization": workloads.utilization(logged, capacity),
+        "delivered_tasks": total("delivered_tasks"),
+        "on_time_tasks": total("on_time_tasks"),
+        "on_time_rate": workloads.on_time_rate(total("on_time_tasks"), total("delivered_tasks")),
+        "rated_tasks": total("rated_tasks"),
+        "avg_rating": workloads.average_rating(total("rating_sum"), total("rated_tasks")),
+    }
+
+
+def assistant_workload(user, *, assistant_id, week, now):
+    """One assistant's week: the team row, a per-day breakdown in the service's zone, and
+    their open tasks with promised deadlines, remaining estimates and at-risk flags.
+
+    None when the user may not see that assistant (the caller answers 404).
+    """
+    week_start, week_end = week.bounds()
+    profiles = _metrics(
+        assistants_visible_to(user).filter(user_id=assistant_id),
+        week_start=week_start,
+        week_end=week_end,
+        now=now,
+    )
+    if not profiles:
+        return None
+    (profile,) = profiles
+    zone = workloads.service_zone()
+    daily = (
+        TimeEntry.objects.filter(
+            assistant_id=assistant_id,
+            started_at__gte=week_start,
+            started_at__lt=week_end,
+            ended_at__isnull=False,
+        )
+        .order_by()
+        .annotate(day=TruncDate("started_at", tzinfo=zone))
+        .values("day")
+        .annotate(
+            logged=Sum(DURATION),
+            billable=Coalesce(Sum(DURATION, filter=Q(billable=True)), ZERO_DURATION),
+            entries=Count("pk"),
+        )
+    )
+    by_day = {item["day"]: item for item in daily}
+    days = []
+    for day, start, end in week.day_bounds(zone):
+        item = by_day.get(day, {})
+        days.append(
+            {
+                "date": day,
+                "start": start,
+                "end": end,
+                "entries": item.get("entries", 0),
+                "logged_minutes": workloads.minutes(item.get("logged")),
+                "billable_minutes": workloads.minutes(item.get("billable")),
+            }
+        )
+
+    task_logged = (
+        TimeEntry.objects.filter(task=OuterRef("pk"), ended_at__isnull=False)
+        .order_by()
+        .values("task")
+        .annotate(total=Sum(DURATION))
+        .values("total")
+    )
+    tasks = list(
+        Task.objects.filter(OPEN, assignee_id=assistant_id)
+        .select_related("client")
+        .annotate(
+            logged_total=Coalesce(
+                Subquery(task_logged, output_field=DurationField()), ZERO_DURATION
+            )
+        )
+        .order_by(F("promised_due_at").asc(nulls_last=True), "id")
+    )
+    time_off = list(
+        TimeOff.objects.filter(assistant_id=assistant_id, ends_at__gt=now).values_list(
+            "starts_at", "ends_at"
+        )
+    )
+    schedule = workloads.Schedule(
+        zone=zoneinfo.ZoneInfo(profile.timezone),
+        workday_start=profile.workday_start,
+        workday_end=profile.workday_end,
+        working_days=frozenset(profile.working_days or ()),
+        weekly_capacity_minutes=profile.weekly_capacity_minutes,
+    )
+    task_rows = []
+    for task in tasks:
+        logged = workloads.minutes(task.logged_total)
+        remaining = max((task.estimate_minutes or 0) - logged, 0)
+        task_rows.append(
+            {
+                "id": task.id,
+                "title": task.title,
+                "client": task.client_id,
+                "status": task.status,
+                "priority": task.priority,
+                "promised_due_at": task.promised_due_at,
+                "estimate_minutes": task.estimate_minutes,
+                "logged_minutes": logged,
+                "remaining_minutes": remaining,
+                "overdue": task.is_overdue(now),
+            }
+        )
+    risky = workloads.at_risk(
+        [
+            workloads.OpenWork(row["id"], row["promised_due_at"], row["remaining_minutes"])
+            for row in task_rows
+        ],
+        schedule=schedule,
+        now=now,
+        time_off=time_off,
+    )
+    for row in task_rows:
+        row["at_risk"] = row["id"] in risky
+
+    result = _row(profile, week)
+    result.update(
+        week_start=week_start,
+        week_end=week_end,
+        at_risk_tasks=len(risky),
+        days=days,
+        tasks=task_rows,
+        overdue=[row for row in task_rows if row["overdue"]],
+    )
+    return result

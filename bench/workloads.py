@@ -1,0 +1,340 @@
+"""Benchmark: the manager's team workload on 50 assistants, 5 000 tasks, 1 000 000 entries.
+
+Creates a throwaway PostgreSQL database (the test database of the URL given), builds the
+schema with the migrations, seeds it (time entries with one INSERT … SELECT over
+generate_series), then prints the median time of `GET /api/v1/workloads/?week=` through
+the API client beside the median time of the raw SQL aggregate it needs.
+
+    .venv/bin/python bench/workloads.py postgres://postgres@127.0.0.1:5432/concierge_bench
+    DATABASE_URL=postgres://… .venv/bin/python bench/workloads.py [--runs 15] [--keep]
+"""
+
+import argparse
+import datetime
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+ASSISTANTS = 50
+CLIENTS = 200
+TASKS = 5_000
+ENTRIES = 1_000_000
+WEEK = "2026-W13"  # holds the spring daylight-saving change in Europe/Paris
+FIRST_ENTRY = datetime.datetime(2025, 1, 6, 6, tzinfo=datetime.UTC)
+UNUSABLE = "!"  # an unusable password hash
+
+
+def arguments():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("database_url", nargs="?", default=os.environ.get("DATABASE_URL"))
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--keep", action="store_true", help="keep the seeded database")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure on the given database as it is (one kept by --keep), seeding nothing",
+    )
+    args = parser.parse_args()
+    if not (args.database_url or "").startswith(("postgres://", "postgresql://")):
+        parser.error("a PostgreSQL DATABASE_URL is required (argument or environment)")
+    return args
+
+
+def setup(database_url):
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "concierge.settings")
+    os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-secret-key")
+    import django
+
+    django.setup()
+
+
+def seed():
+    from django.db import connection
+    from django.utils import timezone
+
+    from assistants.models import AssistantProfile, TimeEntry
+    from concierge.models import Role, Task, TaskStatus, User
+
+    users = User.objects.bulk_create(
+        [
+            *(
+                User(email=f"a{i}@bench.test", role=Role.ASSISTANT, password=UNUSABLE)
+                for i in range(ASSISTANTS)
+            ),
+            *(
+                User(email=f"c{i}@bench.test", role=Role.CLIENT, password=UNUSABLE)
+                for i in range(CLIENTS)
+            ),
+        ]
+    )
+    assistants, clients = users[:ASSISTANTS], users[ASSISTANTS:]
+    AssistantProfile.objects.bulk_create(
+        AssistantProfile(
+            user=a,
+            skills=["admin", "travel"] if i % 2 else ["booking"],
+            weekly_capacity_minutes=2400 - 60 * (i % 10),
+            active=i % 7 != 0,
+        )
+        for i, a in enumerate(assistants)
+    )
+    now = timezone.now()
+    statuses = list(TaskStatus)
+    week_day = datetime.datetime(2026, 3, 23, 8, tzinfo=datetime.UTC)
+
+    def task(i):
+        status = statuses[i % len(statuses)]
+        delivered = status in (TaskStatus.DELIVERED, TaskStatus.COMPLETED)
+        due = week_day + datetime.timedelta(hours=(i * 7) % 400 - 100)
+        return Task(
+            client=clients[i % CLIENTS],
+            assignee=assistants[i % ASSISTANTS],
+            title=f"Bench {i}",
+            status=status,
+            estimate_minutes=30 + i % 240,
+            promised_due_at=due,
+            delivered_at=due + datetime.timedelta(hours=i % 48 - 24) if delivered else None,
+            completed_at=now - datetime.timedelta(days=i % 60)
+            if status == TaskStatus.COMPLETED
+            else None,
+            rating=1 + i % 5 if status == TaskStatus.COMPLETED else None,
+        )
+
+    tasks = Task.objects.bulk_create((task(i) for i in range(TASKS)), batch_size=1000)
+    assistant_ids = [a.id for a in assistants]
+    task_ids = [t.id for t in tasks]  # task i belongs to assistant i % ASSISTANTS
+    per_assistant = TASKS // ASSISTANTS
+    # Entry k: assistant k % 50, in its own hourly slot (k // 50 hours after the first),
+    # 10 to 55 minutes long, stopped; one in five not billable. The overlap constraint is
+    # set aside for the bulk insert and rebuilt (and so checked) in one pass afterwards.
+    (no_overlap,) = (
+        c for c in TimeEntry._meta.constraints if c.name == "time_entry_no_overlap_per_assistant"
+    )
+    with connection.schema_editor() as editor:
+        editor.remove_constraint(TimeEntry, no_overlap)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {TimeEntry._meta.db_table}
+                (task_id, assistant_id, started_at, ended_at, note, billable, source, status,
+                 created_at, updated_at)
+            SELECT
+                (%(tasks)s::bigint[])[1 + (k %% %(n)s) + %(n)s * ((k / %(n)s) %% %(per)s)],
+                (%(assistants)s::bigint[])[1 + k %% %(n)s],
+                %(first)s + make_interval(hours => (k / %(n)s)::int),
+                %(first)s + make_interval(hours => (k / %(n)s)::int, mins => 10 + (k * 7) %% 46),
+                '', k %% 5 <> 0, 'manual', 'stopped', now(), now()
+            FROM generate_series(0, %(entries)s - 1) AS k
+            """,  # noqa: S608 (the model's own table name)
+            {
+                "tasks": task_ids,
+                "assistants": assistant_ids,
+                "n": ASSISTANTS,
+                "per": per_assistant,
+                "first": FIRST_ENTRY,
+                "entries": ENTRIES,
+            },
+        )
+    with connection.schema_editor() as editor:
+        editor.add_constraint(TimeEntry, no_overlap)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    manager = User.objects.create(email="m@bench.test", role=Role.MANAGER, password=UNUSABLE)
+    return manager
+
+
+RAW_SQL = """
+WITH logged AS (
+    SELECT assistant_id,
+           SUM(ended_at - started_at) AS logged,
+           SUM(ended_at - started_at) FILTER (WHERE billable) AS billable
+    FROM {entries}
+    WHERE started_at >= %(start)s AND started_at < %(end)s AND ended_at IS NOT NULL
+    GROUP BY assistant_id
+), work AS (
+    SELECT assignee_id,
+           COUNT(*) FILTER (WHERE status NOT IN ('completed', 'cancelled')) AS open,
+           COUNT(*) FILTER (WHERE status NOT IN ('completed', 'cancelled')
+                            AND promised_due_at < %(now)s) AS overdue,
+           COUNT(*) FILTER (WHERE delivered_at >= %(start)s AND delivered_at < %(end)s
+                            AND promised_due_at IS NOT NULL
+                            AND status <> 'cancelled') AS delivered,
+           COUNT(*) FILTER (WHERE delivered_at >= %(start)s AND delivered_at < %(end)s
+                            AND delivered_at <= promised_due_at
+                            AND status <> 'cancelled') AS on_time,
+           COUNT(rating) FILTER (WHERE status = 'completed' AND completed_at > %(since)s
+                                 AND completed_at <= %(now)s) AS rated,
+           SUM(rating) FILTER (WHERE status = 'completed' AND completed_at > %(since)s
+                               AND completed_at <= %(now)s) AS rating_sum
+    FROM {tasks}
+    WHERE assignee_id IS NOT NULL
+    GROUP BY assignee_id
+)
+SELECT p.user_id, u.email, p.weekly_capacity_minutes, p.active,
+       COALESCE(w.open, 0), COALESCE(w.overdue, 0), l.logged, l.billable,
+       COALESCE(w.delivered, 0), COALESCE(w.on_time, 0), COALESCE(w.rated, 0), w.rating_sum
+FROM {profiles} p
+JOIN {users} u ON u.id = p.user_id
+LEFT JOIN logged l ON l.assistant_id = p.user_id
+LEFT JOIN work w ON w.assignee_id = p.user_id
+ORDER BY p.user_id
+"""
+
+# The same, the week's entries summed per assistant through the (assistant, started_at)
+# index, as the endpoint's correlated subqueries do, rather than in one scan of the table.
+LATERAL_SQL = RAW_SQL.replace(
+    """    SELECT assistant_id,
+           SUM(ended_at - started_at) AS logged,
+           SUM(ended_at - started_at) FILTER (WHERE billable) AS billable
+    FROM {entries}
+    WHERE started_at >= %(start)s AND started_at < %(end)s AND ended_at IS NOT NULL
+    GROUP BY assistant_id""",
+    """    SELECT lp.user_id AS assistant_id, e.logged, e.billable
+    FROM {profiles} lp CROSS JOIN LATERAL (
+        SELECT SUM(ended_at - started_at) AS logged,
+               SUM(ended_at - started_at) FILTER (WHERE billable) AS billable
+        FROM {entries}
+        WHERE assistant_id = lp.user_id AND started_at >= %(start)s AND started_at < %(end)s
+          AND ended_at IS NOT NULL
+    ) e""",
+)
+assert LATERAL_SQL != RAW_SQL
+
+
+def median_ms(function, runs):
+    function()  # warm caches and connections
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings), min(timings), max(timings)
+
+
+def measure(manager, runs):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+    from rest_framework.test import APIClient
+
+    from assistants import workloads
+    from assistants.models import AssistantProfile, TimeEntry
+    from concierge.models import Task, User
+
+    api = APIClient()
+    api.force_authenticate(manager)
+
+    def endpoint():
+        response = api.get("/api/v1/workloads/", {"week": WEEK, "page_size": 200})
+        assert response.status_code == 200, response.content
+        return response
+
+    def csv_endpoint():
+        assert api.get("/api/v1/workloads/", {"week": WEEK, "format": "csv"}).status_code == 200
+
+    start, end = workloads.parse_week(WEEK).bounds()
+    now = timezone.now()
+    tables = {
+        "entries": TimeEntry._meta.db_table,
+        "tasks": Task._meta.db_table,
+        "profiles": AssistantProfile._meta.db_table,
+        "users": User._meta.db_table,
+    }
+    sql, lateral_sql = RAW_SQL.format(**tables), LATERAL_SQL.format(**tables)
+    params = {"start": start, "end": end, "now": now, "since": now - datetime.timedelta(days=30)}
+
+    def raw():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def raw_lateral():
+        with connection.cursor() as cursor:
+            cursor.execute(lateral_sql, params)
+            return cursor.fetchall()
+
+    with CaptureQueriesContext(connection) as queries:
+        body = endpoint().json()
+    rows = raw()
+    assert raw_lateral() == rows
+    assert body["count"] == len(rows) == ASSISTANTS
+    assert [r["logged_minutes"] for r in body["results"]] == [
+        workloads.minutes(row[6]) for row in rows
+    ], "the endpoint and the raw SQL disagree"
+    assert [r["open_tasks"] for r in body["results"]] == [row[4] for row in rows]
+    assert [r["on_time_tasks"] for r in body["results"]] == [row[9] for row in rows]
+    endpoint_sql = [query["sql"] for query in queries.captured_queries]
+
+    def endpoint_query():
+        with connection.cursor() as cursor:
+            for statement in endpoint_sql:
+                cursor.execute(statement)
+                cursor.fetchall()
+
+    return {
+        "queries per request": len(queries.captured_queries),
+        "logged minutes in the week (team)": body["totals"]["logged_minutes"],
+        "endpoint": median_ms(endpoint, runs),
+        "endpoint ?format=csv": median_ms(csv_endpoint, runs),
+        "endpoint's own SQL, run raw": median_ms(endpoint_query, runs),
+        "raw SQL, GROUP BY over the week": median_ms(raw, runs),
+        "raw SQL, per assistant (LATERAL)": median_ms(raw_lateral, runs),
+    }
+
+
+def report(results):
+    for label, value in results.items():
+        if isinstance(value, tuple):
+            median, low, high = value
+            print(f"{label:<36} median {median:8.2f} ms  (min {low:.2f}, max {high:.2f})")
+        else:
+            print(f"{label:<36} {value}")
+    keys = ("raw SQL, GROUP BY over the week", "raw SQL, per assistant (LATERAL)")
+    raw_median = min(results[key][0] for key in keys)
+    raw_best = min(results[key][1] for key in keys)
+    print(
+        f"endpoint / fastest raw SQL: {results['endpoint'][0] / raw_median:.2f}x of medians, "
+        f"{results['endpoint'][1] / raw_best:.2f}x of minimums (aim: within 3x)"
+    )
+
+
+def main():
+    args = arguments()
+    setup(args.database_url)
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    if args.reuse:
+        from concierge.models import User
+
+        manager = User.objects.get(email="m@bench.test")
+        report(measure(manager, args.runs))
+        return
+    creation = connection.creation
+    old_name = connection.settings_dict["NAME"]
+    started = time.perf_counter()
+    test_name = creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        migrated = time.perf_counter()
+        manager = seed()
+        seeded = time.perf_counter()
+        print(
+            f"database {test_name} (PostgreSQL {connection.pg_version}): {ASSISTANTS} assistants, "
+            f"{TASKS} tasks, {ENTRIES} time entries; schema {migrated - started:.1f} s, "
+            f"seed {seeded - migrated:.1f} s"
+        )
+        report(measure(manager, args.runs))
+    finally:
+        if args.keep:
+            print(f"kept database {test_name}")
+        else:
+            creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,219 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from billing.models import HourPack, Invoice, InvoiceLine, Plan, PlanKind, Subscription
+
+
+def money_field(**kwargs):
+    return serializers.DecimalField(max_digits=12, decimal_places=2, **kwargs)
+
+
+class TierSerializer(serializers.Serializer):
+    up_to_minutes = serializers.IntegerField(allow_null=True, min_value=1)
+    hourly_rate = money_field(min_value=0)
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    monthly_fee = money_field(min_value=0, required=False)
+    overage_tiers = TierSerializer(many=True)
+    kind = serializers.ChoiceField(choices=PlanKind.choices)
+
+    class Meta:
+        model = Plan
+        fields = [
+            "id",
+            "code",
+            "name",
+            "kind",
+            "currency",
+            "monthly_fee",
+            "included_minutes",
+            "rollover_cap_minutes",
+            "rounding_increment_minutes",
+            "overage_tiers",
+            "active",
+        ]
+        read_only_fields = ["id"]
+        extra_kwargs = {"code": {"validators": []}}
+
+    def validate_currency(self, value):
+        if len(value) != 3 or not value.isalpha():
+            raise serializers.ValidationError("A 3-letter ISO 4217 code.")
+        return value.upper()
+
+
+class PlanBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Plan
+        fields = ["id", "code", "name", "kind"]
+
+
+class SubscriptionSerializer(serializers.ModelSerializer):
+    plan = PlanBriefSerializer(read_only=True)
+    scheduled_plan = PlanBriefSerializer(read_only=True, allow_null=True)
+    current_period_start = serializers.SerializerMethodField()
+    current_period_end = serializers.SerializerMethodField()
+    spend_cap = money_field(allow_null=True, read_only=True)
+    currency = serializers.CharField(source="plan.currency", read_only=True)
+
+    class Meta:
+        model = Subscription
+        fields = [
+            "id",
+            "client",
+            "plan",
+            "status",
+            "start_date",
+            "current_period_start",
+            "current_period_end",
+            "scheduled_plan",
+            "scheduled_plan_from",
+            "cancel_at_period_end",
+            "ended_on",
+            "spend_cap",
+            "currency",
+            "closed_through",
+            "rollover_minutes",
+        ]
+        read_only_fields = fields
+
+    def _period(self, obj):
+        from billing import selectors
+
+        return selectors.current_period(obj)
+
+    def get_current_period_start(self, obj) -> str:
+        return self._period(obj).isoformat()
+
+    def get_current_period_end(self, obj) -> str:
+        from billing import periods
+
+        return periods.last_day(self._period(obj)).isoformat()
+
+
+class SubscribeSerializer(serializers.Serializer):
+    plan = serializers.PrimaryKeyRelatedField(queryset=Plan.objects.all())
+
+
+class ManagerSubscribeSerializer(SubscribeSerializer):
+    start_date = serializers.DateField(required=False)
+
+
+class SpendCapSerializer(serializers.Serializer):
+    spend_cap = money_field(min_value=0, allow_null=True)
+
+
+class UsageSerializer(serializers.Serializer):
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    used_minutes = serializers.IntegerField()
+    rollover_minutes = serializers.IntegerField()
+    included_minutes = serializers.IntegerField()
+    pack_minutes = serializers.IntegerField()
+    overage_minutes = serializers.IntegerField()
+    from_rollover = serializers.IntegerField()
+    from_included = serializers.IntegerField()
+    from_packs = serializers.IntegerField()
+    projected_amount = money_field()
+    spend_cap = money_field(allow_null=True)
+    currency = serializers.CharField()
+
+
+class PackSerializer(serializers.ModelSerializer):
+    price = money_field(read_only=True)
+    invoice = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = HourPack
+        fields = [
+            "id",
+            "minutes",
+            "remaining_minutes",
+            "price",
+            "currency",
+            "purchased_at",
+            "expires_at",
+            "revoked_at",
+            "invoice",
+        ]
+        read_only_fields = fields
+
+
+class PackBuySerializer(serializers.Serializer):
+    minutes = serializers.IntegerField(min_value=1)
+
+
+class InvoiceLineSerializer(serializers.ModelSerializer):
+    unit_rate = money_field(allow_null=True)
+    amount = money_field()
+
+    class Meta:
+        model = InvoiceLine
+        fields = ["description", "kind", "quantity_minutes", "unit_rate", "amount"]
+
+
+class InvoiceUsageSerializer(serializers.Serializer):
+    used_minutes = serializers.IntegerField(default=0)
+    from_rollover = serializers.IntegerField(default=0)
+    from_included = serializers.IntegerField(default=0)
+    from_packs = serializers.IntegerField(default=0)
+    overage_minutes = serializers.IntegerField(default=0)
+    rollover_out = serializers.IntegerField(default=0)
+    rollover_in = serializers.IntegerField(default=0)
+    included_minutes = serializers.IntegerField(default=0)
+
+
+class InvoiceEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    task = serializers.IntegerField(source="task_id")
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField()
+    duration_seconds = serializers.IntegerField()
+    billable_minutes = serializers.IntegerField(source="billed_minutes")
+
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    total = money_field()
+    lines = InvoiceLineSerializer(many=True)
+    usage = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "client",
+            "subscription",
+            "period_start",
+            "period_end",
+            "currency",
+            "status",
+            "total",
+            "lines",
+            "usage",
+            "finalised_at",
+            "paid_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(InvoiceUsageSerializer(allow_null=True))
+    def get_usage(self, obj):
+        return InvoiceUsageSerializer(obj.usage or {}).data if obj.usage else None
+
+
+class InvoiceDetailSerializer(InvoiceSerializer):
+    entries = InvoiceEntrySerializer(many=True, source="time_entries")
+
+    class Meta(InvoiceSerializer.Meta):
+        fields = [*InvoiceSerializer.Meta.fields, "entries"]
+        read_only_fields = fields
+
+
+class ClosePeriodSerializer(serializers.Serializer):
+    period = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", required=False)
+
+
+class CloseResultSerializer(serializers.Serializer):
+    invoices = serializers.IntegerField()
+    periods = serializers.ListField(child=serializers.CharField())

@@ -1,0 +1,27 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from billing.api import views
+
+router = SimpleRouter()
+router.register("plans", views.PlanViewSet, basename="plan")
+router.register("packs", views.PackViewSet, basename="pack")
+router.register("invoices", views.InvoiceViewSet, basename="invoice")
+
+urlpatterns = [
+    path("subscription/", views.SubscriptionView.as_view(), name="subscription"),
+    path(
+        "subscription/change/", views.SubscriptionChangeView.as_view(), name="subscription-change"
+    ),
+    path(
+        "subscription/cancel/", views.SubscriptionCancelView.as_view(), name="subscription-cancel"
+    ),
+    path(
+        "clients/<int:pk>/subscription/",
+        views.ClientSubscriptionView.as_view(),
+        name="client-subscription",
+    ),
+    path("usage/", views.UsageView.as_view(), name="usage"),
+    path("billing/close-period/", views.ClosePeriodView.as_view(), name="billing-close-period"),
+    *router.urls,
+]

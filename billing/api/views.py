@@ -1,0 +1,273 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from billing import errors, periods, selectors, services
+from billing.api import serializers
+from billing.models import HourPack, Plan
+from concierge.api.idempotency import idempotent
+from concierge.api.permissions import IsClient, IsManager, roles
+from concierge.errors import Invalid, NotFound
+from concierge.models import Role, User
+
+
+class PlanViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Plans: anyone reads the active ones; managers create and edit."""
+
+    serializer_class = serializers.PlanSerializer
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_permissions(self):
+        if self.action in ("list", "retrieve"):
+            return [AllowAny()]
+        return [IsManager()]
+
+    def get_queryset(self):
+        return selectors.plans_visible_to(self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.plan_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.plan_update(
+            plan=serializer.instance, **serializer.validated_data
+        )
+
+
+def _own_subscription(user):
+    subscription = selectors.subscription_of(user)
+    if subscription is None:
+        raise NotFound(errors.NO_SUBSCRIPTION, "You have no subscription.")
+    return subscription
+
+
+def _active_plan(plan_id):
+    return get_object_or_404(Plan, pk=plan_id)
+
+
+class SubscriptionView(APIView):
+    permission_classes = [IsClient]
+
+    @extend_schema(responses=serializers.SubscriptionSerializer)
+    def get(self, request):
+        return Response(serializers.SubscriptionSerializer(_own_subscription(request.user)).data)
+
+    @extend_schema(
+        request=serializers.SubscribeSerializer,
+        responses={201: serializers.SubscriptionSerializer},
+    )
+    @idempotent
+    def post(self, request):
+        data = serializers.SubscribeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        subscription = services.subscription_create(
+            client=request.user, plan=data.validated_data["plan"]
+        )
+        return Response(
+            serializers.SubscriptionSerializer(subscription).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        request=serializers.SpendCapSerializer, responses=serializers.SubscriptionSerializer
+    )
+    def patch(self, request):
+        data = serializers.SpendCapSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        subscription = services.subscription_set_spend_cap(
+            subscription=_own_subscription(request.user), **data.validated_data
+        )
+        return Response(serializers.SubscriptionSerializer(subscription).data)
+
+
+class SubscriptionChangeView(APIView):
+    permission_classes = [IsClient]
+
+    @extend_schema(
+        request=serializers.SubscribeSerializer, responses=serializers.SubscriptionSerializer
+    )
+    def post(self, request):
+        data = serializers.SubscribeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        subscription = services.subscription_change(
+            subscription=_own_subscription(request.user), plan=data.validated_data["plan"]
+        )
+        return Response(serializers.SubscriptionSerializer(subscription).data)
+
+
+class SubscriptionCancelView(APIView):
+    permission_classes = [IsClient]
+
+    @extend_schema(request=None, responses=serializers.SubscriptionSerializer)
+    def post(self, request):
+        subscription = services.subscription_cancel(subscription=_own_subscription(request.user))
+        return Response(serializers.SubscriptionSerializer(subscription).data)
+
+
+def _client_or_404(client_id):
+    client = User.objects.filter(pk=client_id, role=Role.CLIENT).first()
+    if client is None:
+        raise NotFound(errors.NOT_FOUND, "No such client.")
+    return client
+
+
+class ClientSubscriptionView(APIView):
+    """A manager subscribes a client, possibly from a past start date."""
+
+    permission_classes = [IsManager]
+
+    @extend_schema(responses=serializers.SubscriptionSerializer)
+    def get(self, request, pk):
+        client = _client_or_404(pk)
+        subscription = selectors.live_subscription(client.pk)
+        if subscription is None:
+            raise NotFound(errors.NO_SUBSCRIPTION, "This client has no subscription.")
+        return Response(serializers.SubscriptionSerializer(subscription).data)
+
+    @extend_schema(
+        request=serializers.ManagerSubscribeSerializer,
+        responses={201: serializers.SubscriptionSerializer},
+    )
+    @idempotent
+    def post(self, request, pk):
+        client = _client_or_404(pk)
+        data = serializers.ManagerSubscribeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        subscription = services.subscription_create(client=client, **data.validated_data)
+        return Response(
+            serializers.SubscriptionSerializer(subscription).data, status=status.HTTP_201_CREATED
+        )
+
+
+class UsageView(APIView):
+    permission_classes = [roles(Role.CLIENT, Role.MANAGER)]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("client", int, description="manager: the client's id")],
+        responses=serializers.UsageSerializer,
+    )
+    def get(self, request):
+        if request.user.is_manager:
+            raw = request.query_params.get("client", "")
+            if not raw.isdigit():
+                raise Invalid(
+                    errors.INVALID, "Give ?client=<id>.", fields={"client": ["Required."]}
+                )
+            client = _client_or_404(int(raw))
+        else:
+            client = request.user
+        subscription = selectors.live_subscription(client.pk)
+        if subscription is None:
+            raise NotFound(errors.NO_SUBSCRIPTION, "No subscription.")
+        usage = selectors.current_usage(subscription)
+        r = usage.rating
+        body = {
+            "period_start": usage.period_start,
+            "period_end": usage.period_end,
+            "used_minutes": r.used_minutes,
+            "rollover_minutes": r.rollover_in,
+            "included_minutes": r.included_minutes,
+            "pack_minutes": r.pack_minutes,
+            "overage_minutes": r.overage_minutes,
+            "from_rollover": r.from_rollover,
+            "from_included": r.from_included,
+            "from_packs": r.from_packs,
+            "projected_amount": r.total,
+            "spend_cap": subscription.spend_cap,
+            "currency": usage.plan.currency,
+        }
+        return Response(serializers.UsageSerializer(body).data)
+
+
+class PackViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    permission_classes = [IsClient]
+    serializer_class = serializers.PackSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return HourPack.objects.none()
+        return selectors.hour_packs_of(self.request.user).select_related("invoice")
+
+    @extend_schema(
+        request=serializers.PackBuySerializer, responses={201: serializers.PackSerializer}
+    )
+    @idempotent
+    def create(self, request):
+        data = serializers.PackBuySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        pack = services.pack_purchase(client=request.user, **data.validated_data)
+        return Response(serializers.PackSerializer(pack).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("client", int, description="manager: one client's invoices"),
+            OpenApiParameter("status", str, enum=["draft", "open", "paid", "void"]),
+        ]
+    )
+)
+class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
+    """Invoices with their lines, usage breakdown and (in detail) the entries billed."""
+
+    permission_classes = [roles(Role.CLIENT, Role.MANAGER)]
+
+    def get_permissions(self):
+        if self.action == "mark_paid":
+            return [IsManager()]
+        return super().get_permissions()
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return serializers.InvoiceSerializer
+        return serializers.InvoiceDetailSerializer
+
+    def get_queryset(self):
+        invoices = selectors.invoices_visible_to(self.request.user)
+        params = self.request.query_params
+        if params.get("client", "").isdigit():
+            invoices = invoices.filter(client_id=int(params["client"]))
+        if params.get("status"):
+            invoices = invoices.filter(status=params["status"])
+        if self.action == "list":
+            return invoices.prefetch_related("lines")
+        return selectors.invoices_with_details(invoices)
+
+    @extend_schema(request=None, responses=serializers.InvoiceDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="mark-paid")
+    def mark_paid(self, request, pk=None):
+        invoice = services.invoice_mark_paid(invoice=self.get_object())
+        invoice = selectors.invoices_with_details(selectors.invoices_visible_to(request.user)).get(
+            pk=invoice.pk
+        )
+        return Response(serializers.InvoiceDetailSerializer(invoice).data)
+
+
+class ClosePeriodView(APIView):
+    permission_classes = [IsManager]
+
+    @extend_schema(
+        request=serializers.ClosePeriodSerializer, responses=serializers.CloseResultSerializer
+    )
+    def post(self, request):
+        data = serializers.ClosePeriodSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        raw = data.validated_data.get("period")
+        result = services.billing_period_close(period=periods.parse(raw) if raw else None)
+        return Response(
+            serializers.CloseResultSerializer(
+                {
+                    "invoices": result.invoices,
+                    "periods": [f"{p:%Y-%m}" for p in result.periods],
+                }
+            ).data
+        )

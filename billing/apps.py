@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class BillingConfig(AppConfig):
+    name = "billing"
+    verbose_name = "Billing"
+
+    def ready(self):
+        from assistants.hooks import register_billable_time_guard
+        from billing.services import check_spend_cap
+
+        register_billable_time_guard(check_spend_cap)
+
+        from billing import stripe_jobs, webhooks  # noqa: F401  (signal receivers)
+        from billing.guards import require_unpaused_subscription
+        from concierge.hooks import register_task_create_guard
+
+        register_task_create_guard(require_unpaused_subscription)

@@ -1,0 +1,52 @@
+"""Billing jobs: the daily period close and usage alerts. Safe to run twice."""
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+SCHEDULES = [
+    {
+        "name": "billing.close_periods",
+        "func": "billing.jobs.close_periods",
+        "schedule_type": "D",
+        "repeats": -1,
+    },
+    {
+        "name": "billing.usage_alerts",
+        "func": "billing.jobs.usage_alerts",
+        "schedule_type": "I",
+        "minutes": 30,
+        "repeats": -1,
+    },
+]
+
+
+def close_periods():
+    from billing.services import billing_period_close
+
+    result = billing_period_close()
+    return result.invoices
+
+
+def usage_alerts():
+    """Check every live subscription that has an allowance to watch."""
+    from billing.models import HourPack, PlanKind, Subscription, SubscriptionStatus
+    from concierge.jobs import enqueue
+
+    now = timezone.now()
+    packs = HourPack.objects.filter(
+        client_id=OuterRef("client_id"), remaining_minutes__gt=0, expires_at__gt=now
+    )
+    ids = (
+        Subscription.objects.exclude(status=SubscriptionStatus.CANCELLED)
+        .filter(Q(plan__kind=PlanKind.MONTHLY) | Exists(packs))
+        .values_list("id", flat=True)
+    )
+    for subscription_id in ids:
+        enqueue("billing.jobs.usage_alert", subscription_id)
+    return len(ids)
+
+
+def usage_alert(subscription_id):
+    from billing.services import usage_alerts_check
+
+    return usage_alerts_check(subscription_id=subscription_id)

@@ -1,0 +1,246 @@
+"""Plans, subscriptions, hour packs and invoices. BILLING.md is the contract."""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+ZERO = "0.00"
+
+
+class PlanKind(models.TextChoices):
+    MONTHLY = "monthly", "Monthly"
+    HOURLY = "hourly", "Hourly"
+
+
+class Plan(models.Model):
+    code = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=8, choices=PlanKind)
+    currency = models.CharField(max_length=3, default="EUR")
+    monthly_fee = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    included_minutes = models.PositiveIntegerField(default=0)
+    rollover_cap_minutes = models.PositiveIntegerField(default=0)
+    rounding_increment_minutes = models.PositiveIntegerField(
+        default=1, validators=[MinValueValidator(1)]
+    )
+    # [{"up_to_minutes": 480, "hourly_rate": "28.00"}, {"up_to_minutes": null, ...}]
+    overage_tiers = models.JSONField(default=list)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["monthly_fee", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rounding_increment_minutes__gte=1), name="plan_rounding_at_least_1"
+            ),
+            models.CheckConstraint(condition=Q(monthly_fee__gte=0), name="plan_fee_not_negative"),
+            models.CheckConstraint(
+                condition=Q(kind="monthly")
+                | Q(monthly_fee=0, included_minutes=0, rollover_cap_minutes=0),
+                name="plan_hourly_has_no_fee_or_allowance",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class SubscriptionStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    PAST_DUE = "past_due", "Past due"
+    PAUSED = "paused", "Paused"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Subscription(models.Model):
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="subscriptions"
+    )
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="subscriptions")
+    status = models.CharField(
+        max_length=16, choices=SubscriptionStatus, default=SubscriptionStatus.ACTIVE
+    )
+    start_date = models.DateField()
+    # Takes effect at the start of the next period.
+    scheduled_plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The first period the scheduled plan applies to.
+    scheduled_plan_from = models.DateField(null=True, blank=True)
+    cancel_at_period_end = models.BooleanField(default=False)
+    # The last closed period (its first day) and the minutes it rolled over.
+    closed_through = models.DateField(null=True, blank=True)
+    rollover_minutes = models.PositiveIntegerField(default=0)
+    # The last day covered (inclusive) once a cancellation has taken effect.
+    ended_on = models.DateField(null=True, blank=True)
+    # Hourly plans: the client's monthly spend cap.
+    spend_cap = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    past_due_since = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "closed_through"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=~Q(status="cancelled"),
+                name="subscription_one_live_per_client",
+            ),
+            models.CheckConstraint(
+                condition=Q(spend_cap__isnull=True) | Q(spend_cap__gte=0),
+                name="subscription_spend_cap_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.client} on {self.plan}"
+
+
+class HourPack(models.Model):
+    """Prepaid minutes, valid 365 days from purchase, used before overage."""
+
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="hour_packs"
+    )
+    minutes = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    remaining_minutes = models.PositiveIntegerField()
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="EUR")
+    purchased_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    # Revoked (remaining set to 0) if its payment fails.
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["purchased_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(remaining_minutes__lte=F("minutes")), name="pack_remaining_le_minutes"
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="pack_price_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.minutes} min pack for {self.client}"
+
+
+class InvoiceKind(models.TextChoices):
+    PERIOD = "period", "Billing period"
+    PACK = "pack", "Hour pack"
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    OPEN = "open", "Open"
+    PAID = "paid", "Paid"
+    VOID = "void", "Void"
+
+
+class Invoice(models.Model):
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="invoices"
+    )
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
+    )
+    hour_pack = models.OneToOneField(
+        HourPack, on_delete=models.PROTECT, null=True, blank=True, related_name="invoice"
+    )
+    kind = models.CharField(max_length=8, choices=InvoiceKind, default=InvoiceKind.PERIOD)
+    # Gapless per calendar year ("2026-000001"), given when the invoice is finalised.
+    number = models.CharField(max_length=16, unique=True, null=True, blank=True)
+    # The period's first and last day (inclusive), in the service's zone.
+    period_start = models.DateField()
+    period_end = models.DateField()
+    status = models.CharField(max_length=8, choices=InvoiceStatus, default=InvoiceStatus.DRAFT)
+    currency = models.CharField(max_length=3, default="EUR")
+    total = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    # The rating engine's allowance breakdown: used, from_rollover, from_included, ...
+    usage = models.JSONField(default=dict, blank=True)
+    plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finalised_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    stripe_invoice_id = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-period_start", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "period_start"],
+                condition=Q(kind="period"),
+                name="invoice_one_per_subscription_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="invoice_period_ordered"
+            ),
+        ]
+
+    def __str__(self):
+        return self.number or f"draft invoice {self.pk}"
+
+
+class LineKind(models.TextChoices):
+    FEE = "fee", "Fee"
+    OVERAGE = "overage", "Overage"
+    PACK = "pack", "Pack"
+    ADJUSTMENT = "adjustment", "Adjustment"
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=16, choices=LineKind)
+    description = models.CharField(max_length=300)
+    quantity_minutes = models.PositiveIntegerField(null=True, blank=True)
+    unit_rate = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["invoice_id", "position", "id"]
+
+    def __str__(self):
+        return self.description
+
+
+class InvoiceNumberSequence(models.Model):
+    """The last number given in a year; locked with select_for_update when numbering."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.year}: {self.last_number}"
+
+
+class UsageAlert(models.Model):
+    """A usage notification sent once per subscription, period and threshold (80, 100)."""
+
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="usage_alerts"
+    )
+    period_start = models.DateField()
+    threshold = models.PositiveSmallIntegerField()
+    used_minutes = models.PositiveIntegerField()
+    allowance_minutes = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "period_start", "threshold"],
+                name="usage_alert_once_per_threshold",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.threshold}% alert for {self.subscription_id} {self.period_start}"

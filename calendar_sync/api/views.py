@@ -1,0 +1,152 @@
+import datetime
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from calendar_sync import errors, selectors, services
+from calendar_sync.api import serializers
+from calendar_sync.availability import availability
+from calendar_sync.models import CalDavAccount, CalendarFeed, IcsSubscription
+from concierge.api.permissions import IsStaff
+from concierge.errors import Invalid, NotFound
+
+
+class FeedViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """The user's secret calendar feed addresses. Deleting one revokes it."""
+
+    serializer_class = serializers.CalendarFeedSerializer
+    queryset = CalendarFeed.objects.none()
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        return selectors.feeds_of(self.request.user)
+
+    @extend_schema(
+        request=serializers.CalendarFeedCreateSerializer,
+        responses={201: serializers.CalendarFeedCreatedSerializer},
+    )
+    def create(self, request):
+        data = serializers.CalendarFeedCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        feed, token = services.feed_create(user=request.user, **data.validated_data)
+        body = serializers.CalendarFeedCreatedSerializer(
+            feed, context={"request": request, "token": token}
+        ).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, pk=None):
+        feed = self.get_object()
+        services.feed_revoke(user=request.user, feed_id=feed.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SubscriptionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Outside ICS calendars whose busy times are imported."""
+
+    serializer_class = serializers.IcsSubscriptionSerializer
+    queryset = IcsSubscription.objects.none()
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        return selectors.subscriptions_of(self.request.user)
+
+    @extend_schema(
+        request=serializers.IcsSubscriptionCreateSerializer,
+        responses={201: serializers.IcsSubscriptionSerializer},
+    )
+    def create(self, request):
+        data = serializers.IcsSubscriptionCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        subscription = services.subscription_create(user=request.user, **data.validated_data)
+        return Response(self.get_serializer(subscription).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=serializers.IcsSubscriptionSerializer)
+    @action(detail=True, methods=["post"])
+    def refresh(self, request, pk=None):
+        subscription = self.get_object()
+        subscription = services.subscription_refresh(subscription_id=subscription.pk)
+        return Response(self.get_serializer(subscription).data)
+
+
+class CalDavAccountViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The user's linked CalDAV calendar (at most one). POST links or relinks it."""
+
+    serializer_class = serializers.CalDavAccountSerializer
+    queryset = CalDavAccount.objects.none()
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        return selectors.caldav_accounts_of(self.request.user)
+
+    @extend_schema(
+        request=serializers.CalDavAccountWriteSerializer,
+        responses={
+            201: serializers.CalDavAccountSerializer,
+            200: serializers.CalDavAccountSerializer,
+        },
+    )
+    def create(self, request):
+        data = serializers.CalDavAccountWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        account, created = services.caldav_account_set(user=request.user, **data.validated_data)
+        return Response(
+            self.get_serializer(account).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class AvailabilityView(APIView):
+    """An assistant's busy and free intervals in `[start, end)`: working hours in their zone,
+    minus time off, appointments and imported busy times."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        parameters=[serializers.AvailabilityQuerySerializer],
+        responses=serializers.AvailabilitySerializer,
+    )
+    def get(self, request):
+        query = serializers.AvailabilityQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        start, end = query.validated_data["start"], query.validated_data["end"]
+        max_days = getattr(settings, "AVAILABILITY_MAX_DAYS", 62)
+        if end - start > datetime.timedelta(days=max_days):
+            raise Invalid(
+                errors.WINDOW_TOO_LONG,
+                f"The window may span at most {max_days} days.",
+                fields={"end": [f"At most {max_days} days after start."]},
+            )
+        profile = selectors.assistant_for_availability(
+            request.user, query.validated_data["assistant"]
+        )
+        if profile is None:
+            raise NotFound(errors.NOT_FOUND, "No such assistant.")
+        assistant = profile.user
+        result = availability(
+            start=start,
+            end=end,
+            zone=assistant.zone,
+            workday_start=profile.workday_start,
+            workday_end=profile.workday_end,
+            working_days=profile.working_days,
+            busy=selectors.busy_sources(assistant, start, end),
+        )
+        body = {
+            "assistant": assistant.pk,
+            "timezone": assistant.timezone,
+            "start": start,
+            "end": end,
+            "busy": [{"start": lo, "end": hi} for lo, hi in result["busy"]],
+            "free": [{"start": lo, "end": hi} for lo, hi in result["free"]],
+        }
+        return Response(serializers.AvailabilitySerializer(body).data)

@@ -1,0 +1,176 @@
+"""Fetching outside ICS calendars safely, and turning them into busy intervals.
+
+`fetch` refuses private, loopback and link-local addresses (unless
+settings.ALLOW_PRIVATE_FETCH), follows at most a few redirects (each checked), and stops
+at a timeout and a size limit. `busy_intervals` is pure: it expands recurring events over
+a window, drops transparent and cancelled events, and reads all-day and floating times in
+the owner's zone.
+"""
+
+import datetime
+import ipaddress
+import socket
+from urllib.parse import urljoin, urlsplit
+
+import icalendar
+import recurring_ical_events
+import requests
+from django.conf import settings
+
+MAX_REDIRECTS = 3
+
+
+class FetchError(Exception):
+    """The calendar could not be fetched or read; the message is shown to its owner."""
+
+
+def fetch_timeout():
+    return getattr(settings, "CALENDAR_FETCH_TIMEOUT", 10)
+
+
+def fetch_max_bytes():
+    return getattr(settings, "CALENDAR_FETCH_MAX_BYTES", 2 * 1024 * 1024)
+
+
+def normalise_url(url):
+    url = url.strip()
+    if url.lower().startswith("webcal://"):
+        url = "https://" + url[len("webcal://") :]
+    return url
+
+
+def _address_is_public(address):
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def check_url(url):
+    """Raises FetchError unless the URL is http(s) to a host this service may contact."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchError("Only http and https addresses can be imported.")
+    if getattr(settings, "ALLOW_PRIVATE_FETCH", False):
+        return
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise FetchError(f"The host {parts.hostname} could not be resolved.") from exc
+    for info in infos:
+        if not _address_is_public(info[4][0]):
+            raise FetchError(
+                f"The host {parts.hostname} is a private, loopback or link-local address."
+            )
+
+
+def fetch(url):
+    """The body of an ICS address, as bytes."""
+    url = normalise_url(url)
+    limit = fetch_max_bytes()
+    for _ in range(MAX_REDIRECTS + 1):
+        check_url(url)
+        try:
+            response = requests.get(
+                url,
+                timeout=fetch_timeout(),
+                stream=True,
+                allow_redirects=False,
+                headers={"Accept": "text/calendar, */*;q=0.5", "User-Agent": "Concierge/1.0"},
+            )
+        except requests.Timeout as exc:
+            raise FetchError("The calendar did not answer in time.") from exc
+        except requests.RequestException as exc:
+            raise FetchError(
+                f"The calendar could not be fetched: {exc.__class__.__name__}."
+            ) from exc
+        with response:
+            if response.is_redirect:
+                url = urljoin(url, response.headers.get("Location", ""))
+                continue
+            if response.status_code != 200:
+                raise FetchError(f"The calendar answered HTTP {response.status_code}.")
+            declared = response.headers.get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > limit:
+                raise FetchError(f"The calendar is larger than {limit} bytes.")
+            body = bytearray()
+            try:
+                for chunk in response.iter_content(chunk_size=65536):
+                    body.extend(chunk)
+                    if len(body) > limit:
+                        raise FetchError(f"The calendar is larger than {limit} bytes.")
+            except requests.RequestException as exc:
+                raise FetchError("The calendar could not be read completely.") from exc
+            return bytes(body)
+    raise FetchError("The calendar redirected too many times.")
+
+
+def _as_instant(value, zone, *, is_end=False):
+    """An aware datetime for a DTSTART/DTEND value: dates are midnights in `zone`, floating
+    times are read in `zone`."""
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=zone)
+        return value.astimezone(datetime.UTC)
+    midnight = datetime.datetime.combine(value, datetime.time(0), tzinfo=zone)
+    return midnight.astimezone(datetime.UTC)
+
+
+def _event_span(event, zone):
+    start_value = event.get("DTSTART")
+    if start_value is None:
+        return None
+    start_value = start_value.dt
+    end_prop = event.get("DTEND")
+    if end_prop is not None:
+        end_value = end_prop.dt
+    elif event.get("DURATION") is not None:
+        end_value = start_value + event.get("DURATION").dt
+    elif isinstance(start_value, datetime.datetime):
+        end_value = start_value
+    else:
+        end_value = start_value + datetime.timedelta(days=1)
+    return _as_instant(start_value, zone), _as_instant(end_value, zone)
+
+
+def parse(body):
+    try:
+        return icalendar.Calendar.from_ical(body)
+    except (ValueError, IndexError, KeyError, TypeError) as exc:
+        raise FetchError("The calendar is not valid iCalendar data.") from exc
+
+
+def busy_intervals(body, *, zone, start, end):
+    """Merged busy `[start, end)` pairs (aware UTC) of an ICS body within the window."""
+    calendar = parse(body)
+    if calendar.name != "VCALENDAR":
+        raise FetchError("The calendar is not valid iCalendar data.")
+    try:
+        occurrences = recurring_ical_events.of(calendar, skip_bad_series=True).between(
+            start.astimezone(zone), end.astimezone(zone)
+        )
+    except Exception as exc:  # any library failure means an unreadable feed
+        raise FetchError("The calendar's events could not be read.") from exc
+    spans = []
+    for event in occurrences:
+        if str(event.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT":
+            continue
+        if str(event.get("STATUS", "")).upper() == "CANCELLED":
+            continue
+        span = _event_span(event, zone)
+        if span is None:
+            continue
+        lo, hi = max(span[0], start), min(span[1], end)
+        if hi > lo:
+            spans.append((lo, hi))
+    return merge(spans)
+
+
+def merge(spans):
+    merged = []
+    for lo, hi in sorted(spans):
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        else:
+            merged.append((lo, hi))
+    return merged

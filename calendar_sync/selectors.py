@@ -1,0 +1,144 @@
+"""Reads of the calendar sync app; each takes the acting user first."""
+
+from django.db.models import Count, Max, Q, Sum
+
+from assistants.models import AssistantProfile, TimeOff
+from calendar_sync.ics import DEFAULT_APPOINTMENT
+from calendar_sync.models import (
+    BusyInterval,
+    CalDavAccount,
+    CalendarFeed,
+    IcsSubscription,
+    hash_feed_token,
+)
+from concierge.models import Task, TaskStatus
+
+FEED_TASK_FIELDS = (
+    "id",
+    "title",
+    "description",
+    "status",
+    "recurrence",
+    "recurrence_parent_id",
+    "promised_due_at",
+    "scheduled_start",
+    "scheduled_end",
+    "created_at",
+    "updated_at",
+    "sequence",
+    "client_id",
+    "assignee_id",
+)
+
+
+def feeds_of(user):
+    return CalendarFeed.objects.filter(user=user, revoked_at__isnull=True)
+
+
+def subscriptions_of(user):
+    return IcsSubscription.objects.filter(user=user)
+
+
+def caldav_accounts_of(user):
+    return CalDavAccount.objects.filter(user=user).order_by("id")
+
+
+def feed_for_token(token):
+    """The active feed with this token (with its user), or None."""
+    if not token or len(token) > 100:
+        return None
+    return (
+        CalendarFeed.objects.select_related("user")
+        .filter(token_hash=hash_feed_token(token), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+
+
+def _dated():
+    return Q(promised_due_at__isnull=False) | Q(scheduled_start__isnull=False)
+
+
+def _covered_by_series():
+    """Occurrences whose recurring template is itself on the calendar (as an RRULE)."""
+    return (
+        Q(recurrence_parent__isnull=False)
+        & ~Q(recurrence_parent__recurrence="")
+        & (
+            Q(recurrence_parent__promised_due_at__isnull=False)
+            | Q(recurrence_parent__scheduled_start__isnull=False)
+        )
+    )
+
+
+def calendar_tasks_of(owner):
+    """The tasks on `owner`'s calendar: a client's own tasks, an assistant's assigned work,
+    each when it has a promised deadline or an appointment."""
+    if owner.is_client:
+        scope = Q(client=owner)
+    elif owner.is_assistant:
+        scope = Q(assignee=owner)
+    else:
+        return Task.objects.none()
+    return (
+        Task.objects.filter(scope)
+        .filter(_dated())
+        .exclude(_covered_by_series())
+        .only(*FEED_TASK_FIELDS)
+        .order_by("id")
+    )
+
+
+def calendar_time_off_of(owner):
+    if not owner.is_assistant:
+        return TimeOff.objects.none()
+    return TimeOff.objects.filter(assistant=owner).order_by("id")
+
+
+def assistant_for_availability(user, assistant_id):
+    """The assistant's profile (with user) if `user` may see their availability, else None."""
+    profiles = AssistantProfile.objects.select_related("user").filter(user_id=assistant_id)
+    if user.is_manager:
+        return profiles.first()
+    if user.is_assistant and user.pk == assistant_id:
+        return profiles.first()
+    return None
+
+
+def busy_sources(assistant, start, end):
+    """Busy `[start, end)` pairs of an assistant from time off, appointments of their
+    open assigned tasks, and imported calendars (three queries)."""
+    spans = list(
+        TimeOff.objects.filter(
+            assistant=assistant, starts_at__lt=end, ends_at__gt=start
+        ).values_list("starts_at", "ends_at")
+    )
+    spans += [
+        (s, e or s + DEFAULT_APPOINTMENT)
+        for s, e in Task.objects.filter(
+            assignee=assistant, scheduled_start__lt=end, scheduled_start__isnull=False
+        )
+        .exclude(status__in=[TaskStatus.CANCELLED, TaskStatus.COMPLETED])
+        .filter(
+            Q(scheduled_end__gt=start)
+            | Q(scheduled_end__isnull=True, scheduled_start__gt=start - DEFAULT_APPOINTMENT)
+        )
+        .values_list("scheduled_start", "scheduled_end")
+    ]
+    spans += list(
+        BusyInterval.objects.filter(
+            user=assistant, starts_at__lt=end, ends_at__gt=start
+        ).values_list("starts_at", "ends_at")
+    )
+    return spans
+
+
+def calendar_version_of(owner):
+    """What a feed's content depends on, read in one query: task count, latest change,
+    sum of sequences and highest id (every task save bumps `updated_at`)."""
+    return (
+        calendar_tasks_of(owner)
+        .order_by()
+        .aggregate(
+            count=Count("id"), changed=Max("updated_at"), sequences=Sum("sequence"), top=Max("id")
+        )
+    )

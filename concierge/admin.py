@@ -1,0 +1,73 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from concierge.models import ClientProfile, IdempotencyRecord, Message, Task, TaskEvent, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "role", "timezone", "is_active"]
+    list_filter = ["role", "is_active", "is_staff"]
+    search_fields = ["email", "first_name", "last_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Person", {"fields": ["first_name", "last_name", "role", "timezone"]}),
+        ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "role", "password1", "password2"]}),
+    ]
+
+
+@admin.register(ClientProfile)
+class ClientProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "primary_assistant", "backup_assistant"]
+    list_select_related = ["user", "primary_assistant", "backup_assistant"]
+    search_fields = ["user__email"]
+    raw_id_fields = ["user", "primary_assistant", "backup_assistant"]
+
+
+class TaskEventInline(admin.TabularInline):
+    model = TaskEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["created_at", "actor", "kind", "from_status", "to_status", "note", "data"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    list_display = ["title", "client", "assignee", "status", "priority", "promised_due_at"]
+    list_filter = ["status", "priority", "category"]
+    list_select_related = ["client", "assignee"]
+    search_fields = ["title", "description", "client__email"]
+    raw_id_fields = ["client", "assignee", "recurrence_parent"]
+    date_hierarchy = "created_at"
+    inlines = [TaskEventInline]
+
+
+@admin.register(TaskEvent)
+class TaskEventAdmin(admin.ModelAdmin):
+    list_display = ["task", "kind", "from_status", "to_status", "actor", "created_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["task", "actor"]
+
+    def has_change_permission(self, request, obj=None):
+        return False  # append-only
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(admin.ModelAdmin):
+    list_display = ["key", "user", "method", "path", "status_code", "created_at"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["task", "author", "internal", "created_at"]
+    list_select_related = ["task", "author"]
+    raw_id_fields = ["task", "author"]

@@ -1,0 +1,69 @@
+from rest_framework import serializers
+
+from concierge.models import ClientProfile, Role, User, validate_timezone
+
+
+class TimezoneField(serializers.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("validators", [validate_timezone])
+        super().__init__(**kwargs)
+
+
+class UserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "email", "first_name", "last_name", "role", "timezone"]
+        read_only_fields = fields
+
+
+class MeUpdateSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    timezone = TimezoneField(required=False)
+
+
+class RegisterSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    timezone = TimezoneField(required=False, default="UTC")
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(source="key", read_only=True)
+
+
+class AssistantRefField(serializers.PrimaryKeyRelatedField):
+    """An assistant, by user id."""
+
+    def get_queryset(self):
+        return User.objects.filter(role=Role.ASSISTANT)
+
+
+class ClientSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(source="user.id", read_only=True)
+    email = serializers.EmailField(source="user.email", read_only=True)
+    first_name = serializers.CharField(source="user.first_name", read_only=True)
+    last_name = serializers.CharField(source="user.last_name", read_only=True)
+    timezone = serializers.CharField(source="user.timezone", read_only=True)
+    primary_assistant = AssistantRefField(allow_null=True, required=False)
+    backup_assistant = AssistantRefField(allow_null=True, required=False)
+
+    class Meta:
+        model = ClientProfile
+        fields = [
+            "id",
+            "email",
+            "first_name",
+            "last_name",
+            "timezone",
+            "primary_assistant",
+            "backup_assistant",
+        ]

@@ -1,0 +1,15 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from concierge.api import task_views, views
+
+router = SimpleRouter()
+router.register("clients", views.ClientViewSet, basename="client")
+router.register("tasks", task_views.TaskViewSet, basename="task")
+
+urlpatterns = [
+    path("auth/register/", views.RegisterView.as_view(), name="auth-register"),
+    path("auth/token/", views.TokenView.as_view(), name="auth-token"),
+    path("me/", views.MeView.as_view(), name="me"),
+    *router.urls,
+]

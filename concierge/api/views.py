@@ -1,0 +1,90 @@
+from django.db import connection
+from django.http import JsonResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from concierge import selectors, services
+from concierge.api import serializers
+from concierge.api.permissions import IsManager, IsStaff
+
+
+class RegisterView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(
+        request=serializers.RegisterSerializer, responses={201: serializers.UserSerializer}
+    )
+    def post(self, request):
+        data = serializers.RegisterSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_register(**data.validated_data)
+        return Response(serializers.UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class TokenView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(
+        request=serializers.TokenRequestSerializer, responses={200: serializers.TokenSerializer}
+    )
+    def post(self, request):
+        data = serializers.TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        token = services.token_obtain(**data.validated_data)
+        return Response(serializers.TokenSerializer(token).data)
+
+
+class MeView(APIView):
+    @extend_schema(responses=serializers.UserSerializer)
+    def get(self, request):
+        return Response(serializers.UserSerializer(request.user).data)
+
+    @extend_schema(request=serializers.MeUpdateSerializer, responses=serializers.UserSerializer)
+    def patch(self, request):
+        data = serializers.MeUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        user = services.user_update(user=request.user, **data.validated_data)
+        return Response(serializers.UserSerializer(user).data)
+
+
+class ClientViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Clients, by user id. Managers see and edit all; assistants read those they serve."""
+
+    serializer_class = serializers.ClientSerializer
+    lookup_field = "user_id"
+    lookup_url_kwarg = "pk"
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_permissions(self):
+        if self.action in ("update", "partial_update"):
+            return [IsManager()]
+        return [IsStaff()]
+
+    def get_queryset(self):
+        return selectors.clients_visible_to(self.request.user)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.client_profile_update(
+            profile=serializer.instance, **serializer.validated_data
+        )
+
+
+def healthz(request):
+    """Liveness and database reachability, for load balancers and `make run`."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any database failure means "not healthy"
+        return JsonResponse({"status": "error", "database": str(exc)}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})

@@ -1,0 +1,57 @@
+"""The one application error type.
+
+Services raise `ApplicationError` (never a DRF exception); the API's exception handler
+renders it as `{"code", "detail", "fields"}` with its HTTP status. Every app lists its
+codes in one place: this module for the core domain, `<app>/errors.py` for the others.
+"""
+
+from http import HTTPStatus
+
+
+class ApplicationError(Exception):
+    status = HTTPStatus.BAD_REQUEST
+
+    def __init__(self, code, detail, *, status=None, fields=None):
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+        if status is not None:
+            self.status = HTTPStatus(status)
+        self.fields = fields
+
+
+class Invalid(ApplicationError):
+    status = HTTPStatus.BAD_REQUEST
+
+
+class Forbidden(ApplicationError):
+    status = HTTPStatus.FORBIDDEN
+
+
+class NotFound(ApplicationError):
+    status = HTTPStatus.NOT_FOUND
+
+
+class Conflict(ApplicationError):
+    status = HTTPStatus.CONFLICT
+
+
+class PaymentRequired(ApplicationError):
+    status = HTTPStatus.PAYMENT_REQUIRED
+
+
+# Codes of the core domain (users, clients, tasks, messages).
+INVALID = "invalid"
+NOT_FOUND = "not_found"
+PERMISSION_DENIED = "permission_denied"
+INVALID_TRANSITION = "invalid_transition"
+EMAIL_TAKEN = "email_taken"
+INVALID_CREDENTIALS = "invalid_credentials"
+NOT_AN_ASSISTANT = "not_an_assistant"
+IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+PAYMENT_REQUIRED = "payment_required"
+NOT_ASSIGNEE = "not_assignee"
+TASK_CLOSED = "task_closed"
+INVALID_RECURRENCE = "invalid_recurrence"
+INTERNAL_NOTE_STAFF_ONLY = "internal_note_staff_only"
+ASSISTANT_INACTIVE = "assistant_inactive"

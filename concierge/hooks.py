@@ -1,0 +1,31 @@
+"""Hook registries: how a lower app lets higher apps take part without importing them.
+
+Apps depend one way (calendar_sync, billing → assistants → concierge). A higher app
+registers its callables here from its `AppConfig.ready()`; the lower app calls them.
+"""
+
+_task_create_guards = []
+_assignment_policy = None
+
+
+def register_task_create_guard(guard):
+    """`guard(client)` raises an ApplicationError to refuse a new task (billing: a paused
+    subscription → 402 payment_required)."""
+    if guard not in _task_create_guards:
+        _task_create_guards.append(guard)
+    return guard
+
+
+def check_task_create(client):
+    for guard in _task_create_guards:
+        guard(client)
+
+
+def set_assignment_policy(policy):
+    """`policy(task) -> User | None`: who a new task goes to (assistants app)."""
+    global _assignment_policy
+    _assignment_policy = policy
+
+
+def choose_assignee(task):
+    return _assignment_policy(task) if _assignment_policy else None

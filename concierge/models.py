@@ -1,0 +1,300 @@
+"""The core domain: people and their roles, clients, tasks and their history."""
+
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone as django_timezone
+
+
+def validate_timezone(value):
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not an IANA time zone name.", code="invalid_timezone")
+
+
+class Role(models.TextChoices):
+    CLIENT = "client", "Client"
+    ASSISTANT = "assistant", "Assistant"
+    MANAGER = "manager", "Manager"
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("role", Role.CLIENT)
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        """`createsuperuser` makes a manager with access to the admin."""
+        extra.update(role=Role.MANAGER, is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person. The e-mail address is the login; `role` decides what they may see."""
+
+    email = models.EmailField(unique=True)
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=16, choices=Role, default=Role.CLIENT)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=django_timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid"),
+        ]
+
+    def __str__(self):
+        return self.email
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}".strip() or self.email
+
+    @property
+    def zone(self):
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def is_client(self):
+        return self.role == Role.CLIENT
+
+    @property
+    def is_assistant(self):
+        return self.role == Role.ASSISTANT
+
+    @property
+    def is_manager(self):
+        return self.role == Role.MANAGER
+
+
+class ClientProfile(models.Model):
+    """What the service knows of a client beyond their account."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_profile"
+    )
+    primary_assistant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="primary_clients",
+        limit_choices_to={"role": Role.ASSISTANT},
+    )
+    backup_assistant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="backup_clients",
+        limit_choices_to={"role": Role.ASSISTANT},
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["user_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(primary_assistant__isnull=True)
+                | Q(backup_assistant__isnull=True)
+                | ~Q(primary_assistant=models.F("backup_assistant")),
+                name="client_backup_differs_from_primary",
+            ),
+        ]
+
+    def __str__(self):
+        return f"client {self.user}"
+
+
+class TaskStatus(models.TextChoices):
+    NEW = "new", "New"
+    ASSIGNED = "assigned", "Assigned"
+    IN_PROGRESS = "in_progress", "In progress"
+    WAITING_ON_CLIENT = "waiting_on_client", "Waiting on client"
+    DELIVERED = "delivered", "Delivered"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+TERMINAL_STATUSES = frozenset({TaskStatus.COMPLETED, TaskStatus.CANCELLED})
+
+
+class TaskPriority(models.TextChoices):
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    URGENT = "urgent", "Urgent"
+
+
+class Task(models.Model):
+    """Something a client delegates: one-off, recurring, or an appointment."""
+
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="client_tasks"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_tasks",
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    category = models.CharField(max_length=64, blank=True, db_index=True)
+    priority = models.CharField(max_length=8, choices=TaskPriority, default=TaskPriority.NORMAL)
+    status = models.CharField(max_length=20, choices=TaskStatus, default=TaskStatus.NEW)
+
+    requested_due_at = models.DateTimeField(null=True, blank=True)
+    estimate_minutes = models.PositiveIntegerField(null=True, blank=True)
+    # The client's budget for this task: time past it is refused until raised.
+    max_minutes = models.PositiveIntegerField(null=True, blank=True)
+    # What the service commits to: the estimate plus a buffer, never before requested.
+    promised_due_at = models.DateTimeField(null=True, blank=True)
+
+    # An RFC 5545 RRULE; the template task carries it and each occurrence points back to it.
+    recurrence = models.CharField(max_length=500, blank=True)
+    recurrence_parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="occurrences"
+    )
+    occurrence_at = models.DateTimeField(null=True, blank=True)
+
+    scheduled_start = models.DateTimeField(null=True, blank=True)
+    scheduled_end = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(default=django_timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    rating_comment = models.TextField(blank=True)
+    # Bumped on every change that a calendar would show (ICS SEQUENCE).
+    sequence = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["client", "status"]),
+            models.Index(fields=["assignee", "status"]),
+            models.Index(fields=["status", "promised_due_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=TaskStatus.values), name="task_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
+                name="task_rating_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(scheduled_start__isnull=True)
+                | Q(scheduled_end__isnull=True)
+                | Q(scheduled_end__gt=models.F("scheduled_start")),
+                name="task_schedule_ends_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["recurrence_parent", "occurrence_at"],
+                name="task_one_occurrence_per_instant",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_open(self):
+        return self.status not in TERMINAL_STATUSES
+
+    def is_overdue(self, now=None):
+        now = now or django_timezone.now()
+        return self.is_open and self.promised_due_at is not None and self.promised_due_at < now
+
+
+class TaskEvent(models.Model):
+    """Append-only history of a task: who moved it from what to what, when and why."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    kind = models.CharField(max_length=32, default="transition")
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=django_timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.task_id}: {self.from_status} → {self.to_status}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a POST carrying an `Idempotency-Key`, replayed on repeats."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=500)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    body = models.JSONField(null=True)
+    created_at = models.DateTimeField(default=django_timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id}:{self.key}"
+
+
+class Message(models.Model):
+    """A message on a task between the client, the assignee and managers. An internal note
+    is seen by staff only."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="task_messages"
+    )
+    body = models.TextField()
+    internal = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=django_timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["task", "created_at"])]
+
+    def __str__(self):
+        return f"message {self.pk} on task {self.task_id}"

@@ -1,0 +1,133 @@
+"""Reads of the core domain. Each takes the acting user first and returns only what that
+user may see: clients their own, assistants what is assigned to them, managers all.
+Anything outside is simply absent, so views turn it into a 404."""
+
+import datetime
+
+from django.apps import apps
+from django.db.models import (
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from concierge import errors
+from concierge.errors import NotFound
+from concierge.models import (
+    TERMINAL_STATUSES,
+    ClientProfile,
+    Message,
+    Role,
+    Task,
+    TaskEvent,
+    TaskStatus,
+    User,
+)
+
+OPEN_STATUSES = [s for s in TaskStatus.values if s not in TERMINAL_STATUSES]
+
+
+def users_visible_to(user):
+    if not user.is_authenticated:
+        return User.objects.none()
+    return User.objects.all() if user.is_manager else User.objects.filter(pk=user.pk)
+
+
+def clients_visible_to(user):
+    """Client profiles: managers all; assistants the clients they serve (primary, backup or
+    assigned a task of theirs); clients none through this path (they use `me/`)."""
+    profiles = ClientProfile.objects.select_related("user", "primary_assistant", "backup_assistant")
+    if not user.is_authenticated:
+        return profiles.none()
+    if user.is_manager:
+        return profiles
+    if user.is_assistant:
+        serves = Task.objects.filter(client=OuterRef("user"), assignee=user)
+        return profiles.filter(
+            Q(primary_assistant=user) | Q(backup_assistant=user) | Exists(serves)
+        )
+    return profiles.none()
+
+
+def tasks_visible_to(user):
+    """Tasks: clients their own; assistants those assigned to them now or before (their
+    own history); managers all."""
+    tasks = Task.objects.all()
+    if not user.is_authenticated:
+        return tasks.none()
+    if user.is_manager:
+        return tasks
+    if user.role == Role.CLIENT:
+        return tasks.filter(client=user)
+    if user.is_assistant:
+        was_assigned = TaskEvent.objects.filter(
+            task=OuterRef("pk"), kind="assign", data__assistant=user.pk
+        )
+        return tasks.filter(Q(assignee=user) | Exists(was_assigned))
+    return tasks.none()
+
+
+_DURATION = ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField())
+_ZERO = Value(datetime.timedelta(), output_field=DurationField())
+
+
+def _logged_duration():
+    """Sum of a task's stopped time entries, as one subquery per row (no N+1)."""
+    time_entry = apps.get_model("assistants", "TimeEntry")
+    entries = (
+        time_entry.objects.filter(task=OuterRef("pk"), ended_at__isnull=False)
+        .order_by()
+        .values("task")
+        .annotate(total=Sum(_DURATION))
+        .values("total")
+    )
+    return Coalesce(Subquery(entries, output_field=DurationField()), _ZERO)
+
+
+def task_list(user, *, filters=None, now=None):
+    """The tasks `user` may see, with `logged_duration`, filtered as API.md lists."""
+    filters = filters or {}
+    now = now or timezone.now()
+    tasks = tasks_visible_to(user).annotate(logged_duration=_logged_duration())
+    if filters.get("status"):
+        tasks = tasks.filter(status__in=filters["status"])
+    if filters.get("assignee") is not None:
+        tasks = tasks.filter(assignee_id=filters["assignee"])
+    if filters.get("client") is not None:
+        tasks = tasks.filter(client_id=filters["client"])
+    if filters.get("overdue") is True:
+        tasks = tasks.filter(promised_due_at__lt=now).exclude(status__in=TERMINAL_STATUSES)
+    elif filters.get("overdue") is False:
+        tasks = tasks.exclude(promised_due_at__lt=now, status__in=OPEN_STATUSES)
+    if filters.get("due_before") is not None:
+        tasks = tasks.filter(promised_due_at__lt=filters["due_before"])
+    if filters.get("q"):
+        q = filters["q"]
+        tasks = tasks.filter(Q(title__icontains=q) | Q(description__icontains=q))
+    return tasks
+
+
+def task_get(user, task_id):
+    """One task the user may see, or 404."""
+    task = task_list(user).filter(pk=task_id).first()
+    if task is None:
+        raise NotFound(errors.NOT_FOUND, "No such task.")
+    return task
+
+
+def messages_visible_to(user, task):
+    """A task's messages; internal notes only for staff."""
+    messages = Message.objects.filter(task=task).select_related("author")
+    if not user.is_authenticated:
+        return messages.none()
+    if user.is_client:
+        messages = messages.filter(internal=False)
+    return messages

@@ -1,0 +1,593 @@
+"""Writes of the core domain: accounts, client profiles, tasks and their messages."""
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from concierge import deadlines, errors, hooks, recurrence
+from concierge.errors import ApplicationError, Conflict, Forbidden, Invalid
+from concierge.models import (
+    TERMINAL_STATUSES,
+    ClientProfile,
+    Message,
+    Role,
+    Task,
+    TaskEvent,
+    TaskStatus,
+    User,
+)
+from concierge.notifications import notify
+
+
+def _validated_password(password, user):
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise Invalid(
+            errors.INVALID, exc.messages[0], fields={"password": list(exc.messages)}
+        ) from exc
+
+
+@transaction.atomic
+def user_create(
+    *,
+    email: str,
+    password: str,
+    role: str,
+    first_name: str = "",
+    last_name: str = "",
+    timezone: str = "UTC",
+) -> User:
+    """Create a person of any role; a client also gets their profile."""
+    email = User.objects.normalize_email(email).lower()
+    user = User(
+        email=email, first_name=first_name, last_name=last_name, role=role, timezone=timezone
+    )
+    _validated_password(password, user)
+    if User.objects.filter(email__iexact=email).exists():
+        raise Conflict(
+            errors.EMAIL_TAKEN,
+            "An account with this e-mail address exists.",
+            fields={"email": ["An account with this e-mail address exists."]},
+        )
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:  # a concurrent registration won the race
+        raise Conflict(errors.EMAIL_TAKEN, "An account with this e-mail address exists.") from exc
+    if role == Role.CLIENT:
+        ClientProfile.objects.create(user=user)
+    return user
+
+
+def user_register(*, email, password, first_name="", last_name="", timezone="UTC") -> User:
+    """Self-service sign-up: always a client."""
+    return user_create(
+        email=email,
+        password=password,
+        role=Role.CLIENT,
+        first_name=first_name,
+        last_name=last_name,
+        timezone=timezone,
+    )
+
+
+def token_obtain(*, email: str, password: str) -> Token:
+    user = authenticate(username=email.lower(), password=password)
+    if user is None:
+        raise Invalid(errors.INVALID_CREDENTIALS, "E-mail or password is wrong.")
+    token, _ = Token.objects.get_or_create(user=user)
+    return token
+
+
+@transaction.atomic
+def user_update(*, user: User, **fields) -> User:
+    for name in ("first_name", "last_name", "timezone"):
+        if name in fields:
+            setattr(user, name, fields[name])
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
+def _assistant(user_or_none, field):
+    if user_or_none is not None and not user_or_none.is_assistant:
+        raise Invalid(
+            errors.NOT_AN_ASSISTANT,
+            f"{field}: user {user_or_none.pk} is not an assistant.",
+            fields={field: ["Must be an assistant."]},
+        )
+    return user_or_none
+
+
+@transaction.atomic
+def client_profile_update(*, profile: ClientProfile, **fields) -> ClientProfile:
+    """A manager sets a client's primary and backup assistants."""
+    profile = ClientProfile.objects.select_for_update().get(pk=profile.pk)
+    for name in ("primary_assistant", "backup_assistant"):
+        if name in fields:
+            setattr(profile, name, _assistant(fields[name], name))
+    if (
+        profile.primary_assistant_id is not None
+        and profile.primary_assistant_id == profile.backup_assistant_id
+    ):
+        raise Invalid(
+            errors.INVALID,
+            "The backup assistant must differ from the primary.",
+            fields={"backup_assistant": ["Must differ from the primary assistant."]},
+        )
+    profile.save()
+    return profile
+
+
+# Tasks ------------------------------------------------------------------------------------
+
+S = TaskStatus
+OPEN_STATUSES = frozenset(S) - TERMINAL_STATUSES
+
+# The status machine: action → (statuses it may start from, status it leads to).
+TRANSITIONS = {
+    "start": (frozenset({S.ASSIGNED, S.WAITING_ON_CLIENT}), S.IN_PROGRESS),
+    "wait": (frozenset({S.IN_PROGRESS}), S.WAITING_ON_CLIENT),
+    "deliver": (frozenset({S.IN_PROGRESS}), S.DELIVERED),
+    "accept": (frozenset({S.DELIVERED}), S.COMPLETED),
+    "auto_complete": (frozenset({S.DELIVERED}), S.COMPLETED),
+    "request_revision": (frozenset({S.DELIVERED}), S.IN_PROGRESS),
+    "cancel": (OPEN_STATUSES, S.CANCELLED),
+}
+
+RECURRENCE_HORIZON = datetime.timedelta(days=14)
+CLIENT_EDITABLE = frozenset(
+    {
+        "title",
+        "description",
+        "category",
+        "priority",
+        "requested_due_at",
+        "max_minutes",
+        "scheduled_start",
+        "scheduled_end",
+    }
+)
+STAFF_EDITABLE = frozenset({"title", "description", "category", "priority", "estimate_minutes"})
+
+
+def allowed_transition(action: str, status: str) -> str | None:
+    """The status `action` leads to from `status`, or None when the move is not allowed."""
+    sources, target = TRANSITIONS[action]
+    return target if status in sources else None
+
+
+def _promise(task, *, start):
+    return deadlines.promised_due_at(
+        start=start,
+        estimate_minutes=task.estimate_minutes,
+        requested_due_at=task.requested_due_at,
+        ratio=settings.DEADLINE_BUFFER_RATIO,
+        min_hours=settings.DEADLINE_BUFFER_MIN_HOURS,
+    )
+
+
+def _locked(task: Task) -> Task:
+    return Task.objects.select_for_update().get(pk=task.pk)
+
+
+def _event(task, *, actor, kind="transition", from_status="", to_status="", note="", data=None):
+    return TaskEvent.objects.create(
+        task=task,
+        actor=actor,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        data=data or {},
+    )
+
+
+def _validated_recurrence(rule: str) -> str:
+    try:
+        return recurrence.validate(rule)
+    except recurrence.InvalidRecurrence as exc:
+        raise Invalid(
+            errors.INVALID_RECURRENCE, str(exc), fields={"recurrence": [str(exc)]}
+        ) from exc
+
+
+def _validate_schedule(start, end):
+    if start is not None and end is not None and end <= start:
+        raise Invalid(
+            errors.INVALID,
+            "An appointment must end after it starts.",
+            fields={"scheduled_end": ["Must be after scheduled_start."]},
+        )
+
+
+def _transition(task: Task, *, action: str, actor: User | None, note: str = "") -> Task:
+    """Move a locked task by `action`, or 409 invalid_transition."""
+    target = allowed_transition(action, task.status)
+    if target is None:
+        raise Conflict(
+            errors.INVALID_TRANSITION,
+            f"A task that is {task.status} cannot be moved by {action.replace('_', '-')}.",
+        )
+    source, now = task.status, timezone.now()
+    task.status = target
+    if target == S.DELIVERED:
+        task.delivered_at = now
+    elif target == S.COMPLETED:
+        task.completed_at = now
+    elif target == S.CANCELLED:
+        task.cancelled_at = now
+    task.sequence += 1
+    task.save()
+    _event(
+        task, actor=actor, from_status=source, to_status=target, note=note, data={"action": action}
+    )
+    return task
+
+
+def _require_assignee(task: Task, actor: User):
+    if task.assignee_id != actor.pk:
+        raise Forbidden(errors.NOT_ASSIGNEE, "Only the task's assignee may do this.")
+
+
+def _assign(task: Task, *, assistant: User, actor: User | None, reason: str) -> Task:
+    source = task.status
+    task.assignee = assistant
+    task.assigned_at = timezone.now()
+    if task.status == S.NEW:
+        task.status = S.ASSIGNED
+    task.sequence += 1
+    task.save()
+    _event(
+        task,
+        actor=actor,
+        kind="assign",
+        from_status=source,
+        to_status=task.status,
+        note=reason,
+        data={"assistant": assistant.pk, "reason": reason},
+    )
+    notify(
+        user_id=assistant.pk,
+        subject=f"New task for you: {task.title}",
+        body=f"Task {task.pk} ({task.title}) is now assigned to you.",
+    )
+    return task
+
+
+def _auto_assign(task: Task) -> Task:
+    assistant = hooks.choose_assignee(task)
+    if assistant is None:
+        return task
+    reason = getattr(assistant, "assignment_reason", "") or "automatic"
+    return _assign(task, assistant=assistant, actor=None, reason=reason)
+
+
+@transaction.atomic
+def task_create(
+    *,
+    client: User,
+    title: str,
+    description: str = "",
+    category: str = "",
+    priority: str = "normal",
+    requested_due_at: datetime.datetime | None = None,
+    estimate_minutes: int | None = None,
+    max_minutes: int | None = None,
+    recurrence: str = "",
+    scheduled_start: datetime.datetime | None = None,
+    scheduled_end: datetime.datetime | None = None,
+) -> Task:
+    """A client delegates a task; it goes straight to an assistant when one fits."""
+    if not client.is_client:
+        raise Forbidden(errors.PERMISSION_DENIED, "Only clients create tasks.")
+    hooks.check_task_create(client)
+    _validate_schedule(scheduled_start, scheduled_end)
+    rule = _validated_recurrence(recurrence) if recurrence else ""
+    now = timezone.now()
+    task = Task(
+        client=client,
+        title=title,
+        description=description,
+        category=category,
+        priority=priority,
+        requested_due_at=requested_due_at,
+        estimate_minutes=estimate_minutes,
+        max_minutes=max_minutes,
+        recurrence=rule,
+        scheduled_start=scheduled_start,
+        scheduled_end=scheduled_end,
+        created_at=now,
+    )
+    task.promised_due_at = _promise(task, start=now)
+    if rule:
+        task.occurrence_at = _series_anchor(task)
+    task.save()
+    _event(task, actor=client, kind="create", to_status=task.status)
+    return _auto_assign(task)
+
+
+@transaction.atomic
+def task_update(*, task: Task, actor: User, **fields) -> Task:
+    """Edit a task's details: clients what they asked for, staff the estimate."""
+    task = _locked(task)
+    if not task.is_open:
+        raise Conflict(errors.TASK_CLOSED, "A completed or cancelled task cannot be edited.")
+    editable = CLIENT_EDITABLE if actor.is_client else STAFF_EDITABLE
+    refused = sorted(set(fields) - editable)
+    if refused:
+        raise Forbidden(
+            errors.PERMISSION_DENIED,
+            f"Your role may not change: {', '.join(refused)}.",
+        )
+    if actor.is_assistant:
+        _require_assignee(task, actor)
+    changed = {}
+    for name, value in fields.items():
+        if getattr(task, name) != value:
+            changed[name] = value
+            setattr(task, name, value)
+    _validate_schedule(task.scheduled_start, task.scheduled_end)
+    if changed.keys() & {"estimate_minutes", "requested_due_at"}:
+        task.promised_due_at = _promise(task, start=timezone.now())
+    if changed:
+        task.sequence += 1
+        task.save()
+        _event(task, actor=actor, kind="update", data={"fields": sorted(changed)})
+    return task
+
+
+@transaction.atomic
+def task_assign(*, task: Task, actor: User, assistant: User, reason: str = "") -> Task:
+    """A manager gives an open task to an assistant (reassigning keeps the status)."""
+    task = _locked(task)
+    if not task.is_open:
+        raise Conflict(
+            errors.INVALID_TRANSITION, f"A task that is {task.status} cannot be assigned."
+        )
+    if not assistant.is_assistant or not assistant.is_active:
+        raise Invalid(
+            errors.NOT_AN_ASSISTANT,
+            f"User {assistant.pk} is not an active assistant.",
+            fields={"assistant": ["Must be an active assistant."]},
+        )
+    profile = getattr(assistant, "assistant_profile", None)
+    if profile is not None and not profile.active:
+        raise Conflict(errors.ASSISTANT_INACTIVE, f"Assistant {assistant.pk} is inactive.")
+    return _assign(task, assistant=assistant, actor=actor, reason=reason or "manager")
+
+
+@transaction.atomic
+def task_start(*, task: Task, actor: User) -> Task:
+    task = _locked(task)
+    _require_assignee(task, actor)
+    return _transition(task, action="start", actor=actor)
+
+
+@transaction.atomic
+def task_wait(*, task: Task, actor: User, message: str = "") -> Task:
+    """The assignee needs something from the client."""
+    task = _locked(task)
+    _require_assignee(task, actor)
+    task = _transition(task, action="wait", actor=actor, note=message)
+    if message:
+        Message.objects.create(task=task, author=actor, body=message)
+    notify(
+        user_id=task.client_id,
+        subject=f"We need your input: {task.title}",
+        body=message or f"Task {task.pk} is waiting on you.",
+    )
+    return task
+
+
+@transaction.atomic
+def task_deliver(*, task: Task, actor: User, message: str = "") -> Task:
+    task = _locked(task)
+    _require_assignee(task, actor)
+    task = _transition(task, action="deliver", actor=actor, note=message)
+    if message:
+        Message.objects.create(task=task, author=actor, body=message)
+    days = settings.AUTO_COMPLETE_DAYS
+    notify(
+        user_id=task.client_id,
+        subject=f"Delivered: {task.title}",
+        body=(message + "\n\n" if message else "")
+        + f"Please accept it or ask for a revision; it completes by itself in {days} days.",
+    )
+    return task
+
+
+def _require_client(task: Task, actor: User):
+    if task.client_id != actor.pk:
+        raise Forbidden(errors.PERMISSION_DENIED, "Only the task's client may do this.")
+
+
+@transaction.atomic
+def task_accept(*, task: Task, actor: User, rating: int | None = None, comment: str = "") -> Task:
+    task = _locked(task)
+    _require_client(task, actor)
+    if rating is not None and not 1 <= rating <= 5:
+        raise Invalid(errors.INVALID, "Rate from 1 to 5.", fields={"rating": ["1 to 5."]})
+    task.rating = rating
+    task.rating_comment = comment
+    return _transition(task, action="accept", actor=actor, note=comment)
+
+
+@transaction.atomic
+def task_request_revision(*, task: Task, actor: User, reason: str = "") -> Task:
+    task = _locked(task)
+    _require_client(task, actor)
+    task = _transition(task, action="request_revision", actor=actor, note=reason)
+    if reason:
+        Message.objects.create(task=task, author=actor, body=reason)
+    if task.assignee_id:
+        notify(
+            user_id=task.assignee_id,
+            subject=f"Revision requested: {task.title}",
+            body=reason or f"The client sent task {task.pk} back.",
+        )
+    return task
+
+
+@transaction.atomic
+def task_cancel(*, task: Task, actor: User, reason: str = "") -> Task:
+    task = _locked(task)
+    if not actor.is_manager:
+        _require_client(task, actor)
+    task = _transition(task, action="cancel", actor=actor, note=reason)
+    if task.assignee_id:
+        notify(
+            user_id=task.assignee_id,
+            subject=f"Cancelled: {task.title}",
+            body=reason or f"Task {task.pk} was cancelled.",
+        )
+    return task
+
+
+@transaction.atomic
+def task_auto_complete(*, task_id: int, now: datetime.datetime | None = None) -> Task | None:
+    """Complete a delivery left unanswered for AUTO_COMPLETE_DAYS; a no-op otherwise."""
+    now = now or timezone.now()
+    task = Task.objects.select_for_update().filter(pk=task_id).first()
+    cutoff = now - datetime.timedelta(days=settings.AUTO_COMPLETE_DAYS)
+    if task is None or task.status != S.DELIVERED or not task.delivered_at:
+        return None
+    if task.delivered_at > cutoff:
+        return None
+    return _transition(task, action="auto_complete", actor=None, note="No answer from the client.")
+
+
+@transaction.atomic
+def task_notify_overdue(*, task_id: int, now: datetime.datetime | None = None) -> bool:
+    """Tell the assignee (or the managers, when nobody has it) once that a task is overdue."""
+    now = now or timezone.now()
+    task = Task.objects.select_for_update().filter(pk=task_id).first()
+    if task is None or not task.is_overdue(now):
+        return False
+    if task.events.filter(kind="overdue").exists():
+        return False
+    _event(
+        task, actor=None, kind="overdue", data={"promised_due_at": task.promised_due_at.isoformat()}
+    )
+    recipients = (
+        [task.assignee_id]
+        if task.assignee_id
+        else list(
+            User.objects.filter(role=Role.MANAGER, is_active=True).values_list("pk", flat=True)
+        )
+    )
+    for user_id in recipients:
+        notify(
+            user_id=user_id,
+            subject=f"Overdue: {task.title}",
+            body=f"Task {task.pk} was promised for {task.promised_due_at:%Y-%m-%d %H:%M} UTC.",
+        )
+    return True
+
+
+# Messages ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def message_create(*, task: Task, author: User, body: str, internal: bool = False) -> Message:
+    """The client, the assignee or a manager writes on a task; internal notes are staff-only."""
+    if internal and author.is_client:
+        raise Forbidden(errors.INTERNAL_NOTE_STAFF_ONLY, "Only staff write internal notes.")
+    if author.is_client:
+        _require_client(task, author)
+    elif author.is_assistant:
+        _require_assignee(task, author)
+    message = Message.objects.create(task=task, author=author, body=body, internal=internal)
+    if author.is_client:
+        recipients = [task.assignee_id] if task.assignee_id else []
+    elif internal:
+        recipients = [task.assignee_id] if task.assignee_id not in (None, author.pk) else []
+    else:
+        recipients = [task.client_id]
+    for user_id in recipients:
+        notify(
+            user_id=user_id,
+            subject=f"New message on {task.title}",
+            body=body,
+        )
+    return message
+
+
+# Recurring tasks --------------------------------------------------------------------------
+
+
+def _series_anchor(task: Task) -> datetime.datetime:
+    return task.scheduled_start or task.requested_due_at or task.created_at
+
+
+@transaction.atomic
+def task_recurrence_extend(
+    *, template_id: int, now: datetime.datetime | None = None, horizon=RECURRENCE_HORIZON
+) -> list[Task]:
+    """Create the series' occurrences due before `now + horizon` that do not exist yet.
+
+    Each occurrence is its own task, created once: the template is locked, existing
+    instants are skipped and the database refuses a second row for the same instant.
+    """
+    now = now or timezone.now()
+    template = (
+        Task.objects.select_for_update()
+        .select_related("client")
+        .filter(pk=template_id, recurrence_parent__isnull=True)
+        .exclude(recurrence="")
+        .first()
+    )
+    if template is None or template.status == S.CANCELLED or not template.client.is_active:
+        return []
+    try:
+        hooks.check_task_create(template.client)
+    except ApplicationError:
+        return []
+    anchor = template.occurrence_at or _series_anchor(template)
+    instants = recurrence.occurrences(
+        rule=template.recurrence,
+        dtstart=anchor,
+        zone=template.client.timezone,
+        after=max(anchor + datetime.timedelta(seconds=1), now),
+        until=now + horizon,
+    )
+    existing = set(template.occurrences.values_list("occurrence_at", flat=True))
+    created = []
+    for instant in instants:
+        if instant in existing:
+            continue
+        shift = {
+            name: instant + (getattr(template, name) - anchor)
+            for name in ("requested_due_at", "scheduled_start", "scheduled_end")
+            if getattr(template, name) is not None
+        }
+        task = Task(
+            client=template.client,
+            title=template.title,
+            description=template.description,
+            category=template.category,
+            priority=template.priority,
+            estimate_minutes=template.estimate_minutes,
+            max_minutes=template.max_minutes,
+            recurrence_parent=template,
+            occurrence_at=instant,
+            created_at=now,
+            **shift,
+        )
+        task.promised_due_at = _promise(task, start=max(now, instant - datetime.timedelta(days=1)))
+        try:
+            with transaction.atomic():
+                task.save()
+        except IntegrityError:
+            continue  # created meanwhile by another run
+        _event(task, actor=None, kind="create", to_status=task.status, data={"series": template.pk})
+        created.append(_auto_assign(task))
+    return created

@@ -1,0 +1,102 @@
+"""Concurrent writes against PostgreSQL: the database constraints, not luck, keep an
+assistant's time free of overlaps and limited to one running timer."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from assistants import services
+from assistants.models import TimeEntry
+from concierge.errors import ApplicationError
+from concierge.models import TaskStatus
+from tests import factories
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def _race(calls):
+    barrier = threading.Barrier(len(calls))
+    outcomes = []
+    lock = threading.Lock()
+
+    def run(call):
+        try:
+            barrier.wait()
+            result = call()
+            outcome = ("ok", result.pk)
+        except ApplicationError as exc:
+            outcome = ("error", exc.code)
+        except Exception as exc:  # recorded so that the assertion shows it
+            outcome = ("exception", repr(exc))
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return outcomes
+
+
+def _tasks(assistant, n):
+    client = factories.ClientFactory()
+    return [
+        factories.TaskFactory(client=client, assignee=assistant, status=TaskStatus.IN_PROGRESS)
+        for _ in range(n)
+    ]
+
+
+def test_two_overlapping_manual_entries_one_survives():
+    assistant = factories.AssistantFactory()
+    a, b = _tasks(assistant, 2)  # different tasks: no shared row lock serialises them
+    start = timezone.now() - timedelta(hours=3)
+    calls = [
+        lambda: services.time_entry_create(
+            actor=assistant, task=a, started_at=start, ended_at=start + timedelta(hours=1)
+        ),
+        lambda: services.time_entry_create(
+            actor=assistant,
+            task=b,
+            started_at=start + timedelta(minutes=30),
+            ended_at=start + timedelta(minutes=90),
+        ),
+    ]
+    outcomes = _race(calls)
+    assert sorted(o[0] for o in outcomes) == ["error", "ok"]
+    assert [o[1] for o in outcomes if o[0] == "error"] == ["overlapping_entry"]
+    assert TimeEntry.objects.filter(assistant=assistant).count() == 1
+
+
+def test_many_simultaneous_timer_starts_one_survives():
+    assistant = factories.AssistantFactory()
+    tasks = _tasks(assistant, 8)
+    outcomes = _race([lambda t=t: services.timer_start(actor=assistant, task=t) for t in tasks])
+    assert [o[0] for o in outcomes].count("ok") == 1
+    assert {o[1] for o in outcomes if o[0] == "error"} == {"timer_running"}
+    assert TimeEntry.objects.filter(assistant=assistant, ended_at__isnull=True).count() == 1
+
+
+def test_same_task_back_to_back_entries_both_survive():
+    assistant = factories.AssistantFactory()
+    (task,) = _tasks(assistant, 1)
+    start = timezone.now() - timedelta(hours=5)
+    outcomes = _race(
+        [
+            lambda: services.time_entry_create(
+                actor=assistant, task=task, started_at=start, ended_at=start + timedelta(hours=1)
+            ),
+            lambda: services.time_entry_create(
+                actor=assistant,
+                task=task,
+                started_at=start + timedelta(hours=1),
+                ended_at=start + timedelta(hours=2),
+            ),
+        ]
+    )
+    assert [o[0] for o in outcomes] == ["ok", "ok"]

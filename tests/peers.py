@@ -1,0 +1,82 @@
+"""Outside processes the tests start on loopback: helpers to find a port, wait for a
+server, and point a child process at the test database."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import requests
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url, *, timeout=30.0, process=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{url}: the process exited with {process.returncode}")
+        try:
+            requests.get(url, timeout=5)
+            return
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
+def test_database_url():
+    """A DATABASE_URL for the database the tests are using right now."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    user = quote(db.get("USER") or "")
+    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
+
+
+def child_env(**extra):
+    """The environment of a server process sharing the test database (not under pytest,
+    so it runs with production-like settings)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="concierge.settings",
+        # The same key as this process: django-q2 signs the jobs it queues with it.
+        DJANGO_SECRET_KEY=settings.SECRET_KEY,
+        DATABASE_URL=test_database_url(),
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+def start(args, *, env, log_path):
+    log = open(log_path, "wb")  # noqa: SIM115 - closed by stop()
+    process = subprocess.Popen(  # noqa: S603 - our own binaries, fixed arguments
+        args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    process.log = log
+    return process
+
+
+def stop(process):
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    process.log.close()

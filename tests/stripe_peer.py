@@ -1,0 +1,59 @@
+"""A localstripe process on loopback for Stripe tests."""
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+LOCALSTRIPE = Path(sys.executable).with_name("localstripe")
+SECRET_KEY = "sk_test_" + "a" * 32
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def localstripe(tmp_path, settings):
+    """Start localstripe, point the Stripe settings at it, stop it at teardown."""
+    if not LOCALSTRIPE.exists():
+        pytest.skip("localstripe is not installed")
+    import stripe
+
+    port = _free_port()
+    proc = subprocess.Popen(  # noqa: S603
+        [str(LOCALSTRIPE), "--port", str(port), "--from-scratch"],
+        env={"TMPDIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/v1/customers", timeout=1)  # noqa: S310
+            break
+        except urllib.error.HTTPError:
+            break
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError("localstripe did not start") from None
+            time.sleep(0.1)
+    old_base, old_key = stripe.api_base, stripe.api_key
+    settings.STRIPE_TEST_SECRET_KEY = SECRET_KEY
+    settings.STRIPE_LIVE_MODE = False
+    settings.STRIPE_API_HOST = base
+    settings.STRIPE_ENABLED = True
+    try:
+        yield base
+    finally:
+        stripe.api_base, stripe.api_key = old_base, old_key
+        proc.kill()
+        proc.wait(timeout=10)
