@@ -11,7 +11,7 @@ class BillingConfig(AppConfig):
 
         register_billable_time_guard(check_spend_cap)
 
-        from billing import stripe_jobs, webhooks  # noqa: F401  (signal receivers)
+        from billing import stripe_jobs  # noqa: F401  (signal receivers)
         from billing.guards import require_unpaused_subscription
         from concierge.hooks import register_task_create_guard
 

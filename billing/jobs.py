@@ -1,4 +1,6 @@
-"""Billing jobs: the daily period close and usage alerts. Safe to run twice."""
+"""Billing jobs: the daily period close, usage alerts and the payment grace period.
+
+Each is safe to run twice."""
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -15,6 +17,13 @@ SCHEDULES = [
         "func": "billing.jobs.usage_alerts",
         "schedule_type": "I",
         "minutes": 30,
+        "repeats": -1,
+    },
+    {
+        "name": "billing.pause_past_due_subscriptions",
+        "func": "billing.stripe_jobs.pause_past_due_subscriptions",
+        "schedule_type": "I",
+        "minutes": 60,
         "repeats": -1,
     },
 ]

@@ -11,15 +11,6 @@ from billing.models import Invoice, InvoiceStatus, Subscription, SubscriptionSta
 from billing.signals import invoice_finalised
 from concierge.jobs import enqueue
 
-SCHEDULES = [
-    {
-        "name": "billing.pause_past_due_subscriptions",
-        "func": "billing.stripe_jobs.pause_past_due_subscriptions",
-        "schedule_type": "I",
-        "minutes": 60,
-    },
-]
-
 
 def mirror_invoice(invoice_id):
     """Mirror one finalised non-zero invoice to Stripe and charge it. Safe to run twice."""

@@ -1,15 +1,13 @@
 """Stripe webhook handling.
 
-dj-stripe verifies the signature and stores each event; its per-event signals queue
-``process_invoice_event`` with the event id. Processing reads the event's invoice
-object and moves local state; every transition is guarded by the current state, so
+dj-stripe verifies the signature and stores each delivery as a ``WebhookEventTrigger``;
+``DJSTRIPE_WEBHOOK_EVENT_CALLBACK`` hands it to ``queue_webhook``, and a job applies the
+event's invoice object to local state; every transition is guarded by the current state, so
 replayed, reordered and duplicated events change nothing more than once.
 """
 
 from django.db import transaction
-from django.dispatch import receiver
 from django.utils import timezone
-from djstripe.signals import WEBHOOK_SIGNALS
 
 from billing.models import (
     HourPack,
@@ -78,26 +76,6 @@ def _reactivate_if_settled(subscription_id):
     sub.status = SubscriptionStatus.ACTIVE
     sub.past_due_since = None
     sub.save(update_fields=["status", "past_due_since", "updated_at"])
-
-
-def process_event(event_id):
-    """Job: re-read a stored dj-stripe event and apply it."""
-    from djstripe.models import Event
-
-    event = Event.objects.get(id=event_id)
-    data = event.data if isinstance(event.data, dict) else {}
-    obj = data.get("object") or {}
-    return apply_invoice_event(event_type=event.type, obj=obj)
-
-
-def _queue(sender, event, **kwargs):
-    enqueue("billing.webhooks.process_event", event.id)
-
-
-for _event_type in (*PAID_EVENTS, *FAILED_EVENTS):
-    _signal = WEBHOOK_SIGNALS.get(_event_type)
-    if _signal is not None:
-        receiver(_signal, dispatch_uid=f"billing.webhooks.{_event_type}")(_queue)
 
 
 def queue_webhook(trigger, api_key=None):

@@ -179,6 +179,9 @@ STRIPE_LIVE_SECRET_KEY = env.str("STRIPE_LIVE_SECRET_KEY", default="")
 STRIPE_API_HOST = env.str("STRIPE_API_HOST", default="https://api.stripe.com")
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_USE_NATIVE_JSONFIELD = True
+# dj-stripe verifies each delivery's signature and stores it; the callback queues a job
+# that applies it (billing.webhooks), so a slow or failing handler never fails the POST.
+DJSTRIPE_WEBHOOK_EVENT_CALLBACK = "billing.webhooks.queue_webhook"
 STRIPE_ENABLED = bool(STRIPE_LIVE_SECRET_KEY if STRIPE_LIVE_MODE else STRIPE_TEST_SECRET_KEY)
 BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
 

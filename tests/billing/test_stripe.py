@@ -206,7 +206,6 @@ def test_signed_webhooks_move_state_idempotently(
     secret (localstripe sends no invoice.paid), delivered to dj-stripe's endpoint."""
     from djstripe.models import WebhookEndpoint
 
-    settings.DJSTRIPE_WEBHOOK_EVENT_CALLBACK = "billing.webhooks.queue_webhook"
     secret = "whsec_" + "b" * 32
     endpoint = WebhookEndpoint.objects.create(
         id="we_test_1",
@@ -270,7 +269,6 @@ def test_localstripe_delivers_signed_payment_webhook(localstripe, live_server, s
 
     from djstripe.models import WebhookEndpoint
 
-    settings.DJSTRIPE_WEBHOOK_EVENT_CALLBACK = "billing.webhooks.queue_webhook"
     secret = "whsec_" + "c" * 32
     endpoint = WebhookEndpoint.objects.create(
         id="we_live_1",

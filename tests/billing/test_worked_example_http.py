@@ -1,19 +1,17 @@
 """BILLING.md's worked example end to end through the HTTP API.
 
 The manager creates the plan and a backdated subscription, the assistant logs the entries
-(through `POST time-entries/` when that endpoint is installed, otherwise directly), the
+through `POST time-entries/`, the client disputes one and a manager adjusts it, the
 periods close through `billing/close-period/`, and the client's invoices match line by line.
 """
 
 import datetime
 
 import pytest
-from django.urls import Resolver404, resolve
 
-from assistants.models import TimeEntry
 from concierge.models import TaskStatus
 from tests.billing.helpers import at, freeze
-from tests.factories import TaskFactory, TimeEntryFactory
+from tests.factories import TaskFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -84,18 +82,13 @@ EXPECTED = [
 ]
 
 
-def has_route(path):
-    try:
-        resolve(path)
-    except Resolver404:
-        return False
-    return True
-
-
 def test_worked_example_through_the_api(
     monkeypatch, manager_api, client_api, assistant_api, client_user, assistant_user
 ):
-    freeze(monkeypatch, at(2026, 12, 2))
+    # Early November: the manager signs the client up with a backdated subscription, the
+    # assistant records September's and October's work late and November's as it happens,
+    # and the client disputes one November entry while the dispute window is open.
+    freeze(monkeypatch, at(2026, 11, 5))
     plan = manager_api.post("/api/v1/plans/", PLAN, format="json")
     assert plan.status_code == 201, plan.content
     subscription = manager_api.post(
@@ -106,27 +99,21 @@ def test_worked_example_through_the_api(
     assert subscription.status_code == 201, subscription.content
 
     task = TaskFactory(client=client_user, assignee=assistant_user, status=TaskStatus.IN_PROGRESS)
-    via_api = has_route("/api/v1/time-entries/")
 
     def log(start, minutes):
-        end = start + datetime.timedelta(minutes=minutes)
-        if via_api:
-            response = assistant_api.post(
-                "/api/v1/time-entries/",
-                {
-                    "task": task.pk,
-                    "started_at": start.isoformat(),
-                    "ended_at": end.isoformat(),
-                    "note": "work",
-                    "billable": True,
-                },
-                format="json",
-            )
-            assert response.status_code == 201, response.content
-            return response.json()["id"]
-        return TimeEntryFactory(
-            task=task, assistant=assistant_user, started_at=start, ended_at=end
-        ).pk
+        response = assistant_api.post(
+            "/api/v1/time-entries/",
+            {
+                "task": task.pk,
+                "started_at": start.isoformat(),
+                "ended_at": (start + datetime.timedelta(minutes=minutes)).isoformat(),
+                "note": "work",
+                "billable": True,
+            },
+            format="json",
+        )
+        assert response.status_code == 201, response.content
+        return response.json()["id"]
 
     for day, minutes in ((17, 50), (18, 7), (21, 31)):
         log(at(2026, 9, day), minutes)
@@ -135,20 +122,19 @@ def test_worked_example_through_the_api(
     log(at(2026, 11, 2, 8), 600)
     log(at(2026, 11, 3), 90)
     adjusted = log(at(2026, 11, 4), 60)
-    if has_route(f"/api/v1/time-entries/{adjusted}/resolve/"):
-        disputed = client_api.post(
-            f"/api/v1/time-entries/{adjusted}/dispute/", {"reason": "Too long"}, format="json"
-        )
-        assert disputed.status_code in (200, 201), disputed.content
-        resolved = manager_api.post(
-            f"/api/v1/time-entries/{adjusted}/resolve/",
-            {"decision": "adjust", "billable_minutes": 10},
-            format="json",
-        )
-        assert resolved.status_code in (200, 201), resolved.content
-    else:
-        TimeEntry.objects.filter(pk=adjusted).update(billable_minutes_override=10)
+    disputed = client_api.post(
+        f"/api/v1/time-entries/{adjusted}/dispute/", {"reason": "Too long"}, format="json"
+    )
+    assert disputed.status_code == 200, disputed.content
+    resolved = manager_api.post(
+        f"/api/v1/time-entries/{adjusted}/resolve/",
+        {"decision": "adjust", "billable_minutes": 10},
+        format="json",
+    )
+    assert resolved.status_code == 200, resolved.content
 
+    # December 2nd: the manager closes the three periods in order.
+    freeze(monkeypatch, at(2026, 12, 2))
     for period in ("2026-09", "2026-10", "2026-11"):
         closed = manager_api.post(
             "/api/v1/billing/close-period/", {"period": period}, format="json"

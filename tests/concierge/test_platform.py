@@ -1,5 +1,6 @@
 """Platform: health check, OpenAPI schema and docs, error shape, settings, admin, demo data."""
 
+import io
 import os
 import subprocess
 import sys
@@ -140,3 +141,22 @@ def test_secret_key_is_required_when_debug_is_off():
     assert "DJANGO_SECRET_KEY is required" in refused.stderr
     accepted = _settings_import({"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "x" * 50})
     assert accepted.returncode == 0 and accepted.stdout.strip() == "False"
+
+
+def test_every_declared_schedule_runs_a_real_job_and_syncs_idempotently():
+    from django.utils.module_loading import import_string
+    from django_q.models import Schedule
+
+    from concierge.schedules import declared_schedules
+
+    declared = list(declared_schedules())
+    assert len({d["name"] for d in declared}) == len(declared)
+    for declaration in declared:
+        assert callable(import_string(declaration["func"])), declaration["name"]
+    assert "billing.pause_past_due_subscriptions" in {d["name"] for d in declared}
+
+    call_command("sync_schedules", stdout=io.StringIO())
+    call_command("sync_schedules", stdout=io.StringIO())
+    assert sorted(Schedule.objects.values_list("name", flat=True)) == sorted(
+        d["name"] for d in declared
+    )
