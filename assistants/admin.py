@@ -37,3 +37,24 @@ class TimeEntryAdmin(admin.ModelAdmin):
     list_select_related = ["assistant", "task", "invoice"]
     raw_id_fields = ["assistant", "task", "invoice", "created_by"]
     date_hierarchy = "started_at"
+
+
+@admin.register(TimeEntryEvent)
+class TimeEntryEventAdmin(admin.ModelAdmin):
+    """The time audit trail, read-only; it includes the history of deleted entries."""
+
+    list_display = ["created_at", "entry_id", "kind", "actor"]
+    list_filter = ["kind"]
+    list_select_related = ["actor"]
+    search_fields = ["actor__email"]
+    readonly_fields = ["entry_id", "kind", "actor", "data", "created_at"]
+    exclude = ["entry"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -216,7 +216,14 @@ class TimeEntry(models.Model):
 class TimeEntryEvent(models.Model):
     """Append-only history of a time entry (created, edited, disputed, resolved...)."""
 
-    entry = models.ForeignKey(TimeEntry, on_delete=models.CASCADE, related_name="events")
+    # An audit trail outlives what it describes: a deleted entry's events keep its id
+    # (hence no database constraint) and end with a `deleted` event holding its fields.
+    entry = models.ForeignKey(
+        TimeEntry,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="events",
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -279,9 +279,19 @@ def _locked_entry(entry):
     return entry
 
 
+def _seconds(started_at, ended_at):
+    return int((ended_at - started_at).total_seconds()) if ended_at is not None else 0
+
+
 @transaction.atomic
 def time_entry_update(*, actor, entry, **changes) -> TimeEntry:
+    """Edit an entry until it is invoiced. Shortening an entry or making it non-billable is
+    always allowed; more time, or time made billable, passes the same rules as new time:
+    an open task, the task's budget and the client's spend cap."""
+    task = _lock_task(entry.task)
     entry = _locked_entry(entry)
+    before_seconds = _seconds(entry.started_at, entry.ended_at)
+    was_billable = entry.billable
     for field in ("started_at", "ended_at"):
         if changes.get(field) is not None:
             changes[field] = _utc(changes[field])
@@ -306,13 +316,20 @@ def time_entry_update(*, actor, entry, **changes) -> TimeEntry:
             ended_at=entry.ended_at,
             exclude_pk=entry.pk,
         )
-        if entry.ended_at is not None:
-            _check_cap(
-                task=entry.task,
-                started_at=entry.started_at,
-                ended_at=entry.ended_at,
-                exclude_pk=entry.pk,
-            )
+    grows = _seconds(entry.started_at, entry.ended_at) > before_seconds
+    if grows and not task.is_open:
+        raise errors.Conflict(time_errors.TASK_NOT_OPEN, "Time can only be added on open tasks.")
+    if grows and entry.ended_at is not None:
+        _check_cap(
+            task=task, started_at=entry.started_at, ended_at=entry.ended_at, exclude_pk=entry.pk
+        )
+    if entry.billable and (grows or not was_billable):
+        check_billable_time(
+            task=task,
+            assistant=entry.assistant,
+            started_at=entry.started_at,
+            ended_at=entry.ended_at,
+        )
     _save(entry)
     _record(entry, actor, "edited", **changed)
     return entry
@@ -320,7 +337,21 @@ def time_entry_update(*, actor, entry, **changes) -> TimeEntry:
 
 @transaction.atomic
 def time_entry_delete(*, actor, entry) -> None:
+    """Delete an entry until it is invoiced. Its history stays, closed by a `deleted`
+    event that keeps what the entry was."""
     entry = _locked_entry(entry)
+    _record(
+        entry,
+        actor,
+        "deleted",
+        task=entry.task_id,
+        assistant=entry.assistant_id,
+        started_at=str(entry.started_at),
+        ended_at=str(entry.ended_at),
+        billable=entry.billable,
+        status=entry.status,
+        note=entry.note,
+    )
     entry.delete()
 
 

@@ -324,6 +324,86 @@ def test_edit_into_overlap_is_409(assistant_api, task):
     assert_error(resp, 409, "overlapping_entry")
 
 
+def test_lengthening_an_entry_passes_the_task_budget_shortening_always_does(assistant_api, task):
+    t = _ago(10)
+    entry = factories.TimeEntryFactory(task=task, started_at=t, ended_at=t + timedelta(minutes=50))
+    task.max_minutes = 60
+    task.save()
+    longer = {"ended_at": _iso(t + timedelta(minutes=61))}
+    assert_error(
+        assistant_api.patch(f"{URL}{entry.pk}/", longer, format="json"), 409, "task_cap_reached"
+    )
+    assert TimeEntry.objects.get(pk=entry.pk).ended_at == t + timedelta(minutes=50)
+    fits = {"ended_at": _iso(t + timedelta(minutes=60))}
+    assert assistant_api.patch(f"{URL}{entry.pk}/", fits, format="json").status_code == 200
+    # The client lowers the budget below what is logged: corrections downwards still work.
+    task.max_minutes = 30
+    task.save()
+    shorter = {"ended_at": _iso(t + timedelta(minutes=40))}
+    resp = assistant_api.patch(f"{URL}{entry.pk}/", shorter, format="json")
+    assert resp.status_code == 200 and resp.json()["duration_seconds"] == 40 * 60
+
+
+def test_no_time_is_added_to_a_closed_task_by_editing(assistant_api, task):
+    t = _ago(10)
+    entry = factories.TimeEntryFactory(task=task, started_at=t, ended_at=t + timedelta(minutes=30))
+    task.status = TaskStatus.COMPLETED
+    task.save()
+    earlier = {"started_at": _iso(t - timedelta(minutes=10))}
+    assert_error(
+        assistant_api.patch(f"{URL}{entry.pk}/", earlier, format="json"), 409, "task_not_open"
+    )
+    later = {"started_at": _iso(t + timedelta(minutes=10)), "note": "Corrected"}
+    resp = assistant_api.patch(f"{URL}{entry.pk}/", later, format="json")
+    assert resp.status_code == 200 and resp.json()["duration_seconds"] == 20 * 60
+
+
+def test_making_time_billable_again_passes_the_billable_time_guard(assistant_api, task):
+    from assistants import hooks
+    from concierge.errors import Conflict
+
+    t = _ago(10)
+    entry = factories.TimeEntryFactory(
+        task=task, started_at=t, ended_at=t + timedelta(minutes=30), billable=False
+    )
+
+    def guard(*, task, assistant, started_at, ended_at):
+        raise Conflict("spend_cap_reached", "Spend cap reached.")
+
+    hooks.register_billable_time_guard(guard)
+    try:
+        assert_error(
+            assistant_api.patch(f"{URL}{entry.pk}/", {"billable": True}, format="json"),
+            409,
+            "spend_cap_reached",
+        )
+        assert TimeEntry.objects.get(pk=entry.pk).billable is False
+        resp = assistant_api.patch(f"{URL}{entry.pk}/", {"note": "Only words"}, format="json")
+        assert resp.status_code == 200
+    finally:
+        hooks._billable_time_guards.remove(guard)
+
+
+def test_deleting_an_entry_keeps_its_history(assistant_api, assistant_user, task):
+    t = _ago(10)
+    created = _manual(assistant_api, task, t, t + timedelta(minutes=25)).json()
+    assert (
+        assistant_api.patch(
+            f"{URL}{created['id']}/", {"note": "Call with the plumber"}, format="json"
+        ).status_code
+        == 200
+    )
+    assert assistant_api.delete(f"{URL}{created['id']}/").status_code == 204
+
+    history = list(TimeEntryEvent.objects.filter(entry_id=created["id"]).order_by("pk"))
+    assert [event.kind for event in history] == ["created", "edited", "deleted"]
+    deleted = history[-1]
+    assert deleted.actor == assistant_user
+    assert deleted.data["task"] == task.pk
+    assert deleted.data["note"] == "Call with the plumber"
+    assert deleted.data["started_at"] == str(t)
+
+
 # --- disputes -----------------------------------------------------------------------------
 
 
