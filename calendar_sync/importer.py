@@ -1,23 +1,26 @@
 """Fetching outside ICS calendars safely, and turning them into busy intervals.
 
 `fetch` refuses private, loopback and link-local addresses (unless
-settings.ALLOW_PRIVATE_FETCH), follows at most a few redirects (each checked), and stops
-at a timeout and a size limit. `busy_intervals` is pure: it expands recurring events over
-a window, drops transparent and cancelled events, and reads all-day and floating times in
-the owner's zone.
+settings.ALLOW_PRIVATE_FETCH) and connects to the very address it checked, follows at most
+a few redirects (each checked), and stops at a deadline and a size limit.
+`busy_intervals` is pure: it expands recurring events over a window, drops transparent and
+cancelled events, and reads all-day and floating times in the owner's zone.
 """
 
 import datetime
+import http.client
 import ipaddress
 import socket
+import time
 from urllib.parse import urljoin, urlsplit
 
 import icalendar
 import recurring_ical_events
-import requests
 from django.conf import settings
 
 MAX_REDIRECTS = 3
+REDIRECTS = (301, 302, 303, 307, 308)
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class FetchError(Exception):
@@ -46,62 +49,115 @@ def _address_is_public(address):
     return ip.is_global and not ip.is_multicast
 
 
+def _check_scheme(parts):
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchError("Only http and https addresses can be imported.")
+
+
+def _vetted_address(parts):
+    """The one address this service will connect to for `parts`: every address the host
+    resolves to must be public (unless settings.ALLOW_PRIVATE_FETCH)."""
+    _check_scheme(parts)
+    try:
+        infos = socket.getaddrinfo(
+            parts.hostname, parts.port or DEFAULT_PORTS[parts.scheme], type=socket.SOCK_STREAM
+        )
+    except (socket.gaierror, UnicodeError) as exc:
+        raise FetchError(f"The host {parts.hostname} could not be resolved.") from exc
+    addresses = [info[4][0] for info in infos]
+    private_allowed = getattr(settings, "ALLOW_PRIVATE_FETCH", False)
+    if not private_allowed and not all(_address_is_public(address) for address in addresses):
+        raise FetchError(f"The host {parts.hostname} is a private, loopback or link-local address.")
+    return addresses[0]
+
+
 def check_url(url):
     """Raises FetchError unless the URL is http(s) to a host this service may contact."""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FetchError("Only http and https addresses can be imported.")
-    if getattr(settings, "ALLOW_PRIVATE_FETCH", False):
-        return
-    try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise FetchError(f"The host {parts.hostname} could not be resolved.") from exc
-    for info in infos:
-        if not _address_is_public(info[4][0]):
-            raise FetchError(
-                f"The host {parts.hostname} is a private, loopback or link-local address."
-            )
+    _check_scheme(parts)
+    if not getattr(settings, "ALLOW_PRIVATE_FETCH", False):
+        _vetted_address(parts)
+
+
+class _PinnedAddress:
+    """Connect to the address that was vetted, never to a second DNS answer: a hostile
+    DNS server could otherwise answer a public address to the check and a private one to
+    the connection. TLS still verifies the certificate against the host name."""
+
+    def __init__(self, host, port, *, address, timeout):
+        super().__init__(host, port, timeout=timeout)
+
+        def create_connection(host_port, *args, **kwargs):
+            return socket.create_connection((address, host_port[1]), *args, **kwargs)
+
+        self._create_connection = create_connection
+
+
+class _PinnedHTTPConnection(_PinnedAddress, http.client.HTTPConnection):
+    pass
+
+
+class _PinnedHTTPSConnection(_PinnedAddress, http.client.HTTPSConnection):
+    pass
+
+
+def _get(url):
+    """One GET of `url`, connected to its vetted address: (connection, response)."""
+    parts = urlsplit(url)
+    address = _vetted_address(parts)
+    connection_class = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
+    connection = connection_class(
+        parts.hostname, parts.port, address=address, timeout=fetch_timeout()
+    )
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    connection.request(
+        "GET",
+        path,
+        headers={"Accept": "text/calendar, */*;q=0.5", "User-Agent": "Concierge/1.0"},
+    )
+    return connection, connection.getresponse()
+
+
+def _read(response, *, limit, deadline):
+    declared = response.getheader("Content-Length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise FetchError(f"The calendar is larger than {limit} bytes.")
+    body = bytearray()
+    # read1: whatever has arrived, so a server trickling bytes still meets the deadline.
+    while chunk := response.read1(65536):
+        body.extend(chunk)
+        if len(body) > limit:
+            raise FetchError(f"The calendar is larger than {limit} bytes.")
+        if time.monotonic() > deadline:
+            raise TimeoutError
+    return bytes(body)
 
 
 def fetch(url):
-    """The body of an ICS address, as bytes."""
+    """The body of an ICS address, as bytes, read within the timeout (for the whole
+    fetch, not only for each read) and the size limit."""
     url = normalise_url(url)
     limit = fetch_max_bytes()
+    deadline = time.monotonic() + fetch_timeout()
     for _ in range(MAX_REDIRECTS + 1):
-        check_url(url)
+        connection = None
         try:
-            response = requests.get(
-                url,
-                timeout=fetch_timeout(),
-                stream=True,
-                allow_redirects=False,
-                headers={"Accept": "text/calendar, */*;q=0.5", "User-Agent": "Concierge/1.0"},
-            )
-        except requests.Timeout as exc:
+            connection, response = _get(url)
+            if response.status in REDIRECTS and response.getheader("Location"):
+                url = urljoin(url, response.getheader("Location"))
+                continue
+            if response.status != 200:
+                raise FetchError(f"The calendar answered HTTP {response.status}.")
+            return _read(response, limit=limit, deadline=deadline)
+        except TimeoutError as exc:
             raise FetchError("The calendar did not answer in time.") from exc
-        except requests.RequestException as exc:
+        except (OSError, http.client.HTTPException) as exc:
             raise FetchError(
                 f"The calendar could not be fetched: {exc.__class__.__name__}."
             ) from exc
-        with response:
-            if response.is_redirect:
-                url = urljoin(url, response.headers.get("Location", ""))
-                continue
-            if response.status_code != 200:
-                raise FetchError(f"The calendar answered HTTP {response.status_code}.")
-            declared = response.headers.get("Content-Length")
-            if declared and declared.isdigit() and int(declared) > limit:
-                raise FetchError(f"The calendar is larger than {limit} bytes.")
-            body = bytearray()
-            try:
-                for chunk in response.iter_content(chunk_size=65536):
-                    body.extend(chunk)
-                    if len(body) > limit:
-                        raise FetchError(f"The calendar is larger than {limit} bytes.")
-            except requests.RequestException as exc:
-                raise FetchError("The calendar could not be read completely.") from exc
-            return bytes(body)
+        finally:
+            if connection is not None:
+                connection.close()
     raise FetchError("The calendar redirected too many times.")
 
 

@@ -1,4 +1,7 @@
 import datetime
+import socket
+import threading
+import time
 import zoneinfo
 
 import pytest
@@ -208,15 +211,83 @@ def test_too_large_feed_refused(ics_server, settings):
     assert importer.fetch(url).startswith(b"BEGIN:VCALENDAR")
 
 
-def test_fetch_timeout(settings, monkeypatch):
-    import requests
+@pytest.fixture
+def raw_server():
+    """A loopback TCP server whose behaviour a test chooses: `handle(connection)` runs for
+    each accepted connection. Yields (port, accepted connections count)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted = []
+    behaviour = {"handle": lambda connection: None}
 
-    def slow(*args, **kwargs):
-        raise requests.Timeout
+    def serve():
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            accepted.append(connection)
+            threading.Thread(target=behaviour["handle"], args=(connection,), daemon=True).start()
 
-    monkeypatch.setattr(requests, "get", slow)
+    threading.Thread(target=serve, daemon=True).start()
+    yield listener.getsockname()[1], accepted, behaviour
+    listener.close()
+    for connection in accepted:
+        connection.close()
+
+
+def test_fetch_times_out_on_a_silent_server(raw_server, settings):
+    port, accepted, _ = raw_server  # accepts, never answers
+    settings.CALENDAR_FETCH_TIMEOUT = 0.5
+    started = time.monotonic()
     with pytest.raises(importer.FetchError, match="in time"):
-        importer.fetch("http://127.0.0.1:9/cal.ics")
+        importer.fetch(f"http://127.0.0.1:{port}/cal.ics")
+    assert len(accepted) == 1
+    assert time.monotonic() - started < 5
+
+
+def test_fetch_deadline_covers_a_trickling_server(raw_server, settings):
+    """A server sending a byte at a time never trips a per-read timeout; the whole fetch
+    still stops at the deadline."""
+    port, _, behaviour = raw_server
+
+    def trickle(connection):
+        connection.recv(65536)
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/calendar\r\n\r\n")
+        try:
+            for _ in range(200):
+                connection.sendall(b"X")
+                time.sleep(0.05)
+        except OSError:
+            pass
+
+    behaviour["handle"] = trickle
+    settings.CALENDAR_FETCH_TIMEOUT = 1
+    started = time.monotonic()
+    with pytest.raises(importer.FetchError, match="in time"):
+        importer.fetch(f"http://127.0.0.1:{port}/cal.ics")
+    assert time.monotonic() - started < 4
+
+
+@override_settings(ALLOW_PRIVATE_FETCH=False, CALENDAR_FETCH_TIMEOUT=1)
+def test_fetch_connects_to_the_vetted_address_not_a_second_dns_answer(raw_server, monkeypatch):
+    """DNS rebinding: the name answers a public address when checked and loopback when
+    asked again. The fetch must connect to the address it checked (unreachable here) and
+    never reach the loopback server."""
+    port, accepted, _ = raw_server
+    real_getaddrinfo = socket.getaddrinfo
+    lookups = []
+
+    def rebinding(host, *args, **kwargs):
+        if host == "calendar.example":
+            lookups.append(host)
+            host = "93.184.216.34" if len(lookups) == 1 else "127.0.0.1"
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    with pytest.raises(importer.FetchError):
+        importer.fetch(f"http://calendar.example:{port}/cal.ics")
+    assert lookups == ["calendar.example"]
+    assert accepted == []
 
 
 @override_settings(ALLOW_PRIVATE_FETCH=False)
