@@ -17,14 +17,17 @@ help:
 	@echo "make run    install, migrate, load demo data, serve on http://$(HOST):$(PORT) + worker"
 	@echo "make test   install dev dependencies, run ruff and the whole test suite"
 
-$(VENV)/.installed: pyproject.toml
+# pyproject.toml pins our direct dependencies; constraints.txt pins everything they pull
+# in, so every machine installs the set the suite last ran against. After changing a pin:
+# `.venv/bin/pip freeze --exclude-editable > constraints.txt`.
+$(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -c constraints.txt -e .
 	touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
-	$(PY) -m pip install --quiet -e ".[dev]"
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml constraints.txt
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $@
 
 install: $(VENV)/.installed
