@@ -13,3 +13,9 @@ SUBSCRIPTION_ENDING = "subscription_ending"
 INVOICE_NOT_PAYABLE = "invoice_not_payable"
 COLLECTED_BY_STRIPE = "collected_by_stripe"
 UNKNOWN_PACK = "unknown_pack"
+
+# Card payments (Stripe): the payment-method endpoint.
+PAYMENTS_NOT_CONFIGURED = "payments_not_configured"
+CARD_DECLINED = "card_declined"
+INVALID_PAYMENT_METHOD = "invalid_payment_method"
+PAYMENT_PROVIDER_ERROR = "payment_provider_error"

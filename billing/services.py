@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from assistants.models import TimeEntry
 from billing import errors, periods, rating, selectors
+from billing import stripe as billing_stripe
 from billing.models import (
     HourPack,
     Invoice,
@@ -32,6 +33,7 @@ from billing.models import (
 )
 from billing.signals import invoice_finalised
 from concierge.errors import Conflict, Invalid, NotFound
+from concierge.jobs import enqueue
 from concierge.models import Role, User
 from concierge.notifications import notify
 
@@ -341,6 +343,18 @@ def hour_pack_revoke(*, pack_id: int) -> HourPack:
         pack.remaining_minutes = 0
         pack.save(update_fields=["revoked_at", "remaining_minutes"])
     return pack
+
+
+def payment_method_set(*, user: User, payment_method: str):
+    """Make a card (a PaymentMethod id from Stripe.js) the client's default for invoices;
+    unpaid subscription invoices are then charged again with it, by a job."""
+    summary = billing_stripe.payment_method_attach(user=user, payment_method=payment_method)
+    unpaid = Invoice.objects.filter(
+        client=user, status=InvoiceStatus.OPEN, kind=InvoiceKind.PERIOD
+    ).exclude(stripe_invoice_id="")
+    if unpaid.exists():
+        enqueue("billing.stripe_jobs.retry_open_invoices", user.pk)
+    return summary
 
 
 @transaction.atomic

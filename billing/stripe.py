@@ -4,13 +4,27 @@ The local invoice is the truth; Stripe only collects it. An invoice is mirrored 
 subscription-anchored Stripe invoice: every customer has a zero-priced plan subscription,
 one invoice item per local line (integer minor units), then the invoice is created,
 finalised and paid. Every call carries an idempotency key derived from local ids.
+
+The client-facing calls (``payment_method_attach``, ``payment_method_default``) raise
+``ApplicationError`` with the codes of ``billing.errors``; the job-facing ones
+(``invoice_mirror``, ``invoice_collect``) leave Stripe's errors to the job.
 """
 
+import enum
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
+from http import HTTPStatus
 
 import stripe as stripe_sdk
 from django.conf import settings
 from djstripe.models import Customer
+
+from billing import errors
+from concierge.errors import ApplicationError, Conflict, Invalid, PaymentRequired
+
+log = logging.getLogger(__name__)
 
 ANCHOR_PLAN_ID = "concierge-anchor-{currency}"
 MINOR_UNITS = {"EUR": 2, "USD": 2, "GBP": 2}
@@ -59,18 +73,117 @@ def customer_id_for(*, user) -> str:
     return obj.id
 
 
-def payment_method_attach(*, user, payment_method: str) -> str:
-    sdk = client()
-    customer_id = customer_id_for(user=user)
-    pm = sdk.PaymentMethod.attach(
-        payment_method, customer=customer_id, idempotency_key=f"pm-{user.pk}-{payment_method}"
+@dataclass(frozen=True)
+class PaymentMethodSummary:
+    """A client's payment method as the API shows it (card details when it is a card)."""
+
+    id: str
+    brand: str | None = None
+    last4: str | None = None
+
+
+def _summary(pm) -> PaymentMethodSummary:
+    card = getattr(pm, "card", None)
+    return PaymentMethodSummary(
+        id=pm.id,
+        brand=getattr(card, "brand", None) if card else None,
+        last4=getattr(card, "last4", None) if card else None,
     )
-    sdk.Customer.modify(
-        customer_id,
-        invoice_settings={"default_payment_method": pm.id},
-        idempotency_key=f"pm-default-{user.pk}-{pm.id}",
-    )
-    return pm.id
+
+
+def _require_stripe():
+    if not settings.STRIPE_ENABLED:
+        raise Conflict(
+            errors.PAYMENTS_NOT_CONFIGURED,
+            "Card payments are not set up on this service: invoices are settled with a manager.",
+        )
+
+
+@contextmanager
+def _client_facing_errors():
+    """Stripe's errors as the API's, so a client never sees a 500 for them.
+
+    - A card error (Stripe's 402: declined, expired, wrong CVC, ...) is the client's to fix
+      with another card: 402 ``card_declined``, with Stripe's sentence as the detail (Stripe
+      writes card-error messages to be shown to the card holder). One stable code; the
+      sentence names the reason.
+    - Anything else (network, timeouts, rate limits, Stripe's own errors, a key Stripe
+      refuses, a request it rejects that is not about the client's input) is nothing the
+      client can fix and no crash of this service: 502 ``payment_provider_error``, "try
+      again later", logged with Stripe's request id for the operator. Nothing local is
+      left half-done: the only local write (the customer row) follows a successful
+      Stripe call, and every call here is safe to repeat.
+    """
+    try:
+        yield
+    except stripe_sdk.CardError as exc:
+        raise PaymentRequired(
+            errors.CARD_DECLINED, exc.user_message or "Your card was declined."
+        ) from exc
+    except stripe_sdk.StripeError as exc:
+        log.warning("Stripe call failed: %r", exc)
+        raise ApplicationError(
+            errors.PAYMENT_PROVIDER_ERROR,
+            "The payment provider could not be reached or refused the request; "
+            "please try again later.",
+            status=HTTPStatus.BAD_GATEWAY,
+        ) from exc
+
+
+def payment_method_attach(*, user, payment_method: str) -> PaymentMethodSummary:
+    """Attach a payment method (an id from Stripe.js) to the client's Stripe customer,
+    created once, and make it the default for invoices. Safe to repeat.
+
+    No database transaction is held across the Stripe calls. Errors: 409
+    ``payments_not_configured`` in local mode, 400 ``invalid_payment_method`` when Stripe
+    does not know or will not attach this id (another account's or mode's id, one already
+    attached to another customer), 402 ``card_declined``, 502 ``payment_provider_error``.
+    """
+    _require_stripe()
+    with _client_facing_errors():
+        sdk = client()
+        customer_id = customer_id_for(user=user)
+        try:
+            pm = sdk.PaymentMethod.attach(
+                payment_method,
+                customer=customer_id,
+                idempotency_key=f"pm-{user.pk}-{payment_method}",
+            )
+        except stripe_sdk.InvalidRequestError as exc:
+            if exc.param == "customer":
+                raise  # our customer id, not the client's input: a provider error
+            message = exc.user_message or "Stripe does not know this payment method."
+            raise Invalid(
+                errors.INVALID_PAYMENT_METHOD,
+                f"This payment method cannot be used: {message}",
+                fields={"payment_method": [message]},
+            ) from exc
+        # Setting the default is idempotent by itself. No idempotency key: a key per
+        # (client, method) would make Stripe replay an old answer when a client switches
+        # back to an earlier card within a day, leaving the other one the default.
+        sdk.Customer.modify(customer_id, invoice_settings={"default_payment_method": pm.id})
+    return _summary(pm)
+
+
+def payment_method_default(*, user) -> PaymentMethodSummary | None:
+    """The client's default payment method for invoices, as Stripe has it now (None when
+    the client has no Stripe customer yet or no default). Errors as payment_method_attach."""
+    _require_stripe()
+    existing = Customer.objects.filter(subscriber=user).exclude(id="").first()
+    if existing is None:
+        return None
+    with _client_facing_errors():
+        sdk = client()
+        customer = sdk.Customer.retrieve(
+            existing.id, expand=["invoice_settings.default_payment_method"]
+        )
+        invoice_settings = getattr(customer, "invoice_settings", None)
+        pm = getattr(invoice_settings, "default_payment_method", None) if invoice_settings else None
+        if not pm:
+            return None
+        if isinstance(pm, str):
+            pm = sdk.PaymentMethod.retrieve(pm)
+    return _summary(pm)
 
 
 def _anchor_subscription(sdk, *, customer_id: str, currency: str) -> str:
@@ -130,10 +243,70 @@ def invoice_mirror(*, invoice) -> str:
     return stripe_invoice.id
 
 
-def invoice_collect(*, stripe_invoice_id: str, invoice_id: int):
-    """Charge a mirrored invoice unless it is already settled (safe to run twice)."""
+class Collection(enum.StrEnum):
+    """What one ``invoice_collect`` call learnt about a mirrored invoice."""
+
+    PAID = "paid"
+    DECLINED = "declined"  # the charge was refused: the payment failed
+    # Nothing to apply now: a charge is still processing, or was already attempted (Stripe
+    # retries it and the webhooks report the outcome), or the invoice was voided in Stripe.
+    PENDING = "pending"
+
+
+def _default_payment_method(sdk, customer_id) -> str | None:
+    customer = sdk.Customer.retrieve(customer_id)
+    invoice_settings = getattr(customer, "invoice_settings", None)
+    pm = getattr(invoice_settings, "default_payment_method", None) if invoice_settings else None
+    return getattr(pm, "id", pm) or None
+
+
+def invoice_collect(*, stripe_invoice_id: str, invoice_id: int, retry: bool = False) -> Collection:
+    """Charge a mirrored invoice once, unless it is settled or was already attempted.
+
+    Safe to run twice, and never charges twice: an open invoice Stripe has already tried
+    to charge is left to Stripe's own retries and the webhooks (a second ``pay`` would be a
+    second charge once the idempotency key has expired), unless ``retry``: the client has
+    set a new card since, and the charge is tried once with that card (its id is in the
+    idempotency key). A customer without a card, and a declined card, are outcomes, not
+    errors: the payment failed. Stripe answers a declined card with a card error (402);
+    localstripe instead returns the open invoice with its failed payment intent. Other
+    Stripe errors propagate.
+    """
     sdk = client()
     remote = sdk.Invoice.retrieve(stripe_invoice_id)
-    if remote.status in ("paid", "void", "uncollectible"):
-        return remote
-    return sdk.Invoice.pay(stripe_invoice_id, idempotency_key=f"invoice-{invoice_id}-pay")
+    if remote.status == "paid":
+        return Collection.PAID
+    chargeable = remote.status == "draft" or (
+        remote.status == "open" and (retry or not remote.attempted)
+    )
+    if not chargeable:
+        return Collection.PENDING
+    payment_method = _default_payment_method(sdk, remote.customer)
+    if payment_method is None:
+        log.info("Stripe invoice %s (invoice %s): no card on file", stripe_invoice_id, invoice_id)
+        return Collection.DECLINED
+    key = f"invoice-{invoice_id}-pay" + (f"-{payment_method}" if retry else "")
+    try:
+        remote = sdk.Invoice.pay(stripe_invoice_id, idempotency_key=key)
+    except stripe_sdk.CardError as exc:
+        log.info("Stripe invoice %s (invoice %s) declined: %s", stripe_invoice_id, invoice_id, exc)
+        return Collection.DECLINED
+    if remote.status == "paid":
+        return Collection.PAID
+    if _charge_declined(sdk, remote):
+        log.info("Stripe invoice %s (invoice %s) declined", stripe_invoice_id, invoice_id)
+        return Collection.DECLINED
+    return Collection.PENDING
+
+
+def _charge_declined(sdk, remote) -> bool:
+    """Whether the invoice's payment intent (older API shape, as localstripe returns it)
+    needs a new payment method after a refused charge."""
+    intent = getattr(remote, "payment_intent", None)
+    if not intent:
+        return False
+    if isinstance(intent, str):
+        intent = sdk.PaymentIntent.retrieve(intent)
+    return intent.status == "requires_payment_method" and bool(
+        getattr(intent, "last_payment_error", None)
+    )

@@ -7,15 +7,34 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
-from billing.models import Invoice, InvoiceStatus, Subscription, SubscriptionStatus
+from billing import stripe as billing_stripe
+from billing.models import (
+    Invoice,
+    InvoiceKind,
+    InvoiceStatus,
+    Subscription,
+    SubscriptionStatus,
+)
 from billing.signals import invoice_finalised
+from billing.webhooks import apply_invoice_event
 from concierge.jobs import enqueue
+
+# The webhook event each collection outcome amounts to.
+COLLECTION_EVENTS = {
+    billing_stripe.Collection.PAID: "invoice.paid",
+    billing_stripe.Collection.DECLINED: "invoice.payment_failed",
+}
 
 
 def mirror_invoice(invoice_id):
-    """Mirror one finalised non-zero invoice to Stripe and charge it. Safe to run twice."""
-    from billing import stripe as billing_stripe
+    """Mirror one finalised non-zero invoice to Stripe and charge it. Safe to run twice.
 
+    The charge's outcome moves local state through the same idempotent path as the
+    webhooks (``apply_invoice_event``): paid marks the invoice paid; a declined card is the
+    payment failure it is (the subscription becomes past_due, a pack is revoked) and is
+    not raised, since a retry of the job would only try to charge the card again. The
+    webhooks Stripe sends for the same charge later change nothing.
+    """
     if not settings.STRIPE_ENABLED:
         return None
     invoice = Invoice.objects.select_related("client").get(pk=invoice_id)
@@ -27,8 +46,43 @@ def mirror_invoice(invoice_id):
         if not locked.stripe_invoice_id:
             locked.stripe_invoice_id = stripe_id
             locked.save(update_fields=["stripe_invoice_id"])
-    billing_stripe.invoice_collect(stripe_invoice_id=stripe_id, invoice_id=invoice_id)
+    _collect(invoice_id, stripe_id)
     return stripe_id
+
+
+def _collect(invoice_id, stripe_invoice_id, *, retry=False):
+    outcome = billing_stripe.invoice_collect(
+        stripe_invoice_id=stripe_invoice_id, invoice_id=invoice_id, retry=retry
+    )
+    event_type = COLLECTION_EVENTS.get(outcome)
+    if event_type is not None:
+        apply_invoice_event(
+            event_type=event_type,
+            obj={"id": stripe_invoice_id, "metadata": {"invoice_id": str(invoice_id)}},
+        )
+    return outcome
+
+
+def retry_open_invoices(client_id):
+    """After a client sets a new card: charge their unpaid subscription invoices with it.
+
+    Pack invoices are left alone: a pack whose payment failed was revoked, and charging
+    for it now would sell hours the client no longer has. Each invoice's outcome moves
+    local state as the webhooks do (paid again → the subscription is active again)."""
+    if not settings.STRIPE_ENABLED:
+        return {}
+    unpaid = (
+        Invoice.objects.filter(
+            client_id=client_id, status=InvoiceStatus.OPEN, kind=InvoiceKind.PERIOD
+        )
+        .exclude(stripe_invoice_id="")
+        .order_by("period_start", "pk")
+        .values_list("pk", "stripe_invoice_id")
+    )
+    return {
+        invoice_id: _collect(invoice_id, stripe_invoice_id, retry=True)
+        for invoice_id, stripe_invoice_id in unpaid
+    }
 
 
 def pause_past_due_subscriptions(now=None):

@@ -12,6 +12,11 @@ import pytest
 LOCALSTRIPE = Path(sys.executable).with_name("localstripe")
 SECRET_KEY = "sk_test_" + "a" * 32
 
+# Test card numbers localstripe knows: one that is charged, one that attaches and is then
+# declined on every charge.
+CARD_OK = "4242424242424242"
+CARD_DECLINED_ON_CHARGE = "4000000000000341"
+
 
 def _free_port():
     with socket.socket() as s:
@@ -57,3 +62,21 @@ def localstripe(tmp_path, settings):
         stripe.api_base, stripe.api_key = old_base, old_key
         proc.kill()
         proc.wait(timeout=10)
+
+
+def card_payment_method(number):
+    """A PaymentMethod created from a card number, as Stripe.js creates it in a browser
+    (call it with the `localstripe` fixture active)."""
+    from django.utils import timezone
+
+    from billing import stripe as billing_stripe
+
+    return billing_stripe.client().PaymentMethod.create(
+        type="card",
+        card={
+            "number": number,
+            "exp_month": 12,
+            "exp_year": timezone.now().year + 3,
+            "cvc": "123",
+        },
+    )

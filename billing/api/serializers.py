@@ -217,3 +217,26 @@ class ClosePeriodSerializer(serializers.Serializer):
 class CloseResultSerializer(serializers.Serializer):
     invoices = serializers.IntegerField()
     periods = serializers.ListField(child=serializers.CharField())
+
+
+class PaymentMethodAttachSerializer(serializers.Serializer):
+    payment_method = serializers.RegexField(
+        r"^pm_[A-Za-z0-9_]+$",
+        max_length=255,
+        help_text="A PaymentMethod id from Stripe.js (`pm_...`).",
+        error_messages={"invalid": "A Stripe PaymentMethod id (pm_...)."},
+    )
+
+
+class PaymentMethodSerializer(serializers.Serializer):
+    payment_method = serializers.CharField(
+        allow_null=True, help_text="The default PaymentMethod id, or null when there is none."
+    )
+    brand = serializers.CharField(required=False, help_text="Card brand, when Stripe gives it.")
+    last4 = serializers.CharField(required=False, help_text="Card's last 4 digits, likewise.")
+
+
+class PaymentErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
+    fields = serializers.DictField(required=False)

@@ -22,6 +22,7 @@ urlpatterns = [
         name="client-subscription",
     ),
     path("usage/", views.UsageView.as_view(), name="usage"),
+    path("payment-method/", views.PaymentMethodView.as_view(), name="payment-method"),
     path("billing/close-period/", views.ClosePeriodView.as_view(), name="billing-close-period"),
     *router.urls,
 ]

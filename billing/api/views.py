@@ -1,5 +1,10 @@
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
@@ -7,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from billing import errors, periods, selectors, services
+from billing import stripe as billing_stripe
 from billing.api import serializers
 from billing.models import HourPack, Plan
 from concierge.api.idempotency import idempotent
@@ -271,3 +277,72 @@ class ClosePeriodView(APIView):
                 }
             ).data
         )
+
+
+def _payment_method_body(summary):
+    if summary is None:
+        return {"payment_method": None}
+    body = {"payment_method": summary.id}
+    if summary.brand:
+        body["brand"] = summary.brand
+    if summary.last4:
+        body["last4"] = summary.last4
+    return body
+
+
+def _payment_error(description):
+    return OpenApiResponse(serializers.PaymentErrorSerializer, description=description)
+
+
+PAYMENT_METHOD_ERRORS = {
+    409: _payment_error("`payments_not_configured`: local mode, no Stripe key configured."),
+    502: _payment_error(
+        "`payment_provider_error`: Stripe could not be reached or refused the request "
+        "(network, rate limit, configuration); nothing was changed that a retry would repeat."
+    ),
+}
+
+
+class PaymentMethodView(APIView):
+    """The client's default payment method for invoices collected by Stripe.
+
+    POST takes the PaymentMethod id the front end got from Stripe.js, attaches it to the
+    client's Stripe customer (created on first use) and makes it the default; repeating
+    it changes nothing. GET shows the current default, as Stripe has it.
+
+    Errors: a card Stripe refuses is 402 `card_declined` (the client can fix it with
+    another card; the detail is Stripe's sentence for the card holder); an id Stripe does
+    not know or will not attach is 400 `invalid_payment_method`; any other Stripe failure
+    is 502 `payment_provider_error`: it is upstream, so neither a 4xx (nothing the client
+    sent is wrong) nor a 500 (nothing here crashed), and it tells the front end to retry
+    later. In local mode both methods are 409 `payments_not_configured`.
+    """
+
+    permission_classes = [IsClient]
+
+    @extend_schema(
+        responses={200: serializers.PaymentMethodSerializer, **PAYMENT_METHOD_ERRORS},
+    )
+    def get(self, request):
+        summary = billing_stripe.payment_method_default(user=request.user)
+        return Response(serializers.PaymentMethodSerializer(_payment_method_body(summary)).data)
+
+    @extend_schema(
+        request=serializers.PaymentMethodAttachSerializer,
+        responses={
+            200: serializers.PaymentMethodSerializer,
+            400: _payment_error(
+                "`invalid`: not a PaymentMethod id; `invalid_payment_method`: Stripe does not "
+                "know this id or will not attach it (e.g. attached to another customer)."
+            ),
+            402: _payment_error("`card_declined`: the card was refused; use another card."),
+            **PAYMENT_METHOD_ERRORS,
+        },
+    )
+    def post(self, request):
+        data = serializers.PaymentMethodAttachSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        summary = services.payment_method_set(
+            user=request.user, payment_method=data.validated_data["payment_method"]
+        )
+        return Response(serializers.PaymentMethodSerializer(_payment_method_body(summary)).data)

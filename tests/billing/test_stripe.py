@@ -20,7 +20,12 @@ from billing.stripe_jobs import mirror_invoice, pause_past_due_subscriptions
 from billing.webhooks import apply_invoice_event
 from concierge.errors import PaymentRequired
 from tests.factories import SubscriptionFactory
-from tests.stripe_peer import localstripe  # noqa: F401
+from tests.stripe_peer import (  # noqa: F401
+    CARD_DECLINED_ON_CHARGE,
+    CARD_OK,
+    card_payment_method,
+    localstripe,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -160,6 +165,137 @@ def test_mirror_worked_example_invoice_on_localstripe(localstripe):  # noqa: F81
     assert sorted(line.amount for line in remote.lines.data if line.amount) == [2450, 2800]
 
 
+def stripe_footprint(client):
+    """The client's non-zero Stripe invoices (the €0 anchor subscription's own are left
+    out) and the status of every charge on the customer."""
+    from djstripe.models import Customer
+
+    customer_id = Customer.objects.get(subscriber=client).id
+    invoices = stripe.Invoice.list(customer=customer_id, limit=100).data
+    charges = stripe.Charge.list(customer=customer_id, limit=100).data
+    return [remote.id for remote in invoices if remote.total], [c.status for c in charges]
+
+
+def test_paid_collection_marks_the_invoice_paid_once(localstripe):  # noqa: F811
+    sub = SubscriptionFactory()
+    invoice = make_invoice(sub, [Decimal("24.50"), Decimal("28.00")])
+    billing_stripe.payment_method_attach(user=sub.client, payment_method="pm_card_visa")
+
+    stripe_id = mirror_invoice(invoice.pk)
+    remote = stripe.Invoice.retrieve(stripe_id)
+    assert (remote.status, remote.total) == ("paid", 5250)
+    invoice.refresh_from_db()
+    sub.refresh_from_db()
+    assert invoice.stripe_invoice_id == stripe_id
+    assert invoice.status == InvoiceStatus.PAID and invoice.paid_at is not None
+    assert sub.status == SubscriptionStatus.ACTIVE
+    paid_at = invoice.paid_at
+    assert stripe_footprint(invoice.client) == ([stripe_id], ["succeeded"])
+
+    # The job again, then Stripe's own invoice.paid: nothing moves, nothing is charged.
+    assert mirror_invoice(invoice.pk) == stripe_id
+    apply_invoice_event(
+        event_type="invoice.paid", obj={"id": stripe_id, "metadata": remote.metadata.to_dict()}
+    )
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.PAID and invoice.paid_at == paid_at
+    assert stripe_footprint(invoice.client) == ([stripe_id], ["succeeded"])
+
+
+def test_declined_charge_is_a_payment_failure_and_is_not_retried(localstripe):  # noqa: F811
+    sub = SubscriptionFactory()
+    invoice = make_invoice(sub, [Decimal("24.50"), Decimal("28.00")])
+    card = card_payment_method(CARD_DECLINED_ON_CHARGE)
+    billing_stripe.payment_method_attach(user=sub.client, payment_method=card.id)
+
+    stripe_id = mirror_invoice(invoice.pk)  # the decline is an outcome, not an error
+    remote = stripe.Invoice.retrieve(stripe_id)
+    assert (remote.status, remote.total) == ("open", 5250)
+    invoice.refresh_from_db()
+    sub.refresh_from_db()
+    assert invoice.stripe_invoice_id == stripe_id
+    assert invoice.status == InvoiceStatus.OPEN and invoice.paid_at is None
+    assert sub.status == SubscriptionStatus.PAST_DUE
+    since = sub.past_due_since
+    assert since is not None
+    assert stripe_footprint(invoice.client) == ([stripe_id], ["failed"])
+
+    # Run again (a redelivered job): no second Stripe invoice, no second charge attempt,
+    # and the grace period still starts at the first failure.
+    assert mirror_invoice(invoice.pk) == stripe_id
+    sub.refresh_from_db()
+    invoice.refresh_from_db()
+    assert sub.status == SubscriptionStatus.PAST_DUE and sub.past_due_since == since
+    assert invoice.status == InvoiceStatus.OPEN
+    assert stripe_footprint(invoice.client) == ([stripe_id], ["failed"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_card_settles_the_declined_invoice_and_reactivates(localstripe, api_for):  # noqa: F811
+    sub = SubscriptionFactory()
+    invoice = make_invoice(sub, [Decimal("24.50"), Decimal("28.00")])
+    declined = card_payment_method(CARD_DECLINED_ON_CHARGE)
+    billing_stripe.payment_method_attach(user=sub.client, payment_method=declined.id)
+    stripe_id = mirror_invoice(invoice.pk)
+    sub.refresh_from_db()
+    assert sub.status == SubscriptionStatus.PAST_DUE
+    pause_past_due_subscriptions(now=timezone.now() + datetime.timedelta(days=8))
+    sub.refresh_from_db()
+    assert sub.status == SubscriptionStatus.PAUSED
+
+    # The client sets a working card through the API: the job charges the open invoice.
+    client_api = api_for(sub.client)
+    good = card_payment_method(CARD_OK)
+    response = client_api.post("/api/v1/payment-method/", {"payment_method": good.id})
+    assert response.status_code == 200, response.content
+    invoice.refresh_from_db()
+    sub.refresh_from_db()
+    assert invoice.status == InvoiceStatus.PAID and invoice.paid_at is not None
+    assert sub.status == SubscriptionStatus.ACTIVE and sub.past_due_since is None
+    assert stripe.Invoice.retrieve(stripe_id).status == "paid"
+    assert sorted(stripe_footprint(sub.client)[1]) == ["failed", "succeeded"]
+
+    # Setting the same card again charges nothing more.
+    again = client_api.post("/api/v1/payment-method/", {"payment_method": good.id})
+    assert again.status_code == 200
+    assert sorted(stripe_footprint(sub.client)[1]) == ["failed", "succeeded"]
+
+
+def test_no_card_on_file_is_a_payment_failure(localstripe):  # noqa: F811
+    sub = SubscriptionFactory()
+    invoice = make_invoice(sub, [Decimal("49.00")])
+    stripe_id = mirror_invoice(invoice.pk)
+    assert stripe.Invoice.retrieve(stripe_id).total == 4900
+    sub.refresh_from_db()
+    invoice.refresh_from_db()
+    assert sub.status == SubscriptionStatus.PAST_DUE
+    assert invoice.status == InvoiceStatus.OPEN
+    assert stripe_footprint(sub.client) == ([stripe_id], [])  # nothing was charged
+
+
+def test_declined_pack_charge_revokes_the_pack(localstripe):  # noqa: F811
+    from billing import services
+
+    sub = SubscriptionFactory()
+    card = card_payment_method(CARD_DECLINED_ON_CHARGE)
+    billing_stripe.payment_method_attach(user=sub.client, payment_method=card.id)
+    pack = services.pack_purchase(client=sub.client, minutes=300)
+    assert pack.remaining_minutes == 300
+
+    stripe_id = mirror_invoice(pack.invoice.pk)
+    assert stripe.Invoice.retrieve(stripe_id).total == 12500
+    pack.refresh_from_db()
+    sub.refresh_from_db()
+    assert pack.revoked_at is not None and pack.remaining_minutes == 0
+    assert sub.status == SubscriptionStatus.ACTIVE  # a pack's failure is the pack's alone
+    revoked_at = pack.revoked_at
+
+    assert mirror_invoice(pack.invoice.pk) == stripe_id
+    pack.refresh_from_db()
+    assert pack.revoked_at == revoked_at
+    assert stripe_footprint(pack.client) == ([stripe_id], ["failed"])
+
+
 def signed_post(client, endpoint, payload, secret):
     import hashlib
     import hmac
@@ -288,7 +424,13 @@ def test_localstripe_delivers_signed_payment_webhook(localstripe, live_server, s
     sub = SubscriptionFactory()
     invoice = make_invoice(sub, [Decimal("24.50"), Decimal("28.00")])
     billing_stripe.payment_method_attach(user=sub.client, payment_method="pm_card_visa")
-    mirror_invoice(invoice.pk)
+    # Mirror and charge without the job, which would mark the invoice paid itself: here
+    # only the webhook may move local state.
+    stripe_id = billing_stripe.invoice_mirror(invoice=invoice)
+    Invoice.objects.filter(pk=invoice.pk).update(stripe_invoice_id=stripe_id)
+    billing_stripe.client().Invoice.pay(stripe_id)
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.OPEN
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         invoice.refresh_from_db()
