@@ -6,7 +6,7 @@ generate_series), then prints the median time of `GET /api/v1/workloads/?week=` 
 the API client beside the median time of the raw SQL aggregate it needs.
 
     .venv/bin/python bench/workloads.py postgres://postgres@127.0.0.1:5432/concierge_bench
-    DATABASE_URL=postgres://… .venv/bin/python bench/workloads.py [--runs 15] [--keep]
+    DATABASE_URL=postgres://… .venv/bin/python bench/workloads.py [--runs 30] [--keep]
 """
 
 import argparse
@@ -31,7 +31,7 @@ UNUSABLE = "!"  # an unusable password hash
 def arguments():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("database_url", nargs="?", default=os.environ.get("DATABASE_URL"))
-    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--keep", action="store_true", help="keep the seeded database")
     parser.add_argument(
         "--reuse",
@@ -205,14 +205,24 @@ LATERAL_SQL = RAW_SQL.replace(
 assert LATERAL_SQL != RAW_SQL
 
 
-def median_ms(function, runs):
-    function()  # warm caches and connections
-    timings = []
+def timed_rounds(contestants, runs):
+    """{label: (median, min, max) ms}, each contestant run once per round, round-robin.
+
+    Interleaving spreads whatever else the machine is doing over every contestant alike,
+    so the ratios printed below compare like with like.
+    """
+    for function in contestants.values():
+        function()  # warm caches and connections
+    timings = {label: [] for label in contestants}
     for _ in range(runs):
-        started = time.perf_counter()
-        function()
-        timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings), min(timings), max(timings)
+        for label, function in contestants.items():
+            started = time.perf_counter()
+            function()
+            timings[label].append((time.perf_counter() - started) * 1000)
+    return {
+        label: (statistics.median(values), min(values), max(values))
+        for label, values in timings.items()
+    }
 
 
 def measure(manager, runs):
@@ -278,11 +288,16 @@ def measure(manager, runs):
     return {
         "queries per request": len(queries.captured_queries),
         "logged minutes in the week (team)": body["totals"]["logged_minutes"],
-        "endpoint": median_ms(endpoint, runs),
-        "endpoint ?format=csv": median_ms(csv_endpoint, runs),
-        "endpoint's own SQL, run raw": median_ms(endpoint_query, runs),
-        "raw SQL, GROUP BY over the week": median_ms(raw, runs),
-        "raw SQL, per assistant (LATERAL)": median_ms(raw_lateral, runs),
+        **timed_rounds(
+            {
+                "endpoint": endpoint,
+                "endpoint ?format=csv": csv_endpoint,
+                "endpoint's own SQL, run raw": endpoint_query,
+                "raw SQL, GROUP BY over the week": raw,
+                "raw SQL, per assistant (LATERAL)": raw_lateral,
+            },
+            runs,
+        ),
     }
 
 
