@@ -52,7 +52,10 @@ class TimeOff(models.Model):
     """An assistant's leave, `[starts_at, ends_at)`, managed by managers."""
 
     assistant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="time_off"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="time_off",
+        db_index=False,  # (assistant, starts_at) below serves it
     )
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
@@ -131,9 +134,15 @@ class TimeEntry(models.Model):
     Rounding happens only in billing; `billed_minutes` records what the invoice charged.
     """
 
-    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="time_entries")
+    # Both are served by the (…, started_at) indexes below, which lead with them.
+    task = models.ForeignKey(
+        Task, on_delete=models.PROTECT, related_name="time_entries", db_index=False
+    )
     assistant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="time_entries"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="time_entries",
+        db_index=False,
     )
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -172,7 +181,6 @@ class TimeEntry(models.Model):
         indexes = [
             models.Index(fields=["assistant", "started_at"]),
             models.Index(fields=["task", "started_at"]),
-            models.Index(fields=["invoice"]),
         ]
         constraints = [
             models.UniqueConstraint(

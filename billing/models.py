@@ -224,8 +224,8 @@ class InvoiceNumberSequence(models.Model):
 class UsageAlert(models.Model):
     """A usage notification sent once per subscription, period and threshold (80, 100)."""
 
-    subscription = models.ForeignKey(
-        Subscription, on_delete=models.CASCADE, related_name="usage_alerts"
+    subscription = models.ForeignKey(  # the unique constraint's index serves it
+        Subscription, on_delete=models.CASCADE, related_name="usage_alerts", db_index=False
     )
     period_start = models.DateField()
     threshold = models.PositiveSmallIntegerField()

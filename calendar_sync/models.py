@@ -23,8 +23,11 @@ class CalendarFeed(models.Model):
     Only a hash of the token is stored; the address is shown once, when created.
     """
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds"
+    user = models.ForeignKey(  # (user, revoked_at) below serves it
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_feeds",
+        db_index=False,
     )
     name = models.CharField(max_length=100, blank=True)
     token_hash = models.CharField(max_length=64, unique=True)
@@ -84,8 +87,11 @@ class BusyInterval(models.Model):
     subscription = models.ForeignKey(
         IcsSubscription, on_delete=models.CASCADE, related_name="busy_intervals"
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="busy_intervals"
+    user = models.ForeignKey(  # (user, starts_at) below serves it
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="busy_intervals",
+        db_index=False,
     )
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
@@ -139,7 +145,9 @@ class SecretReveal(models.Model):
 class PushedObject(models.Model):
     """One event this service wrote to a CalDAV calendar, by UID."""
 
-    account = models.ForeignKey(CalDavAccount, on_delete=models.CASCADE, related_name="pushed")
+    account = models.ForeignKey(  # the (account, uid) constraint's index serves it
+        CalDavAccount, on_delete=models.CASCADE, related_name="pushed", db_index=False
+    )
     task_id = models.PositiveBigIntegerField(db_index=True)
     uid = models.CharField(max_length=255)
     content_hash = models.CharField(max_length=64)

@@ -154,8 +154,12 @@ class TaskPriority(models.TextChoices):
 class Task(models.Model):
     """Something a client delegates: one-off, recurring, or an appointment."""
 
+    # Client and assignee are served by the (…, status) indexes below, which lead with them.
     client = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="client_tasks"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="client_tasks",
+        db_index=False,
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -163,6 +167,7 @@ class Task(models.Model):
         null=True,
         blank=True,
         related_name="assigned_tasks",
+        db_index=False,
     )
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -180,7 +185,12 @@ class Task(models.Model):
     # An RFC 5545 RRULE; the template task carries it and each occurrence points back to it.
     recurrence = models.CharField(max_length=500, blank=True)
     recurrence_parent = models.ForeignKey(
-        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="occurrences"
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="occurrences",
+        db_index=False,  # the (recurrence_parent, occurrence_at) constraint's index serves it
     )
     occurrence_at = models.DateTimeField(null=True, blank=True)
 
@@ -262,7 +272,8 @@ class TaskEvent(models.Model):
 class IdempotencyRecord(models.Model):
     """The first answer to a POST carrying an `Idempotency-Key`, replayed on repeats."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    # The (user, key) constraint's index serves the foreign key too.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
     key = models.CharField(max_length=255)
     method = models.CharField(max_length=8)
     path = models.CharField(max_length=500)
@@ -284,7 +295,9 @@ class Message(models.Model):
     """A message on a task between the client, the assignee and managers. An internal note
     is seen by staff only."""
 
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="messages")
+    task = models.ForeignKey(  # (task, created_at) below serves it
+        Task, on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="task_messages"
     )
