@@ -3,7 +3,7 @@
 from datetime import UTC, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -164,22 +164,40 @@ def _notify_cap(*, task, before_seconds):
         )
 
 
+DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
+
+
 def _save(entry):
-    """Save, turning the database's overlap and running-timer constraints into 409s."""
+    """Save, turning the database's overlap and running-timer constraints into 409s.
+
+    On PostgreSQL, two transactions inserting overlapping entries at the same instant
+    each wait, in the exclusion check, for the other to finish; PostgreSQL breaks the
+    tie by aborting one of them as a deadlock. That one lost the race for the same time:
+    it gets the same 409 as if it had come second.
+    """
     try:
         with transaction.atomic():
             entry.save()
     except IntegrityError as exc:
-        text = str(exc)
         # A starting timer runs into the database's guards only when another timer of the
         # same assistant was started concurrently (a manual entry cannot end in the future).
-        if entry.pk is None and entry.ended_at is None:
-            raise errors.Conflict(time_errors.TIMER_RUNNING, "A timer is already running.") from exc
-        if "no_overlap" in text:
-            raise errors.Conflict(
-                time_errors.OVERLAPPING_ENTRY, "This time overlaps another entry."
-            ) from exc
-        raise
+        if not (_is_new_timer(entry) or "no_overlap" in str(exc)):
+            raise
+        raise _lost_race(entry) from exc
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) != DEADLOCK_DETECTED:
+            raise
+        raise _lost_race(entry) from exc
+
+
+def _is_new_timer(entry):
+    return entry.pk is None and entry.ended_at is None
+
+
+def _lost_race(entry):
+    if _is_new_timer(entry):
+        return errors.Conflict(time_errors.TIMER_RUNNING, "A timer is already running.")
+    return errors.Conflict(time_errors.OVERLAPPING_ENTRY, "This time overlaps another entry.")
 
 
 def _lock_task(task):
