@@ -7,12 +7,15 @@ what was pushed (with a hash of its content) makes repeated runs no-ops. Run onl
 import contextlib
 import hashlib
 import logging
+from urllib.parse import urlsplit
 
 import caldav
+import niquests
 from caldav.lib import error as caldav_error
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from niquests.packages.urllib3.contrib.resolver.in_memory import InMemoryResolver
 
 from calendar_sync import ics, importer, selectors, services
 from calendar_sync.models import CalDavAccount, PushedObject
@@ -31,12 +34,29 @@ def _require_tls():
     )
 
 
-def open_calendar(account):
-    """The account's calendar (created when missing)."""
+def pinned_session(url):
+    """An HTTP session for caldav that reaches only the address vetted for `url`'s host.
+
+    caldav speaks HTTP through niquests. Its resolver here knows one name, the account's
+    host, mapped to the address that passed `importer.vetted_address`, so a second DNS
+    answer (rebinding to a private address) is never asked for; and it follows no
+    redirect, so the server cannot send the request (and the password) elsewhere. TLS
+    still verifies the certificate against the host name.
+    """
+    parts = urlsplit(url)
     try:
-        importer.check_url(account.url)
+        address = importer.vetted_address(parts)
     except importer.FetchError as exc:
         raise PushError(str(exc)) from exc
+    resolver = InMemoryResolver()
+    resolver.register(parts.hostname, address)
+    session = niquests.Session(resolver=resolver)
+    session.max_redirects = 0
+    return session
+
+
+def open_calendar(account):
+    """The account's calendar (created when missing)."""
     client = caldav.DAVClient(
         url=account.url,
         username=account.username,
@@ -45,6 +65,8 @@ def open_calendar(account):
         enable_rfc6764=False,
         require_tls=_require_tls(),
     )
+    client.session.close()
+    client.session = pinned_session(account.url)
     principal = client.principal()
     try:
         return principal.calendar(name=account.calendar)
@@ -99,6 +121,11 @@ def _record(account, message):
     )
 
 
+def _fail(account, exc):
+    log.warning("CalDAV push for account %s failed: %s", account.pk, exc)
+    _record(account, f"{exc.__class__.__name__}: {exc}")
+
+
 def _run(account, task_ids, load_task):
     try:
         calendar = open_calendar(account)
@@ -109,9 +136,12 @@ def _run(account, task_ids, load_task):
                 written, deleted = _apply(calendar, account, task_id, desired)
             totals[0] += written
             totals[1] += deleted
+    except niquests.TooManyRedirects:
+        message = "The server answered with a redirect, which is not followed for safety: "
+        _fail(account, PushError(message + "link the address it redirects to instead."))
+        return None
     except (PushError, caldav_error.DAVError, OSError, ValueError) as exc:
-        log.warning("CalDAV push for account %s failed: %s", account.pk, exc)
-        _record(account, f"{exc.__class__.__name__}: {exc}")
+        _fail(account, exc)
         return None
     _record(account, "")
     return tuple(totals)

@@ -54,7 +54,7 @@ def _check_scheme(parts):
         raise FetchError("Only http and https addresses can be imported.")
 
 
-def _vetted_address(parts):
+def vetted_address(parts):
     """The one address this service will connect to for `parts`: every address the host
     resolves to must be public (unless settings.ALLOW_PRIVATE_FETCH)."""
     _check_scheme(parts)
@@ -76,7 +76,7 @@ def check_url(url):
     parts = urlsplit(url)
     _check_scheme(parts)
     if not getattr(settings, "ALLOW_PRIVATE_FETCH", False):
-        _vetted_address(parts)
+        vetted_address(parts)
 
 
 class _PinnedAddress:
@@ -104,7 +104,7 @@ class _PinnedHTTPSConnection(_PinnedAddress, http.client.HTTPSConnection):
 def _get(url):
     """One GET of `url`, connected to its vetted address: (connection, response)."""
     parts = urlsplit(url)
-    address = _vetted_address(parts)
+    address = vetted_address(parts)
     connection_class = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
     connection = connection_class(
         parts.hostname, parts.port, address=address, timeout=fetch_timeout()

@@ -1,4 +1,5 @@
-"""Loopback servers for calendar tests: a static ICS server and a real radicale."""
+"""Loopback servers for calendar tests: a static ICS server, a raw TCP server whose
+behaviour each test chooses, and a real radicale."""
 
 import http.server
 import os
@@ -56,6 +57,30 @@ def ics_server():
     yield serve
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def raw_server():
+    """A loopback TCP server whose behaviour a test chooses: `handle(connection)` runs for
+    each accepted connection. Yields (port, accepted connections, behaviour)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted = []
+    behaviour = {"handle": lambda connection: None}
+
+    def serve():
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            accepted.append(connection)
+            threading.Thread(target=behaviour["handle"], args=(connection,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield listener.getsockname()[1], accepted, behaviour
+    listener.close()
+    for connection in accepted:
+        connection.close()
 
 
 def _free_port():

@@ -1,4 +1,5 @@
 import datetime
+import socket
 
 import caldav
 import icalendar
@@ -209,6 +210,83 @@ def test_caldav_private_address_refused(settings, client_user, radicale):
     assert caldav_push.push_account(account.pk) is None
     account.refresh_from_db()
     assert "private" in account.last_error
+
+
+def _account(user, url, password=RADICALE_PASSWORD):
+    return CalDavAccount.objects.create(
+        user=user,
+        url=url,
+        username=RADICALE_USER,
+        password_encrypted=services.crypto.encrypt(password),
+        calendar="Tasks",
+    )
+
+
+def _read_request(connection):
+    """The request line of one HTTP request read off `connection` (headers consumed)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = connection.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data.split(b"\r\n", 1)[0].decode()
+
+
+def test_push_connects_to_the_vetted_address_not_a_second_dns_answer(
+    settings, client_user, raw_server, monkeypatch
+):
+    """DNS rebinding: the name answers a public address when vetted and loopback when
+    asked again. The push must connect to the vetted address (unreachable here) and never
+    reach the loopback server, which would otherwise receive the account's password."""
+    port, accepted, _ = raw_server
+    settings.ALLOW_PRIVATE_FETCH = False
+    settings.CALDAV_REQUIRE_TLS = False  # plain HTTP, so that only the address decides
+    settings.CALENDAR_FETCH_TIMEOUT = 1
+    real_getaddrinfo = socket.getaddrinfo
+    lookups = []
+
+    def rebinding(host, *args, **kwargs):
+        if host == "caldav.example":
+            lookups.append(host)
+            host = "93.184.216.34" if len(lookups) == 1 else "127.0.0.1"
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    factories.TaskFactory(client=client_user, promised_due_at=DUE)
+    account = _account(client_user, f"http://caldav.example:{port}/")
+    assert caldav_push.push_account(account.pk) is None
+    account.refresh_from_db()
+    assert account.last_error
+    assert lookups == ["caldav.example"]
+    assert accepted == []
+    assert not PushedObject.objects.exists()
+
+
+def test_push_follows_no_redirect(client_user, raw_server, radicale):
+    """A server answering with a redirect gets no second request: the password and the
+    calendar stay with the address the client linked."""
+    port, _, behaviour = raw_server
+    requests_seen = []
+
+    def redirect(connection):
+        requests_seen.append(_read_request(connection))
+        connection.sendall(
+            f"HTTP/1.1 301 Moved Permanently\r\nLocation: {radicale}\r\n"
+            "Content-Length: 0\r\nConnection: close\r\n\r\n".encode()
+        )
+        connection.close()
+
+    behaviour["handle"] = redirect
+    factories.TaskFactory(client=client_user, promised_due_at=DUE)
+    account = _account(client_user, f"http://127.0.0.1:{port}/dav/")
+    assert caldav_push.push_account(account.pk) is None
+    account.refresh_from_db()
+    assert "redirect" in account.last_error and "link the address" in account.last_error
+    assert len(requests_seen) == 1 and " /dav/ " in requests_seen[0]
+    with pytest.raises(caldav.lib.error.NotFoundError):
+        remote_events(radicale)  # nothing reached the redirect's target
+    assert not PushedObject.objects.exists()
 
 
 def test_push_queued_only_for_linked_users(

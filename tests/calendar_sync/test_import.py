@@ -1,6 +1,5 @@
 import datetime
 import socket
-import threading
 import time
 import zoneinfo
 
@@ -209,30 +208,6 @@ def test_too_large_feed_refused(ics_server, settings):
         importer.fetch(url)
     settings.CALENDAR_FETCH_MAX_BYTES = 100_000
     assert importer.fetch(url).startswith(b"BEGIN:VCALENDAR")
-
-
-@pytest.fixture
-def raw_server():
-    """A loopback TCP server whose behaviour a test chooses: `handle(connection)` runs for
-    each accepted connection. Yields (port, accepted connections count)."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    accepted = []
-    behaviour = {"handle": lambda connection: None}
-
-    def serve():
-        while True:
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                return
-            accepted.append(connection)
-            threading.Thread(target=behaviour["handle"], args=(connection,), daemon=True).start()
-
-    threading.Thread(target=serve, daemon=True).start()
-    yield listener.getsockname()[1], accepted, behaviour
-    listener.close()
-    for connection in accepted:
-        connection.close()
 
 
 def test_fetch_times_out_on_a_silent_server(raw_server, settings):
