@@ -12,6 +12,8 @@ from billing import periods, rating
 from billing.models import (
     HourPack,
     Invoice,
+    InvoiceKind,
+    InvoiceStatus,
     Plan,
     Subscription,
     SubscriptionStatus,
@@ -51,6 +53,19 @@ def invoices_visible_to(user):
     if user.is_client:
         return invoices.filter(client=user)
     return invoices.none()
+
+
+def unpaid_card_invoices(client_id):
+    """A client's open period invoices that Stripe collects (mirrored there), oldest
+    first: those a new card should settle. Pack invoices are not among them: a pack whose
+    payment failed was revoked, and charging for it now would sell hours no longer held."""
+    return (
+        Invoice.objects.filter(
+            client_id=client_id, status=InvoiceStatus.OPEN, kind=InvoiceKind.PERIOD
+        )
+        .exclude(stripe_invoice_id="")
+        .order_by("period_start", "pk")
+    )
 
 
 def invoices_with_details(queryset):

@@ -349,10 +349,7 @@ def payment_method_set(*, user: User, payment_method: str):
     """Make a card (a PaymentMethod id from Stripe.js) the client's default for invoices;
     unpaid subscription invoices are then charged again with it, by a job."""
     summary = billing_stripe.payment_method_attach(user=user, payment_method=payment_method)
-    unpaid = Invoice.objects.filter(
-        client=user, status=InvoiceStatus.OPEN, kind=InvoiceKind.PERIOD
-    ).exclude(stripe_invoice_id="")
-    if unpaid.exists():
+    if selectors.unpaid_card_invoices(user.pk).exists():
         enqueue("billing.stripe_jobs.retry_open_invoices", user.pk)
     return summary
 

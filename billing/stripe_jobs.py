@@ -7,10 +7,10 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
+from billing import selectors
 from billing import stripe as billing_stripe
 from billing.models import (
     Invoice,
-    InvoiceKind,
     InvoiceStatus,
     Subscription,
     SubscriptionStatus,
@@ -64,21 +64,12 @@ def _collect(invoice_id, stripe_invoice_id, *, retry=False):
 
 
 def retry_open_invoices(client_id):
-    """After a client sets a new card: charge their unpaid subscription invoices with it.
-
-    Pack invoices are left alone: a pack whose payment failed was revoked, and charging
-    for it now would sell hours the client no longer has. Each invoice's outcome moves
-    local state as the webhooks do (paid again → the subscription is active again)."""
+    """After a client sets a new card: charge their unpaid subscription invoices with it
+    (``selectors.unpaid_card_invoices``). Each invoice's outcome moves local state as the
+    webhooks do (paid again → the subscription is active again)."""
     if not settings.STRIPE_ENABLED:
         return {}
-    unpaid = (
-        Invoice.objects.filter(
-            client_id=client_id, status=InvoiceStatus.OPEN, kind=InvoiceKind.PERIOD
-        )
-        .exclude(stripe_invoice_id="")
-        .order_by("period_start", "pk")
-        .values_list("pk", "stripe_invoice_id")
-    )
+    unpaid = selectors.unpaid_card_invoices(client_id).values_list("pk", "stripe_invoice_id")
     return {
         invoice_id: _collect(invoice_id, stripe_invoice_id, retry=True)
         for invoice_id, stripe_invoice_id in unpaid
