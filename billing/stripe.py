@@ -55,9 +55,21 @@ def to_minor_units(amount: Decimal, currency: str) -> int:
     return int(scaled)
 
 
+def _local_customer(user):
+    """The dj-stripe row of the client's Stripe customer, or None before the first need."""
+    return Customer.objects.filter(subscriber=user).exclude(id="").first()
+
+
+def _invoice_default(customer):
+    """A Stripe customer's default payment method for invoices: an id, or the object when
+    expanded, or None."""
+    invoice_settings = getattr(customer, "invoice_settings", None)
+    return getattr(invoice_settings, "default_payment_method", None) if invoice_settings else None
+
+
 def customer_id_for(*, user) -> str:
     """The Stripe customer id of a paying client, created once."""
-    existing = Customer.objects.filter(subscriber=user).exclude(id="").first()
+    existing = _local_customer(user)
     if existing is not None:
         return existing.id
     sdk = client()
@@ -169,7 +181,7 @@ def payment_method_default(*, user) -> PaymentMethodSummary | None:
     """The client's default payment method for invoices, as Stripe has it now (None when
     the client has no Stripe customer yet or no default). Errors as payment_method_attach."""
     _require_stripe()
-    existing = Customer.objects.filter(subscriber=user).exclude(id="").first()
+    existing = _local_customer(user)
     if existing is None:
         return None
     with _client_facing_errors():
@@ -177,8 +189,7 @@ def payment_method_default(*, user) -> PaymentMethodSummary | None:
         customer = sdk.Customer.retrieve(
             existing.id, expand=["invoice_settings.default_payment_method"]
         )
-        invoice_settings = getattr(customer, "invoice_settings", None)
-        pm = getattr(invoice_settings, "default_payment_method", None) if invoice_settings else None
+        pm = _invoice_default(customer)
         if not pm:
             return None
         if isinstance(pm, str):
@@ -254,9 +265,7 @@ class Collection(enum.StrEnum):
 
 
 def _default_payment_method(sdk, customer_id) -> str | None:
-    customer = sdk.Customer.retrieve(customer_id)
-    invoice_settings = getattr(customer, "invoice_settings", None)
-    pm = getattr(invoice_settings, "default_payment_method", None) if invoice_settings else None
+    pm = _invoice_default(sdk.Customer.retrieve(customer_id))
     return getattr(pm, "id", pm) or None
 
 
