@@ -1,5 +1,5 @@
 """Loopback servers for calendar tests: a static ICS server, a raw TCP server whose
-behaviour each test chooses, and a real radicale."""
+behaviour each test chooses, a real radicale; and a rebinding DNS."""
 
 import http.server
 import os
@@ -81,6 +81,28 @@ def raw_server():
     listener.close()
     for connection in accepted:
         connection.close()
+
+
+@pytest.fixture
+def rebinding_dns(monkeypatch):
+    """DNS rebinding for `name`: a public address (unreachable here) at the first lookup,
+    loopback at every later one. Returns the list of lookups of `name`, for the test to
+    check that the code under test asked only once."""
+
+    def rebind(name):
+        real_getaddrinfo = socket.getaddrinfo
+        lookups = []
+
+        def rebinding(host, *args, **kwargs):
+            if host == name:
+                lookups.append(host)
+                host = "93.184.216.34" if len(lookups) == 1 else "127.0.0.1"
+            return real_getaddrinfo(host, *args, **kwargs)
+
+        monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+        return lookups
+
+    return rebind
 
 
 def _free_port():

@@ -1,5 +1,4 @@
 import datetime
-import socket
 
 import caldav
 import icalendar
@@ -198,28 +197,22 @@ def test_wrong_password_recorded_not_raised(
     assert client_api.get(ACCOUNTS).json()["results"][0]["last_error"] == account.last_error
 
 
-def test_caldav_private_address_refused(settings, client_user, radicale):
-    account = CalDavAccount.objects.create(
-        user=client_user,
-        url=radicale,
-        username=RADICALE_USER,
-        password_encrypted=services.crypto.encrypt(RADICALE_PASSWORD),
-        calendar="Tasks",
-    )
-    settings.ALLOW_PRIVATE_FETCH = False
-    assert caldav_push.push_account(account.pk) is None
-    account.refresh_from_db()
-    assert "private" in account.last_error
-
-
-def _account(user, url, password=RADICALE_PASSWORD):
+def _account(user, url):
     return CalDavAccount.objects.create(
         user=user,
         url=url,
         username=RADICALE_USER,
-        password_encrypted=services.crypto.encrypt(password),
+        password_encrypted=services.crypto.encrypt(RADICALE_PASSWORD),
         calendar="Tasks",
     )
+
+
+def test_caldav_private_address_refused(settings, client_user, radicale):
+    account = _account(client_user, radicale)
+    settings.ALLOW_PRIVATE_FETCH = False
+    assert caldav_push.push_account(account.pk) is None
+    account.refresh_from_db()
+    assert "private" in account.last_error
 
 
 def _read_request(connection):
@@ -234,7 +227,7 @@ def _read_request(connection):
 
 
 def test_push_connects_to_the_vetted_address_not_a_second_dns_answer(
-    settings, client_user, raw_server, monkeypatch
+    settings, client_user, raw_server, rebinding_dns
 ):
     """DNS rebinding: the name answers a public address when vetted and loopback when
     asked again. The push must connect to the vetted address (unreachable here) and never
@@ -243,16 +236,7 @@ def test_push_connects_to_the_vetted_address_not_a_second_dns_answer(
     settings.ALLOW_PRIVATE_FETCH = False
     settings.CALDAV_REQUIRE_TLS = False  # plain HTTP, so that only the address decides
     settings.CALENDAR_FETCH_TIMEOUT = 1
-    real_getaddrinfo = socket.getaddrinfo
-    lookups = []
-
-    def rebinding(host, *args, **kwargs):
-        if host == "caldav.example":
-            lookups.append(host)
-            host = "93.184.216.34" if len(lookups) == 1 else "127.0.0.1"
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    lookups = rebinding_dns("caldav.example")
     factories.TaskFactory(client=client_user, promised_due_at=DUE)
     account = _account(client_user, f"http://caldav.example:{port}/")
     assert caldav_push.push_account(account.pk) is None

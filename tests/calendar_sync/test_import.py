@@ -1,5 +1,4 @@
 import datetime
-import socket
 import time
 import zoneinfo
 
@@ -244,21 +243,12 @@ def test_fetch_deadline_covers_a_trickling_server(raw_server, settings):
 
 
 @override_settings(ALLOW_PRIVATE_FETCH=False, CALENDAR_FETCH_TIMEOUT=1)
-def test_fetch_connects_to_the_vetted_address_not_a_second_dns_answer(raw_server, monkeypatch):
+def test_fetch_connects_to_the_vetted_address_not_a_second_dns_answer(raw_server, rebinding_dns):
     """DNS rebinding: the name answers a public address when checked and loopback when
     asked again. The fetch must connect to the address it checked (unreachable here) and
     never reach the loopback server."""
     port, accepted, _ = raw_server
-    real_getaddrinfo = socket.getaddrinfo
-    lookups = []
-
-    def rebinding(host, *args, **kwargs):
-        if host == "calendar.example":
-            lookups.append(host)
-            host = "93.184.216.34" if len(lookups) == 1 else "127.0.0.1"
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    lookups = rebinding_dns("calendar.example")
     with pytest.raises(importer.FetchError):
         importer.fetch(f"http://calendar.example:{port}/cal.ics")
     assert lookups == ["calendar.example"]
