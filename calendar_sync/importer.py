@@ -74,9 +74,10 @@ def vetted_address(parts):
 def check_url(url):
     """Raises FetchError unless the URL is http(s) to a host this service may contact."""
     parts = urlsplit(url)
-    _check_scheme(parts)
-    if not getattr(settings, "ALLOW_PRIVATE_FETCH", False):
-        vetted_address(parts)
+    if getattr(settings, "ALLOW_PRIVATE_FETCH", False):
+        _check_scheme(parts)  # nothing to vet: the address is not resolved here
+    else:
+        vetted_address(parts)  # checks the scheme too
 
 
 class _PinnedAddress:
