@@ -1,6 +1,14 @@
-"""Who a new task goes to: the client's primary assistant, else the backup, else the
-active assistant with the task's skill and the lowest open load — preferring one whose
-working day overlaps the deadline in their own time zone."""
+"""Who a task goes to.
+
+The rule: the client's primary assistant, else their backup, when that one is *free* for
+the task; else the free active assistant with the task's skill, preferring one whose
+working day (in their own time zone) holds the deadline, then the lowest open load.
+
+*Free for a task* means: active, not on time off now nor at any of the task's own dates
+(the promised deadline, or the appointment `[scheduled_start, scheduled_end)`), not
+booked for another appointment overlapping this one, and — for the client's own
+assistants — with room left in their weekly capacity for the estimate.
+"""
 
 import datetime
 
@@ -8,10 +16,17 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from assistants.models import AssistantProfile, TimeOff
+from concierge.hooks import AssignmentChoice
 from concierge.models import TERMINAL_STATUSES, ClientProfile, Role, Task
 
 # An open task without an estimate counts as this much load.
 DEFAULT_TASK_MINUTES = 60
+# An appointment without an end is taken to last this long.
+DEFAULT_APPOINTMENT = datetime.timedelta(hours=1)
+
+PRIMARY = "primary assistant"
+BACKUP = "backup assistant"
+SKILLED = "least-loaded skilled assistant"
 
 
 def open_load_minutes(assistant_ids):
@@ -33,12 +48,53 @@ def open_load_minutes(assistant_ids):
     return load
 
 
-def _on_time_off(assistant_ids, at):
-    return set(
-        TimeOff.objects.filter(
-            assistant_id__in=assistant_ids, starts_at__lte=at, ends_at__gt=at
-        ).values_list("assistant_id", flat=True)
+def appointment_of(task: Task):
+    """The task's appointment as `(start, end)`, or None."""
+    if task.scheduled_start is None:
+        return None
+    return task.scheduled_start, task.scheduled_end or task.scheduled_start + DEFAULT_APPOINTMENT
+
+
+def _away_condition(task: Task, now: datetime.datetime) -> Q:
+    """Time off that makes an assistant unavailable for `task`: covering now, the promised
+    deadline, or overlapping the appointment (all half-open)."""
+    instants = [now] + ([task.promised_due_at] if task.promised_due_at else [])
+    condition = Q()
+    for instant in instants:
+        condition |= Q(starts_at__lte=instant, ends_at__gt=instant)
+    appointment = appointment_of(task)
+    if appointment is not None:
+        condition |= Q(starts_at__lt=appointment[1], ends_at__gt=appointment[0])
+    return condition
+
+
+def _unavailable(assistant_ids, task: Task, now: datetime.datetime) -> set[int]:
+    """Those of `assistant_ids` on time off for the task, or booked for another
+    appointment that overlaps its own."""
+    away = set(
+        TimeOff.objects.filter(_away_condition(task, now), assistant_id__in=assistant_ids)
+        .values_list("assistant_id", flat=True)
+        .distinct()
     )
+    appointment = appointment_of(task)
+    if appointment is not None:
+        start, end = appointment
+        booked = (
+            Task.objects.filter(
+                assignee_id__in=assistant_ids,
+                scheduled_start__lt=end,
+                scheduled_start__isnull=False,
+            )
+            .filter(
+                Q(scheduled_end__gt=start)
+                | Q(scheduled_end__isnull=True, scheduled_start__gt=start - DEFAULT_APPOINTMENT)
+            )
+            .exclude(status__in=TERMINAL_STATUSES)
+            .exclude(pk=task.pk)
+            .values_list("assignee_id", flat=True)
+        )
+        away |= set(booked)
+    return away
 
 
 def works_at(profile: AssistantProfile, instant: datetime.datetime) -> bool:
@@ -50,6 +106,13 @@ def works_at(profile: AssistantProfile, instant: datetime.datetime) -> bool:
     )
 
 
+def has_skill(profile: AssistantProfile, category: str) -> bool:
+    """Skills and categories compare case-insensitively; a task without one fits anyone."""
+    if not category:
+        return True
+    return category.casefold() in {skill.casefold() for skill in profile.skills or []}
+
+
 def _profiles(ids=None):
     profiles = AssistantProfile.objects.select_related("user").filter(
         active=True, user__is_active=True, user__role=Role.ASSISTANT
@@ -57,44 +120,49 @@ def _profiles(ids=None):
     return profiles if ids is None else profiles.filter(user_id__in=ids)
 
 
-def _chosen(profile, reason):
-    user = profile.user
-    user.assignment_reason = reason
-    return user
-
-
-def choose_assignee(task: Task, *, now: datetime.datetime | None = None):
-    now = now or timezone.now()
-    estimate = task.estimate_minutes or DEFAULT_TASK_MINUTES
+def _named(task: Task, excluded) -> list[tuple[int, str]]:
+    """The client's own assistants, primary first, as (user id, reason)."""
     client_profile = ClientProfile.objects.filter(user_id=task.client_id).first()
-    named = []
-    if client_profile is not None:
-        named = [
-            (pk, reason)
-            for pk, reason in (
-                (client_profile.primary_assistant_id, "primary assistant"),
-                (client_profile.backup_assistant_id, "backup assistant"),
-            )
-            if pk is not None
-        ]
+    if client_profile is None:
+        return []
+    return [
+        (pk, reason)
+        for pk, reason in (
+            (client_profile.primary_assistant_id, PRIMARY),
+            (client_profile.backup_assistant_id, BACKUP),
+        )
+        if pk is not None and pk not in excluded
+    ]
+
+
+def choose_assignee(
+    task: Task, *, now: datetime.datetime | None = None, exclude=()
+) -> AssignmentChoice | None:
+    """Whom `task` goes to, and why; None when nobody is free (see the module's rule).
+    `exclude`: assistants not to choose (the one the task is moving away from)."""
+    now = now or timezone.now()
+    excluded = set(exclude)
+    estimate = task.estimate_minutes or DEFAULT_TASK_MINUTES
+    named = _named(task, excluded)
     if named:
         ids = [pk for pk, _ in named]
         profiles = {p.user_id: p for p in _profiles(ids)}
-        away = _on_time_off(ids, now)
+        unavailable = _unavailable(ids, task, now)
         load = open_load_minutes(ids)
         for pk, reason in named:
             profile = profiles.get(pk)
-            if profile is None or pk in away:
+            if profile is None or pk in unavailable:
                 continue
             if load[pk] + estimate > profile.weekly_capacity_minutes:
                 continue
-            return _chosen(profile, reason)
-    candidates = [p for p in _profiles() if not task.category or task.category in (p.skills or [])]
+            return AssignmentChoice(profile.user, reason)
+    candidates = [
+        p for p in _profiles() if p.user_id not in excluded and has_skill(p, task.category)
+    ]
     if not candidates:
         return None
-    ids = [p.user_id for p in candidates]
-    away = _on_time_off(ids, now)
-    candidates = [p for p in candidates if p.user_id not in away]
+    unavailable = _unavailable([p.user_id for p in candidates], task, now)
+    candidates = [p for p in candidates if p.user_id not in unavailable]
     if not candidates:
         return None
     load = open_load_minutes([p.user_id for p in candidates])
@@ -104,5 +172,4 @@ def choose_assignee(task: Task, *, now: datetime.datetime | None = None):
         overlaps = deadline is not None and works_at(profile, deadline)
         return (not overlaps, load[profile.user_id], profile.user_id)
 
-    best = min(candidates, key=rank)
-    return _chosen(best, "least-loaded skilled assistant")
+    return AssignmentChoice(min(candidates, key=rank).user, SKILLED)

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from assistants import errors as time_errors
+from assistants.handover import deactivation_hand_over
 from assistants.hooks import check_billable_time
 from assistants.models import (
     AssistantProfile,
@@ -17,7 +18,7 @@ from assistants.models import (
     TimeEntryStatus,
 )
 from concierge import errors
-from concierge.models import Role, Task
+from concierge.models import NotificationKind, Role, Task, User
 from concierge.notifications import notify
 from concierge.services import user_create, user_update
 
@@ -61,8 +62,12 @@ def assistant_create(
 
 
 @transaction.atomic
-def assistant_update(*, profile: AssistantProfile, **fields) -> AssistantProfile:
+def assistant_update(
+    *, profile: AssistantProfile, actor: User | None = None, **fields
+) -> AssistantProfile:
+    """Edit an assistant; deactivating one moves all their open work on."""
     profile = AssistantProfile.objects.select_for_update().select_related("user").get(pk=profile.pk)
+    was_active = profile.active
     user_update(
         user=profile.user,
         **{k: v for k, v in fields.items() if k in ("first_name", "last_name", "timezone")},
@@ -80,6 +85,8 @@ def assistant_update(*, profile: AssistantProfile, **fields) -> AssistantProfile
             setattr(profile, name, fields[name])
     profile.full_clean(exclude=["user"])
     profile.save()
+    if was_active and not profile.active:
+        deactivation_hand_over(assistant=profile.user, actor=actor)
     return profile
 
 
@@ -156,6 +163,8 @@ def _notify_cap(*, task, before_seconds):
     if before_seconds < threshold <= after:
         notify(
             user_id=task.client_id,
+            kind=NotificationKind.TASK_BUDGET,
+            data={"task": task.pk},
             subject=f"80% of the time budget used on {task.title}",
             body=(
                 f"{after // 60} of {task.max_minutes} minutes are logged on “{task.title}”. "

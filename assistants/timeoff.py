@@ -4,6 +4,7 @@ import datetime
 
 from django.db import transaction
 
+from assistants.handover import Move, time_off_hand_over
 from assistants.models import TimeOff
 from concierge import errors
 from concierge.errors import Invalid
@@ -30,7 +31,9 @@ def time_off_create(
     starts_at: datetime.datetime,
     ends_at: datetime.datetime,
     reason: str = "",
-) -> TimeOff:
+) -> tuple[TimeOff, list[Move]]:
+    """Enter an assistant's time off; their open work falling inside it moves on (see
+    `assistants.handover`). Returns the time off and what happened to each task."""
     if assistant.role != Role.ASSISTANT:
         raise Invalid(
             errors.NOT_AN_ASSISTANT,
@@ -43,9 +46,10 @@ def time_off_create(
             "Time off must end after it starts.",
             fields={"ends_at": ["Must be after starts_at."]},
         )
-    return TimeOff.objects.create(
+    time_off = TimeOff.objects.create(
         assistant=assistant, starts_at=starts_at, ends_at=ends_at, reason=reason, created_by=actor
     )
+    return time_off, time_off_hand_over(time_off=time_off, actor=actor)
 
 
 @transaction.atomic

@@ -1,7 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from concierge.models import ClientProfile, IdempotencyRecord, Message, Task, TaskEvent, User
+from concierge.models import (
+    ClientProfile,
+    IdempotencyRecord,
+    Message,
+    Notification,
+    NotificationPreference,
+    Task,
+    TaskEvent,
+    User,
+)
 
 
 @admin.register(User)
@@ -71,3 +80,21 @@ class MessageAdmin(admin.ModelAdmin):
     list_display = ["task", "author", "internal", "created_at"]
     list_select_related = ["task", "author"]
     raw_id_fields = ["task", "author"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "subject", "created_at", "read_at", "emailed_at"]
+    list_filter = ["kind"]
+    list_select_related = ["user"]
+    search_fields = ["user__email", "subject"]
+    raw_id_fields = ["user"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "email"]
+    list_filter = ["kind", "email"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]

@@ -4,6 +4,9 @@ Apps depend one way (calendar_sync, billing → assistants → concierge). A hig
 registers its callables here from its `AppConfig.ready()`; the lower app calls them.
 """
 
+from dataclasses import dataclass
+from typing import Any
+
 _task_create_guards = []
 _assignment_policy = None
 
@@ -21,8 +24,16 @@ def check_task_create(client):
         guard(client)
 
 
+@dataclass(frozen=True)
+class AssignmentChoice:
+    """Whom the assignment policy chose, and why (recorded on the task's event)."""
+
+    assistant: Any  # a User
+    reason: str
+
+
 def set_assignment_policy(policy):
-    """`policy(task) -> User | None`: who a new task goes to (assistants app)."""
+    """`policy(task) -> AssignmentChoice | None`: who a new task goes to (assistants app)."""
     global _assignment_policy
     _assignment_policy = policy
 

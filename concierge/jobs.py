@@ -32,6 +32,37 @@ def send_email(user_id, subject, body):
     return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
 
+def send_notification_email(notification_id):
+    """E-mail one notification, once: a second delivery of this job finds it sent.
+
+    The preference is read again here, so turning e-mail off stops what is still queued.
+    """
+    from django.utils import timezone
+
+    from concierge.models import Notification
+    from concierge.notifications import wants_email
+
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update()
+            .select_related("user")
+            .filter(pk=notification_id, emailed_at__isnull=True)
+            .first()
+        )
+        if notification is None:
+            return 0
+        user = notification.user
+        if not user.is_active or not wants_email(user.pk, notification.kind):
+            log.info("notification %s not e-mailed: inactive or e-mail turned off", notification.pk)
+            return 0
+        sent = send_mail(
+            notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL, [user.email]
+        )
+        notification.emailed_at = timezone.now()
+        notification.save(update_fields=["emailed_at"])
+    return sent
+
+
 SCHEDULES = [
     {
         "name": "concierge.extend_recurring_tasks",

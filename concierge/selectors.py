@@ -11,6 +11,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     OuterRef,
+    Prefetch,
     Q,
     Subquery,
     Sum,
@@ -25,6 +26,9 @@ from concierge.models import (
     TERMINAL_STATUSES,
     ClientProfile,
     Message,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
     Role,
     Task,
     TaskEvent,
@@ -92,11 +96,24 @@ def _logged_duration():
     return Coalesce(Subquery(entries, output_field=DurationField()), _ZERO)
 
 
-def task_list(user, *, filters=None, now=None):
-    """The tasks `user` may see, with `logged_duration`, filtered as API.md lists."""
+HISTORY_EVENT_KINDS = ("create", "assign", "flag", "transition")
+
+
+def _history():
+    """A task's history events (assignments, flags, status changes), in one query for a
+    whole page, as `task.history_events`."""
+    events = TaskEvent.objects.filter(kind__in=HISTORY_EVENT_KINDS).order_by("created_at", "id")
+    return Prefetch("events", queryset=events, to_attr="history_events")
+
+
+def task_list(user, *, filters=None, now=None, history=True):
+    """The tasks `user` may see, with `logged_duration` and (unless `history` is off)
+    their history, filtered as API.md lists."""
     filters = filters or {}
     now = now or timezone.now()
     tasks = tasks_visible_to(user).annotate(logged_duration=_logged_duration())
+    if history:
+        tasks = tasks.prefetch_related(_history())
     if filters.get("status"):
         tasks = tasks.filter(status__in=filters["status"])
     if filters.get("assignee") is not None:
@@ -109,6 +126,10 @@ def task_list(user, *, filters=None, now=None):
         tasks = tasks.exclude(promised_due_at__lt=now, status__in=OPEN_STATUSES)
     if filters.get("due_before") is not None:
         tasks = tasks.filter(promised_due_at__lt=filters["due_before"])
+    if filters.get("flagged") is True:
+        tasks = tasks.filter(flagged_at__isnull=False)
+    elif filters.get("flagged") is False:
+        tasks = tasks.filter(flagged_at__isnull=True)
     if filters.get("q"):
         q = filters["q"]
         tasks = tasks.filter(Q(title__icontains=q) | Q(description__icontains=q))
@@ -131,3 +152,27 @@ def messages_visible_to(user, task):
     if user.is_client:
         messages = messages.filter(internal=False)
     return messages
+
+
+def notifications_of(user, *, unread: bool | None = None):
+    """The user's own notifications, newest first; nobody sees another's."""
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    notifications = Notification.objects.filter(user=user)
+    if unread is True:
+        notifications = notifications.filter(read_at__isnull=True)
+    elif unread is False:
+        notifications = notifications.filter(read_at__isnull=False)
+    return notifications.order_by("-created_at", "-id")
+
+
+def notification_unread_count(user) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def notification_preferences_of(user) -> dict[str, bool]:
+    """{kind: whether it also comes by e-mail} for every kind (default: yes)."""
+    chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "email"))
+    return {kind: chosen.get(kind, True) for kind in NotificationKind.values}

@@ -10,12 +10,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from concierge import deadlines, errors, hooks, recurrence
-from concierge.errors import ApplicationError, Conflict, Forbidden, Invalid
+from concierge import deadlines, errors, hooks, recurrence, selectors
+from concierge.errors import ApplicationError, Conflict, Forbidden, Invalid, NotFound
 from concierge.models import (
     TERMINAL_STATUSES,
     ClientProfile,
     Message,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
     Role,
     Task,
     TaskEvent,
@@ -238,14 +241,22 @@ def _require_assignee(task: Task, actor: User):
         raise Forbidden(errors.NOT_ASSIGNEE, "Only the task's assignee may do this.")
 
 
-def _assign(task: Task, *, assistant: User, actor: User | None, reason: str) -> Task:
-    source = task.status
+def _assign(
+    task: Task, *, assistant: User, actor: User | None, reason: str, data: dict | None = None
+) -> Task:
+    """Give a locked task to `assistant`: event row, and everyone concerned told (the new
+    assignee; on a reassignment also the previous one and the client)."""
+    source, previous = task.status, task.assignee_id
     task.assignee = assistant
     task.assigned_at = timezone.now()
+    task.flagged_at, task.flag_reason = None, ""
     if task.status == S.NEW:
         task.status = S.ASSIGNED
     task.sequence += 1
     task.save()
+    event_data = {"assistant": assistant.pk, "reason": reason, **(data or {})}
+    if previous is not None:
+        event_data["previous"] = previous
     _event(
         task,
         actor=actor,
@@ -253,22 +264,77 @@ def _assign(task: Task, *, assistant: User, actor: User | None, reason: str) -> 
         from_status=source,
         to_status=task.status,
         note=reason,
-        data={"assistant": assistant.pk, "reason": reason},
+        data=event_data,
     )
+    link = {"task": task.pk}
     notify(
         user_id=assistant.pk,
+        kind=NotificationKind.TASK_ASSIGNED,
+        data=link,
         subject=f"New task for you: {task.title}",
-        body=f"Task {task.pk} ({task.title}) is now assigned to you.",
+        body=f"Task {task.pk} ({task.title}) is now assigned to you."
+        + (f" Why: {reason}." if previous is not None else ""),
     )
+    if previous is not None and previous != assistant.pk:
+        notify(
+            user_id=previous,
+            kind=NotificationKind.TASK_REASSIGNED,
+            data=link,
+            subject=f"Handed over: {task.title}",
+            body=f"Task {task.pk} ({task.title}) now goes to {assistant.full_name}. Why: {reason}.",
+        )
+        notify(
+            user_id=task.client_id,
+            kind=NotificationKind.TASK_REASSIGNED,
+            data=link,
+            subject=f"{assistant.full_name} now takes care of {task.title}",
+            body=f"Your task “{task.title}” is now with {assistant.full_name}. Why: {reason}.",
+        )
     return task
 
 
 def _auto_assign(task: Task) -> Task:
-    assistant = hooks.choose_assignee(task)
-    if assistant is None:
+    choice = hooks.choose_assignee(task)
+    if choice is None:
         return task
-    reason = getattr(assistant, "assignment_reason", "") or "automatic"
-    return _assign(task, assistant=assistant, actor=None, reason=reason)
+    return _assign(task, assistant=choice.assistant, actor=None, reason=choice.reason)
+
+
+@transaction.atomic
+def task_hand_over(
+    *, task_id: int, assistant: User, actor: User | None, reason: str, data: dict | None = None
+) -> Task | None:
+    """Move an open task to `assistant` because its assignee cannot do it (time off,
+    deactivation); the reason is recorded and everyone concerned is told. A task that
+    closed meanwhile, or already sits with `assistant`, is left alone (None)."""
+    task = Task.objects.select_for_update().filter(pk=task_id).first()
+    if task is None or not task.is_open or task.assignee_id == assistant.pk:
+        return None
+    return _assign(task, assistant=assistant, actor=actor, reason=reason, data=data)
+
+
+@transaction.atomic
+def task_flag(
+    *, task_id: int, actor: User | None, reason: str, data: dict | None = None
+) -> Task | None:
+    """Nobody free could take the task over: flag it for the managers, who are told.
+    It stays with its assignee until a manager assigns it."""
+    task = Task.objects.select_for_update().filter(pk=task_id).first()
+    if task is None or not task.is_open:
+        return None
+    task.flagged_at, task.flag_reason = timezone.now(), reason[:300]
+    task.save(update_fields=["flagged_at", "flag_reason", "updated_at"])
+    _event(task, actor=actor, kind="flag", note=reason, data={"reason": reason, **(data or {})})
+    managers = User.objects.filter(role=Role.MANAGER, is_active=True).values_list("pk", flat=True)
+    for manager_id in managers:
+        notify(
+            user_id=manager_id,
+            kind=NotificationKind.TASK_NEEDS_ASSIGNEE,
+            data={"task": task.pk},
+            subject=f"Needs an assignee: {task.title}",
+            body=f"Task {task.pk} ({task.title}) needs a new assignee. Why: {reason}.",
+        )
+    return task
 
 
 @transaction.atomic
@@ -382,6 +448,8 @@ def task_wait(*, task: Task, actor: User, message: str = "") -> Task:
         Message.objects.create(task=task, author=actor, body=message)
     notify(
         user_id=task.client_id,
+        kind=NotificationKind.TASK_WAITING,
+        data={"task": task.pk},
         subject=f"We need your input: {task.title}",
         body=message or f"Task {task.pk} is waiting on you.",
     )
@@ -398,6 +466,8 @@ def task_deliver(*, task: Task, actor: User, message: str = "") -> Task:
     days = settings.AUTO_COMPLETE_DAYS
     notify(
         user_id=task.client_id,
+        kind=NotificationKind.TASK_DELIVERED,
+        data={"task": task.pk},
         subject=f"Delivered: {task.title}",
         body=(message + "\n\n" if message else "")
         + f"Please accept it or ask for a revision; it completes by itself in {days} days.",
@@ -431,6 +501,8 @@ def task_request_revision(*, task: Task, actor: User, reason: str = "") -> Task:
     if task.assignee_id:
         notify(
             user_id=task.assignee_id,
+            kind=NotificationKind.TASK_REVISION,
+            data={"task": task.pk},
             subject=f"Revision requested: {task.title}",
             body=reason or f"The client sent task {task.pk} back.",
         )
@@ -446,6 +518,8 @@ def task_cancel(*, task: Task, actor: User, reason: str = "") -> Task:
     if task.assignee_id:
         notify(
             user_id=task.assignee_id,
+            kind=NotificationKind.TASK_CANCELLED,
+            data={"task": task.pk},
             subject=f"Cancelled: {task.title}",
             body=reason or f"Task {task.pk} was cancelled.",
         )
@@ -487,6 +561,8 @@ def task_notify_overdue(*, task_id: int, now: datetime.datetime | None = None) -
     for user_id in recipients:
         notify(
             user_id=user_id,
+            kind=NotificationKind.TASK_OVERDUE,
+            data={"task": task.pk},
             subject=f"Overdue: {task.title}",
             body=f"Task {task.pk} was promised for {task.promised_due_at:%Y-%m-%d %H:%M} UTC.",
         )
@@ -515,6 +591,8 @@ def message_create(*, task: Task, author: User, body: str, internal: bool = Fals
     for user_id in recipients:
         notify(
             user_id=user_id,
+            kind=NotificationKind.TASK_MESSAGE,
+            data={"task": task.pk},
             subject=f"New message on {task.title}",
             body=body,
         )
@@ -591,3 +669,46 @@ def task_recurrence_extend(
         _event(task, actor=None, kind="create", to_status=task.status, data={"series": template.pk})
         created.append(_auto_assign(task))
     return created
+
+
+# Notifications ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def notification_mark_read(*, user: User, notification_id: int) -> Notification:
+    """Mark one of the user's own notifications read (again is harmless); another
+    person's is a 404."""
+    notification = (
+        Notification.objects.select_for_update().filter(pk=notification_id, user=user).first()
+    )
+    if notification is None:
+        raise NotFound(errors.NOT_FOUND, "No such notification.")
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+@transaction.atomic
+def notification_mark_all_read(*, user: User) -> int:
+    """Mark every unread notification of the user read; returns how many."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def notification_preferences_set(*, user: User, email: dict[str, bool]) -> dict[str, bool]:
+    """Choose, per kind, whether notifications also come by e-mail."""
+    unknown = sorted(set(email) - set(NotificationKind.values))
+    if unknown:
+        raise Invalid(
+            errors.UNKNOWN_NOTIFICATION_KIND,
+            f"Unknown notification kind: {', '.join(unknown)}.",
+            fields={"email": [f"Unknown kind: {kind}." for kind in unknown]},
+        )
+    for kind, wanted in email.items():
+        NotificationPreference.objects.update_or_create(
+            user=user, kind=kind, defaults={"email": bool(wanted)}
+        )
+    return selectors.notification_preferences_of(user)

@@ -19,13 +19,32 @@ class TimeOffSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_by", "created_at"]
 
 
+class MoveSerializer(serializers.Serializer):
+    task = serializers.IntegerField()
+    from_assistant = serializers.IntegerField()
+    to_assistant = serializers.IntegerField(
+        allow_null=True, help_text="Null: nobody was free; the task is flagged for managers."
+    )
+    reason = serializers.CharField()
+
+
+class TimeOffCreatedSerializer(TimeOffSerializer):
+    """The new time off, and what happened to each open task falling inside it."""
+
+    moves = MoveSerializer(many=True, read_only=True)
+
+    class Meta(TimeOffSerializer.Meta):
+        fields = [*TimeOffSerializer.Meta.fields, "moves"]
+        read_only_fields = fields
+
+
 class TimeOffFilterSerializer(serializers.Serializer):
     assistant = serializers.IntegerField(required=False, min_value=1)
 
 
 @extend_schema_view(
     list=extend_schema(parameters=[TimeOffFilterSerializer]),
-    create=extend_schema(request=TimeOffSerializer, responses={201: TimeOffSerializer}),
+    create=extend_schema(request=TimeOffSerializer, responses={201: TimeOffCreatedSerializer}),
 )
 class TimeOffViewSet(
     mixins.ListModelMixin,
@@ -56,8 +75,12 @@ class TimeOffViewSet(
     def create(self, request):
         data = TimeOffSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        created = timeoff.time_off_create(actor=request.user, **data.validated_data)
-        return Response(TimeOffSerializer(created).data, status=status.HTTP_201_CREATED)
+        created, moves = timeoff.time_off_create(actor=request.user, **data.validated_data)
+        body = {
+            **TimeOffSerializer(created).data,
+            "moves": MoveSerializer(moves, many=True).data,
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance):
         timeoff.time_off_delete(time_off=instance)

@@ -40,5 +40,7 @@ class AssistantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         profile = self.get_object()
         data = serializers.AssistantWriteSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        profile = services.assistant_update(profile=profile, **data.validated_data)
+        profile = services.assistant_update(
+            profile=profile, actor=request.user, **data.validated_data
+        )
         return Response(self.get_serializer(profile).data)

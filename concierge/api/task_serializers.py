@@ -7,10 +7,32 @@ from concierge import deadlines
 from concierge.models import Message, Role, Task, TaskPriority, TaskStatus, User
 
 
+class AssignmentHistorySerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=["assigned", "flagged"],
+        help_text="`flagged`: nobody free could take the task over; a manager must choose.",
+    )
+    assistant = serializers.IntegerField(allow_null=True)
+    previous = serializers.IntegerField(allow_null=True)
+    by = serializers.IntegerField(allow_null=True, help_text="Who did it; null: the service.")
+    at = serializers.DateTimeField()
+    reason = serializers.CharField(allow_blank=True)
+
+
+class StatusHistorySerializer(serializers.Serializer):
+    from_status = serializers.CharField(allow_blank=True)
+    to_status = serializers.CharField()
+    by = serializers.IntegerField(allow_null=True, help_text="Who did it; null: the service.")
+    at = serializers.DateTimeField()
+    note = serializers.CharField(allow_blank=True)
+
+
 class TaskSerializer(serializers.ModelSerializer):
     logged_minutes = serializers.SerializerMethodField()
     overdue = serializers.SerializerMethodField()
     at_risk = serializers.SerializerMethodField()
+    assignment_history = serializers.SerializerMethodField()
+    status_history = serializers.SerializerMethodField()
 
     class Meta:
         model = Task
@@ -42,8 +64,43 @@ class TaskSerializer(serializers.ModelSerializer):
             "logged_minutes",
             "overdue",
             "at_risk",
+            "flagged_at",
+            "flag_reason",
+            "assignment_history",
+            "status_history",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(AssignmentHistorySerializer(many=True))
+    def get_assignment_history(self, task) -> list:
+        """Who had the task, from when, given by whom and why (oldest first)."""
+        return [
+            {
+                "kind": "assigned" if event.kind == "assign" else "flagged",
+                "assistant": event.data.get("assistant"),
+                "previous": event.data.get("previous"),
+                "by": event.actor_id,
+                "at": event.created_at,
+                "reason": event.data.get("reason", event.note),
+            }
+            for event in task.history_events
+            if event.kind in ("assign", "flag")
+        ]
+
+    @extend_schema_field(StatusHistorySerializer(many=True))
+    def get_status_history(self, task) -> list:
+        """Every change of status: from, to, by whom, when, and the note given."""
+        return [
+            {
+                "from_status": event.from_status,
+                "to_status": event.to_status,
+                "by": event.actor_id,
+                "at": event.created_at,
+                "note": event.note,
+            }
+            for event in task.history_events
+            if event.to_status and event.to_status != event.from_status
+        ]
 
     @extend_schema_field(OpenApiTypes.INT)
     def get_logged_minutes(self, task) -> int:
@@ -111,6 +168,12 @@ class TaskFilterSerializer(serializers.Serializer):
     overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
     due_before = serializers.DateTimeField(required=False)
     q = serializers.CharField(required=False, max_length=200)
+    flagged = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Only tasks flagged for a manager (nobody free could take them over).",
+    )
 
     def validate_status(self, value):
         statuses = [s.strip() for s in value.split(",") if s.strip()]

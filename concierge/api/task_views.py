@@ -51,7 +51,10 @@ class TaskViewSet(
             data = ts.TaskFilterSerializer(data=self.request.query_params)
             data.is_valid(raise_exception=True)
             filters = data.validated_data
-        return selectors.task_list(self.request.user, filters=filters)
+        # Only what renders a task needs its history; actions re-read it to answer.
+        return selectors.task_list(
+            self.request.user, filters=filters, history=self.action in ("list", "retrieve")
+        )
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "now": timezone.now()}

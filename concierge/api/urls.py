@@ -1,11 +1,12 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from concierge.api import task_views, views
+from concierge.api import notification_views, task_views, views
 
 router = SimpleRouter()
 router.register("clients", views.ClientViewSet, basename="client")
 router.register("tasks", task_views.TaskViewSet, basename="task")
+router.register("notifications", notification_views.NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("auth/register/", views.RegisterView.as_view(), name="auth-register"),

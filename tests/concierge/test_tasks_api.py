@@ -4,6 +4,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from concierge import services
 from concierge.models import Message, Task, TaskEvent, TaskStatus
 from tests import factories
 from tests.checks import assert_access_matrix, assert_error
@@ -241,7 +242,11 @@ def test_previous_assignee_sees_history_but_cannot_act(
     )
     assert resp.status_code == 200 and resp.json()["assignee"] == other_assistant_user.pk
     event = task.events.get(kind="assign")
-    assert event.data == {"assistant": other_assistant_user.pk, "reason": "leave"}
+    assert event.data == {
+        "assistant": other_assistant_user.pk,
+        "reason": "leave",
+        "previous": task.assignee_id,
+    }
     new_api = api_for(other_assistant_user)
     assert new_api.post(url(task, "start/")).status_code == 200
     manager_api.post(url(task, "assign/"), {"assistant": task.assignee_id}, format="json")
@@ -364,11 +369,14 @@ def test_list_query_count_is_flat(
     )
     for task in tasks[:5]:
         factories.TimeEntryFactory(task=task)
-    # Session/token lookup, count, page.
-    with django_assert_num_queries(3):
+    for task in tasks:
+        services.task_start(task=task, actor=assistant_user)  # history to show
+    # Session/token lookup, count, page, the page's history events.
+    with django_assert_num_queries(4):
         resp = manager_api.get(URL, {"page_size": 200})
     assert resp.json()["count"] == size
-    with django_assert_num_queries(3):
+    assert all(len(t["status_history"]) == 1 for t in resp.json()["results"])
+    with django_assert_num_queries(4):
         resp = client_api.get(URL, {"page_size": 200})
     assert sum(t["logged_minutes"] for t in resp.json()["results"]) == 300
 
