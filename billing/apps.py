@@ -16,3 +16,8 @@ class BillingConfig(AppConfig):
         from concierge.hooks import register_task_create_guard
 
         register_task_create_guard(require_unpaused_subscription)
+
+        from billing.notices import queue_invoice_issued
+        from billing.signals import invoice_finalised
+
+        invoice_finalised.connect(queue_invoice_issued, dispatch_uid="billing.invoice_issued")

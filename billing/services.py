@@ -34,7 +34,7 @@ from billing.models import (
 from billing.signals import invoice_finalised
 from concierge.errors import Conflict, Invalid, NotFound
 from concierge.jobs import enqueue
-from concierge.models import Role, User
+from concierge.models import NotificationKind, Role, User
 from concierge.notifications import notify
 
 log = logging.getLogger(__name__)
@@ -622,6 +622,8 @@ def usage_alerts_check(*, subscription_id: int, now=None) -> list[int]:
         top = max(crossed)
         notify(
             user_id=subscription.client_id,
+            kind=NotificationKind.HOURS_RUNNING_LOW,
+            data={"subscription": subscription.pk, "threshold": top},
             subject=f"You have used {top} % of this month's hours",
             body=(
                 f"This period you have used {used} of your {allowance} minutes "

@@ -17,6 +17,7 @@ from billing.models import (
     Subscription,
     SubscriptionStatus,
 )
+from billing.notices import tell_payment_failed
 from concierge.jobs import enqueue
 
 PAID_EVENTS = ("invoice.paid", "invoice.payment_succeeded")
@@ -53,6 +54,7 @@ def apply_invoice_event(*, event_type: str, obj: dict, now=None):
     elif event_type in FAILED_EVENTS:
         if invoice.status == InvoiceStatus.PAID:
             return invoice
+        tell_payment_failed(invoice)
         if invoice.kind == InvoiceKind.PACK and invoice.hour_pack_id:
             HourPack.objects.filter(pk=invoice.hour_pack_id, revoked_at__isnull=True).update(
                 remaining_minutes=0, revoked_at=now

@@ -1,0 +1,59 @@
+"""What billing tells clients: a new invoice, a failed payment. Each is told once per
+invoice (the notification itself is the record that it was told)."""
+
+from django.db import transaction
+
+from billing.models import Invoice
+from concierge.jobs import enqueue
+from concierge.models import Notification, NotificationKind
+from concierge.notifications import notify
+
+
+def _told(invoice: Invoice, kind: str) -> bool:
+    return Notification.objects.filter(
+        user_id=invoice.client_id, kind=kind, data__invoice=invoice.pk
+    ).exists()
+
+
+def queue_invoice_issued(sender, invoice_id, **kwargs):
+    """Receiver of `invoice_finalised` (sent after commit): tell the client by a job."""
+    enqueue("billing.notices.tell_invoice_issued", invoice_id)
+
+
+@transaction.atomic
+def tell_invoice_issued(invoice_id: int) -> bool:
+    """Job: tell the client of a finalised invoice, once."""
+    invoice = Invoice.objects.select_for_update().filter(pk=invoice_id).first()
+    if invoice is None or not invoice.number or _told(invoice, NotificationKind.INVOICE_ISSUED):
+        return False
+    notify(
+        user_id=invoice.client_id,
+        kind=NotificationKind.INVOICE_ISSUED,
+        data={"invoice": invoice.pk},
+        subject=f"Invoice {invoice.number}: {invoice.total} {invoice.currency}",
+        body=(
+            f"Your invoice {invoice.number} for {invoice.period_start:%d %B %Y} to "
+            f"{invoice.period_end:%d %B %Y} comes to {invoice.total} {invoice.currency}. "
+            "Its lines and the time it bills are in your account."
+        ),
+    )
+    return True
+
+
+def tell_payment_failed(invoice: Invoice) -> bool:
+    """Tell the client, once per invoice, that paying it failed (call under the invoice's
+    row lock, in the transaction that records the failure)."""
+    if _told(invoice, NotificationKind.PAYMENT_FAILED):
+        return False
+    notify(
+        user_id=invoice.client_id,
+        kind=NotificationKind.PAYMENT_FAILED,
+        data={"invoice": invoice.pk},
+        subject=f"Payment failed for invoice {invoice.number}",
+        body=(
+            f"We could not collect {invoice.total} {invoice.currency} for invoice "
+            f"{invoice.number}. Please check the card on your account; the invoice is "
+            "charged again once a working card is attached."
+        ),
+    )
+    return True
