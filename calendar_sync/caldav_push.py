@@ -7,71 +7,32 @@ what was pushed (with a hash of its content) makes repeated runs no-ops. Run onl
 import contextlib
 import hashlib
 import logging
-from urllib.parse import urlsplit
 
-import caldav
 import niquests
 from caldav.lib import error as caldav_error
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from niquests.packages.urllib3.contrib.resolver.in_memory import InMemoryResolver
 
-from calendar_sync import ics, importer, selectors, services
+from calendar_sync import caldav_client, ics, selectors, services
 from calendar_sync.models import CalDavAccount, PushedObject
 from concierge.models import Task
 
 log = logging.getLogger(__name__)
 
 
-class PushError(Exception):
-    pass
-
-
-def _require_tls():
-    return getattr(
-        settings, "CALDAV_REQUIRE_TLS", not getattr(settings, "ALLOW_PRIVATE_FETCH", False)
-    )
-
-
-def pinned_session(url):
-    """An HTTP session for caldav that reaches only the address vetted for `url`'s host.
-
-    caldav speaks HTTP through niquests. Its resolver here knows one name, the account's
-    host, mapped to the address that passed `importer.vetted_address`, so a second DNS
-    answer (rebinding to a private address) is never asked for; and it follows no
-    redirect, so the server cannot send the request (and the password) elsewhere. TLS
-    still verifies the certificate against the host name.
-    """
-    parts = urlsplit(url)
-    try:
-        address = importer.vetted_address(parts)
-    except importer.FetchError as exc:
-        raise PushError(str(exc)) from exc
-    resolver = InMemoryResolver()
-    resolver.register(parts.hostname, address)
-    session = niquests.Session(resolver=resolver)
-    session.max_redirects = 0
-    return session
+# The connection guard lives in caldav_client; re-exported for the push's readers.
+pinned_session = caldav_client.pinned_session
 
 
 def open_calendar(account):
-    """The account's calendar (created when missing)."""
-    client = caldav.DAVClient(
+    """The account's calendar, through the vetted address (CalDavProblem when the server,
+    the credentials or the calendar are no longer right)."""
+    return caldav_client.open_calendar(
         url=account.url,
         username=account.username,
         password=services.caldav_password_reveal(account=account, purpose="caldav push"),
-        timeout=getattr(settings, "CALENDAR_FETCH_TIMEOUT", 10),
-        enable_rfc6764=False,
-        require_tls=_require_tls(),
+        calendar=account.calendar,
     )
-    client.session.close()
-    client.session = pinned_session(account.url)
-    principal = client.principal()
-    try:
-        return principal.calendar(name=account.calendar)
-    except caldav_error.NotFoundError:
-        return principal.make_calendar(name=account.calendar)
 
 
 def desired_objects(account, task):
@@ -115,15 +76,24 @@ def _apply(calendar, account, task_id, desired):
     return written, deleted
 
 
-def _record(account, message):
+def _succeeded(account):
+    """Only a push that worked moves `last_pushed_at`; it also ends a failure spell."""
     CalDavAccount.objects.filter(pk=account.pk).update(
-        last_error=message[:2000], last_pushed_at=timezone.now()
+        last_error="", last_pushed_at=timezone.now(), failing_since=None
     )
 
 
-def _fail(account, exc):
-    log.warning("CalDAV push for account %s failed: %s", account.pk, exc)
-    _record(account, f"{exc.__class__.__name__}: {exc}")
+def _fail(account, message):
+    """Record why the push failed; tell the owner once per failure spell (the first
+    failure after a success or a relink), not on every push."""
+    log.warning("CalDAV push for account %s failed: %s", account.pk, message)
+    message = message[:2000]
+    CalDavAccount.objects.filter(pk=account.pk).update(last_error=message)
+    first = CalDavAccount.objects.filter(pk=account.pk, failing_since__isnull=True).update(
+        failing_since=timezone.now()
+    )
+    if first:
+        services.caldav_failure_tell(account=account, message=message)
 
 
 def _run(account, task_ids, load_task):
@@ -136,14 +106,20 @@ def _run(account, task_ids, load_task):
                 written, deleted = _apply(calendar, account, task_id, desired)
             totals[0] += written
             totals[1] += deleted
+    except caldav_client.CalDavProblem as exc:
+        _fail(account, str(exc))
+        return None
     except niquests.TooManyRedirects:
-        message = "The server answered with a redirect, which is not followed for safety: "
-        _fail(account, PushError(message + "link the address it redirects to instead."))
+        _fail(
+            account,
+            "The server answered with a redirect, which is not followed for safety: "
+            "link the address it redirects to instead.",
+        )
         return None
-    except (PushError, caldav_error.DAVError, OSError, ValueError) as exc:
-        _fail(account, exc)
+    except (caldav_error.DAVError, OSError, ValueError) as exc:
+        _fail(account, f"{exc.__class__.__name__}: {exc}")
         return None
-    _record(account, "")
+    _succeeded(account)
     return tuple(totals)
 
 

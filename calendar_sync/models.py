@@ -120,7 +120,11 @@ class CalDavAccount(models.Model):
     password_encrypted = models.TextField()
     calendar = models.CharField(max_length=200)
     last_error = models.TextField(blank=True)
+    # The last push that worked (a failed one leaves it alone).
     last_pushed_at = models.DateTimeField(null=True, blank=True)
+    # Since when pushes fail; the owner is told once when it is set, and it is cleared by
+    # the next push that works (or a relink).
+    failing_since = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from calendar_sync import crypto, errors, importer
+from calendar_sync import caldav_client, crypto, errors, importer
 from calendar_sync.models import (
     BusyInterval,
     CalDavAccount,
@@ -20,6 +20,8 @@ from calendar_sync.models import (
 )
 from concierge.errors import Invalid, NotFound
 from concierge.jobs import enqueue
+from concierge.models import NotificationKind
+from concierge.notifications import notify
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,44 @@ def _checked_url(url):
     return url
 
 
+def _own_subscription(user, subscription_id: int, *, lock=False) -> IcsSubscription:
+    subscriptions = IcsSubscription.objects.filter(pk=subscription_id, user=user)
+    subscription = (subscriptions.select_for_update() if lock else subscriptions).first()
+    if subscription is None:
+        raise NotFound(errors.NOT_FOUND, "No such calendar subscription.")
+    return subscription
+
+
+@transaction.atomic
+def subscription_update(
+    *, user, subscription_id: int, name: str | None = None, url: str | None = None
+) -> IcsSubscription:
+    """Rename a subscription, or point it at another address: the old address's busy
+    times go at once and the new one is fetched."""
+    subscription = _own_subscription(user, subscription_id, lock=True)
+    if name is not None:
+        subscription.name = name
+    if url is not None:
+        url = _checked_url(url)
+        if url != subscription.url:
+            subscription.url = url
+            subscription.status = FetchStatus.NEVER
+            subscription.last_error = ""
+            subscription.busy_count = 0
+            subscription.busy_intervals.all().delete()
+            enqueue("calendar_sync.jobs.refresh_subscription", subscription.pk)
+    subscription.save()
+    return subscription
+
+
+@transaction.atomic
+def subscription_delete(*, user, subscription_id: int) -> None:
+    """Stop importing an outside calendar; its busy times go with it."""
+    subscription = _own_subscription(user, subscription_id, lock=True)
+    subscription.busy_intervals.all().delete()
+    subscription.delete()
+
+
 @transaction.atomic
 def subscription_create(*, user, url: str, name: str = "") -> IcsSubscription:
     subscription = IcsSubscription.objects.create(user=user, url=_checked_url(url), name=name)
@@ -84,18 +124,25 @@ def subscription_refresh(*, subscription_id: int, now: datetime.datetime | None 
         body = importer.fetch(subscription.url)
         spans = importer.busy_intervals(body, zone=subscription.user.zone, start=start, end=end)
     except importer.FetchError as exc:
-        return _record_failure(subscription.pk, str(exc), now)
+        return _record_failure(subscription.pk, subscription.url, str(exc), now)
     except Exception:
         log.exception("importing calendar subscription %s failed", subscription.pk)
-        return _record_failure(subscription.pk, "The calendar could not be imported.", now)
-    return _store_busy(subscription.pk, spans, now)
+        message = "The calendar could not be imported."
+        return _record_failure(subscription.pk, subscription.url, message, now)
+    return _store_busy(subscription.pk, subscription.url, spans, now)
+
+
+def _still(subscription_id, url):
+    """The locked subscription, unless it was deleted or pointed elsewhere meanwhile
+    (then what was fetched from `url` is dropped)."""
+    return IcsSubscription.objects.select_for_update().filter(pk=subscription_id, url=url).first()
 
 
 @transaction.atomic
-def _record_failure(subscription_id, message, now):
-    subscription = IcsSubscription.objects.select_for_update().filter(pk=subscription_id).first()
+def _record_failure(subscription_id, url, message, now):
+    subscription = _still(subscription_id, url)
     if subscription is None:
-        return None
+        return IcsSubscription.objects.filter(pk=subscription_id).first()
     subscription.status = FetchStatus.ERROR
     subscription.last_error = message[:2000]
     subscription.last_fetched_at = now
@@ -104,10 +151,10 @@ def _record_failure(subscription_id, message, now):
 
 
 @transaction.atomic
-def _store_busy(subscription_id, spans, now):
-    subscription = IcsSubscription.objects.select_for_update().filter(pk=subscription_id).first()
+def _store_busy(subscription_id, url, spans, now):
+    subscription = _still(subscription_id, url)
     if subscription is None:
-        return None
+        return IcsSubscription.objects.filter(pk=subscription_id).first()
     BusyInterval.objects.filter(subscription=subscription).delete()
     BusyInterval.objects.bulk_create(
         BusyInterval(
@@ -126,26 +173,122 @@ def _store_busy(subscription_id, spans, now):
     return subscription
 
 
-@transaction.atomic
+def _probe(*, url: str, username: str, password: str, calendar: str) -> None:
+    """Check at once, against the server, that the credentials and the calendar are
+    right: 400 with a stable code when they are not."""
+    try:
+        caldav_client.open_calendar(
+            url=url, username=username, password=password, calendar=calendar
+        )
+    except caldav_client.CalDavProblem as exc:
+        field = {
+            errors.CALDAV_AUTH_FAILED: "password",
+            errors.CALDAV_CALENDAR_NOT_FOUND: "calendar",
+        }.get(exc.code, "url")
+        raise Invalid(exc.code, str(exc), fields={field: [str(exc)]}) from exc
+
+
 def caldav_account_set(
     *, user, url: str, username: str, password: str, calendar: str
 ) -> tuple[CalDavAccount, bool]:
-    """Links (or relinks) the user's CalDAV calendar; queues a push of their calendar."""
+    """Links (or relinks) the user's CalDAV calendar once the server accepts the
+    credentials and has the calendar; queues a push of their calendar.
+
+    The server is asked before any transaction opens (no lock held over the network).
+    """
     url = _checked_url(url)
-    account, created = CalDavAccount.objects.select_for_update().update_or_create(
-        user=user,
-        defaults={
-            "url": url,
-            "username": username,
-            "password_encrypted": crypto.encrypt(password),
-            "calendar": calendar,
-            "last_error": "",
-        },
+    _probe(url=url, username=username, password=password, calendar=calendar)
+    return _caldav_account_store(
+        user=user, url=url, username=username, password=password, calendar=calendar
     )
-    if not created:
+
+
+@transaction.atomic
+def _caldav_account_store(*, user, url, username, password, calendar):
+    existing = CalDavAccount.objects.select_for_update().filter(user=user).first()
+    if existing is not None:
+        _caldav_account_write(
+            existing, url=url, username=username, password=password, calendar=calendar
+        )
+        return existing, False
+    account = CalDavAccount.objects.create(
+        user=user,
+        url=url,
+        username=username,
+        password_encrypted=crypto.encrypt(password),
+        calendar=calendar,
+    )
+    enqueue("calendar_sync.jobs.push_account", account.pk)
+    return account, True
+
+
+def _caldav_account_write(account, *, url, username, password, calendar):
+    """Store checked settings on a locked account; a different server or calendar starts
+    from an empty record of what was pushed. A failure spell ends: pushes start again."""
+    moved = (account.url, account.username, account.calendar) != (url, username, calendar)
+    account.url, account.username, account.calendar = url, username, calendar
+    account.password_encrypted = crypto.encrypt(password)
+    account.last_error, account.failing_since = "", None
+    account.save()
+    if moved:
         account.pushed.all().delete()
     enqueue("calendar_sync.jobs.push_account", account.pk)
-    return account, created
+
+
+def _own_account(user, account_id: int) -> CalDavAccount:
+    account = CalDavAccount.objects.filter(pk=account_id, user=user).first()
+    if account is None:
+        raise NotFound(errors.NOT_FOUND, "No such CalDAV account.")
+    return account
+
+
+def caldav_account_update(*, user, account_id: int, **changes) -> CalDavAccount:
+    """Change some of a linked account's settings (`url`, `username`, `password`,
+    `calendar`); the result is checked against the server like a new link. Without a new
+    password the stored one is used (and its use recorded)."""
+    account = _own_account(user, account_id)
+    url = _checked_url(changes["url"]) if "url" in changes else account.url
+    username = changes.get("username", account.username)
+    calendar = changes.get("calendar", account.calendar)
+    password = changes.get("password")
+    if password is None:
+        password = caldav_password_reveal(account=account, purpose="caldav relink check")
+    _probe(url=url, username=username, password=password, calendar=calendar)
+    with transaction.atomic():
+        account = CalDavAccount.objects.select_for_update().filter(pk=account.pk).first()
+        if account is None:
+            raise NotFound(errors.NOT_FOUND, "No such CalDAV account.")
+        _caldav_account_write(
+            account, url=url, username=username, password=password, calendar=calendar
+        )
+    return account
+
+
+@transaction.atomic
+def caldav_account_delete(*, user, account_id: int) -> None:
+    """Unlink: the stored secret and the record of pushed events go; no push reaches the
+    server again (a queued one finds no account). Events already on the calendar stay
+    there: they are the owner's calendar now."""
+    account = CalDavAccount.objects.select_for_update().filter(pk=account_id, user=user).first()
+    if account is None:
+        raise NotFound(errors.NOT_FOUND, "No such CalDAV account.")
+    account.delete()
+
+
+def caldav_failure_tell(*, account: CalDavAccount, message: str) -> None:
+    """Tell the owner that pushes to their calendar stopped working (called once per
+    failure spell by the push)."""
+    notify(
+        user_id=account.user_id,
+        kind=NotificationKind.CALENDAR_FAILING,
+        data={"caldav_account": account.pk},
+        subject="Your linked calendar is not being updated",
+        body=(
+            f"Tasks could not be written to the calendar “{account.calendar}” at "
+            f"{account.url}: {message} Update the account's settings to start again; "
+            "we will not tell you again until it has worked once."
+        ),
+    )
 
 
 def caldav_password_reveal(*, account: CalDavAccount, purpose: str) -> str:

@@ -56,12 +56,26 @@ class IcsSubscriptionCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
+class IcsSubscriptionUpdateSerializer(serializers.Serializer):
+    url = serializers.CharField(max_length=2000, required=False)
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
 class CalDavAccountSerializer(serializers.ModelSerializer):
     """A linked CalDAV calendar; the password is never shown."""
 
     class Meta:
         model = CalDavAccount
-        fields = ["id", "url", "username", "calendar", "last_error", "last_pushed_at", "created_at"]
+        fields = [
+            "id",
+            "url",
+            "username",
+            "calendar",
+            "last_error",
+            "last_pushed_at",
+            "failing_since",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -70,6 +84,17 @@ class CalDavAccountWriteSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=200)
     password = serializers.CharField(max_length=500, write_only=True, trim_whitespace=False)
     calendar = serializers.CharField(max_length=200)
+
+
+class CalDavAccountUpdateSerializer(serializers.Serializer):
+    """Any of the settings; the result is checked against the server before it is kept."""
+
+    url = serializers.URLField(max_length=2000, required=False)
+    username = serializers.CharField(max_length=200, required=False)
+    password = serializers.CharField(
+        max_length=500, write_only=True, trim_whitespace=False, required=False
+    )
+    calendar = serializers.CharField(max_length=200, required=False)
 
 
 class AvailabilityQuerySerializer(serializers.Serializer):

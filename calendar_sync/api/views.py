@@ -50,6 +50,7 @@ class SubscriptionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Outside ICS calendars whose busy times are imported."""
 
     serializer_class = serializers.IcsSubscriptionSerializer
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     queryset = IcsSubscription.objects.none()
     lookup_value_regex = r"\d+"
 
@@ -68,6 +69,25 @@ class SubscriptionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         subscription = services.subscription_create(user=request.user, **data.validated_data)
         return Response(self.get_serializer(subscription).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        request=serializers.IcsSubscriptionUpdateSerializer,
+        responses=serializers.IcsSubscriptionSerializer,
+    )
+    def partial_update(self, request, pk=None):
+        subscription = self.get_object()
+        data = serializers.IcsSubscriptionUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        subscription = services.subscription_update(
+            user=request.user, subscription_id=subscription.pk, **data.validated_data
+        )
+        return Response(self.get_serializer(subscription).data)
+
+    def destroy(self, request, pk=None):
+        """Stop importing it; its busy times are removed."""
+        subscription = self.get_object()
+        services.subscription_delete(user=request.user, subscription_id=subscription.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
     @extend_schema(request=None, responses=serializers.IcsSubscriptionSerializer)
     @action(detail=True, methods=["post"])
     def refresh(self, request, pk=None):
@@ -77,9 +97,11 @@ class SubscriptionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 class CalDavAccountViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """The user's linked CalDAV calendar (at most one). POST links or relinks it."""
+    """The user's linked CalDAV calendar (at most one). POST links or relinks it, PATCH
+    changes its settings (both checked against the server first), DELETE unlinks it."""
 
     serializer_class = serializers.CalDavAccountSerializer
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     queryset = CalDavAccount.objects.none()
     lookup_value_regex = r"\d+"
 
@@ -103,6 +125,25 @@ class CalDavAccountViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             self.get_serializer(account).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
+
+    @extend_schema(
+        request=serializers.CalDavAccountUpdateSerializer,
+        responses=serializers.CalDavAccountSerializer,
+    )
+    def partial_update(self, request, pk=None):
+        account = self.get_object()
+        data = serializers.CalDavAccountUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        account = services.caldav_account_update(
+            user=request.user, account_id=account.pk, **data.validated_data
+        )
+        return Response(self.get_serializer(account).data)
+
+    def destroy(self, request, pk=None):
+        """Unlink: the stored password is deleted and nothing more is pushed."""
+        account = self.get_object()
+        services.caldav_account_delete(user=request.user, account_id=account.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class AvailabilityView(APIView):

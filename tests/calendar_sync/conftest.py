@@ -141,6 +141,9 @@ def radicale(tmp_path):
             str(users),
             "--auth-htpasswd-encryption",
             "plain",
+            # No pause after a wrong password (a defence against guessing; tests try some).
+            "--auth-delay",
+            "0",
             "--rights-type",
             "owner_only",
         ],

@@ -1,0 +1,101 @@
+"""Connecting to a user's CalDAV server: only to the vetted address, following no
+redirect; and checking, when an account is linked, that the credentials and the calendar
+are right.
+
+caldav speaks HTTP through niquests. `pinned_session` gives it a resolver that knows one
+name, the account's host, mapped to the address that passed `importer.vetted_address`, so
+a second DNS answer (rebinding to a private address) is never asked for; and it follows no
+redirect, so the server cannot send the request (and the password) elsewhere. TLS still
+verifies the certificate against the host name.
+"""
+
+from urllib.parse import urlsplit
+
+import caldav
+import niquests
+from caldav.lib import error as caldav_error
+from django.conf import settings
+from niquests.packages.urllib3.contrib.resolver.in_memory import InMemoryResolver
+
+from calendar_sync import errors, importer
+
+
+class CalDavProblem(Exception):
+    """The server, the credentials or the calendar are not right; `code` is one of the
+    app's error codes and the message is shown to the account's owner."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def _require_tls():
+    return getattr(
+        settings, "CALDAV_REQUIRE_TLS", not getattr(settings, "ALLOW_PRIVATE_FETCH", False)
+    )
+
+
+def pinned_session(url):
+    """An HTTP session for caldav that reaches only the address vetted for `url`'s host."""
+    parts = urlsplit(url)
+    try:
+        address = importer.vetted_address(parts)
+    except importer.FetchError as exc:
+        raise CalDavProblem(errors.URL_NOT_ALLOWED, str(exc)) from exc
+    resolver = InMemoryResolver()
+    resolver.register(parts.hostname, address)
+    session = niquests.Session(resolver=resolver)
+    session.max_redirects = 0
+    return session
+
+
+def open_calendar(*, url: str, username: str, password: str, calendar: str):
+    """The named calendar on the server, through a pinned session; or CalDavProblem
+    saying what is wrong (address, credentials, calendar, or the server itself)."""
+    client = caldav.DAVClient(
+        url=url,
+        username=username,
+        password=password,
+        timeout=getattr(settings, "CALENDAR_FETCH_TIMEOUT", 10),
+        enable_rfc6764=False,
+        require_tls=_require_tls(),
+    )
+    client.session.close()
+    client.session = pinned_session(url)
+    try:
+        principal = client.principal()
+    except caldav_error.AuthorizationError as exc:
+        raise CalDavProblem(
+            errors.CALDAV_AUTH_FAILED, "The CalDAV server refused this username and password."
+        ) from exc
+    except niquests.TooManyRedirects as exc:
+        raise CalDavProblem(
+            errors.CALDAV_UNREACHABLE,
+            "The server answered with a redirect, which is not followed for safety: "
+            "link the address it redirects to instead.",
+        ) from exc
+    except (caldav_error.DAVError, OSError, ValueError) as exc:
+        raise CalDavProblem(
+            errors.CALDAV_UNREACHABLE, f"The CalDAV server could not be used: {exc}"
+        ) from exc
+    try:
+        return principal.calendar(name=calendar)
+    except caldav_error.NotFoundError as exc:
+        raise CalDavProblem(
+            errors.CALDAV_CALENDAR_NOT_FOUND,
+            f"There is no calendar named “{calendar}” on this account"
+            + _known_calendars(principal)
+            + ".",
+        ) from exc
+    except (caldav_error.DAVError, OSError, ValueError) as exc:
+        raise CalDavProblem(
+            errors.CALDAV_UNREACHABLE, f"The calendars could not be listed: {exc}"
+        ) from exc
+
+
+def _known_calendars(principal) -> str:
+    try:
+        names = sorted(str(c.get_display_name() or c.url) for c in principal.calendars())
+    except (caldav_error.DAVError, OSError, ValueError):
+        return ""
+    return f" (it has: {', '.join(names)})" if names else " (it has none)"
