@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from assistants import errors as time_errors
 from assistants.handover import deactivation_hand_over
-from assistants.hooks import check_billable_time
+from assistants.hooks import billable_time_recorded, check_billable_time
 from assistants.models import (
     AssistantProfile,
     TimeEntry,
@@ -252,6 +252,8 @@ def time_entry_create(
     _save(entry)
     _record(entry, actor, "created", started_at=str(started_at), ended_at=str(ended_at))
     _notify_cap(task=task, before_seconds=before)
+    if billable:
+        billable_time_recorded(task=task)
     return entry
 
 
@@ -296,6 +298,8 @@ def timer_stop(*, actor, entry=None, status=TimeEntryStatus.STOPPED, ended_at=No
     _save(entry)
     _record(entry, actor, "timer_stopped", ended_at=str(entry.ended_at), status=status)
     _notify_cap(task=entry.task, before_seconds=before)
+    if entry.billable and status == TimeEntryStatus.STOPPED:
+        billable_time_recorded(task=entry.task)
     return entry
 
 

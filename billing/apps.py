@@ -17,7 +17,9 @@ class BillingConfig(AppConfig):
 
         register_task_create_guard(require_unpaused_subscription)
 
-        from billing.notices import queue_invoice_issued
+        from assistants.hooks import register_billable_time_watcher
+        from billing.notices import queue_invoice_issued, spend_cap_watch
         from billing.signals import invoice_finalised
 
+        register_billable_time_watcher(spend_cap_watch)
         invoice_finalised.connect(queue_invoice_issued, dispatch_uid="billing.invoice_issued")

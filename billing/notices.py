@@ -3,7 +3,8 @@ invoice (the notification itself is the record that it was told)."""
 
 from django.db import transaction
 
-from billing.models import Invoice
+from billing import selectors
+from billing.models import Invoice, PlanKind
 from concierge.jobs import enqueue
 from concierge.models import Notification, NotificationKind
 from concierge.notifications import notify
@@ -54,6 +55,47 @@ def tell_payment_failed(invoice: Invoice) -> bool:
             f"We could not collect {invoice.total} {invoice.currency} for invoice "
             f"{invoice.number}. Please check the card on your account; the invoice is "
             "charged again once a working card is attached."
+        ),
+    )
+    return True
+
+
+def spend_cap_watch(*, task) -> bool:
+    """Billable-time watcher: once the client's hourly plan reaches its spend cap in the
+    current period, tell the client — once per period and cap amount — that new time is
+    refused until they raise it (the guard `services.check_spend_cap` refuses it)."""
+    subscription = selectors.live_subscription(task.client_id)
+    if (
+        subscription is None
+        or subscription.spend_cap is None
+        or subscription.plan.kind != PlanKind.HOURLY
+    ):
+        return False
+    usage = selectors.current_usage(subscription)
+    if usage.projected_amount < subscription.spend_cap:
+        return False
+    key = {
+        "subscription": subscription.pk,
+        "period_start": usage.period_start.isoformat(),
+        "spend_cap": str(subscription.spend_cap),
+    }
+    told = Notification.objects.filter(
+        user_id=subscription.client_id,
+        kind=NotificationKind.SPEND_CAP_REACHED,
+        **{f"data__{name}": value for name, value in key.items()},
+    )
+    if told.exists():
+        return False
+    currency = usage.plan.currency
+    notify(
+        user_id=subscription.client_id,
+        kind=NotificationKind.SPEND_CAP_REACHED,
+        data=key,
+        subject="Your monthly spend cap is reached",
+        body=(
+            f"This period's time comes to {usage.projected_amount} {currency}, your cap "
+            f"is {subscription.spend_cap} {currency}. Your assistants cannot log more "
+            "time until you raise the cap in your subscription settings."
         ),
     )
     return True

@@ -67,3 +67,48 @@ def test_hours_running_low_is_its_own_kind(monkeypatch, django_capture_on_commit
         jobs.usage_alerts()
     notes = told(subscription.client, NotificationKind.HOURS_RUNNING_LOW)
     assert len(notes) == 1 and notes[0].data == {"subscription": subscription.pk, "threshold": 80}
+
+
+def test_spend_cap_reached_is_told_once_per_cap(monkeypatch):
+    from assistants import services as time_services
+    from billing.models import PlanKind
+    from concierge.errors import Conflict
+    from tests.factories import AssistantFactory, PlanFactory, TaskFactory
+
+    freeze(monkeypatch, at(2026, 9, 25))
+    plan = PlanFactory(
+        kind=PlanKind.HOURLY,
+        monthly_fee=Decimal("0.00"),
+        included_minutes=0,
+        rollover_cap_minutes=0,
+        rounding_increment_minutes=1,
+        overage_tiers=[{"up_to_minutes": None, "hourly_rate": "30.00"}],
+    )
+    subscription = SubscriptionFactory(
+        plan=plan, start_date=datetime.date(2026, 9, 1), spend_cap=Decimal("45.00")
+    )
+    assistant = AssistantFactory()
+    task = TaskFactory(client=subscription.client, assignee=assistant, status="in_progress")
+
+    def work(day, minutes=60, billable=True):
+        start = at(2026, 9, day)
+        return time_services.time_entry_create(
+            actor=assistant,
+            task=task,
+            started_at=start,
+            ended_at=start + datetime.timedelta(minutes=minutes),
+            billable=billable,
+        )
+
+    work(20)  # 30.00 of 45.00
+    assert told(subscription.client, NotificationKind.SPEND_CAP_REACHED) == []
+    work(21, billable=False)  # not billable: changes nothing
+    work(22)  # 60.00: reached
+    notes = told(subscription.client, NotificationKind.SPEND_CAP_REACHED)
+    assert len(notes) == 1 and "45.00 EUR" in notes[0].body
+    with pytest.raises(Conflict):
+        work(23)  # refused, and not told again
+    subscription.spend_cap = Decimal("90.00")
+    subscription.save()
+    work(23)  # 90.00: the raised cap is reached too
+    assert len(told(subscription.client, NotificationKind.SPEND_CAP_REACHED)) == 2
