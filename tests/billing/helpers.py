@@ -1,8 +1,10 @@
 import datetime
+from decimal import Decimal
 
 from django.utils import timezone
 
-from tests.factories import TimeEntryFactory
+from billing.models import PlanKind
+from tests.factories import PlanFactory, TimeEntryFactory
 
 UTC = datetime.UTC
 
@@ -42,3 +44,15 @@ def worked_example_entries(client):
         log(client, at(2026, 11, 4), 60, billable_minutes_override=10),
     ]
     return entries
+
+
+def hourly_plan(rate="30.00"):
+    """Pay as you go: no fee, nothing included, every minute at `rate` an hour."""
+    return PlanFactory(
+        kind=PlanKind.HOURLY,
+        monthly_fee=Decimal("0.00"),
+        included_minutes=0,
+        rollover_cap_minutes=0,
+        rounding_increment_minutes=1,
+        overage_tiers=[{"up_to_minutes": None, "hourly_rate": rate}],
+    )

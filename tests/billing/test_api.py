@@ -8,9 +8,9 @@ from django.core import mail
 
 from assistants.hooks import check_billable_time
 from billing import services
-from billing.models import HourPack, Invoice, InvoiceStatus, PlanKind, Subscription, UsageAlert
+from billing.models import HourPack, Invoice, InvoiceStatus, Subscription, UsageAlert
 from concierge.errors import Conflict
-from tests.billing.helpers import at, freeze, log
+from tests.billing.helpers import at, freeze, hourly_plan, log
 from tests.checks import assert_access_matrix, assert_error
 from tests.factories import ClientFactory, PlanFactory, SubscriptionFactory, TaskFactory
 
@@ -212,17 +212,6 @@ def test_usage_of_the_current_period(
         method="get", url="/api/v1/usage/", anonymous=anon_api, forbidden=[assistant_api]
     )
     assert_error(other_client_api.get("/api/v1/usage/"), 404, "no_subscription")
-
-
-def hourly_plan():
-    return PlanFactory(
-        kind=PlanKind.HOURLY,
-        monthly_fee=Decimal("0.00"),
-        included_minutes=0,
-        rollover_cap_minutes=0,
-        rounding_increment_minutes=1,
-        overage_tiers=[{"up_to_minutes": None, "hourly_rate": "30.00"}],
-    )
 
 
 def test_spend_cap_refuses_new_billable_time(monkeypatch, client_api, client_user):

@@ -11,7 +11,7 @@ from billing import jobs, notices
 from billing.models import Invoice, InvoiceStatus
 from billing.webhooks import apply_invoice_event
 from concierge.models import Notification, NotificationKind
-from tests.billing.helpers import at, freeze, log
+from tests.billing.helpers import at, freeze, hourly_plan, log
 from tests.factories import SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
@@ -71,21 +71,12 @@ def test_hours_running_low_is_its_own_kind(monkeypatch, django_capture_on_commit
 
 def test_spend_cap_reached_is_told_once_per_cap(monkeypatch):
     from assistants import services as time_services
-    from billing.models import PlanKind
     from concierge.errors import Conflict
-    from tests.factories import AssistantFactory, PlanFactory, TaskFactory
+    from tests.factories import AssistantFactory, TaskFactory
 
     freeze(monkeypatch, at(2026, 9, 25))
-    plan = PlanFactory(
-        kind=PlanKind.HOURLY,
-        monthly_fee=Decimal("0.00"),
-        included_minutes=0,
-        rollover_cap_minutes=0,
-        rounding_increment_minutes=1,
-        overage_tiers=[{"up_to_minutes": None, "hourly_rate": "30.00"}],
-    )
     subscription = SubscriptionFactory(
-        plan=plan, start_date=datetime.date(2026, 9, 1), spend_cap=Decimal("45.00")
+        plan=hourly_plan(), start_date=datetime.date(2026, 9, 1), spend_cap=Decimal("45.00")
     )
     assistant = AssistantFactory()
     task = TaskFactory(client=subscription.client, assignee=assistant, status="in_progress")
