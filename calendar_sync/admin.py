@@ -32,7 +32,16 @@ class BusyIntervalAdmin(admin.ModelAdmin):
 
 @admin.register(CalDavAccount)
 class CalDavAccountAdmin(admin.ModelAdmin):
-    list_display = ["id", "user", "url", "username", "calendar", "last_pushed_at"]
+    list_display = [
+        "id",
+        "user",
+        "url",
+        "username",
+        "calendar",
+        "last_pushed_at",
+        "failing_since",
+    ]
+    list_filter = [("failing_since", admin.EmptyFieldListFilter)]
     raw_id_fields = ["user"]
     exclude = ["password_encrypted"]
 

@@ -50,8 +50,16 @@ class TaskEventInline(admin.TabularInline):
 
 @admin.register(Task)
 class TaskAdmin(admin.ModelAdmin):
-    list_display = ["title", "client", "assignee", "status", "priority", "promised_due_at"]
-    list_filter = ["status", "priority", "category"]
+    list_display = [
+        "title",
+        "client",
+        "assignee",
+        "status",
+        "priority",
+        "promised_due_at",
+        "flagged_at",
+    ]
+    list_filter = ["status", "priority", ("flagged_at", admin.EmptyFieldListFilter), "category"]
     list_select_related = ["client", "assignee"]
     search_fields = ["title", "description", "client__email"]
     raw_id_fields = ["client", "assignee", "recurrence_parent"]
