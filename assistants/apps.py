@@ -24,6 +24,8 @@ class AssistantsConfig(AppConfig):
         pre_migrate.connect(_create_btree_gist, sender=self)
 
         from assistants.assignment import choose_assignee
-        from concierge.hooks import set_assignment_policy
+        from assistants.handover import reschedule_hand_over
+        from concierge.hooks import register_reschedule_watcher, set_assignment_policy
 
         set_assignment_policy(choose_assignee)
+        register_reschedule_watcher(reschedule_hand_over)

@@ -55,17 +55,24 @@ def appointment_of(task: Task):
     return task.scheduled_start, task.scheduled_end or task.scheduled_start + DEFAULT_APPOINTMENT
 
 
-def _away_condition(task: Task, now: datetime.datetime) -> Q:
-    """Time off that makes an assistant unavailable for `task`: covering now, the promised
-    deadline, or overlapping the appointment (all half-open)."""
-    instants = [now] + ([task.promised_due_at] if task.promised_due_at else [])
-    condition = Q()
-    for instant in instants:
-        condition |= Q(starts_at__lte=instant, ends_at__gt=instant)
+def _covering(instant: datetime.datetime) -> Q:
+    return Q(starts_at__lte=instant, ends_at__gt=instant)
+
+
+def away_at_task_dates(task: Task) -> Q:
+    """Time off covering the task's promised deadline or overlapping its appointment
+    (half-open); matches nothing for a task without dates."""
+    condition = _covering(task.promised_due_at) if task.promised_due_at else Q(pk__in=[])
     appointment = appointment_of(task)
     if appointment is not None:
         condition |= Q(starts_at__lt=appointment[1], ends_at__gt=appointment[0])
     return condition
+
+
+def _away_condition(task: Task, now: datetime.datetime) -> Q:
+    """Time off that makes an assistant unavailable for `task`: covering now, or the
+    task's own dates."""
+    return _covering(now) | away_at_task_dates(task)
 
 
 def _unavailable(assistant_ids, task: Task, now: datetime.datetime) -> set[int]:

@@ -16,7 +16,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from assistants.assignment import DEFAULT_APPOINTMENT, choose_assignee
+from assistants.assignment import DEFAULT_APPOINTMENT, away_at_task_dates, choose_assignee
+from assistants.models import TimeOff
 from concierge import services as concierge_services
 from concierge.models import TERMINAL_STATUSES, Task, User
 
@@ -65,35 +66,42 @@ def work_hand_over(
     ids = list(
         tasks_inside(assistant.pk, starts_at, ends_at).order_by("pk").values_list("pk", flat=True)
     )
-    moves = []
-    for task in Task.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
-        if task.assignee_id != assistant.pk:
-            continue
-        choice = choose_assignee(task, now=now, exclude={assistant.pk})
-        if choice is None:
-            reason = f"{cause}; nobody free with the skill"
-            concierge_services.task_flag(task_id=task.pk, actor=actor, reason=reason, data=data)
-            moves.append(Move(task.pk, assistant.pk, None, reason))
-            continue
-        reason = f"{cause}; moved to the {choice.reason}"
-        concierge_services.task_hand_over(
-            task_id=task.pk, assistant=choice.assistant, actor=actor, reason=reason, data=data
-        )
-        moves.append(Move(task.pk, assistant.pk, choice.assistant.pk, reason))
-    return moves
+    tasks = Task.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    return [
+        _move(task, assistant=assistant, actor=actor, cause=cause, data=data, now=now)
+        for task in tasks
+        if task.assignee_id == assistant.pk
+    ]
+
+
+def _move(task, *, assistant, actor, cause, data, now) -> Move:
+    """Hand one locked task over from `assistant`, or flag it when nobody is free."""
+    choice = choose_assignee(task, now=now, exclude={assistant.pk})
+    if choice is None:
+        reason = f"{cause}; nobody free with the skill"
+        concierge_services.task_flag(task_id=task.pk, actor=actor, reason=reason, data=data)
+        return Move(task.pk, assistant.pk, None, reason)
+    reason = f"{cause}; moved to the {choice.reason}"
+    concierge_services.task_hand_over(
+        task_id=task.pk, assistant=choice.assistant, actor=actor, reason=reason, data=data
+    )
+    return Move(task.pk, assistant.pk, choice.assistant.pk, reason)
+
+
+def _leave(time_off) -> str:
+    zone = time_off.assistant.zone
+    return (
+        f"{time_off.assistant.full_name} is on time off from {_day(time_off.starts_at, zone)} "
+        f"to {_day(time_off.ends_at, zone)} ({time_off.assistant.timezone})"
+    )
 
 
 def time_off_hand_over(*, time_off, actor: User | None) -> list[Move]:
     """Work falling inside a new time off moves on."""
-    zone = time_off.assistant.zone
-    cause = (
-        f"{time_off.assistant.full_name} is on time off from {_day(time_off.starts_at, zone)} "
-        f"to {_day(time_off.ends_at, zone)} ({time_off.assistant.timezone})"
-    )
     return work_hand_over(
         assistant=time_off.assistant,
         actor=actor,
-        cause=cause,
+        cause=_leave(time_off),
         starts_at=time_off.starts_at,
         ends_at=time_off.ends_at,
         data={"time_off": time_off.pk},
@@ -107,4 +115,27 @@ def deactivation_hand_over(*, assistant: User, actor: User | None) -> list[Move]
         actor=actor,
         cause=f"{assistant.full_name} is no longer active",
         data={"deactivated": True},
+    )
+
+
+def reschedule_hand_over(*, task: Task, actor: User | None) -> Move | None:
+    """Reschedule watcher: a task whose new dates fall in its assignee's time off moves on
+    like work inside a new time off (`task` is locked by the caller)."""
+    if task.assignee_id is None or not task.is_open:
+        return None
+    leave = (
+        TimeOff.objects.select_related("assistant")
+        .filter(away_at_task_dates(task), assistant_id=task.assignee_id)
+        .order_by("starts_at")
+        .first()
+    )
+    if leave is None:
+        return None
+    return _move(
+        task,
+        assistant=leave.assistant,
+        actor=actor,
+        cause=_leave(leave),
+        data={"time_off": leave.pk},
+        now=timezone.now(),
     )

@@ -40,3 +40,19 @@ def set_assignment_policy(policy):
 
 def choose_assignee(task):
     return _assignment_policy(task) if _assignment_policy else None
+
+
+_reschedule_watchers = []
+
+
+def register_reschedule_watcher(watcher):
+    """`watcher(*, task, actor)` runs when an assigned task's dates changed, in the same
+    transaction (assistants: hand it over when its assignee is away at the new dates)."""
+    if watcher not in _reschedule_watchers:
+        _reschedule_watchers.append(watcher)
+    return watcher
+
+
+def task_rescheduled(*, task, actor):
+    for watcher in _reschedule_watchers:
+        watcher(task=task, actor=actor)

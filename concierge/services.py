@@ -178,6 +178,12 @@ def _promise(task, *, start):
     )
 
 
+# Changing these may move the task's dates into its assignee's time off.
+RESCHEDULING_FIELDS = frozenset(
+    {"requested_due_at", "estimate_minutes", "scheduled_start", "scheduled_end"}
+)
+
+
 def _locked(task: Task) -> Task:
     return Task.objects.select_for_update().get(pk=task.pk)
 
@@ -408,6 +414,9 @@ def task_update(*, task: Task, actor: User, **fields) -> Task:
         task.sequence += 1
         task.save()
         _event(task, actor=actor, kind="update", data={"fields": sorted(changed)})
+    if task.assignee_id and changed.keys() & RESCHEDULING_FIELDS:
+        hooks.task_rescheduled(task=task, actor=actor)
+        task.refresh_from_db()
     return task
 
 

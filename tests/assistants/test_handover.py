@@ -233,3 +233,30 @@ def test_skills_compare_case_insensitively(team):
     task = task_for(nobody, team["away"], category="BOOKING")
     choice = choose_assignee(task, exclude={team["away"].pk, team["backup"].pk})
     assert choice is not None and choice.assistant == team["london"]
+
+
+def test_moving_a_task_into_the_assignees_leave_hands_it_over(team, api_for):
+    away, backup, client = team["away"], team["backup"], team["client"]
+    factories.TimeOffFactory(
+        assistant=away,
+        starts_at=datetime.datetime(2027, 12, 20, tzinfo=UTC),
+        ends_at=datetime.datetime(2027, 12, 27, tzinfo=UTC),
+    )
+    visit = task_for(
+        client,
+        away,
+        scheduled_start=datetime.datetime(2027, 12, 10, 9, tzinfo=UTC),
+        scheduled_end=datetime.datetime(2027, 12, 10, 10, tzinfo=UTC),
+    )
+    api = api_for(client)
+    resp = api.patch(f"{TASKS}{visit.pk}/", {"title": "Boiler visit"}, format="json")
+    assert resp.json()["assignee"] == away.pk  # nothing about the dates changed
+    resp = api.patch(
+        f"{TASKS}{visit.pk}/",
+        {"scheduled_start": "2027-12-21T09:00:00Z", "scheduled_end": "2027-12-21T10:00:00Z"},
+        format="json",
+    )
+    assert resp.status_code == 200 and resp.json()["assignee"] == backup.pk
+    reason = resp.json()["assignment_history"][-1]["reason"]
+    assert "is on time off" in reason and "backup assistant" in reason
+    assert kinds_for(client) == ["task_reassigned"]
