@@ -437,7 +437,7 @@ def task_assign(*, task: Task, actor: User, assistant: User, reason: str = "") -
     profile = getattr(assistant, "assistant_profile", None)
     if profile is not None and not profile.active:
         raise Conflict(errors.ASSISTANT_INACTIVE, f"Assistant {assistant.pk} is inactive.")
-    return _assign(task, assistant=assistant, actor=actor, reason=reason or "manager")
+    return _assign(task, assistant=assistant, actor=actor, reason=reason or "assigned by a manager")
 
 
 @transaction.atomic
