@@ -1,7 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from concierge.models import ClientProfile, IdempotencyRecord, Message, Task, TaskEvent, User
+from concierge.models import (
+    ClientProfile,
+    IdempotencyRecord,
+    Message,
+    Task,
+    TaskEvent,
+    User,
+    VaultItem,
+    VaultReveal,
+)
 
 
 @admin.register(User)
@@ -71,3 +80,51 @@ class MessageAdmin(admin.ModelAdmin):
     list_display = ["task", "author", "internal", "created_at"]
     list_select_related = ["task", "author"]
     raw_id_fields = ["task", "author"]
+
+
+@admin.register(VaultItem)
+class VaultItemAdmin(admin.ModelAdmin):
+    """Metadata only: the ciphertext is not shown and secrets cannot be read or set here."""
+
+    list_display = ["title", "kind", "client", "created_at"]
+    list_filter = ["kind"]
+    list_select_related = ["client"]
+    search_fields = ["title", "client__email"]
+    fields = ["client", "title", "kind", "field_names", "notes", "created_at", "updated_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(VaultReveal)
+class VaultRevealAdmin(admin.ModelAdmin):
+    """The audit trail, read-only: no one edits or deletes a reveal."""
+
+    list_display = ["revealed_at", "item_title", "client", "revealed_by", "task", "purpose"]
+    list_select_related = ["client", "revealed_by", "task"]
+    search_fields = ["item_title", "purpose", "client__email", "revealed_by__email"]
+    date_hierarchy = "revealed_at"
+    readonly_fields = [
+        "item_id",
+        "item_title",
+        "client",
+        "revealed_by",
+        "task",
+        "purpose",
+        "ip_address",
+        "revealed_at",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -131,3 +131,8 @@ def messages_visible_to(user, task):
     if user.is_client:
         messages = messages.filter(internal=False)
     return messages
+
+
+def open_tasks_assigned_to(user):
+    """The open tasks `user` is assigned now (not those they once had)."""
+    return Task.objects.filter(assignee=user).exclude(status__in=TERMINAL_STATUSES)

@@ -1,11 +1,12 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from concierge.api import task_views, views
+from concierge.api import task_views, vault_views, views
 
 router = SimpleRouter()
 router.register("clients", views.ClientViewSet, basename="client")
 router.register("tasks", task_views.TaskViewSet, basename="task")
+router.register("vault", vault_views.VaultItemViewSet, basename="vault")
 
 urlpatterns = [
     path("auth/register/", views.RegisterView.as_view(), name="auth-register"),
