@@ -27,3 +27,10 @@ class AssistantsConfig(AppConfig):
         from concierge.hooks import set_assignment_policy
 
         set_assignment_policy(choose_assignee)
+
+        from assistants import privacy
+        from concierge import hooks
+
+        hooks.register_export_section("time_entries", privacy.export_time_entries)
+        hooks.register_export_section("assistant_profile", privacy.export_assistant_profile)
+        hooks.register_erasure_step(privacy.erase)

@@ -16,3 +16,11 @@ class BillingConfig(AppConfig):
         from concierge.hooks import register_task_create_guard
 
         register_task_create_guard(require_unpaused_subscription)
+
+        from billing import privacy
+        from concierge import hooks
+
+        hooks.register_export_section("subscriptions", privacy.export_subscriptions)
+        hooks.register_export_section("hour_packs", privacy.export_hour_packs)
+        hooks.register_export_section("invoices", privacy.export_invoices)
+        hooks.register_erasure_step(privacy.erase)

@@ -151,6 +151,7 @@ SPECTACULAR_SETTINGS = {
         "SubscriptionStatusEnum": "billing.models.SubscriptionStatus",
         "TimeEntryStatusEnum": "assistants.models.TimeEntryStatus",
         "TimeEntrySourceEnum": "assistants.models.TimeEntrySource",
+        "VaultItemKindEnum": "concierge.models.VaultItemKind",
     },
 }
 

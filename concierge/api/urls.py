@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from concierge.api import task_views, vault_views, views
+from concierge.api import privacy_views, task_views, vault_views, views
 
 router = SimpleRouter()
 router.register("clients", views.ClientViewSet, basename="client")
@@ -12,5 +12,7 @@ urlpatterns = [
     path("auth/register/", views.RegisterView.as_view(), name="auth-register"),
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
     path("me/", views.MeView.as_view(), name="me"),
+    path("me/export/", privacy_views.ExportView.as_view(), name="me-export"),
+    path("me/erase/", privacy_views.EraseView.as_view(), name="me-erase"),
     *router.urls,
 ]

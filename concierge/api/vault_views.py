@@ -98,7 +98,9 @@ class VaultItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         response["Cache-Control"] = "no-store"
         return response
 
-    @extend_schema(responses=vs.VaultRevealSerializer(many=True))
+    @extend_schema(
+        operation_id="v1_vault_item_reveals_list", responses=vs.VaultRevealSerializer(many=True)
+    )
     @action(detail=True, methods=["get"])
     def reveals(self, request, pk=None):
         reveals = vault_selectors.vault_item_reveals(request.user, pk)
