@@ -20,6 +20,7 @@ from concierge.models import Message, TaskStatus, User, VaultItem, VaultReveal
 from tests import factories
 from tests.billing.helpers import at, log
 from tests.checks import assert_error
+from tests.stripe_peer import localstripe  # noqa: F401  (fixture)
 
 EXPORT, ERASE = "/api/v1/me/export/", "/api/v1/me/erase/"
 PASSWORD = factories.PASSWORD
@@ -308,3 +309,25 @@ def test_operator_erases_a_manager(manager_user):
     )  # fmt: skip
     manager_user.refresh_from_db()
     assert manager_user.erased_at and not manager_user.is_staff and not manager_user.is_active
+
+
+@pytest.mark.usefixtures("localstripe")
+def test_erasure_strips_the_person_from_their_stripe_customer(
+    client_user, django_capture_on_commit_callbacks
+):
+    """Against localstripe: the local copy and Stripe's own lose the e-mail address."""
+    import stripe
+    from djstripe.models import Customer
+
+    from billing import stripe as billing_stripe
+
+    email = client_user.email
+    customer_id = billing_stripe.customer_id_for(user=client_user)
+    assert stripe.Customer.retrieve(customer_id).email == email
+    with django_capture_on_commit_callbacks(execute=True):
+        privacy.person_erase(user=client_user)
+    local = Customer.objects.get(id=customer_id)
+    assert local.email == "" and email not in json.dumps(local.stripe_data)
+    remote = stripe.Customer.retrieve(customer_id)
+    assert not remote.email
+    assert remote.metadata["erased"] == "true"

@@ -366,3 +366,8 @@ def test_list_query_counts(size, api_for, open_task, client_user, django_assert_
         reveal_api.post(url(item, "reveal/"), {"purpose": "p"})
     with django_assert_num_queries(3):  # token, count, page with the revealer joined
         assert reveal_api.get(URL + "reveals/").json()["count"] == size
+    first = VaultItem.objects.first()
+    for _ in range(size - 1):
+        reveal_api.post(url(first, "reveal/"), {"purpose": "again"})
+    with django_assert_num_queries(4):  # token, the item is theirs, count, page
+        assert reveal_api.get(url(first, "reveals/")).json()["count"] == size
