@@ -32,6 +32,7 @@ from concierge.models import (
     VaultItem,
     VaultReveal,
 )
+from concierge.notifications import notify
 
 EXPORT_FORMAT = "concierge-export/1"
 ERASED_TITLE = "Erased"
@@ -211,21 +212,30 @@ def person_erase(*, user: User, now: datetime.datetime | None = None) -> User:
 
 
 def _erase_task(task: Task) -> None:
-    """Keep the task's shape (invoices point at it), drop its content; stop it if open."""
+    """Keep the task's shape (invoices point at it), drop its content; stop it if open,
+    telling its assistant (without the content)."""
     from concierge.services import _transition, allowed_transition
 
-    if allowed_transition("cancel", task.status):
+    was_open = allowed_transition("cancel", task.status) is not None
+    if was_open:
         task = _transition(task, action="cancel", actor=None, note="Erased on request.")
     task.title = ERASED_TITLE
     task.description = ""
     task.rating_comment = ""
     task.recurrence = ""
     task.save()  # a save, not an update: assistants' calendars hear of it
+    if was_open and task.assignee_id:
+        notify(
+            user_id=task.assignee_id,
+            subject=f"Cancelled: task {task.pk}",
+            body=f"Task {task.pk} is cancelled: its client closed their account and their "
+            "data was erased. Stop any timer still running on it.",
+        )
 
 
 def _erase_admin_log(user: User, personal: list[str], task_ids: list[int]) -> None:
     """The admin's history names objects by their text: redact the person's."""
-    named = Q()
+    named = Q(pk__in=[])
     for value in personal:
         named |= Q(object_repr__icontains=value) | Q(change_message__icontains=value)
     LogEntry.objects.filter(named).update(object_repr=ERASED_TITLE, change_message="")

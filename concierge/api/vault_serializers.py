@@ -115,6 +115,11 @@ class VaultRevealSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class VaultFilterSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=VaultItemKind.choices, required=False)
+    client = serializers.IntegerField(min_value=1, required=False)
+
+
 class RevealFilterSerializer(serializers.Serializer):
     item = serializers.IntegerField(min_value=1, required=False)
     client = serializers.IntegerField(min_value=1, required=False)

@@ -31,7 +31,9 @@ def client_ip(request) -> str | None:
 
 
 @extend_schema_view(
-    list=extend_schema(responses=vs.VaultItemSerializer(many=True)),
+    list=extend_schema(
+        parameters=[vs.VaultFilterSerializer], responses=vs.VaultItemSerializer(many=True)
+    ),
     retrieve=extend_schema(responses=vs.VaultItemSerializer),
     create=extend_schema(
         request=vs.VaultItemCreateSerializer, responses={201: vs.VaultItemSerializer}
@@ -56,7 +58,15 @@ class VaultItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        return vault_selectors.vault_items_visible_to(self.request.user)
+        items = vault_selectors.vault_items_visible_to(self.request.user)
+        if self.action == "list":
+            query = vs.VaultFilterSerializer(data=self.request.query_params)
+            query.is_valid(raise_exception=True)
+            if "kind" in query.validated_data:
+                items = items.filter(kind=query.validated_data["kind"])
+            if "client" in query.validated_data:
+                items = items.filter(client_id=query.validated_data["client"])
+        return items
 
     def get_object(self):
         return vault_selectors.vault_item_get(self.request.user, self.kwargs["pk"])

@@ -8,6 +8,7 @@ import zipfile
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import connection
 
@@ -216,6 +217,17 @@ def test_erasure_keeps_invoices_and_leaves_nothing_personal(
         resp = api.post(ERASE, {"password": PASSWORD})
     assert resp.status_code == 202, resp.content
     assert resp.json()["erased_at"]
+    # Each assistant hears that their open task is cancelled, and nothing of its content.
+    billed_task = person["billed"].task
+    assert sorted((m.to[0], m.subject) for m in mail.outbox) == sorted(
+        [
+            (assistant_user.email, f"Cancelled: task {person['task'].pk}"),
+            (billed_task.assignee.email, f"Cancelled: task {billed_task.pk}"),
+        ]
+    )
+    for message in mail.outbox:
+        for value in PERSONAL:
+            assert value.lower() not in (message.subject + message.body).lower()
 
     # The legal records are intact and total the same.
     invoices_after = [

@@ -143,6 +143,15 @@ def test_collection_matrix(item, actors, open_task):
     assert VaultItem.objects.count() == 1
 
 
+def test_list_filters(item, client_api, assistant_api, client_user):
+    assert [r["id"] for r in client_api.get(URL, {"kind": "login"}).json()["results"]] == [item.pk]
+    assert client_api.get(URL, {"kind": "card"}).json()["results"] == []
+    served = assistant_api.get(URL, {"client": client_user.pk}).json()["results"]
+    assert [r["id"] for r in served] == [item.pk]
+    assert assistant_api.get(URL, {"client": client_user.pk + 1000}).json()["results"] == []
+    assert_error(client_api.get(URL, {"kind": "safe"}), 400, "invalid")
+
+
 def test_audit_collection_matrix(item, actors, open_task):
     actors["assigned"].post(url(item, "reveal/"), _body("assigned", open_task), format="json")
     other_item = factories.ClientFactory()
