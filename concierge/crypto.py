@@ -16,6 +16,7 @@ import hashlib
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.apps import apps
 from django.conf import settings
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
 
@@ -36,7 +37,10 @@ def derived_key() -> bytes:
 
 
 def _keys() -> list[bytes]:
-    configured = [k.strip() for k in getattr(settings, "FIELD_ENCRYPTION_KEYS", []) if k.strip()]
+    setting = getattr(settings, "FIELD_ENCRYPTION_KEYS", []) or []
+    if isinstance(setting, str | bytes):
+        setting = setting.split("," if isinstance(setting, str) else b",")
+    configured = [k.strip() for k in setting if k.strip()]
     keys = [k.encode() if isinstance(k, str) else k for k in configured]
     derived = derived_key()
     if derived not in keys:
@@ -52,6 +56,15 @@ def _multi() -> MultiFernet:
             "FIELD_ENCRYPTION_KEYS holds a value that is not a Fernet key "
             "(32 url-safe base64-encoded bytes)."
         ) from exc
+
+
+def check_keys(app_configs=None, **kwargs) -> list[checks.Error]:
+    """A system check: a malformed key fails at start-up, not at the first secret."""
+    try:
+        _multi()
+    except ImproperlyConfigured as exc:
+        return [checks.Error(str(exc), id="concierge.E001")]
+    return []
 
 
 def encrypt(plaintext: str) -> str:

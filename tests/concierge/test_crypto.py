@@ -35,6 +35,9 @@ def test_malformed_key_is_a_configuration_error(settings):
     settings.FIELD_ENCRYPTION_KEYS = ["not-a-key"]
     with pytest.raises(ImproperlyConfigured, match="FIELD_ENCRYPTION_KEYS"):
         crypto.encrypt("x")
+    assert [error.id for error in crypto.check_keys()] == ["concierge.E001"]
+    settings.FIELD_ENCRYPTION_KEYS = f"{Fernet.generate_key().decode()},"  # as a string
+    assert crypto.check_keys() == []
 
 
 def _raw(table, column, pk):
