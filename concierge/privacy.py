@@ -190,7 +190,9 @@ def person_erase(*, user: User, now: datetime.datetime | None = None) -> User:
         _erase_task(task)
 
     Token.objects.filter(user=user).delete()
-    IdempotencyRecord.objects.filter(user=user).delete()
+    # Replayable answers hold what was said: the person's own, and others' about their
+    # tasks (an assistant's time entry with its note).
+    IdempotencyRecord.objects.filter(Q(user=user) | Q(body__task__in=task_ids)).delete()
     ClientProfile.objects.filter(primary_assistant=user).update(primary_assistant=None)
     ClientProfile.objects.filter(backup_assistant=user).update(backup_assistant=None)
     _erase_admin_log(user, personal, task_ids)

@@ -17,7 +17,7 @@ from billing import services as billing_services
 from billing.models import Invoice, InvoiceLine, Subscription
 from calendar_sync.models import CalDavAccount, CalendarFeed, IcsSubscription, SecretReveal
 from concierge import crypto, privacy
-from concierge.models import Message, TaskStatus, User, VaultItem, VaultReveal
+from concierge.models import IdempotencyRecord, Message, TaskStatus, User, VaultItem, VaultReveal
 from tests import factories
 from tests.billing.helpers import at, log
 from tests.checks import assert_error
@@ -63,6 +63,11 @@ def person(db, assistant_user):
         note=ENTRY_NOTE,
     )
     Message.objects.create(task=task, author=client, body=MESSAGE)
+    IdempotencyRecord.objects.create(  # the replayable answer to the assistant's entry
+        user=assistant_user, key="k1", method="POST", path="/api/v1/time-entries/",
+        request_hash="0" * 64, status_code=201,
+        body={"id": unbilled.pk, "task": task.pk, "note": ENTRY_NOTE},
+    )  # fmt: skip
     Message.objects.create(task=task, author=assistant_user, body=f"Noted, {FIRST}.")
     from concierge import vault_services
 
