@@ -348,3 +348,14 @@ def test_erasure_strips_the_person_from_their_stripe_customer(
     remote = stripe.Customer.retrieve(customer_id)
     assert not remote.email
     assert remote.metadata["erased"] == "true"
+
+
+def test_erasure_ends_sessions_too(client_user):
+    from rest_framework.test import APIClient
+
+    browser = APIClient()
+    assert browser.login(email=client_user.email, password=PASSWORD)
+    assert browser.get("/api/v1/me/").status_code == 200
+    assert browser.post(ERASE, {"password": PASSWORD}, format="json").status_code == 202
+    assert_error(browser.get("/api/v1/me/"), 401, "not_authenticated")
+    assert not APIClient().login(email=client_user.email, password=PASSWORD)
