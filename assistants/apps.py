@@ -29,3 +29,10 @@ class AssistantsConfig(AppConfig):
 
         set_assignment_policy(choose_assignee)
         register_reschedule_watcher(reschedule_hand_over)
+
+        from assistants import privacy
+        from concierge import hooks
+
+        hooks.register_export_section("time_entries", privacy.export_time_entries)
+        hooks.register_export_section("assistant_profile", privacy.export_assistant_profile)
+        hooks.register_erasure_step(privacy.erase)

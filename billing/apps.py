@@ -23,3 +23,11 @@ class BillingConfig(AppConfig):
 
         register_billable_time_watcher(spend_cap_watch)
         invoice_finalised.connect(queue_invoice_issued, dispatch_uid="billing.invoice_issued")
+
+        from billing import privacy
+        from concierge import hooks
+
+        hooks.register_export_section("subscriptions", privacy.export_subscriptions)
+        hooks.register_export_section("hour_packs", privacy.export_hour_packs)
+        hooks.register_export_section("invoices", privacy.export_invoices)
+        hooks.register_erasure_step(privacy.erase)

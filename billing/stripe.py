@@ -85,6 +85,18 @@ def customer_id_for(*, user) -> str:
     return obj.id
 
 
+def customer_anonymise(*, customer_id: str, user_id: int) -> None:
+    """Stripe's copy of an erased person: no e-mail, name or description; the customer
+    stays (its invoices and payments are records)."""
+    client().Customer.modify(
+        customer_id,
+        email="",
+        name="",
+        description="",
+        metadata={"user_id": str(user_id), "erased": "true"},
+    )
+
+
 @dataclass(frozen=True)
 class PaymentMethodSummary:
     """A client's payment method as the API shows it (card details when it is a card)."""

@@ -89,3 +89,8 @@ def pause_past_due_subscriptions(now=None):
 def queue_mirror(sender, invoice_id, **kwargs):
     if settings.STRIPE_ENABLED:
         enqueue("billing.stripe_jobs.mirror_invoice", invoice_id)
+
+
+def anonymise_customer(customer_id, user_id):
+    """Strip an erased person's details from their Stripe customer (safe to repeat)."""
+    billing_stripe.customer_anonymise(customer_id=customer_id, user_id=user_id)

@@ -19,3 +19,9 @@ class CalendarSyncConfig(AppConfig):
 
         post_save.connect(_task_changed, sender=Task, dispatch_uid="calendar_sync.task_saved")
         post_delete.connect(_task_changed, sender=Task, dispatch_uid="calendar_sync.task_deleted")
+
+        from calendar_sync import privacy
+        from concierge import hooks
+
+        hooks.register_export_section("calendar", privacy.export_calendar)
+        hooks.register_erasure_step(privacy.erase)

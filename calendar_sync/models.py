@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from concierge.crypto import CiphertextField
+
 
 def new_feed_token():
     return secrets.token_urlsafe(32)
@@ -117,7 +119,7 @@ class CalDavAccount(models.Model):
     )
     url = models.URLField(max_length=2000)
     username = models.CharField(max_length=200)
-    password_encrypted = models.TextField()
+    password_encrypted = CiphertextField()
     calendar = models.CharField(max_length=200)
     last_error = models.TextField(blank=True)
     # The last push that worked (a failed one leaves it alone).

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from calendar_sync import caldav_client, crypto, errors, importer
+from calendar_sync import caldav_client, errors, importer
 from calendar_sync.models import (
     BusyInterval,
     CalDavAccount,
@@ -18,6 +18,7 @@ from calendar_sync.models import (
     hash_feed_token,
     new_feed_token,
 )
+from concierge import crypto
 from concierge.errors import Invalid, NotFound
 from concierge.jobs import enqueue
 from concierge.models import NotificationKind

@@ -10,6 +10,8 @@ from concierge.models import (
     Task,
     TaskEvent,
     User,
+    VaultItem,
+    VaultReveal,
 )
 
 
@@ -23,8 +25,9 @@ class UserAdmin(BaseUserAdmin):
         (None, {"fields": ["email", "password"]}),
         ("Person", {"fields": ["first_name", "last_name", "role", "timezone"]}),
         ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
-        ("Dates", {"fields": ["last_login", "date_joined"]}),
+        ("Dates", {"fields": ["last_login", "date_joined", "erased_at"]}),
     ]
+    readonly_fields = ["erased_at"]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "role", "password1", "password2"]}),
     ]
@@ -106,3 +109,51 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
     list_filter = ["kind", "email"]
     list_select_related = ["user"]
     raw_id_fields = ["user"]
+
+
+@admin.register(VaultItem)
+class VaultItemAdmin(admin.ModelAdmin):
+    """Metadata only: the ciphertext is not shown and secrets cannot be read or set here."""
+
+    list_display = ["title", "kind", "client", "created_at"]
+    list_filter = ["kind"]
+    list_select_related = ["client"]
+    search_fields = ["title", "client__email"]
+    fields = ["client", "title", "kind", "field_names", "notes", "created_at", "updated_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(VaultReveal)
+class VaultRevealAdmin(admin.ModelAdmin):
+    """The audit trail, read-only: no one edits or deletes a reveal."""
+
+    list_display = ["revealed_at", "item_title", "client", "revealed_by", "task", "purpose"]
+    list_select_related = ["client", "revealed_by", "task"]
+    search_fields = ["item_title", "purpose", "client__email", "revealed_by__email"]
+    date_hierarchy = "revealed_at"
+    readonly_fields = [
+        "item_id",
+        "item_title",
+        "client",
+        "revealed_by",
+        "task",
+        "purpose",
+        "ip_address",
+        "revealed_at",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -56,3 +56,9 @@ INVALID_RECURRENCE = "invalid_recurrence"
 INTERNAL_NOTE_STAFF_ONLY = "internal_note_staff_only"
 ASSISTANT_INACTIVE = "assistant_inactive"
 UNKNOWN_NOTIFICATION_KIND = "unknown_notification_kind"
+
+# Private data: the vault, export and erasure.
+REVEAL_TASK_INVALID = "reveal_task_invalid"
+SECRET_UNREADABLE = "secret_unreadable"  # noqa: S105 (an error code)
+WRONG_PASSWORD = "wrong_password"  # noqa: S105 (an error code)
+ALREADY_ERASED = "already_erased"

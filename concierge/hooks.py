@@ -56,3 +56,33 @@ def register_reschedule_watcher(watcher):
 def task_rescheduled(*, task, actor):
     for watcher in _reschedule_watchers:
         watcher(task=task, actor=actor)
+
+
+# Private data: what each app holds about a person, and how it forgets them. -------------
+
+_export_sections = {}
+_erasure_steps = []
+
+
+def register_export_section(name, section):
+    """`section(user) -> JSON-able value`: what this app holds about `user`, exported under
+    `name` by `me/export/`."""
+    _export_sections[name] = section
+    return section
+
+
+def export_sections():
+    return dict(_export_sections)
+
+
+def register_erasure_step(step):
+    """`step(user)`: forget `user` in this app (delete, or anonymise what must be kept).
+    Called inside the erasure's transaction, before the person's own row is anonymised."""
+    if step not in _erasure_steps:
+        _erasure_steps.append(step)
+    return step
+
+
+def run_erasure_steps(user):
+    for step in _erasure_steps:
+        step(user)

@@ -176,3 +176,8 @@ def notification_preferences_of(user) -> dict[str, bool]:
     """{kind: whether it also comes by e-mail} for every kind (default: yes)."""
     chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "email"))
     return {kind: chosen.get(kind, True) for kind in NotificationKind.values}
+
+
+def open_tasks_assigned_to(user):
+    """The open tasks `user` is assigned now (not those they once had)."""
+    return Task.objects.filter(assignee=user).exclude(status__in=TERMINAL_STATUSES)

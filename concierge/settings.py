@@ -151,6 +151,7 @@ SPECTACULAR_SETTINGS = {
         "SubscriptionStatusEnum": "billing.models.SubscriptionStatus",
         "TimeEntryStatusEnum": "assistants.models.TimeEntryStatus",
         "TimeEntrySourceEnum": "assistants.models.TimeEntrySource",
+        "VaultItemKindEnum": "concierge.models.VaultItemKind",
     },
 }
 
@@ -200,8 +201,12 @@ DEADLINE_BUFFER_MIN_HOURS = env.int("DEADLINE_BUFFER_MIN_HOURS", default=4)
 AUTO_COMPLETE_DAYS = env.int("AUTO_COMPLETE_DAYS", default=3)
 # Outside URLs (ICS import, CalDAV) may not target private or loopback ranges unless allowed.
 ALLOW_PRIVATE_FETCH = env.bool("ALLOW_PRIVATE_FETCH", default=TESTING)
-# Key for fields encrypted at rest (Fernet, derived from SECRET_KEY when not set).
-FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="")
+# Keys for secrets encrypted at rest (Fernet), newest first: the newest encrypts, all
+# decrypt (concierge/crypto.py). The key derived from SECRET_KEY is always accepted for
+# reading. FIELD_ENCRYPTION_KEY, a single key, is still read when the list is not set.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[]) or env.list(
+    "FIELD_ENCRYPTION_KEY", default=[]
+)
 
 LOGGING = {
     "version": 1,

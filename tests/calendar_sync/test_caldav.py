@@ -304,18 +304,6 @@ def test_accounts_matrix_and_validation(anon_api, client_api, other_client_api, 
     assert {"url", "username", "password", "calendar"} <= set(body["fields"])
 
 
-def test_key_from_setting(settings):
-    from cryptography.fernet import Fernet
-
-    from calendar_sync import crypto
-
-    token = crypto.encrypt("secret")
-    settings.FIELD_ENCRYPTION_KEY = Fernet.generate_key().decode()
-    with pytest.raises(ValueError, match="cannot be decrypted"):
-        crypto.decrypt(token)
-    assert crypto.decrypt(crypto.encrypt("secret")) == "secret"
-
-
 @pytest.mark.parametrize("size", [1, 5])
 def test_accounts_list_queries(size, api_for, django_assert_num_queries):
     users = [factories.ClientFactory() for _ in range(size)]
