@@ -1,13 +1,14 @@
 from django.apps import AppConfig
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 
 def _task_changed(sender, instance, **kwargs):
+    """The push is recorded in the task's own transaction (the job outbox), so it is
+    neither lost when the process dies right after COMMIT nor sent for a rolled-back
+    change; several saves in one transaction queue one push."""
     from calendar_sync.jobs import queue_task_push
 
-    task_id, users = instance.pk, [instance.client_id, instance.assignee_id]
-    transaction.on_commit(lambda: queue_task_push(task_id, users))
+    queue_task_push(instance.pk, [instance.client_id, instance.assignee_id])
 
 
 class CalendarSyncConfig(AppConfig):

@@ -3,7 +3,7 @@
 from django.conf import settings
 
 from calendar_sync.models import CalDavAccount, IcsSubscription, PushedObject
-from concierge.jobs import enqueue
+from concierge.jobs import enqueue, enqueue_once
 
 SCHEDULES = [
     {
@@ -50,4 +50,4 @@ def queue_task_push(task_id, user_ids):
         CalDavAccount.objects.filter(user_id__in=user_ids).exists()
         or PushedObject.objects.filter(task_id=task_id).exists()
     ):
-        enqueue("calendar_sync.jobs.push_task", task_id)
+        enqueue_once("calendar_sync.jobs.push_task", task_id)

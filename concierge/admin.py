@@ -7,6 +7,7 @@ from concierge.models import (
     Message,
     Notification,
     NotificationPreference,
+    OutboxJob,
     Task,
     TaskEvent,
     User,
@@ -156,4 +157,27 @@ class VaultRevealAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboxJob)
+class OutboxJobAdmin(admin.ModelAdmin):
+    """Jobs recorded with their writes: what is waiting, what failed and why."""
+
+    list_display = ["id", "func", "created_at", "attempts", "claimed_until", "done_at"]
+    list_filter = [("done_at", admin.EmptyFieldListFilter), "func"]
+    search_fields = ["func"]
+    readonly_fields = [
+        "func",
+        "args",
+        "kwargs",
+        "created_at",
+        "dispatched_at",
+        "claimed_until",
+        "attempts",
+        "last_error",
+        "done_at",
+    ]
+
+    def has_add_permission(self, request):
         return False

@@ -117,6 +117,16 @@ STATIC_ROOT = VAR_DIR / "static"
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="concierge@localhost")
+# SMTP (`django.core.mail.backends.smtp.EmailBackend`): where and how to send.
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # seconds; below the job timeout
+# The file-based backend (`django.core.mail.backends.filebased.EmailBackend`) writes each
+# message under this directory: a way to watch what is sent.
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 
 # --- Django REST framework -------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -172,6 +182,16 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+# The job outbox (concierge.jobs): a worker leases a job for longer than the cluster's
+# timeout; the sweep hands a job over again once its last hand-over is this old.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=Q_CLUSTER["timeout"] + 30)
+OUTBOX_REDISPATCH_SECONDS = env.int("OUTBOX_REDISPATCH_SECONDS", default=Q_CLUSTER["retry"])
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+OUTBOX_SWEEP_BATCH = env.int("OUTBOX_SWEEP_BATCH", default=5000)
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=14)
+# An Idempotency-Key claim left "in progress" by an older release expires after this
+# (above any request timeout: gunicorn's default is 30 s).
+IDEMPOTENCY_CLAIM_SECONDS = env.int("IDEMPOTENCY_CLAIM_SECONDS", default=300)
 
 # --- Payments (dj-stripe). No keys: local mode, invoices kept locally. ------------------
 STRIPE_LIVE_MODE = env.bool("STRIPE_LIVE_MODE", default=False)

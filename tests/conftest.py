@@ -1,10 +1,12 @@
 """Fixtures every test may use: people of each role and an API client per role.
 
 Markers: `postgres` tests need PostgreSQL (run with DATABASE_URL), `redis` tests need
-Redis (REDIS_URL); elsewhere they skip with that reason. CI provides both.
+Redis (REDIS_URL), `redis_server` tests start and kill a `redis-server` of their own (the
+binary on PATH or in /usr/bin); elsewhere they skip with that reason. CI provides all.
 """
 
 import os
+import shutil
 
 import pytest
 from django.db import connection
@@ -17,11 +19,14 @@ from tests import factories
 def pytest_collection_modifyitems(config, items):
     on_postgres = connection.vendor == "postgresql"
     has_redis = bool(os.environ.get("REDIS_URL"))
+    has_redis_server = bool(shutil.which("redis-server") or shutil.which("/usr/bin/redis-server"))
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL"))
         if "redis" in item.keywords and not has_redis:
             item.add_marker(pytest.mark.skip(reason="needs Redis: set REDIS_URL"))
+        if "redis_server" in item.keywords and not has_redis_server:
+            item.add_marker(pytest.mark.skip(reason="needs the redis-server binary"))
 
 
 @pytest.fixture

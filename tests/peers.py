@@ -1,7 +1,9 @@
 """Outside processes the tests start on loopback: helpers to find a port, wait for a
 server, and point a child process at the test database."""
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -63,10 +65,17 @@ def child_env(**extra):
     return env
 
 
-def start(args, *, env, log_path):
+def start(args, *, env, log_path, new_session=False):
+    """Start a server process; `new_session` puts it and its children in a process group
+    of their own (`kill_group`)."""
     log = open(log_path, "wb")  # noqa: SIM115 - closed by stop()
     process = subprocess.Popen(  # noqa: S603 - our own binaries, fixed arguments
-        args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        args,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=new_session,
     )
     process.log = log
     return process
@@ -79,4 +88,13 @@ def stop(process):
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+    process.log.close()
+
+
+def kill_group(process):
+    """SIGKILL a process started with `new_session` and every process of its group, as a
+    crash or an out-of-memory kill would: nothing gets to clean up."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
     process.log.close()

@@ -1,17 +1,32 @@
 """`Idempotency-Key` for POSTs that create money or time (API.md).
 
 The first successful answer to a key is stored and replayed for every repeat of the same
-request by the same user. The key is claimed before the work runs, so two concurrent
-requests with one key cannot both do it: the second gets 409 `idempotency_key_in_use`
-and may retry. A failed request releases its key. Reusing a key for a different request
-is 409 `idempotency_key_reused`.
+request by the same user; reusing a key for a different request is 409
+`idempotency_key_reused`.
+
+Claiming the key, doing the work and storing the answer happen in ONE database
+transaction, so the key can never outlive its request in an "in progress" state:
+
+- the work commits together with its stored answer, and from then on every repeat
+  replays that answer (the work is never done again, whatever fails after the commit:
+  the after-commit job hand-over never raises, see `concierge.jobs.enqueue`);
+- a request that fails, or whose process dies (a worker killed mid-request), rolls back
+  the work and the claim together: a retry does the work once, from scratch;
+- a concurrent repeat blocks on the key's unique index until the first commits, then
+  replays its answer (or, if the first rolled back, does the work itself).
+
+Rows written by an older release that stored an in-progress claim first are treated as
+expired once older than `IDEMPOTENCY_CLAIM_SECONDS` (above the request timeout).
 """
 
+import datetime
 import functools
 import hashlib
 import json
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework.response import Response
 
 from concierge import errors
@@ -27,6 +42,52 @@ def _fingerprint(request):
     return hashlib.sha256(f"{request.method} {request.path}\n{payload}".encode()).hexdigest()
 
 
+def _replay(record, fingerprint):
+    if record.request_hash != fingerprint:
+        raise Conflict(
+            errors.IDEMPOTENCY_KEY_REUSED,
+            "This Idempotency-Key was used for a different request.",
+        )
+    if record.status_code == IN_PROGRESS:
+        raise Conflict(
+            errors.IDEMPOTENCY_KEY_IN_USE,
+            "A request with this Idempotency-Key is still being processed; retry.",
+        )
+    response = Response(record.body, status=record.status_code)
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _claim(request, key, fingerprint):
+    """Insert the claim (inside the caller's transaction), or return the row that holds
+    the key. An in-progress row older than the claim timeout is a dead request's: it is
+    taken over."""
+    try:
+        with transaction.atomic():
+            IdempotencyRecord.objects.create(
+                user=request.user,
+                key=key,
+                method=request.method,
+                path=request.path,
+                request_hash=fingerprint,
+                status_code=IN_PROGRESS,
+            )
+            return None
+    except IntegrityError:
+        pass
+    record = IdempotencyRecord.objects.select_for_update().get(user=request.user, key=key)
+    expired = timezone.now() - datetime.timedelta(seconds=settings.IDEMPOTENCY_CLAIM_SECONDS)
+    if (
+        record.status_code == IN_PROGRESS
+        and record.created_at < expired
+        and record.request_hash == fingerprint
+    ):
+        record.created_at = timezone.now()
+        record.save(update_fields=["created_at"])
+        return None
+    return record
+
+
 def idempotent(view_method):
     """Decorate a DRF view method (`post`, or a viewset action)."""
 
@@ -38,43 +99,19 @@ def idempotent(view_method):
         if len(key) > 255:
             raise errors.Invalid(errors.INVALID, f"{HEADER} is longer than 255 characters.")
         fingerprint = _fingerprint(request)
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    user=request.user,
-                    key=key,
-                    method=request.method,
-                    path=request.path,
-                    request_hash=fingerprint,
-                    status_code=IN_PROGRESS,
-                )
-        except IntegrityError:
-            record = IdempotencyRecord.objects.get(user=request.user, key=key)
-            if record.request_hash != fingerprint:
-                raise Conflict(
-                    errors.IDEMPOTENCY_KEY_REUSED,
-                    "This Idempotency-Key was used for a different request.",
-                ) from None
-            if record.status_code == IN_PROGRESS:
-                raise Conflict(
-                    "idempotency_key_in_use",
-                    "A request with this Idempotency-Key is still being processed; retry.",
-                ) from None
-            response = Response(record.body, status=record.status_code)
-            response["Idempotent-Replayed"] = "true"
-            return response
-
-        try:
+        with transaction.atomic():
+            held = _claim(request, key, fingerprint)
+            if held is not None:
+                return _replay(held, fingerprint)
+            # An error raised here rolls back the work and the claim together.
             response = view_method(self, request, *args, **kwargs)
-        except BaseException:
-            record.delete()
-            raise
-        if 200 <= response.status_code < 300:
-            record.status_code = response.status_code
-            record.body = response.data
-            record.save(update_fields=["status_code", "body"])
-        else:
-            record.delete()
+            record = IdempotencyRecord.objects.get(user=request.user, key=key)
+            if 200 <= response.status_code < 300:
+                record.status_code = response.status_code
+                record.body = response.data
+                record.save(update_fields=["status_code", "body"])
+            else:
+                record.delete()
         return response
 
     return wrapper

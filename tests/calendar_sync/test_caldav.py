@@ -7,7 +7,8 @@ import vobject
 
 from calendar_sync import caldav_push, jobs, services
 from calendar_sync.models import CalDavAccount, PushedObject, SecretReveal
-from concierge.models import TaskStatus
+from concierge import jobs as concierge_jobs
+from concierge.models import OutboxJob, TaskStatus
 from tests import factories
 from tests.calendar_sync.conftest import RADICALE_PASSWORD, RADICALE_USER
 from tests.checks import assert_access_matrix, assert_error
@@ -273,20 +274,25 @@ def test_push_follows_no_redirect(client_user, raw_server, radicale):
 def test_push_queued_only_for_linked_users(
     client_user, other_client_user, monkeypatch, django_capture_on_commit_callbacks
 ):
-    queued = []
-    monkeypatch.setattr(jobs, "enqueue", lambda func, *args: queued.append((func, args)))
+    dispatched = []
+    monkeypatch.setattr(concierge_jobs, "dispatch", dispatched.append)
+    pushes = OutboxJob.objects.filter(func="calendar_sync.jobs.push_task")
     CalDavAccount.objects.create(
         user=other_client_user, url="https://d.test/", username="u", password_encrypted="x"
     )
     with django_capture_on_commit_callbacks(execute=True):
         factories.TaskFactory(client=client_user, promised_due_at=DUE)
-    assert queued == []
+    assert not pushes.exists() and dispatched == []
     with django_capture_on_commit_callbacks(execute=True):
         task = factories.TaskFactory(client=other_client_user, promised_due_at=DUE)
-    assert queued == [("calendar_sync.jobs.push_task", (task.pk,))]
+        task.title = "Saved twice in one transaction: one push"
+        task.save()
+    (push,) = pushes
+    assert push.args == [task.pk] and dispatched == [push.pk]
     with django_capture_on_commit_callbacks(execute=False):
-        factories.TaskFactory(client=other_client_user, promised_due_at=DUE)
-    assert len(queued) == 1  # nothing before the commit
+        later = factories.TaskFactory(client=other_client_user, promised_due_at=DUE)
+    # Recorded with the task's transaction, handed to the job runner only after commit.
+    assert pushes.filter(args=[later.pk]).exists() and dispatched == [push.pk]
 
 
 def test_accounts_matrix_and_validation(anon_api, client_api, other_client_api, client_user):
