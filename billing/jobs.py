@@ -20,6 +20,13 @@ SCHEDULES = [
         "repeats": -1,
     },
     {
+        "name": "billing.reconcile_payments",
+        "func": "billing.jobs.reconcile_payments",
+        "schedule_type": "I",
+        "minutes": 15,
+        "repeats": -1,
+    },
+    {
         "name": "billing.pause_past_due_subscriptions",
         "func": "billing.stripe_jobs.pause_past_due_subscriptions",
         "schedule_type": "I",
@@ -59,3 +66,12 @@ def usage_alert(subscription_id):
     from billing.services import usage_alerts_check
 
     return usage_alerts_check(subscription_id=subscription_id)
+
+
+def reconcile_payments():
+    """Apply, once, what lost jobs left undone on the money paths (billing.reconcile)."""
+    from dataclasses import asdict
+
+    from billing.reconcile import payments_reconcile
+
+    return asdict(payments_reconcile())

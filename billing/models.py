@@ -116,6 +116,8 @@ class HourPack(models.Model):
     expires_at = models.DateTimeField()
     # Revoked (remaining set to 0) if its payment fails.
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The minutes a revocation withdrew: given back if the invoice is paid after all.
+    revoked_minutes = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["purchased_at", "id"]

@@ -340,8 +340,22 @@ def hour_pack_revoke(*, pack_id: int) -> HourPack:
     pack = HourPack.objects.select_for_update().get(pk=pack_id)
     if pack.revoked_at is None:
         pack.revoked_at = timezone.now()
+        pack.revoked_minutes = pack.remaining_minutes
         pack.remaining_minutes = 0
-        pack.save(update_fields=["revoked_at", "remaining_minutes"])
+        pack.save(update_fields=["revoked_at", "revoked_minutes", "remaining_minutes"])
+    return pack
+
+
+@transaction.atomic
+def hour_pack_restore(*, pack_id: int) -> HourPack:
+    """Its invoice was paid after all: give back the minutes the revocation withdrew
+    (repeats are no-ops)."""
+    pack = HourPack.objects.select_for_update().get(pk=pack_id)
+    if pack.revoked_at is not None:
+        pack.remaining_minutes += pack.revoked_minutes
+        pack.revoked_minutes = 0
+        pack.revoked_at = None
+        pack.save(update_fields=["revoked_at", "revoked_minutes", "remaining_minutes"])
     return pack
 
 

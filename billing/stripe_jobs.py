@@ -50,6 +50,17 @@ def mirror_invoice(invoice_id):
     return stripe_id
 
 
+def collect_invoice(invoice_id):
+    """Charge a mirrored open invoice that was never charged, or apply the outcome of a
+    charge Stripe made (reconciliation). Charges at most once (`invoice_collect`)."""
+    if not settings.STRIPE_ENABLED:
+        return None
+    invoice = Invoice.objects.get(pk=invoice_id)
+    if invoice.status != InvoiceStatus.OPEN or not invoice.stripe_invoice_id:
+        return None
+    return _collect(invoice_id, invoice.stripe_invoice_id)
+
+
 def _collect(invoice_id, stripe_invoice_id, *, retry=False):
     outcome = billing_stripe.invoice_collect(
         stripe_invoice_id=stripe_invoice_id, invoice_id=invoice_id, retry=retry

@@ -7,6 +7,7 @@ replayed, reordered and duplicated events change nothing more than once.
 """
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from billing.models import (
@@ -18,6 +19,7 @@ from billing.models import (
     SubscriptionStatus,
 )
 from billing.notices import tell_payment_failed
+from billing.services import hour_pack_restore
 from concierge.jobs import enqueue
 
 PAID_EVENTS = ("invoice.paid", "invoice.payment_succeeded")
@@ -51,13 +53,16 @@ def apply_invoice_event(*, event_type: str, obj: dict, now=None):
             invoice.save(update_fields=["status", "paid_at"])
         if invoice.subscription_id:
             _reactivate_if_settled(invoice.subscription_id)
+        if invoice.kind == InvoiceKind.PACK and invoice.hour_pack_id:
+            # Paid after a failure revoked it (Stripe's own retry succeeded): credit again.
+            hour_pack_restore(pack_id=invoice.hour_pack_id)
     elif event_type in FAILED_EVENTS:
         if invoice.status == InvoiceStatus.PAID:
             return invoice
         tell_payment_failed(invoice)
         if invoice.kind == InvoiceKind.PACK and invoice.hour_pack_id:
             HourPack.objects.filter(pk=invoice.hour_pack_id, revoked_at__isnull=True).update(
-                remaining_minutes=0, revoked_at=now
+                revoked_minutes=F("remaining_minutes"), remaining_minutes=0, revoked_at=now
             )
         elif invoice.subscription_id:
             Subscription.objects.filter(

@@ -210,6 +210,8 @@ DJSTRIPE_USE_NATIVE_JSONFIELD = True
 DJSTRIPE_WEBHOOK_EVENT_CALLBACK = "billing.webhooks.queue_webhook"
 STRIPE_ENABLED = bool(STRIPE_LIVE_SECRET_KEY if STRIPE_LIVE_MODE else STRIPE_TEST_SECRET_KEY)
 BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
+# Reconciliation looks only at invoices finalised (or paid) at least this long ago.
+BILLING_RECONCILE_AFTER_SECONDS = env.int("BILLING_RECONCILE_AFTER_SECONDS", default=600)
 
 # --- Domain settings ----------------------------------------------------------------------
 TIME_DISPUTE_DAYS = env.int("TIME_DISPUTE_DAYS", default=7)
