@@ -234,12 +234,36 @@ def _anchor_subscription(sdk, *, customer_id: str, currency: str) -> str:
     return sub.id
 
 
+def _mirrored_already(sdk, *, customer_id: str, invoice_id: int) -> str | None:
+    """The Stripe invoice an earlier run made for this local invoice, if any.
+
+    A worker that died after Stripe created the invoice and before the local row kept its
+    id runs again later, perhaps after Stripe's idempotency keys (24 hours) have expired:
+    found here, nothing is created or charged a second time (not even invoice items,
+    which would otherwise wait as pending items for the customer's next invoice)."""
+    wanted = str(invoice_id)
+
+    def carries(obj):
+        metadata = getattr(obj, "metadata", None)
+        return metadata is not None and metadata.to_dict().get("invoice_id") == wanted
+
+    # The invoice's own metadata; its lines' too (localstripe keeps only those).
+    for remote in sdk.Invoice.list(customer=customer_id, limit=100).auto_paging_iter():
+        lines = getattr(remote, "lines", None)
+        if carries(remote) or any(carries(line) for line in (lines.data if lines else ())):
+            return remote.id
+    return None
+
+
 def invoice_mirror(*, invoice) -> str:
     """Create (or find) the Stripe invoice of a finalised local invoice and charge it."""
     if invoice.stripe_invoice_id:
         return invoice.stripe_invoice_id
     sdk = client()
     customer_id = customer_id_for(user=invoice.client)
+    existing = _mirrored_already(sdk, customer_id=customer_id, invoice_id=invoice.pk)
+    if existing is not None:
+        return existing
     subscription_id = _anchor_subscription(sdk, customer_id=customer_id, currency=invoice.currency)
     key = f"invoice-{invoice.pk}"
     for line in invoice.lines.order_by("position", "pk"):

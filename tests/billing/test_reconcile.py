@@ -98,3 +98,18 @@ def test_a_late_paid_event_credits_a_revoked_pack_once():
         apply_invoice_event(event_type="invoice.paid", obj=obj)
     pack.refresh_from_db()
     assert (pack.remaining_minutes, pack.revoked_at, pack.revoked_minutes) == (300, None, 0)
+
+
+def test_a_mirror_that_lost_its_local_id_finds_its_stripe_invoice(localstripe):  # noqa: F811
+    """The worker died after Stripe made the invoice and before the local row kept its id
+    (localstripe, like Stripe after 24 hours, has no idempotency key to replay)."""
+    from billing.stripe_jobs import mirror_invoice
+
+    sub = SubscriptionFactory()
+    invoice = make_invoice(sub, [Decimal("24.50")])
+    billing_stripe.payment_method_attach(user=sub.client, payment_method="pm_card_visa")
+    first = billing_stripe.invoice_mirror(invoice=invoice)  # the local save never happened
+    assert mirror_invoice(invoice.pk) == first
+    invoice.refresh_from_db()
+    assert invoice.stripe_invoice_id == first and invoice.status == InvoiceStatus.PAID
+    assert stripe_footprint(sub.client) == ([first], ["succeeded"])
