@@ -21,11 +21,13 @@ How a job is never lost (the transactional outbox, `concierge.models.OutboxJob`)
    intent's key (the e-mail Message-ID) or an idempotency key of their own (Stripe).
 
 Why an outbox rather than django-q2's ORM broker for must-deliver work: the ORM broker
-would also record the job in the transaction and re-deliver after its `retry`, but it
-moves every job's traffic to the database poll loop (each worker polls the queue table),
-drops the Redis broker's latency for all jobs, and keeps no record of what ran. The
-outbox keeps Redis as the fast path, adds one indexed INSERT per job to the write, and
-makes what is pending visible (admin: Outbox jobs).
+would also record the job in the transaction (when it uses the same database) and
+re-deliver it after `retry`, but every job would then wait for the cluster's database
+poll instead of Redis's blocking pop, a job would run twice whenever it outlives `retry`,
+and nothing would say which jobs ran: its rows are deleted on acknowledgement. The
+outbox keeps Redis as the fast path, adds one indexed INSERT per job to the write, makes
+what is pending and what failed visible (admin: Outbox jobs), and works the same on
+either broker (`make run` uses the ORM broker).
 """
 
 import datetime
