@@ -179,5 +179,14 @@ class OutboxJobAdmin(admin.ModelAdmin):
         "done_at",
     ]
 
+    actions = ["hand_over_again"]
+
     def has_add_permission(self, request):
         return False
+
+    @admin.action(description="Run the selected jobs again (those not done)")
+    def hand_over_again(self, request, queryset):
+        from concierge.jobs import outbox_retry
+
+        handed = outbox_retry(job_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"{handed} job(s) handed to the job runner.")

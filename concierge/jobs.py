@@ -90,6 +90,18 @@ def dispatch(job_id):
     return True
 
 
+def outbox_retry(*, job_ids) -> int:
+    """An operator hands failed or stuck jobs over again, with a fresh count of attempts.
+    Jobs already done are left alone. Returns how many were handed over."""
+    from concierge.models import OutboxJob
+
+    ids = list(
+        OutboxJob.objects.filter(pk__in=job_ids, done_at__isnull=True).values_list("pk", flat=True)
+    )
+    OutboxJob.objects.filter(pk__in=ids).update(attempts=0, claimed_until=None)
+    return sum(1 for job_id in ids if dispatch(job_id))
+
+
 def keyed_by_intent(func):
     """Mark a job that takes `intent=<outbox row id>`: the key of the one effect it has
     outside the database (`run_outbox_job` passes it)."""
@@ -129,6 +141,13 @@ def run_outbox_job(job_id):
             claimed_until=timezone.now() + _backoff(job.attempts),
             last_error=traceback.format_exc()[-4000:],
         )
+        if job.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+            log.error(
+                "job %s (%s) failed %s times: left for an operator (admin: Outbox jobs)",
+                job_id,
+                job.func,
+                job.attempts,
+            )
         raise
     OutboxJob.objects.filter(pk=job_id).update(done_at=timezone.now(), claimed_until=None)
     return result

@@ -207,3 +207,27 @@ def test_a_claim_left_in_progress_expires(assistant_api, assistant_user, assigne
     assert first.status_code == retried.status_code == 201
     assert TimeEntry.objects.count() == 1
     assert _entry(assistant_api, assigned, "k-stale").json() == retried.json()
+
+
+def test_an_operator_runs_a_failed_job_again_from_the_admin(
+    client_user, manager_user, broker_down, monkeypatch, settings, client
+):
+    job = email_job(client_user)
+    done = email_job(client_user)
+    OutboxJob.objects.filter(pk=job.pk).update(
+        attempts=settings.OUTBOX_MAX_ATTEMPTS, last_error="SMTP refused"
+    )
+    OutboxJob.objects.filter(pk=done.pk).update(done_at=timezone.now())
+    manager_user.is_staff = manager_user.is_superuser = True
+    manager_user.save()
+    client.force_login(manager_user)
+    monkeypatch.setattr(django_q.conf.Conf, "SYNC", True)  # the broker is back
+    answer = client.post(
+        "/admin/concierge/outboxjob/",
+        {"action": "hand_over_again", "_selected_action": [job.pk, done.pk]},
+        follow=True,
+    )
+    assert answer.status_code == 200
+    assert "1 job(s) handed to the job runner." in answer.content.decode()
+    job.refresh_from_db()
+    assert job.is_done and job.attempts == 1 and len(mail.outbox) == 1
