@@ -255,11 +255,11 @@ def main():
         saved = Message.objects.filter(task_id__in=task_ids).count()
         sent = mails(mail_dir) if mail_dir.exists() else []
         bodies = collections.Counter(body for _, body in sent)
-        ran = OutboxJob.objects.filter(func="concierge.jobs.send_email").exclude(
+        ran = OutboxJob.objects.filter(func="concierge.jobs.send_notification_email").exclude(
             done_at__isnull=True
         )
         attempts = collections.Counter(
-            OutboxJob.objects.filter(func="concierge.jobs.send_email").values_list(
+            OutboxJob.objects.filter(func="concierge.jobs.send_notification_email").values_list(
                 "attempts", flat=True
             )
         )

@@ -183,23 +183,25 @@ def outbox_sweep(now=None):
 
 @keyed_by_intent
 def send_email(user_id, subject, body, *, intent=None):
-    """E-mail one person. `intent` (its outbox row id) makes the Message-ID, so the rare
-    second delivery after a worker died between sending and marking the job done is the
-    same message to every mail system."""
+    """E-mail one person; `intent` (its outbox row id) makes the Message-ID."""
     from concierge.models import User
 
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         log.info("e-mail %r not sent: user %s is gone or inactive", subject, user_id)
         return 0
-    headers = {}
-    if intent is not None:
-        domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
-        headers["Message-ID"] = f"<notification-{intent}@{domain}>"
+    headers = {} if intent is None else {"Message-ID": _message_id("job", intent)}
     message = EmailMessage(
         subject, body, settings.DEFAULT_FROM_EMAIL, [user.email], headers=headers
     )
     return message.send()
+
+
+def _message_id(kind, key):
+    """A Message-ID made from the intent's id: a message sent a second time (a worker died
+    between sending and recording it) is the same message to every mail system."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+    return f"<{kind}-{key}@{domain}>"
 
 
 def send_notification_email(notification_id):
@@ -225,9 +227,13 @@ def send_notification_email(notification_id):
         if not user.is_active or not wants_email(user.pk, notification.kind):
             log.info("notification %s not e-mailed: inactive or e-mail turned off", notification.pk)
             return 0
-        sent = send_mail(
-            notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL, [user.email]
-        )
+        sent = EmailMessage(
+            notification.subject,
+            notification.body,
+            settings.DEFAULT_FROM_EMAIL,
+            [user.email],
+            headers={"Message-ID": _message_id("notification", notification.pk)},
+        ).send()
         notification.emailed_at = timezone.now()
         notification.save(update_fields=["emailed_at"])
     return sent

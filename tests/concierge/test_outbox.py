@@ -74,7 +74,7 @@ def test_a_job_runs_once_however_often_it_is_delivered(
     assert job.done_at is not None and job.attempts == 1
     assert jobs.run_outbox_job(job.pk) is None  # a second delivery
     assert len(mail.outbox) == 1
-    assert mail.outbox[0].extra_headers["Message-ID"] == f"<notification-{job.pk}@localhost>"
+    assert mail.outbox[0].extra_headers["Message-ID"] == f"<job-{job.pk}@localhost>"
 
 
 def test_a_job_leased_by_a_worker_is_left_to_it(client_user, broker_down):
@@ -231,3 +231,21 @@ def test_an_operator_runs_a_failed_job_again_from_the_admin(
     assert "1 job(s) handed to the job runner." in answer.content.decode()
     job.refresh_from_db()
     assert job.is_done and job.attempts == 1 and len(mail.outbox) == 1
+
+
+def test_a_notification_e_mail_is_keyed_by_the_notification(
+    client_user, django_capture_on_commit_callbacks
+):
+    from concierge.models import Notification
+    from concierge.notifications import notify
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(user_id=client_user.pk, subject="Hello", body="Once")
+    (notification,) = Notification.objects.filter(user=client_user)
+    (job,) = OutboxJob.objects.filter(func="concierge.jobs.send_notification_email")
+    assert job.is_done and jobs.run_outbox_job(job.pk) is None  # a repeated delivery
+    assert jobs.send_notification_email(notification.pk) == 0  # the job itself, once more
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].extra_headers["Message-ID"] == (
+        f"<notification-{notification.pk}@localhost>"
+    )

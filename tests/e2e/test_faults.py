@@ -18,7 +18,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import caldav
 import django_q.conf
 import pytest
 import redis
@@ -31,6 +30,7 @@ from concierge import jobs
 from concierge.models import OutboxJob
 from tests import factories
 from tests.calendar_sync.conftest import RADICALE_PASSWORD, RADICALE_USER
+from tests.calendar_sync.test_caldav import make_calendar, remote_events
 from tests.peers import BIN, child_env, free_port, kill_group, start, stop
 
 pytestmark = [pytest.mark.redis_server, pytest.mark.django_db(transaction=True)]
@@ -165,6 +165,7 @@ def test_writes_during_a_broker_outage_succeed_and_every_job_runs_once_after(
     as_client = api_for(client)
     workers = cluster(tmp_path, redis_server, "qcluster")
     logs = [tmp_path / "qcluster.log"]
+    make_calendar(radicale)
     try:
         linked = as_client.post(
             "/api/v1/calendar/caldav-accounts/",
@@ -227,14 +228,7 @@ def test_writes_during_a_broker_outage_succeed_and_every_job_runs_once_after(
     # Every push ran exactly once, and radicale holds one event per errand.
     pushes = OutboxJob.objects.filter(func="calendar_sync.jobs.push_task")
     assert pushes.count() == 5 and set(pushes.values_list("attempts", flat=True)) == {1}
-    remote = caldav.DAVClient(
-        url=radicale, username=RADICALE_USER, password=RADICALE_PASSWORD
-    ).principal()
-    summaries = Counter(
-        str(event.icalendar_component["SUMMARY"])
-        for calendar in remote.calendars()
-        for event in calendar.events()
-    )
+    summaries = Counter(str(event["SUMMARY"]) for event in remote_events(radicale).values())
     assert all(summaries[f"Due: Errand {n}"] == 1 for n in range(5)), summaries
 
 
@@ -287,7 +281,7 @@ def test_a_qcluster_killed_mid_job_loses_nothing(tmp_path, redis_server, setting
     finally:
         kill_group(first)  # the main process and its workers, mid-job
         smtp.close()
-    (job,) = OutboxJob.objects.filter(func="concierge.jobs.send_email")
+    (job,) = OutboxJob.objects.filter(func="concierge.jobs.send_notification_email")
     assert job.done_at is None and job.attempts == 1  # taken, never finished
     assert redis_server.queued() == 0  # popped without acknowledgement: gone from Redis
 
