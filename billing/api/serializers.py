@@ -108,8 +108,14 @@ class UsageSerializer(serializers.Serializer):
     period_end = serializers.DateField()
     used_minutes = serializers.IntegerField()
     rollover_minutes = serializers.IntegerField()
+    rollover_expires_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the rolled-over minutes expire (this period's end)."
+    )
     included_minutes = serializers.IntegerField()
     pack_minutes = serializers.IntegerField()
+    remaining_minutes = serializers.IntegerField(
+        help_text="Rollover, included and pack minutes not used yet this period."
+    )
     overage_minutes = serializers.IntegerField()
     from_rollover = serializers.IntegerField()
     from_included = serializers.IntegerField()
@@ -117,6 +123,10 @@ class UsageSerializer(serializers.Serializer):
     projected_amount = money_field()
     spend_cap = money_field(allow_null=True)
     currency = serializers.CharField()
+    billed_through = serializers.ChoiceField(
+        choices=["subscription", "packs"],
+        help_text="`packs`: no subscription, the time draws from the client's hour packs.",
+    )
 
 
 class PackSerializer(serializers.ModelSerializer):
@@ -161,6 +171,16 @@ class InvoiceUsageSerializer(serializers.Serializer):
     rollover_out = serializers.IntegerField(default=0)
     rollover_in = serializers.IntegerField(default=0)
     included_minutes = serializers.IntegerField(default=0)
+    pack_minutes = serializers.IntegerField(default=0)
+    rollover_in_expires_at = serializers.DateTimeField(
+        allow_null=True, help_text="The rollover used this period expired at its end."
+    )
+    rollover_out_expires_at = serializers.DateTimeField(
+        allow_null=True, help_text="The minutes rolled over expire at the next period's end."
+    )
+    terms_effective_from = serializers.DateField(
+        allow_null=True, required=False, help_text="The plan terms this period was billed at."
+    )
 
 
 class InvoiceEntrySerializer(serializers.Serializer):
@@ -199,7 +219,20 @@ class InvoiceSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(InvoiceUsageSerializer(allow_null=True))
     def get_usage(self, obj):
-        return InvoiceUsageSerializer(obj.usage or {}).data if obj.usage else None
+        if not obj.usage:
+            return None
+        from billing import periods
+
+        usage = dict(obj.usage)
+        end = periods.bounds(obj.period_start)[1]
+        usage["rollover_in_expires_at"] = end if usage.get("rollover_in") else None
+        usage["rollover_out_expires_at"] = (
+            periods.bounds(periods.next_period(obj.period_start))[1]
+            if usage.get("rollover_out")
+            else None
+        )
+        usage.setdefault("terms_effective_from", None)
+        return InvoiceUsageSerializer(usage).data
 
 
 class InvoiceDetailSerializer(InvoiceSerializer):
