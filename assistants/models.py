@@ -128,12 +128,16 @@ class TimeEntryStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
+# The entries an invoice bills (BILLING.md, "What is billed"): billable, stopped, and
+# neither running, awaiting review, disputed nor rejected. Every sum of billable time
+# (invoices, usage, spend caps, pack balances, workloads) starts from this one definition;
+# an entry a manager adjusted counts its `billable_minutes_override`.
+BILLABLE = Q(billable=True, status=TimeEntryStatus.STOPPED, ended_at__isnull=False)
+
+
 class TimeEntryQuerySet(models.QuerySet):
     def billable(self):
-        """The entries an invoice bills (BILLING.md, "What is billed"): billable, stopped,
-        and neither running, awaiting review, disputed nor rejected. Every sum of billable
-        time (invoices, usage, caps, workloads) starts from this one definition."""
-        return self.filter(billable=True, status=TimeEntryStatus.STOPPED, ended_at__isnull=False)
+        return self.filter(BILLABLE)
 
 
 class TimeEntry(models.Model):
