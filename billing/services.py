@@ -177,6 +177,8 @@ def plan_update(*, plan: Plan, **changes) -> Plan:
             "A plan that has subscribers keeps its kind; create a new plan instead.",
             fields={"kind": ["Fixed once the plan has subscribers."]},
         )
+    if in_use and terms_changed and not plan.terms.exists():
+        _terms_from(plan, SINCE_ALWAYS)  # the terms it was used at, before they change
     for name, value in fields.items():
         setattr(plan, name, value)
     plan.save()

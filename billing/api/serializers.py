@@ -1,7 +1,15 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from billing.models import HourPack, Invoice, InvoiceLine, Plan, PlanKind, Subscription
+from billing.models import (
+    HourPack,
+    Invoice,
+    InvoiceLine,
+    Plan,
+    PlanKind,
+    PlanTerms,
+    Subscription,
+)
 
 
 def money_field(**kwargs):
@@ -13,10 +21,31 @@ class TierSerializer(serializers.Serializer):
     hourly_rate = money_field(min_value=0)
 
 
+class PlanTermsSerializer(serializers.ModelSerializer):
+    monthly_fee = money_field()
+
+    class Meta:
+        model = PlanTerms
+        fields = [
+            "effective_from",
+            "currency",
+            "monthly_fee",
+            "included_minutes",
+            "rollover_cap_minutes",
+            "rounding_increment_minutes",
+            "overage_tiers",
+        ]
+        read_only_fields = fields
+
+
 class PlanSerializer(serializers.ModelSerializer):
+    """A plan's fields are its latest terms; `terms` lists every version with the first
+    period it prices (an edit of a plan with subscribers applies from the next period)."""
+
     monthly_fee = money_field(min_value=0, required=False)
     overage_tiers = TierSerializer(many=True)
     kind = serializers.ChoiceField(choices=PlanKind.choices)
+    terms = PlanTermsSerializer(many=True, read_only=True)
 
     class Meta:
         model = Plan
@@ -32,8 +61,9 @@ class PlanSerializer(serializers.ModelSerializer):
             "rounding_increment_minutes",
             "overage_tiers",
             "active",
+            "terms",
         ]
-        read_only_fields = ["id"]
+        read_only_fields = ["id", "terms"]
         extra_kwargs = {"code": {"validators": []}}
 
     def validate_currency(self, value):

@@ -39,15 +39,15 @@ class PlanViewSet(
         return [IsManager()]
 
     def get_queryset(self):
-        return selectors.plans_visible_to(self.request.user)
+        return selectors.plans_visible_to(self.request.user).prefetch_related("terms")
 
     def perform_create(self, serializer):
-        serializer.instance = services.plan_create(**serializer.validated_data)
+        plan = services.plan_create(**serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=plan.pk)
 
     def perform_update(self, serializer):
-        serializer.instance = services.plan_update(
-            plan=serializer.instance, **serializer.validated_data
-        )
+        plan = services.plan_update(plan=serializer.instance, **serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=plan.pk)
 
 
 def _own_subscription(user):
