@@ -25,23 +25,24 @@ pytestmark = pytest.mark.django_db
 
 START = datetime.datetime(2026, 1, 5, 9, tzinfo=datetime.UTC)
 
-operations = st.lists(
-    st.one_of(
-        st.tuples(st.just("log"), st.integers(1, 600), st.booleans()),
-        st.tuples(st.just("edit"), st.integers(0, 50), st.integers(1, 600), st.booleans()),
-        st.tuples(st.just("delete"), st.integers(0, 50)),
-        st.tuples(st.just("dispute"), st.integers(0, 50)),
-        st.tuples(
-            st.just("resolve"),
-            st.integers(0, 50),
-            st.sampled_from(["accept", "adjust", "reject"]),
-            st.integers(0, 300),
-        ),
-        st.tuples(st.just("close")),
-        st.tuples(st.just("wait"), st.integers(1, 24 * 20)),
+log_op = st.tuples(st.just("log"), st.integers(1, 600), st.booleans(), st.integers(0, 72))
+other_op = st.one_of(
+    st.tuples(st.just("edit"), st.integers(0, 50), st.integers(1, 600), st.booleans()),
+    st.tuples(st.just("delete"), st.integers(0, 50)),
+    st.tuples(st.just("dispute"), st.integers(0, 50)),
+    st.tuples(
+        st.just("resolve"),
+        st.integers(0, 50),
+        st.sampled_from(["accept", "adjust", "reject"]),
+        st.integers(0, 300),
     ),
-    max_size=25,
+    st.tuples(st.just("close")),
+    st.tuples(st.just("wait"), st.integers(1, 24 * 20)),
 )
+# Each step logs some work, then does a few other things.
+operations = st.lists(
+    st.tuples(log_op, st.lists(other_op, max_size=4)), min_size=2, max_size=10
+).map(lambda steps: [op for log, others in steps for op in (log, *others)])
 
 
 def _apply(op, *, clock, people, task, entries):
@@ -55,6 +56,8 @@ def _apply(op, *, clock, people, task, entries):
         billing_services.billing_period_close(now=now)
         return
     if kind == "log":
+        # The work just done: the clock moves past it, so entries follow one another.
+        clock[0] = now = now + datetime.timedelta(hours=op[3], minutes=op[1])
         entries.append(
             time_services.time_entry_create(
                 actor=manager,
@@ -64,18 +67,19 @@ def _apply(op, *, clock, people, task, entries):
                 billable=op[2],
             ).pk
         )
-        clock[0] = now + datetime.timedelta(minutes=1)
         return
-    if not entries:
+    candidates = TimeEntry.objects.filter(pk__in=entries).order_by("pk")
+    if kind == "resolve":  # a decision is taken on an entry awaiting one
+        candidates = candidates.filter(status=TimeEntryStatus.DISPUTED)
+    candidates = list(candidates)
+    if not candidates:
         return
-    entry = TimeEntry.objects.filter(pk=entries[op[1] % len(entries)]).first()
-    if entry is None:
-        return
+    entry = candidates[op[1] % len(candidates)]
     if kind == "edit":
         time_services.time_entry_update(
             actor=manager,
             entry=entry,
-            ended_at=entry.started_at + datetime.timedelta(minutes=op[2]),
+            started_at=entry.ended_at - datetime.timedelta(minutes=op[2]),
             billable=op[3],
         )
     elif kind == "delete":
