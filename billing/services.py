@@ -514,6 +514,14 @@ def pack_purchase(*, client: User, minutes: int) -> HourPack:
         finalised_at=now,
         paid_at=None if pack.price else now,
     )
+    InvoiceEvent.objects.create(
+        invoice=invoice,
+        action="issue",
+        to_status=invoice.status,
+        source=BillingEventSource.CLIENT,
+        actor=client,
+        created_at=now,
+    )
     InvoiceLine.objects.create(
         invoice=invoice,
         position=0,
