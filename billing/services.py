@@ -536,11 +536,11 @@ def pack_purchase(*, client: User, minutes: int) -> HourPack:
 
 
 @transaction.atomic
-def hour_pack_revoke(*, pack_id: int) -> HourPack:
+def hour_pack_revoke(*, pack_id: int, now: datetime.datetime | None = None) -> HourPack:
     """Its payment failed: the pack's remaining minutes are withdrawn (repeats are no-ops)."""
     pack = HourPack.objects.select_for_update().get(pk=pack_id)
     if pack.revoked_at is None:
-        pack.revoked_at = timezone.now()
+        pack.revoked_at = now or timezone.now()
         pack.remaining_minutes = 0
         pack.save(update_fields=["revoked_at", "remaining_minutes"])
     return pack

@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from billing.models import (
     BillingEventSource,
-    HourPack,
     Invoice,
     InvoiceEvent,
     InvoiceKind,
@@ -48,7 +47,7 @@ def apply_invoice_event(
     source: str = BillingEventSource.WEBHOOK,
 ):
     """Apply one Stripe invoice outcome (a plain dict payload) to local state."""
-    from billing.services import invoice_transition, subscription_transition
+    from billing.services import hour_pack_revoke, invoice_transition, subscription_transition
 
     now = now or timezone.now()
     invoice_id = _local_invoice_id(obj)
@@ -74,9 +73,7 @@ def apply_invoice_event(
     elif event_type in FAILED_EVENTS and invoice.status != InvoiceStatus.PAID:
         tell_payment_failed(invoice)
         if invoice.kind == InvoiceKind.PACK and invoice.hour_pack_id:
-            HourPack.objects.filter(pk=invoice.hour_pack_id, revoked_at__isnull=True).update(
-                remaining_minutes=0, revoked_at=now
-            )
+            hour_pack_revoke(pack_id=invoice.hour_pack_id, now=now)
         elif invoice.subscription_id:
             subscription = Subscription.objects.select_for_update().get(pk=invoice.subscription_id)
             subscription_transition(
