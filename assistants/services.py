@@ -382,8 +382,18 @@ def _tell_over_budget(*, entry, task, excess):
         f"{minutes} min were kept as non-billable time (entry {excess.pk}); "
         "raise the task's budget or your balance to have them billed."
     )
-    notify(user_id=task.client_id, subject=f"Time budget reached on {task.title}", body=body)
-    notify(user_id=entry.assistant_id, subject=f"Timer cut at the budget: {task.title}", body=body)
+    data = {"task": task.pk, "entry": entry.pk, "excess_entry": excess.pk}
+    for user_id, subject in (
+        (task.client_id, f"Time budget reached on {task.title}"),
+        (entry.assistant_id, f"Timer cut at the budget: {task.title}"),
+    ):
+        notify(
+            user_id=user_id,
+            kind=NotificationKind.TASK_BUDGET,
+            data=data,
+            subject=subject,
+            body=body,
+        )
 
 
 @transaction.atomic
@@ -558,13 +568,18 @@ def time_entry_dispute(*, actor, entry, reason) -> TimeEntry:
     entry.save(update_fields=["status", "dispute_reason", "disputed_at", "updated_at"])
     _record(entry, actor, "disputed", reason=reason, previous_status=previous)
     what = _describe(entry)
+    data = {"task": entry.task_id, "entry": entry.pk}
     notify(
         user_id=entry.assistant_id,
+        kind=NotificationKind.DISPUTE_OPENED,
+        data=data,
         subject=f"Time disputed on {entry.task.title}",
         body=f"The client disputes {what}: “{reason}”. A manager will decide.",
     )
     notify(
         user_id=entry.task.client_id,
+        kind=NotificationKind.DISPUTE_OPENED,
+        data=data,
         subject=f"Your dispute is recorded: {entry.task.title}",
         body=f"You dispute {what}. It is not billed until a manager decides.",
     )
@@ -620,6 +635,8 @@ def time_entry_resolve(*, actor, entry, decision, billable_minutes=None) -> Time
     for user_id in (entry.task.client_id, entry.assistant_id):
         notify(
             user_id=user_id,
+            kind=NotificationKind.DISPUTE_RESOLVED,
+            data={"task": entry.task_id, "entry": entry.pk, "decision": decision},
             subject=f"Time {'dispute' if was_disputed else 'review'} decided: {entry.task.title}",
             body=f"Decision on {what}: {decision}, {outcome}.",
         )

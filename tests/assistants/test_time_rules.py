@@ -171,6 +171,8 @@ def test_disputed_entry_is_frozen_for_the_assistant_and_both_sides_are_told(
         client_api.post(f"{URL}{entry['id']}/dispute/", {"reason": "Too long"}, format="json")
     assert any("disputed" in s for s in _subjects(assistant_user))
     assert any("dispute" in s for s in _subjects(client_user))
+    for person in (client_user, assistant_user):  # kept in the service too
+        assert person.notifications.filter(kind="dispute_opened").count() == 1
     shorter = {"ended_at": (start + timedelta(minutes=30)).isoformat()}
     assert_error(
         assistant_api.patch(f"{URL}{entry['id']}/", shorter, format="json"), 409, "entry_disputed"
