@@ -201,9 +201,14 @@ def _today() -> datetime.date:
 
 @transaction.atomic
 def subscription_create(
-    *, client: User, plan: Plan, start_date: datetime.date | None = None
+    *,
+    client: User,
+    plan: Plan,
+    start_date: datetime.date | None = None,
+    actor: User | None = None,
 ) -> Subscription:
-    """Subscribe a client; a manager may give a past `start_date` (migrating a customer)."""
+    """Subscribe a client; a manager may give a past `start_date` (migrating a customer).
+    The subscription's history starts with a `subscribe` event."""
     if client.role != Role.CLIENT:
         raise Invalid(errors.NOT_A_CLIENT, "Only clients can subscribe.")
     if not plan.active:
@@ -213,13 +218,23 @@ def subscription_create(
         raise Conflict(errors.ALREADY_SUBSCRIBED, "This client already has a subscription.")
     try:
         with transaction.atomic():
-            return Subscription.objects.create(
+            subscription = Subscription.objects.create(
                 client=client, plan=plan, start_date=start_date or _today()
             )
     except IntegrityError:
         raise Conflict(
             errors.ALREADY_SUBSCRIBED, "This client already has a subscription."
         ) from None
+    actor = actor or client
+    SubscriptionEvent.objects.create(
+        subscription=subscription,
+        action="subscribe",
+        to_status=subscription.status,
+        source=BillingEventSource.MANAGER if actor.is_manager else BillingEventSource.CLIENT,
+        actor=actor,
+        note=f"plan {plan.code} from {subscription.start_date:%Y-%m-%d}",
+    )
+    return subscription
 
 
 def _locked(subscription: Subscription) -> Subscription:

@@ -148,7 +148,9 @@ class ClientSubscriptionView(APIView):
         client = _client_or_404(pk)
         data = serializers.ManagerSubscribeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        subscription = services.subscription_create(client=client, **data.validated_data)
+        subscription = services.subscription_create(
+            client=client, actor=request.user, **data.validated_data
+        )
         return Response(
             serializers.SubscriptionSerializer(subscription).data, status=status.HTTP_201_CREATED
         )

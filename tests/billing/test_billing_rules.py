@@ -299,3 +299,22 @@ def test_paid_invoice_then_late_failure_changes_nothing():
         )
     ) == {"", "evt_paid", "evt_late"}
     assert not Subscription.objects.get(pk=sub.pk).events.exists()
+
+
+def test_subscribing_starts_the_history(manager_api, manager_user, client_user, client_api):
+    from tests.factories import PlanFactory
+
+    plan = PlanFactory()
+    created = manager_api.post(
+        f"/api/v1/clients/{client_user.pk}/subscription/",
+        {"plan": plan.pk, "start_date": "2026-09-16"},
+        format="json",
+    )
+    assert created.status_code == 201
+    (event,) = billing_models.SubscriptionEvent.objects.filter(subscription_id=created.json()["id"])
+    assert (event.action, event.to_status, event.source, event.actor) == (
+        "subscribe",
+        "active",
+        "manager",
+        manager_user,
+    )
