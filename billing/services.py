@@ -262,7 +262,27 @@ def subscription_change(*, subscription: Subscription, plan: Plan) -> Subscripti
             selectors.current_period(subscription)
         )
     subscription.save(update_fields=["scheduled_plan", "scheduled_plan_from", "updated_at"])
+    _record_request(
+        subscription,
+        "schedule_plan",
+        f"plan {plan.code} from {subscription.scheduled_plan_from:%Y-%m-%d}"
+        if subscription.scheduled_plan_id
+        else "scheduled plan change withdrawn",
+    )
     return subscription
+
+
+def _record_request(subscription: Subscription, action: str, note: str) -> None:
+    """A client's request that takes effect later (no status change yet), on record."""
+    SubscriptionEvent.objects.create(
+        subscription=subscription,
+        action=action,
+        from_status=subscription.status,
+        to_status=subscription.status,
+        source=BillingEventSource.CLIENT,
+        actor_id=subscription.client_id,
+        note=note,
+    )
 
 
 @transaction.atomic
@@ -283,6 +303,7 @@ def subscription_cancel(*, subscription: Subscription) -> Subscription:
                 "updated_at",
             ]
         )
+        _record_request(subscription, "cancel", f"ends on {subscription.ended_on:%Y-%m-%d}")
     return subscription
 
 

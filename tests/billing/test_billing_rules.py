@@ -318,3 +318,17 @@ def test_subscribing_starts_the_history(manager_api, manager_user, client_user, 
         "manager",
         manager_user,
     )
+
+
+def test_plan_changes_and_cancellation_requests_are_on_record(client_api, client_user):
+    from tests.factories import PlanFactory
+
+    SubscriptionFactory(client=client_user, start_date=datetime.date(2026, 9, 1))
+    other = PlanFactory()
+    assert client_api.post("/api/v1/subscription/change/", {"plan": other.pk}).status_code == 200
+    assert client_api.post("/api/v1/subscription/cancel/").status_code == 200
+    events = billing_models.SubscriptionEvent.objects.filter(subscription__client=client_user)
+    assert [(e.action, e.source, e.actor_id) for e in events] == [
+        ("schedule_plan", "client", client_user.pk),
+        ("cancel", "client", client_user.pk),
+    ]
