@@ -72,6 +72,7 @@ def unpaid_card_invoices(client_id):
 def invoices_with_details(queryset):
     return queryset.prefetch_related(
         "lines",
+        "events",
         Prefetch(
             "time_entries",
             queryset=TimeEntry.objects.order_by("started_at", "id"),

@@ -72,6 +72,16 @@ class PlanSerializer(serializers.ModelSerializer):
         return value.upper()
 
 
+class BillingEventSerializer(serializers.Serializer):
+    """One change of a subscription's or an invoice's status (or a request on record)."""
+
+    action = serializers.CharField()
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    source = serializers.CharField(help_text="client, manager, job, webhook or charge")
+    created_at = serializers.DateTimeField()
+
+
 class PlanBriefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Plan
@@ -85,6 +95,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
     current_period_end = serializers.SerializerMethodField()
     spend_cap = money_field(allow_null=True, read_only=True)
     currency = serializers.CharField(source="plan.currency", read_only=True)
+    history = BillingEventSerializer(source="events", many=True, read_only=True)
 
     class Meta:
         model = Subscription
@@ -104,6 +115,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
             "currency",
             "closed_through",
             "rollover_minutes",
+            "history",
         ]
         read_only_fields = fields
 
@@ -267,9 +279,10 @@ class InvoiceSerializer(serializers.ModelSerializer):
 
 class InvoiceDetailSerializer(InvoiceSerializer):
     entries = InvoiceEntrySerializer(many=True, source="time_entries")
+    history = BillingEventSerializer(source="events", many=True, read_only=True)
 
     class Meta(InvoiceSerializer.Meta):
-        fields = [*InvoiceSerializer.Meta.fields, "entries"]
+        fields = [*InvoiceSerializer.Meta.fields, "entries", "history"]
         read_only_fields = fields
 
 

@@ -268,6 +268,12 @@ def test_invoice_and_subscription_changes_are_events(manager_api, manager_user, 
         "manager",
         manager_user,
     )
+    history = manager_api.get(f"/api/v1/invoices/{invoice.pk}/").json()["history"]
+    assert [(h["action"], h["to_status"], h["source"]) for h in history] == [
+        ("issue", "open", "job"),
+        ("stripe_event", "open", "webhook"),
+        ("pay", "paid", "manager"),
+    ]
 
 
 def test_cancellation_at_period_end_is_an_event(client_user):
@@ -318,6 +324,10 @@ def test_subscribing_starts_the_history(manager_api, manager_user, client_user, 
         "manager",
         manager_user,
     )
+    shown = client_api.get("/api/v1/subscription/").json()["history"]
+    assert [(h["action"], h["to_status"], h["source"]) for h in shown] == [
+        ("subscribe", "active", "manager")
+    ]
 
 
 def test_plan_changes_and_cancellation_requests_are_on_record(client_api, client_user):
