@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from assistants.models import AssistantProfile, TimeEntry, TimeEntryEvent, TimeOff
+from concierge.admin import ReadOnlyAdminMixin
 
 
 @admin.register(AssistantProfile)
@@ -19,18 +20,18 @@ class TimeOffAdmin(admin.ModelAdmin):
     raw_id_fields = ["assistant", "created_by"]
 
 
-class TimeEntryEventInline(admin.TabularInline):
+class TimeEntryEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = TimeEntryEvent
     extra = 0
     can_delete = False
     readonly_fields = ["kind", "actor", "data", "created_at"]
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(TimeEntry)
-class TimeEntryAdmin(admin.ModelAdmin):
+class TimeEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: entries change only through the time services, which hold the rules
+    (overlap, budget, balance, disputes, the lock once invoiced) and write the history."""
+
     inlines = [TimeEntryEventInline]
     list_display = ["assistant", "task", "started_at", "ended_at", "status", "billable", "invoice"]
     list_filter = ["status", "billable", "source"]
@@ -40,7 +41,7 @@ class TimeEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(TimeEntryEvent)
-class TimeEntryEventAdmin(admin.ModelAdmin):
+class TimeEntryEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The time audit trail, read-only; it includes the history of deleted entries."""
 
     list_display = ["created_at", "entry_id", "kind", "actor"]
@@ -49,12 +50,3 @@ class TimeEntryEventAdmin(admin.ModelAdmin):
     search_fields = ["actor__email"]
     readonly_fields = ["entry_id", "kind", "actor", "data", "created_at"]
     exclude = ["entry"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

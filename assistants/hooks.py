@@ -1,12 +1,14 @@
 """Hook registries of the assistants app (see concierge/hooks.py for the idea)."""
 
 _billable_time_guards = []
+_billable_room_providers = []
+_billable_time_watchers = []
 
 
 def register_billable_time_guard(guard):
     """`guard(*, task, assistant, started_at, ended_at)` raises an ApplicationError to
     refuse new billable time (billing: an hourly plan's spend cap → 409
-    spend_cap_reached)."""
+    spend_cap_reached; a client without plan or pack balance → 409)."""
     if guard not in _billable_time_guards:
         _billable_time_guards.append(guard)
     return guard
@@ -17,12 +19,25 @@ def check_billable_time(*, task, assistant, started_at, ended_at=None):
         guard(task=task, assistant=assistant, started_at=started_at, ended_at=ended_at)
 
 
-_billable_time_watchers = []
+def register_billable_room(provider):
+    """`provider(*, task) -> int | None`: the seconds of billable time the task's client
+    can still take (billing: a pack-only client's balance), None for no limit. A timer
+    that runs past the room is cut there and its excess is kept as non-billable time."""
+    if provider not in _billable_room_providers:
+        _billable_room_providers.append(provider)
+    return provider
+
+
+def billable_room(*, task):
+    rooms = [room for p in _billable_room_providers if (room := p(task=task)) is not None]
+    return min(rooms) if rooms else None
 
 
 def register_billable_time_watcher(watcher):
-    """`watcher(*, task)` runs after billable time on `task` was recorded, in the same
-    transaction (billing: tell the client once when the spend cap is now reached)."""
+    """`watcher(*, task)` runs after billable time on `task` was recorded or changed
+    (entered, stopped, edited, disputed, decided), in the same transaction (billing: usage
+    alerts the moment a threshold is crossed; tell the client once when the spend cap is
+    now reached)."""
     if watcher not in _billable_time_watchers:
         _billable_time_watchers.append(watcher)
     return watcher

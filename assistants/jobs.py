@@ -14,6 +14,12 @@ SCHEDULES = [
         "schedule_type": "I",
         "minutes": 15,
     },
+    {
+        "name": "assistants.stop_timers_at_budget",
+        "func": "assistants.jobs.stop_timers_at_budget",
+        "schedule_type": "I",
+        "minutes": 5,
+    },
 ]
 
 
@@ -35,3 +41,14 @@ def stop_runaway_timers():
         )
         stopped += 1
     return stopped
+
+
+def stop_timers_at_budget():
+    """Stop running billable timers whose task budget (or the client's billable room) is
+    used up, at the instant it was; nothing past it is billed. Safe to run twice."""
+    from assistants.services import timer_stop_at_room
+
+    running = TimeEntry.objects.filter(ended_at__isnull=True, billable=True)
+    return sum(
+        timer_stop_at_room(entry_id=pk) is not None for pk in running.values_list("pk", flat=True)
+    )

@@ -128,6 +128,18 @@ class TimeEntryStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
+# The entries an invoice bills (BILLING.md, "What is billed"): billable, stopped, and
+# neither running, awaiting review, disputed nor rejected. Every sum of billable time
+# (invoices, usage, spend caps, pack balances, workloads) starts from this one definition;
+# an entry a manager adjusted counts its `billable_minutes_override`.
+BILLABLE = Q(billable=True, status=TimeEntryStatus.STOPPED, ended_at__isnull=False)
+
+
+class TimeEntryQuerySet(models.QuerySet):
+    def billable(self):
+        return self.filter(BILLABLE)
+
+
 class TimeEntry(models.Model):
     """Time an assistant spent on a task, `[started_at, ended_at)`, raw and unrounded.
 
@@ -172,8 +184,18 @@ class TimeEntry(models.Model):
         blank=True,
         related_name="+",
     )
+    # When the client could first see the entry as it stands: its creation, the stop of
+    # its timer, or the last change of its times. The dispute window runs from here.
+    reviewable_from = models.DateTimeField(default=timezone.now)
+    # The client's dispute and the manager's decision (also in the entry's events).
+    dispute_reason = models.TextField(blank=True)
+    disputed_at = models.DateTimeField(null=True, blank=True)
+    dispute_decision = models.CharField(max_length=8, blank=True)
+    dispute_resolved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TimeEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -219,6 +241,11 @@ class TimeEntry(models.Model):
     def duration_seconds(self):
         end = self.ended_at or timezone.now()
         return int(end.timestamp() - self.started_at.timestamp())
+
+    @property
+    def dispute_open_until(self):
+        """The end of the client's dispute window (TIME_DISPUTE_DAYS from reviewable_from)."""
+        return self.reviewable_from + datetime.timedelta(days=settings.TIME_DISPUTE_DAYS)
 
 
 class TimeEntryEvent(models.Model):

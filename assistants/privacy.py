@@ -65,6 +65,7 @@ def erase(user) -> None:
     entries = TimeEntry.objects.filter(task__client=user)
     task_ids = list(Task.objects.filter(client=user).values_list("pk", flat=True))
     entries.exclude(note="").update(note="")
+    entries.exclude(dispute_reason="").update(dispute_reason="")  # what they wrote in disputes
     events = TimeEntryEvent.objects.filter(
         Q(entry_id__in=entries.values("pk")) | Q(kind="deleted", data__task__in=task_ids)
     )

@@ -1,6 +1,6 @@
 """Writes of the assistants app: profiles and time entries."""
 
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from assistants import errors as time_errors
 from assistants.handover import deactivation_hand_over
-from assistants.hooks import billable_time_recorded, check_billable_time
+from assistants.hooks import billable_room, billable_time_recorded, check_billable_time
 from assistants.models import (
     AssistantProfile,
     TimeEntry,
@@ -92,6 +92,12 @@ def assistant_update(
 
 # --- Time entries -------------------------------------------------------------------------
 
+# The range any time entry must lie in (half-open); managers may date entries back to its
+# start (a migrated customer's history), assistants TIME_BACKDATE_DAYS back from now.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+OVER_BUDGET_NOTE = "Past the task's time budget: not billable unless the client approves it."
+
 
 def _utc(value):
     """Aware UTC, so that differences are real elapsed time even across a DST change."""
@@ -113,6 +119,49 @@ def _check_can_log(*, actor, task, assistant):
         raise errors.Conflict(time_errors.TASK_NOT_OPEN, "Time can only be logged on open tasks.")
 
 
+def _check_times(*, actor, started_at, ended_at, changed=("started_at", "ended_at")):
+    """The domain's bounds on an entry's times (400s with a stable code each): both in
+    2000 to 2100, ending after it starts, no longer than TIMER_MAX_HOURS, not ending in the
+    future, and, for anyone but a manager, starting at most TIME_BACKDATE_DAYS ago."""
+    for name, value in (("started_at", started_at), ("ended_at", ended_at)):
+        if value is not None and not EARLIEST <= value < LATEST:
+            raise errors.Invalid(
+                time_errors.DATETIME_OUT_OF_RANGE,
+                "Time entries lie between 2000-01-01 and 2100-01-01.",
+                fields={name: ["Must be between 2000-01-01 and 2100-01-01."]},
+            )
+    if ended_at is None:
+        return
+    if ended_at <= started_at:
+        raise errors.Invalid(
+            errors.INVALID,
+            "ended_at must be after started_at.",
+            fields={"ended_at": ["Must be after started_at."]},
+        )
+    if ended_at - started_at > timedelta(hours=settings.TIMER_MAX_HOURS):
+        raise errors.Invalid(
+            time_errors.ENTRY_TOO_LONG,
+            f"An entry lasts at most {settings.TIMER_MAX_HOURS} hours; split longer work.",
+            fields={"ended_at": [f"At most {settings.TIMER_MAX_HOURS} hours after started_at."]},
+        )
+    now = timezone.now()
+    if "ended_at" in changed and ended_at > now:
+        raise errors.Invalid(time_errors.ENDS_IN_FUTURE, "An entry may not end in the future.")
+    backdate = timedelta(days=settings.TIME_BACKDATE_DAYS)
+    if (
+        actor is not None
+        and not actor.is_manager
+        and "started_at" in changed
+        and started_at < now - backdate
+    ):
+        raise errors.Invalid(
+            time_errors.BACKDATED_TOO_FAR,
+            f"Assistants may date an entry at most {settings.TIME_BACKDATE_DAYS} days back; "
+            "a manager can record older time.",
+            fields={"started_at": [f"At most {settings.TIME_BACKDATE_DAYS} days ago."]},
+        )
+
+
 def _check_overlap(*, assistant, started_at, ended_at, exclude_pk=None):
     """The SQLite path of the PostgreSQL exclusion constraint (run inside the transaction)."""
     qs = TimeEntry.objects.filter(assistant=assistant).filter(
@@ -129,8 +178,11 @@ def _check_overlap(*, assistant, started_at, ended_at, exclude_pk=None):
         raise errors.Conflict(time_errors.OVERLAPPING_ENTRY, "This time overlaps another entry.")
 
 
-def _logged_seconds(task, exclude_pk=None):
-    qs = TimeEntry.objects.filter(task=task, ended_at__isnull=False).exclude(
+def _budget_seconds(task, exclude_pk=None):
+    """The task's billable time counted against its budget (`max_minutes`): stopped,
+    billable entries that were not rejected. Non-billable time costs the client nothing
+    and is not capped."""
+    qs = TimeEntry.objects.filter(task=task, ended_at__isnull=False, billable=True).exclude(
         status=TimeEntryStatus.REJECTED
     )
     if exclude_pk:
@@ -141,7 +193,7 @@ def _logged_seconds(task, exclude_pk=None):
 def _check_cap(*, task, started_at, ended_at, exclude_pk=None):
     if task.max_minutes is None:
         return
-    used = _logged_seconds(task, exclude_pk)
+    used = _budget_seconds(task, exclude_pk)
     if ended_at is None:
         if used >= task.max_minutes * 60:
             raise errors.Conflict(
@@ -155,11 +207,23 @@ def _check_cap(*, task, started_at, ended_at, exclude_pk=None):
         )
 
 
+def _room_seconds(task, exclude_pk=None):
+    """How much more billable time this task can take: the rest of its budget and the
+    client's billable room (a pack-only client's balance), None when unlimited."""
+    rooms = []
+    if task.max_minutes is not None:
+        rooms.append(task.max_minutes * 60 - _budget_seconds(task, exclude_pk))
+    client_room = billable_room(task=task)
+    if client_room is not None:
+        rooms.append(client_room)
+    return max(min(rooms), 0) if rooms else None
+
+
 def _notify_cap(*, task, before_seconds):
     if task.max_minutes is None:
         return
     threshold = task.max_minutes * 60 * 0.8
-    after = _logged_seconds(task)
+    after = _budget_seconds(task)
     if before_seconds < threshold <= after:
         notify(
             user_id=task.client_id,
@@ -221,23 +285,15 @@ def time_entry_create(
     started_at, ended_at = _utc(started_at), _utc(ended_at)
     assistant = assistant or task.assignee or actor
     _check_can_log(actor=actor, task=task, assistant=assistant)
-    if ended_at <= started_at:
-        raise errors.Invalid(
-            errors.INVALID,
-            "ended_at must be after started_at.",
-            fields={"ended_at": ["Must be after started_at."]},
-        )
-    if ended_at > timezone.now():
-        raise errors.Invalid(
-            time_errors.ENDS_IN_FUTURE, "A manual entry may not end in the future."
-        )
+    _check_times(actor=actor, started_at=started_at, ended_at=ended_at)
     _check_overlap(assistant=assistant, started_at=started_at, ended_at=ended_at)
-    _check_cap(task=task, started_at=started_at, ended_at=ended_at)
     if billable:
+        _check_cap(task=task, started_at=started_at, ended_at=ended_at)
         check_billable_time(
             task=task, assistant=assistant, started_at=started_at, ended_at=ended_at
         )
-    before = _logged_seconds(task)
+    before = _budget_seconds(task)
+    now = timezone.now()
     entry = TimeEntry(
         task=task,
         assistant=assistant,
@@ -248,6 +304,8 @@ def time_entry_create(
         source=TimeEntrySource.MANUAL,
         status=TimeEntryStatus.STOPPED,
         created_by=actor,
+        created_at=now,
+        reviewable_from=now,
     )
     _save(entry)
     _record(entry, actor, "created", started_at=str(started_at), ended_at=str(ended_at))
@@ -286,27 +344,115 @@ def timer_running(*, actor):
     return TimeEntry.objects.filter(assistant=actor, ended_at__isnull=True).first()
 
 
+def _split_excess(*, entry, task, actor):
+    """A stopping timer that ran past its task's budget or the client's billable room is
+    cut there: the entry keeps the billable part, the rest becomes a non-billable entry
+    (made billable only by passing the same checks once the client raises the budget).
+    Returns the excess entry, or None."""
+    if not entry.billable:
+        return None
+    room = _room_seconds(task, exclude_pk=entry.pk)
+    if room is None or entry.duration_seconds <= room:
+        return None
+    if room == 0:
+        entry.billable = False
+        entry.note = f"{entry.note}\n{OVER_BUDGET_NOTE}".strip()
+        return entry
+    cut = entry.started_at + timedelta(seconds=room)
+    excess = TimeEntry(
+        task=task,
+        assistant=entry.assistant,
+        started_at=cut,
+        ended_at=entry.ended_at,
+        note=OVER_BUDGET_NOTE,
+        billable=False,
+        source=TimeEntrySource.TIMER,
+        status=entry.status,
+        created_by=entry.created_by,
+        reviewable_from=entry.reviewable_from,
+    )
+    entry.ended_at = cut
+    return excess
+
+
+def _tell_over_budget(*, entry, task, excess):
+    minutes = -(-excess.duration_seconds // 60)
+    body = (
+        f"The timer on “{task.title}” ran past the time the task may bill. "
+        f"{minutes} min were kept as non-billable time (entry {excess.pk}); "
+        "raise the task's budget or your balance to have them billed."
+    )
+    data = {"task": task.pk, "entry": entry.pk, "excess_entry": excess.pk}
+    for user_id, subject in (
+        (task.client_id, f"Time budget reached on {task.title}"),
+        (entry.assistant_id, f"Timer cut at the budget: {task.title}"),
+    ):
+        notify(
+            user_id=user_id,
+            kind=NotificationKind.TASK_BUDGET,
+            data=data,
+            subject=subject,
+            body=body,
+        )
+
+
 @transaction.atomic
 def timer_stop(*, actor, entry=None, status=TimeEntryStatus.STOPPED, ended_at=None) -> TimeEntry:
-    qs = TimeEntry.objects.select_for_update().filter(ended_at__isnull=True)
-    entry = qs.filter(pk=entry.pk).first() if entry else qs.filter(assistant=actor).first()
+    qs = TimeEntry.objects.filter(ended_at__isnull=True)
+    found = qs.filter(pk=entry.pk) if entry else qs.filter(assistant=actor)
+    task_id = found.values_list("task_id", flat=True).first()
+    if task_id is None:
+        raise errors.Conflict(time_errors.NO_RUNNING_TIMER, "No timer is running.")
+    task = Task.objects.select_for_update().get(pk=task_id)  # the task first, as elsewhere
+    entry = found.select_for_update().first()
     if entry is None:
         raise errors.Conflict(time_errors.NO_RUNNING_TIMER, "No timer is running.")
-    before = _logged_seconds(entry.task)
-    entry.ended_at = max(ended_at or timezone.now(), entry.started_at + timedelta(seconds=1))
+    before = _budget_seconds(task)
+    now = timezone.now()
+    entry.ended_at = max(ended_at or now, entry.started_at + timedelta(seconds=1))
     entry.status = status
+    entry.reviewable_from = now
+    excess = _split_excess(entry=entry, task=task, actor=actor)
     _save(entry)
     _record(entry, actor, "timer_stopped", ended_at=str(entry.ended_at), status=status)
-    _notify_cap(task=entry.task, before_seconds=before)
-    if entry.billable and status == TimeEntryStatus.STOPPED:
-        billable_time_recorded(task=entry.task)
+    if excess is not None and excess.pk is None:
+        _save(excess)
+        _record(excess, actor, "split_over_budget", from_entry=entry.pk)
+        _record(entry, actor, "split_over_budget", excess_entry=excess.pk)
+    if excess is not None:
+        _tell_over_budget(entry=entry, task=task, excess=excess)
+    _notify_cap(task=task, before_seconds=before)
+    billable_time_recorded(task=task)
     return entry
 
 
-def _locked_entry(entry):
+def timer_stop_at_room(*, entry_id: int) -> TimeEntry | None:
+    """Job: stop a running timer once its task's budget or the client's billable room is
+    used up, at the instant it was (nothing past it is billed). A no-op otherwise."""
+    entry = TimeEntry.objects.select_related("task").filter(pk=entry_id, ended_at__isnull=True)
+    entry = entry.first()
+    if entry is None or not entry.billable:
+        return None
+    room = _room_seconds(entry.task, exclude_pk=entry.pk)
+    if room is None or entry.duration_seconds < room:
+        return None
+    try:
+        return timer_stop(
+            actor=None, entry=entry, ended_at=entry.started_at + timedelta(seconds=room)
+        )
+    except errors.Conflict:
+        return None  # stopped meanwhile
+
+
+def _locked_entry(entry, actor=None):
     entry = TimeEntry.objects.select_for_update().select_related("task").get(pk=entry.pk)
     if entry.invoice_id is not None:
         raise errors.Conflict(time_errors.ENTRY_LOCKED, "An invoiced entry can't be changed.")
+    if entry.status == TimeEntryStatus.DISPUTED and actor is not None and not actor.is_manager:
+        raise errors.Conflict(
+            time_errors.ENTRY_DISPUTED,
+            "The client disputes this entry; it can't be changed until a manager resolves it.",
+        )
     return entry
 
 
@@ -316,11 +462,12 @@ def _seconds(started_at, ended_at):
 
 @transaction.atomic
 def time_entry_update(*, actor, entry, **changes) -> TimeEntry:
-    """Edit an entry until it is invoiced. Shortening an entry or making it non-billable is
-    always allowed; more time, or time made billable, passes the same rules as new time:
-    an open task, the task's budget and the client's spend cap."""
+    """Edit an entry until it is invoiced (an assistant not while it is disputed).
+    Shortening an entry or making it non-billable is always allowed; more time, or time
+    made billable, passes the same rules as new time: an open task, the task's budget and
+    the client's spend cap or balance. A change of times reopens the dispute window."""
     task = _lock_task(entry.task)
-    entry = _locked_entry(entry)
+    entry = _locked_entry(entry, actor)
     before_seconds = _seconds(entry.started_at, entry.ended_at)
     was_billable = entry.billable
     for field in ("started_at", "ended_at"):
@@ -331,16 +478,11 @@ def time_entry_update(*, actor, entry, **changes) -> TimeEntry:
         if field in changes and changes[field] != getattr(entry, field):
             changed[field] = str(changes[field])
             setattr(entry, field, changes[field])
-    if entry.ended_at is not None:
-        if entry.ended_at <= entry.started_at:
-            raise errors.Invalid(
-                errors.INVALID,
-                "ended_at must be after started_at.",
-                fields={"ended_at": ["Must be after started_at."]},
-            )
-        if "ended_at" in changed and entry.ended_at > timezone.now():
-            raise errors.Invalid(time_errors.ENDS_IN_FUTURE, "An entry may not end in the future.")
-    if {"started_at", "ended_at"} & changed.keys():
+    times_changed = {"started_at", "ended_at"} & changed.keys()
+    if times_changed:
+        _check_times(
+            actor=actor, started_at=entry.started_at, ended_at=entry.ended_at, changed=changed
+        )
         _check_overlap(
             assistant=entry.assistant,
             started_at=entry.started_at,
@@ -350,7 +492,7 @@ def time_entry_update(*, actor, entry, **changes) -> TimeEntry:
     grows = _seconds(entry.started_at, entry.ended_at) > before_seconds
     if grows and not task.is_open:
         raise errors.Conflict(time_errors.TASK_NOT_OPEN, "Time can only be added on open tasks.")
-    if grows and entry.ended_at is not None:
+    if entry.billable and (grows or not was_billable) and entry.ended_at is not None:
         _check_cap(
             task=task, started_at=entry.started_at, ended_at=entry.ended_at, exclude_pk=entry.pk
         )
@@ -361,16 +503,22 @@ def time_entry_update(*, actor, entry, **changes) -> TimeEntry:
             started_at=entry.started_at,
             ended_at=entry.ended_at,
         )
+    if times_changed and entry.ended_at is not None:
+        # The client sees new times: a new window to dispute them, even if an earlier
+        # version was disputed and resolved.
+        entry.reviewable_from = timezone.now()
+        entry.dispute_decision = ""
     _save(entry)
     _record(entry, actor, "edited", **changed)
+    billable_time_recorded(task=task)
     return entry
 
 
 @transaction.atomic
 def time_entry_delete(*, actor, entry) -> None:
-    """Delete an entry until it is invoiced. Its history stays, closed by a `deleted`
-    event that keeps what the entry was."""
-    entry = _locked_entry(entry)
+    """Delete an entry until it is invoiced (an assistant not while it is disputed). Its
+    history stays, closed by a `deleted` event that keeps what the entry was."""
+    entry = _locked_entry(entry, actor)
     _record(
         entry,
         actor,
@@ -386,35 +534,76 @@ def time_entry_delete(*, actor, entry) -> None:
     entry.delete()
 
 
+def _describe(entry):
+    return (
+        f"entry {entry.pk} on “{entry.task.title}”, "
+        f"{entry.started_at:%Y-%m-%d %H:%M} UTC, {-(-entry.duration_seconds // 60)} min"
+    )
+
+
 @transaction.atomic
 def time_entry_dispute(*, actor, entry, reason) -> TimeEntry:
-    entry = TimeEntry.objects.select_for_update().get(pk=entry.pk)
+    """The client disputes an entry within TIME_DISPUTE_DAYS of when they could first see
+    it as it stands (`reviewable_from`); it is not billed until a manager resolves it."""
+    entry = TimeEntry.objects.select_for_update().select_related("task").get(pk=entry.pk)
     if entry.invoice_id is not None:
         raise errors.Conflict(time_errors.ENTRY_LOCKED, "An invoiced entry can't be disputed.")
-    if entry.ended_at is None or entry.status not in (
-        TimeEntryStatus.STOPPED,
-        TimeEntryStatus.NEEDS_REVIEW,
+    if (
+        entry.ended_at is None
+        or entry.status not in (TimeEntryStatus.STOPPED, TimeEntryStatus.NEEDS_REVIEW)
+        or entry.dispute_decision
     ):
         raise errors.Conflict(time_errors.NOT_DISPUTABLE, "This entry can't be disputed.")
-    if timezone.now() > entry.ended_at + timedelta(days=settings.TIME_DISPUTE_DAYS):
+    now = timezone.now()
+    if now > entry.dispute_open_until:
         raise errors.Conflict(
             time_errors.DISPUTE_WINDOW_CLOSED,
-            f"Entries can be disputed for {settings.TIME_DISPUTE_DAYS} days after they end.",
+            f"Entries can be disputed for {settings.TIME_DISPUTE_DAYS} days after they are "
+            "logged or last changed.",
         )
     previous = entry.status
     entry.status = TimeEntryStatus.DISPUTED
-    entry.save(update_fields=["status", "updated_at"])
+    entry.dispute_reason = reason
+    entry.disputed_at = now
+    entry.save(update_fields=["status", "dispute_reason", "disputed_at", "updated_at"])
     _record(entry, actor, "disputed", reason=reason, previous_status=previous)
+    what = _describe(entry)
+    data = {"task": entry.task_id, "entry": entry.pk}
+    notify(
+        user_id=entry.assistant_id,
+        kind=NotificationKind.DISPUTE_OPENED,
+        data=data,
+        subject=f"Time disputed on {entry.task.title}",
+        body=f"The client disputes {what}: “{reason}”. A manager will decide.",
+    )
+    notify(
+        user_id=entry.task.client_id,
+        kind=NotificationKind.DISPUTE_OPENED,
+        data=data,
+        subject=f"Your dispute is recorded: {entry.task.title}",
+        body=f"You dispute {what}. It is not billed until a manager decides.",
+    )
+    billable_time_recorded(task=entry.task)
     return entry
+
+
+DECISION_TEXT = {
+    "accept": "the entry stands as logged",
+    "adjust": "the entry is billed as {minutes} min",
+    "reject": "the entry is not billed",
+}
 
 
 @transaction.atomic
 def time_entry_resolve(*, actor, entry, decision, billable_minutes=None) -> TimeEntry:
-    entry = TimeEntry.objects.select_for_update().get(pk=entry.pk)
+    """A manager decides a dispute (or reviews a runaway timer): accept, adjust the
+    minutes billed, or reject. The client and the assistant are told."""
+    entry = TimeEntry.objects.select_for_update().select_related("task").get(pk=entry.pk)
     if entry.invoice_id is not None:
         raise errors.Conflict(time_errors.ENTRY_LOCKED, "An invoiced entry can't be changed.")
     if entry.status not in (TimeEntryStatus.DISPUTED, TimeEntryStatus.NEEDS_REVIEW):
         raise errors.Conflict(time_errors.NOT_DISPUTED, "This entry is not awaiting a decision.")
+    was_disputed = entry.status == TimeEntryStatus.DISPUTED
     if decision == "adjust":
         if billable_minutes is None:
             raise errors.Invalid(
@@ -428,6 +617,28 @@ def time_entry_resolve(*, actor, entry, decision, billable_minutes=None) -> Time
         entry.status = TimeEntryStatus.STOPPED
     else:
         entry.status = TimeEntryStatus.REJECTED
-    entry.save(update_fields=["status", "billable_minutes_override", "updated_at"])
+    if was_disputed:
+        entry.dispute_decision = decision
+        entry.dispute_resolved_at = timezone.now()
+    entry.save(
+        update_fields=[
+            "status",
+            "billable_minutes_override",
+            "dispute_decision",
+            "dispute_resolved_at",
+            "updated_at",
+        ]
+    )
     _record(entry, actor, "resolved", decision=decision, billable_minutes=billable_minutes)
+    outcome = DECISION_TEXT[decision].format(minutes=billable_minutes)
+    what = _describe(entry)
+    for user_id in (entry.task.client_id, entry.assistant_id):
+        notify(
+            user_id=user_id,
+            kind=NotificationKind.DISPUTE_RESOLVED,
+            data={"task": entry.task_id, "entry": entry.pk, "decision": decision},
+            subject=f"Time {'dispute' if was_disputed else 'review'} decided: {entry.task.title}",
+            body=f"Decision on {what}: {decision}, {outcome}.",
+        )
+    billable_time_recorded(task=entry.task)
     return entry

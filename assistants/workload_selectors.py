@@ -11,6 +11,7 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
+    IntegerField,
     OuterRef,
     Q,
     Subquery,
@@ -20,7 +21,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 
 from assistants import workloads
-from assistants.models import TimeEntry, TimeOff
+from assistants.models import BILLABLE, TimeEntry, TimeOff
 from assistants.selectors import assistants_visible_to
 from concierge.models import TERMINAL_STATUSES, Task, TaskStatus
 
@@ -28,6 +29,11 @@ RATING_WINDOW = datetime.timedelta(days=30)
 
 DURATION = ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField())
 ZERO_DURATION = Value(datetime.timedelta(), output_field=DurationField())
+# Billable time as the invoice counts it (BILLABLE): measured, unless a manager adjusted
+# the minutes (those count as adjusted). Workloads show it unrounded: each client's plan
+# rounds it on their invoice.
+MEASURED = BILLABLE & Q(billable_minutes_override__isnull=True)
+ADJUSTED = BILLABLE & Q(billable_minutes_override__isnull=False)
 OPEN = ~Q(status__in=TERMINAL_STATUSES)
 
 
@@ -56,7 +62,14 @@ def _with_time(profiles, *, week_start, week_end):
         ended_at__isnull=False,
     )
     return profiles.annotate(
-        logged=_duration(entries), billable=_duration(entries.filter(billable=True))
+        logged=_duration(entries),
+        billable=_duration(entries.filter(MEASURED)),
+        adjusted=_scalar(
+            entries.filter(ADJUSTED),
+            Sum("billable_minutes_override"),
+            IntegerField(),
+            Value(0),
+        ),
     )
 
 
@@ -118,6 +131,7 @@ def _metrics(profiles, *, week_start, week_end, now):
         *PROFILE_FIELDS,
         "logged",
         "billable",
+        "adjusted",
         first_name=F("user__first_name"),
         last_name=F("user__last_name"),
         email=F("user__email"),
@@ -139,7 +153,7 @@ def _row(profile, week):
         "open_tasks": profile.open_tasks,
         "overdue_tasks": profile.overdue_tasks,
         "logged_minutes": logged,
-        "billable_minutes": workloads.minutes(profile.billable),
+        "billable_minutes": workloads.minutes(profile.billable) + profile.adjusted,
         "capacity_minutes": capacity,
         "utilization": workloads.utilization(logged, capacity),
         "delivered_tasks": profile.delivered_tasks,
@@ -221,7 +235,9 @@ def assistant_workload(user, *, assistant_id, week, now):
         .values("day")
         .annotate(
             logged=Sum(DURATION),
-            billable=Coalesce(Sum(DURATION, filter=Q(billable=True)), ZERO_DURATION),
+            # Not named after a field: a later filter on `billable` would read the alias.
+            measured_billable=Coalesce(Sum(DURATION, filter=MEASURED), ZERO_DURATION),
+            adjusted_billable=Coalesce(Sum("billable_minutes_override", filter=ADJUSTED), 0),
             entries=Count("pk"),
         )
     )
@@ -236,7 +252,8 @@ def assistant_workload(user, *, assistant_id, week, now):
                 "end": end,
                 "entries": item.get("entries", 0),
                 "logged_minutes": workloads.minutes(item.get("logged")),
-                "billable_minutes": workloads.minutes(item.get("billable")),
+                "billable_minutes": workloads.minutes(item.get("measured_billable"))
+                + item.get("adjusted_billable", 0),
             }
         )
 

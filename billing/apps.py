@@ -6,10 +6,22 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
 
     def ready(self):
-        from assistants.hooks import register_billable_time_guard
-        from billing.services import check_spend_cap
+        from assistants.hooks import (
+            register_billable_room,
+            register_billable_time_guard,
+            register_billable_time_watcher,
+        )
+        from billing.services import (
+            billable_room,
+            check_plan_or_balance,
+            check_spend_cap,
+            usage_alerts_on_time,
+        )
 
+        register_billable_time_guard(check_plan_or_balance)
         register_billable_time_guard(check_spend_cap)
+        register_billable_room(billable_room)
+        register_billable_time_watcher(usage_alerts_on_time)
 
         from billing import stripe_jobs  # noqa: F401  (signal receivers)
         from billing.guards import require_unpaused_subscription
@@ -17,7 +29,6 @@ class BillingConfig(AppConfig):
 
         register_task_create_guard(require_unpaused_subscription)
 
-        from assistants.hooks import register_billable_time_watcher
         from billing.notices import queue_invoice_issued, spend_cap_watch
         from billing.signals import invoice_finalised
 

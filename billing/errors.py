@@ -13,6 +13,9 @@ SUBSCRIPTION_ENDING = "subscription_ending"
 INVOICE_NOT_PAYABLE = "invoice_not_payable"
 COLLECTED_BY_STRIPE = "collected_by_stripe"
 UNKNOWN_PACK = "unknown_pack"
+PLAN_IN_USE = "plan_in_use"
+NO_PLAN_OR_PACK = "no_plan_or_pack"
+PACK_BALANCE_EXHAUSTED = "pack_balance_exhausted"
 
 # Card payments (Stripe): the payment-method endpoint.
 PAYMENTS_NOT_CONFIGURED = "payments_not_configured"

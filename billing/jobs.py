@@ -44,21 +44,23 @@ def close_periods():
 
 
 def usage_alerts():
-    """Check every live subscription that has an allowance to watch."""
+    """Safety net behind the alerts sent the moment time is recorded: check every client
+    with an allowance to watch (a monthly plan, or hour packs)."""
     from billing.models import HourPack, PlanKind, Subscription, SubscriptionStatus
     from concierge.jobs import enqueue
 
     now = timezone.now()
-    packs = HourPack.objects.filter(
-        client_id=OuterRef("client_id"), remaining_minutes__gt=0, expires_at__gt=now
+    live = Subscription.objects.exclude(status=SubscriptionStatus.CANCELLED)
+    packs = HourPack.objects.filter(remaining_minutes__gt=0, expires_at__gt=now)
+    subscribers = live.filter(
+        Q(plan__kind=PlanKind.MONTHLY) | Exists(packs.filter(client_id=OuterRef("client_id")))
+    ).values_list("client_id", flat=True)
+    pack_only = packs.exclude(client_id__in=live.values("client_id")).values_list(
+        "client_id", flat=True
     )
-    ids = (
-        Subscription.objects.exclude(status=SubscriptionStatus.CANCELLED)
-        .filter(Q(plan__kind=PlanKind.MONTHLY) | Exists(packs))
-        .values_list("id", flat=True)
-    )
-    for subscription_id in ids:
-        enqueue("billing.jobs.usage_alert", subscription_id)
+    ids = sorted(set(subscribers) | set(pack_only))
+    for client_id in ids:
+        enqueue("billing.jobs.usage_alert_client", client_id)
     return len(ids)
 
 
@@ -75,3 +77,9 @@ def reconcile_payments():
     from billing.reconcile import payments_reconcile
 
     return asdict(payments_reconcile())
+
+
+def usage_alert_client(client_id):
+    from billing.services import usage_alerts_check
+
+    return usage_alerts_check(client_id=client_id)

@@ -49,6 +49,52 @@ class Plan(models.Model):
         return self.name
 
 
+# The fields of a plan that price a period: versioned in PlanTerms, never retroactive.
+TERMS_FIELDS = (
+    "currency",
+    "monthly_fee",
+    "included_minutes",
+    "rollover_cap_minutes",
+    "rounding_increment_minutes",
+    "overage_tiers",
+)
+
+
+class PlanTerms(models.Model):
+    """A plan's prices from one period on. A period is billed at the terms in force when
+    it started (the latest `effective_from` on or before it): editing a plan's prices
+    takes effect from the next period, never for a period already running."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="terms")
+    # The first period (its first day) these terms price.
+    effective_from = models.DateField()
+    currency = models.CharField(max_length=3, default="EUR")
+    monthly_fee = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    included_minutes = models.PositiveIntegerField(default=0)
+    rollover_cap_minutes = models.PositiveIntegerField(default=0)
+    rounding_increment_minutes = models.PositiveIntegerField(
+        default=1, validators=[MinValueValidator(1)]
+    )
+    overage_tiers = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["plan_id", "effective_from"]
+        verbose_name_plural = "plan terms"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "effective_from"], name="plan_terms_one_per_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(rounding_increment_minutes__gte=1),
+                name="plan_terms_rounding_at_least_1",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.plan} from {self.effective_from:%Y-%m}"
+
+
 class SubscriptionStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     PAST_DUE = "past_due", "Past due"
@@ -168,6 +214,10 @@ class Invoice(models.Model):
     plan = models.ForeignKey(
         Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The plan's terms the period was priced at.
+    plan_terms = models.ForeignKey(
+        PlanTerms, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     finalised_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
@@ -180,6 +230,13 @@ class Invoice(models.Model):
                 fields=["subscription", "period_start"],
                 condition=Q(kind="period"),
                 name="invoice_one_per_subscription_period",
+            ),
+            # A client without a subscription (hour packs only) gets one statement per
+            # period of the time drawn from their packs.
+            models.UniqueConstraint(
+                fields=["client", "period_start"],
+                condition=Q(kind="period", subscription__isnull=True),
+                name="invoice_one_pack_statement_per_client_period",
             ),
             models.CheckConstraint(
                 condition=Q(period_end__gte=F("period_start")), name="invoice_period_ordered"
@@ -224,10 +281,14 @@ class InvoiceNumberSequence(models.Model):
 
 
 class UsageAlert(models.Model):
-    """A usage notification sent once per subscription, period and threshold (80, 100)."""
+    """A usage notification sent once per client, period and threshold (80, 100): of a
+    subscriber's allowance, or of a pack-only client's balance."""
 
-    subscription = models.ForeignKey(  # the unique constraint's index serves it
-        Subscription, on_delete=models.CASCADE, related_name="usage_alerts", db_index=False
+    client = models.ForeignKey(  # the unique constraint's index serves it
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="usage_alerts", null=True, blank=True
     )
     period_start = models.DateField()
     threshold = models.PositiveSmallIntegerField()
@@ -239,10 +300,68 @@ class UsageAlert(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["subscription", "period_start", "threshold"],
-                name="usage_alert_once_per_threshold",
+                fields=["client", "period_start", "threshold"],
+                name="usage_alert_once_per_client_threshold",
             ),
         ]
 
     def __str__(self):
         return f"{self.threshold}% alert for {self.subscription_id} {self.period_start}"
+
+
+class BillingEventSource(models.TextChoices):
+    """What caused a change of a subscription's or an invoice's status."""
+
+    CLIENT = "client", "Client"
+    MANAGER = "manager", "Manager"
+    JOB = "job", "Job"
+    WEBHOOK = "webhook", "Stripe webhook"
+    CHARGE = "charge", "Charge attempt"
+
+
+class _BillingEvent(models.Model):
+    action = models.CharField(max_length=32)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    source = models.CharField(max_length=8, choices=BillingEventSource)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The Stripe event (`evt_…`) applied, when a webhook caused it.
+    stripe_event_id = models.CharField(max_length=255, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "id"]
+
+
+class SubscriptionEvent(_BillingEvent):
+    """Append-only history of a subscription's status."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="events")
+
+    class Meta(_BillingEvent.Meta):
+        pass
+
+    def __str__(self):
+        return f"subscription {self.subscription_id}: {self.from_status} → {self.to_status}"
+
+
+class InvoiceEvent(_BillingEvent):
+    """Append-only history of an invoice's status; a Stripe event is applied once."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events")
+
+    class Meta(_BillingEvent.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice", "stripe_event_id"],
+                condition=~Q(stripe_event_id=""),
+                name="invoice_event_stripe_event_once",
+            ),
+        ]
+
+    def __str__(self):
+        return f"invoice {self.invoice_id}: {self.from_status} → {self.to_status}"

@@ -86,7 +86,7 @@ def spend_cap_watch(*, task) -> bool:
     )
     if told.exists():
         return False
-    currency = usage.plan.currency
+    currency = usage.currency
     notify(
         user_id=subscription.client_id,
         kind=NotificationKind.SPEND_CAP_REACHED,

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from assistants.models import TimeEntry, TimeEntryStatus
+from assistants.models import TimeEntry
 from billing import periods, rating
 from billing.models import (
     HourPack,
@@ -15,6 +15,7 @@ from billing.models import (
     InvoiceKind,
     InvoiceStatus,
     Plan,
+    PlanTerms,
     Subscription,
     SubscriptionStatus,
 )
@@ -71,6 +72,7 @@ def unpaid_card_invoices(client_id):
 def invoices_with_details(queryset):
     return queryset.prefetch_related(
         "lines",
+        "events",
         Prefetch(
             "time_entries",
             queryset=TimeEntry.objects.order_by("started_at", "id"),
@@ -82,15 +84,56 @@ def hour_packs_of(user):
     return HourPack.objects.filter(client=user).order_by("-purchased_at", "-id")
 
 
-def rating_plan(plan: Plan) -> rating.RatingPlan:
+def terms_in_force(terms: list[PlanTerms], period: datetime.date) -> PlanTerms | None:
+    """Of one plan's terms, those in force for `period`: the latest effective on or before
+    its first day."""
+    found = None
+    for item in sorted(terms, key=lambda t: t.effective_from):
+        if item.effective_from <= period:
+            found = item
+    return found
+
+
+def terms_by_plan(plan_ids) -> dict[int, list[PlanTerms]]:
+    found: dict[int, list[PlanTerms]] = {}
+    for item in PlanTerms.objects.filter(plan_id__in=set(plan_ids)):
+        found.setdefault(item.plan_id, []).append(item)
+    return found
+
+
+def plan_terms(plan: Plan, period: datetime.date) -> PlanTerms | None:
+    return terms_in_force(list(PlanTerms.objects.filter(plan=plan)), period)
+
+
+def rating_plan(plan: Plan, terms: PlanTerms | None = None) -> rating.RatingPlan:
+    """The rating engine's view of a plan at the given terms (the plan's own fields are
+    its latest terms, used only for a plan that has no recorded terms)."""
+    source = terms or plan
     return rating.RatingPlan(
         name=plan.name,
-        monthly_fee=plan.monthly_fee,
-        included_minutes=plan.included_minutes,
-        rollover_cap_minutes=plan.rollover_cap_minutes,
-        rounding_increment_minutes=plan.rounding_increment_minutes,
-        tiers=rating.tiers_from(plan.overage_tiers),
-        currency=plan.currency,
+        monthly_fee=source.monthly_fee,
+        included_minutes=source.included_minutes,
+        rollover_cap_minutes=source.rollover_cap_minutes,
+        rounding_increment_minutes=source.rounding_increment_minutes,
+        tiers=rating.tiers_from(source.overage_tiers),
+        currency=source.currency,
+    )
+
+
+def pack_rating_plan(client_id) -> rating.RatingPlan:
+    """How a client without a subscription is rated: time draws from their packs, whole
+    minutes, and any time beyond them (only a race or a revoked pack leaves any) is
+    billed at their latest pack's own price per hour."""
+    latest = HourPack.objects.filter(client_id=client_id).order_by("-purchased_at", "-id").first()
+    if latest is None:
+        rate, currency = Decimal("0.00"), "EUR"
+    else:
+        rate, currency = rating.money(Decimal(latest.price) * 60 / latest.minutes), latest.currency
+    return rating.RatingPlan(
+        name="Hour packs",
+        rounding_increment_minutes=1,
+        tiers=(rating.Tier(None, rate),),
+        currency=currency,
     )
 
 
@@ -111,16 +154,16 @@ def current_period(subscription: Subscription, now=None) -> datetime.date:
 
 
 def unbilled_entries(client_ids, before):
-    """Billable, stopped, not yet invoiced entries of these clients' tasks started before
-    `before`."""
-    return TimeEntry.objects.filter(
-        task__client_id__in=client_ids,
-        billable=True,
-        status=TimeEntryStatus.STOPPED,
-        invoice__isnull=True,
-        ended_at__isnull=False,
-        started_at__lt=before,
+    """Billable (TimeEntry.objects.billable()), not yet invoiced entries of these clients'
+    tasks started before `before`."""
+    return TimeEntry.objects.billable().filter(
+        task__client_id__in=client_ids, invoice__isnull=True, started_at__lt=before
     )
+
+
+def unbilled_entries_of_all(before):
+    """Every client's billable, not yet invoiced entries started before `before`."""
+    return TimeEntry.objects.billable().filter(invoice__isnull=True, started_at__lt=before)
 
 
 def usable_packs(client_ids, start, end):
@@ -141,11 +184,15 @@ def entry_usage(entry_id, started_at, ended_at, override):
 
 @dataclass
 class Usage:
-    subscription: Subscription
+    """The current period rated as if it closed now; `subscription` and `plan` are None
+    for a client who has hour packs only."""
+
+    subscription: Subscription | None
     period_start: datetime.date
     period_end: datetime.date
-    plan: Plan
+    plan: Plan | None
     rating: rating.Rating
+    currency: str
 
     @property
     def projected_amount(self) -> Decimal:
@@ -155,6 +202,18 @@ class Usage:
     def allowance_minutes(self) -> int:
         r = self.rating
         return r.rollover_in + r.included_minutes + r.pack_minutes
+
+    @property
+    def remaining_minutes(self) -> int:
+        """Allowance not used yet this period (rollover, included, packs)."""
+        return max(self.allowance_minutes - self.rating.used_minutes, 0)
+
+    @property
+    def rollover_expires_at(self) -> datetime.datetime | None:
+        """Rolled-over minutes expire at this period's end."""
+        if not self.rating.rollover_in:
+            return None
+        return periods.bounds(self.period_start)[1]
 
 
 def current_usage(subscription: Subscription, now=None) -> Usage:
@@ -174,11 +233,42 @@ def current_usage(subscription: Subscription, now=None) -> Usage:
         "id", "remaining_minutes"
     )
     factor = periods.proration_factor(start_date=subscription.start_date, period=period)
+    terms = plan_terms(plan, period)
     rated = rating.rate_period(
-        plan=rating_plan(plan),
+        plan=rating_plan(plan, terms),
         entries=[entry_usage(*row) for row in entries],
         rollover_in=rollover_in,
         factor=factor,
         packs=[rating.PackBalance(pk, left) for pk, left in packs],
     )
-    return Usage(subscription, period, periods.last_day(period), plan, rated)
+    currency = terms.currency if terms else plan.currency
+    return Usage(subscription, period, periods.last_day(period), plan, rated, currency)
+
+
+def pack_usage(client_id, now=None) -> Usage | None:
+    """A client without a subscription: the current period's time drawn from their packs
+    (None when they have never bought one)."""
+    if not HourPack.objects.filter(client_id=client_id).exists():
+        return None
+    period = periods.period_of_instant(now or timezone.now())
+    start, end = periods.bounds(period)
+    entries = unbilled_entries([client_id], end).values_list(
+        "id", "started_at", "ended_at", "billable_minutes_override"
+    )
+    packs = usable_packs([client_id], start, end).values_list("id", "remaining_minutes")
+    plan = pack_rating_plan(client_id)
+    rated = rating.rate_period(
+        plan=plan,
+        entries=[entry_usage(*row) for row in entries],
+        packs=[rating.PackBalance(pk, left) for pk, left in packs],
+    )
+    return Usage(None, period, periods.last_day(period), None, rated, plan.currency)
+
+
+def client_usage(client_id, now=None) -> Usage | None:
+    """The client's current usage: of their subscription, else of their hour packs, else
+    None (neither: no billable time may be logged for them)."""
+    subscription = live_subscription(client_id)
+    if subscription is not None:
+        return current_usage(subscription, now)
+    return pack_usage(client_id, now)

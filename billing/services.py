@@ -18,8 +18,11 @@ from assistants.models import TimeEntry
 from billing import errors, periods, rating, selectors
 from billing import stripe as billing_stripe
 from billing.models import (
+    TERMS_FIELDS,
+    BillingEventSource,
     HourPack,
     Invoice,
+    InvoiceEvent,
     InvoiceKind,
     InvoiceLine,
     InvoiceNumberSequence,
@@ -27,7 +30,9 @@ from billing.models import (
     LineKind,
     Plan,
     PlanKind,
+    PlanTerms,
     Subscription,
+    SubscriptionEvent,
     SubscriptionStatus,
     UsageAlert,
 )
@@ -114,7 +119,30 @@ def plan_create(
     fields["overage_tiers"] = _normalise_tiers(overage_tiers)
     if Plan.objects.filter(code=code).exists():
         raise Invalid(errors.INVALID, "The plan is not valid.", fields={"code": ["Taken."]})
-    return Plan.objects.create(**fields)
+    plan = Plan.objects.create(**fields)
+    _terms_from(plan, SINCE_ALWAYS)
+    return plan
+
+
+# A new plan's terms apply to any period, even one before it was created (a manager may
+# subscribe a migrated customer from a past start date).
+SINCE_ALWAYS = datetime.date(2000, 1, 1)
+
+
+def _terms_from(plan: Plan, effective_from: datetime.date) -> PlanTerms:
+    terms, _ = PlanTerms.objects.update_or_create(
+        plan=plan,
+        effective_from=effective_from,
+        defaults={name: getattr(plan, name) for name in TERMS_FIELDS},
+    )
+    return terms
+
+
+def _plan_in_use(plan: Plan) -> bool:
+    return (
+        Subscription.objects.filter(Q(plan=plan) | Q(scheduled_plan=plan)).exists()
+        or Invoice.objects.filter(plan=plan).exists()
+    )
 
 
 @transaction.atomic
@@ -141,9 +169,26 @@ def plan_update(*, plan: Plan, **changes) -> Plan:
         raise Invalid(errors.INVALID, "The plan is not valid.", fields={"code": ["Taken."]})
     fields["overage_tiers"] = _normalise_tiers(fields["overage_tiers"])
     fields["currency"] = fields["currency"].upper()
+    terms_changed = any(fields[name] != getattr(plan, name) for name in TERMS_FIELDS)
+    in_use = _plan_in_use(plan)
+    if in_use and fields["kind"] != plan.kind:
+        raise Conflict(
+            errors.PLAN_IN_USE,
+            "A plan that has subscribers keeps its kind; create a new plan instead.",
+            fields={"kind": ["Fixed once the plan has subscribers."]},
+        )
+    if in_use and terms_changed and not plan.terms.exists():
+        _terms_from(plan, SINCE_ALWAYS)  # the terms it was used at, before they change
     for name, value in fields.items():
         setattr(plan, name, value)
     plan.save()
+    if terms_changed:
+        if in_use:
+            # Never retroactive: a running period keeps the terms it started with.
+            _terms_from(plan, periods.next_period(periods.period_of_instant(timezone.now())))
+        else:
+            plan.terms.all().delete()
+            _terms_from(plan, SINCE_ALWAYS)
     return plan
 
 
@@ -156,9 +201,14 @@ def _today() -> datetime.date:
 
 @transaction.atomic
 def subscription_create(
-    *, client: User, plan: Plan, start_date: datetime.date | None = None
+    *,
+    client: User,
+    plan: Plan,
+    start_date: datetime.date | None = None,
+    actor: User | None = None,
 ) -> Subscription:
-    """Subscribe a client; a manager may give a past `start_date` (migrating a customer)."""
+    """Subscribe a client; a manager may give a past `start_date` (migrating a customer).
+    The subscription's history starts with a `subscribe` event."""
     if client.role != Role.CLIENT:
         raise Invalid(errors.NOT_A_CLIENT, "Only clients can subscribe.")
     if not plan.active:
@@ -168,13 +218,23 @@ def subscription_create(
         raise Conflict(errors.ALREADY_SUBSCRIBED, "This client already has a subscription.")
     try:
         with transaction.atomic():
-            return Subscription.objects.create(
+            subscription = Subscription.objects.create(
                 client=client, plan=plan, start_date=start_date or _today()
             )
     except IntegrityError:
         raise Conflict(
             errors.ALREADY_SUBSCRIBED, "This client already has a subscription."
         ) from None
+    actor = actor or client
+    SubscriptionEvent.objects.create(
+        subscription=subscription,
+        action="subscribe",
+        to_status=subscription.status,
+        source=BillingEventSource.MANAGER if actor.is_manager else BillingEventSource.CLIENT,
+        actor=actor,
+        note=f"plan {plan.code} from {subscription.start_date:%Y-%m-%d}",
+    )
+    return subscription
 
 
 def _locked(subscription: Subscription) -> Subscription:
@@ -202,7 +262,27 @@ def subscription_change(*, subscription: Subscription, plan: Plan) -> Subscripti
             selectors.current_period(subscription)
         )
     subscription.save(update_fields=["scheduled_plan", "scheduled_plan_from", "updated_at"])
+    _record_request(
+        subscription,
+        "schedule_plan",
+        f"plan {plan.code} from {subscription.scheduled_plan_from:%Y-%m-%d}"
+        if subscription.scheduled_plan_id
+        else "scheduled plan change withdrawn",
+    )
     return subscription
+
+
+def _record_request(subscription: Subscription, action: str, note: str) -> None:
+    """A client's request that takes effect later (no status change yet), on record."""
+    SubscriptionEvent.objects.create(
+        subscription=subscription,
+        action=action,
+        from_status=subscription.status,
+        to_status=subscription.status,
+        source=BillingEventSource.CLIENT,
+        actor_id=subscription.client_id,
+        note=note,
+    )
 
 
 @transaction.atomic
@@ -223,6 +303,7 @@ def subscription_cancel(*, subscription: Subscription) -> Subscription:
                 "updated_at",
             ]
         )
+        _record_request(subscription, "cancel", f"ends on {subscription.ended_on:%Y-%m-%d}")
     return subscription
 
 
@@ -254,6 +335,154 @@ def check_spend_cap(*, task, assistant, started_at, ended_at=None) -> None:
             errors.SPEND_CAP_REACHED,
             "The client's monthly spend cap is reached; the client must raise it first.",
         )
+
+
+def check_plan_or_balance(*, task, assistant, started_at, ended_at=None) -> None:
+    """Billable-time guard: a client bills time through a subscription or their hour
+    packs. Without a subscription, billable time must fit in the packs' balance
+    (409 pack_balance_exhausted); with neither, none is taken (409 no_plan_or_pack)."""
+    if selectors.live_subscription(task.client_id) is not None:
+        return
+    usage = selectors.pack_usage(task.client_id)
+    if usage is None:
+        raise Conflict(
+            errors.NO_PLAN_OR_PACK,
+            "This client has neither a subscription nor an hour pack: billable time can't be "
+            "logged for them (log it as non-billable, or the client subscribes or buys a pack).",
+        )
+    wanted = 0 if ended_at is None else -(-int((ended_at - started_at).total_seconds()) // 60)
+    if usage.remaining_minutes <= 0 or wanted > usage.remaining_minutes:
+        raise Conflict(
+            errors.PACK_BALANCE_EXHAUSTED,
+            f"The client's hour packs have {usage.remaining_minutes} min left; "
+            "they must buy a pack first.",
+        )
+
+
+def billable_room(*, task) -> int | None:
+    """Billable-room provider: a pack-only client's balance left, in seconds."""
+    if selectors.live_subscription(task.client_id) is not None:
+        return None
+    usage = selectors.pack_usage(task.client_id)
+    return 0 if usage is None else usage.remaining_minutes * 60
+
+
+# Status machines --------------------------------------------------------------------
+
+SS, IS = SubscriptionStatus, InvoiceStatus
+# action → (statuses it may start from, status it leads to); as tasks' TRANSITIONS.
+SUBSCRIPTION_TRANSITIONS = {
+    "payment_failed": (frozenset({SS.ACTIVE}), SS.PAST_DUE),
+    "pause": (frozenset({SS.PAST_DUE}), SS.PAUSED),
+    "settle": (frozenset({SS.PAST_DUE, SS.PAUSED}), SS.ACTIVE),
+    "end": (frozenset({SS.ACTIVE, SS.PAST_DUE, SS.PAUSED}), SS.CANCELLED),
+}
+INVOICE_TRANSITIONS = {
+    "pay": (frozenset({IS.OPEN}), IS.PAID),
+    "void": (frozenset({IS.DRAFT, IS.OPEN}), IS.VOID),
+}
+
+
+def _allowed(table: dict, action: str, status: str) -> str | None:
+    sources, target = table[action]
+    return target if status in sources else None
+
+
+def _move(obj, *, table, action, event_model, source, actor, stripe_event_id, note, now):
+    """Move a locked subscription or invoice by `action` if its status allows it, with an
+    event row; False (and nothing written) otherwise."""
+    target = _allowed(table, action, obj.status)
+    if target is None:
+        return False
+    now = now or timezone.now()
+    previous = obj.status
+    obj.status = target
+    if isinstance(obj, Subscription):
+        obj.past_due_since = now if target == SS.PAST_DUE else None
+        obj.save(update_fields=["status", "past_due_since", "updated_at"])
+    else:
+        obj.paid_at = now if target == IS.PAID else obj.paid_at
+        obj.save(update_fields=["status", "paid_at"])
+    event_model.objects.create(
+        **{obj._meta.model_name: obj},
+        action=action,
+        from_status=previous,
+        to_status=target,
+        source=source,
+        actor=actor,
+        stripe_event_id=stripe_event_id,
+        note=note,
+        created_at=now,
+    )
+    return True
+
+
+def subscription_transition(
+    *,
+    subscription: Subscription,
+    action: str,
+    source: str,
+    actor: User | None = None,
+    stripe_event_id: str = "",
+    note: str = "",
+    now: datetime.datetime | None = None,
+) -> bool:
+    """Move a subscription (locked by the caller) through SUBSCRIPTION_TRANSITIONS."""
+    return _move(
+        subscription,
+        table=SUBSCRIPTION_TRANSITIONS,
+        action=action,
+        event_model=SubscriptionEvent,
+        source=source,
+        actor=actor,
+        stripe_event_id=stripe_event_id,
+        note=note,
+        now=now,
+    )
+
+
+def invoice_transition(
+    *,
+    invoice: Invoice,
+    action: str,
+    source: str,
+    actor: User | None = None,
+    stripe_event_id: str = "",
+    note: str = "",
+    now: datetime.datetime | None = None,
+) -> bool:
+    """Move an invoice (locked by the caller) through INVOICE_TRANSITIONS."""
+    return _move(
+        invoice,
+        table=INVOICE_TRANSITIONS,
+        action=action,
+        event_model=InvoiceEvent,
+        source=source,
+        actor=actor,
+        stripe_event_id=stripe_event_id,
+        note=note,
+        now=now,
+    )
+
+
+@transaction.atomic
+def subscriptions_pause_past_due(*, now: datetime.datetime | None = None) -> int:
+    """Job: pause subscriptions past_due for longer than BILLING_GRACE_DAYS."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.BILLING_GRACE_DAYS)
+    due = Subscription.objects.select_for_update().filter(
+        status=SS.PAST_DUE, past_due_since__lte=cutoff
+    )
+    paused = 0
+    for subscription in due.order_by("pk"):
+        paused += subscription_transition(
+            subscription=subscription,
+            action="pause",
+            source=BillingEventSource.JOB,
+            note=f"past due for more than {settings.BILLING_GRACE_DAYS} days",
+            now=now,
+        )
+    return paused
 
 
 # Invoices ---------------------------------------------------------------------------
@@ -321,6 +550,14 @@ def pack_purchase(*, client: User, minutes: int) -> HourPack:
         finalised_at=now,
         paid_at=None if pack.price else now,
     )
+    InvoiceEvent.objects.create(
+        invoice=invoice,
+        action="issue",
+        to_status=invoice.status,
+        source=BillingEventSource.CLIENT,
+        actor=client,
+        created_at=now,
+    )
     InvoiceLine.objects.create(
         invoice=invoice,
         position=0,
@@ -335,11 +572,11 @@ def pack_purchase(*, client: User, minutes: int) -> HourPack:
 
 
 @transaction.atomic
-def hour_pack_revoke(*, pack_id: int) -> HourPack:
+def hour_pack_revoke(*, pack_id: int, now: datetime.datetime | None = None) -> HourPack:
     """Its payment failed: the pack's remaining minutes are withdrawn (repeats are no-ops)."""
     pack = HourPack.objects.select_for_update().get(pk=pack_id)
     if pack.revoked_at is None:
-        pack.revoked_at = timezone.now()
+        pack.revoked_at = now or timezone.now()
         pack.revoked_minutes = pack.remaining_minutes
         pack.remaining_minutes = 0
         pack.save(update_fields=["revoked_at", "revoked_minutes", "remaining_minutes"])
@@ -369,18 +606,17 @@ def payment_method_set(*, user: User, payment_method: str):
 
 
 @transaction.atomic
-def invoice_mark_paid(*, invoice: Invoice) -> Invoice:
+def invoice_mark_paid(*, invoice: Invoice, actor: User | None = None) -> Invoice:
     """Local mode: a manager records the payment of an open invoice (repeats are no-ops)."""
     if settings.STRIPE_ENABLED:
         raise Conflict(errors.COLLECTED_BY_STRIPE, "Invoices are collected through Stripe.")
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status == InvoiceStatus.PAID:
         return invoice
-    if invoice.status != InvoiceStatus.OPEN:
+    if not invoice_transition(
+        invoice=invoice, action="pay", source=BillingEventSource.MANAGER, actor=actor
+    ):
         raise Conflict(errors.INVOICE_NOT_PAYABLE, "Only an open invoice can be marked paid.")
-    invoice.status = InvoiceStatus.PAID
-    invoice.paid_at = timezone.now()
-    invoice.save(update_fields=["status", "paid_at"])
     return invoice
 
 
@@ -419,11 +655,19 @@ def _first_open_period() -> datetime.date | None:
     return min(candidates) if candidates else None
 
 
+def _source(actor: User | None) -> str:
+    return BillingEventSource.MANAGER if actor is not None else BillingEventSource.JOB
+
+
 def billing_period_close(
-    *, period: datetime.date | None = None, now: datetime.datetime | None = None
+    *,
+    period: datetime.date | None = None,
+    now: datetime.datetime | None = None,
+    actor: User | None = None,
 ) -> CloseResult:
     """Close every ended, unclosed period up to `period` (default: the last ended one),
-    oldest first, so rollover chains. Idempotent and safe to run concurrently."""
+    oldest first, so rollover chains; then the pack statements of clients without a
+    subscription. Idempotent and safe to run concurrently."""
     now = now or timezone.now()
     last = periods.last_ended_period(now)
     if period is not None:
@@ -434,38 +678,35 @@ def billing_period_close(
     result = CloseResult()
     current = _first_open_period()
     while current is not None and current <= last:
-        created = close_one_period(period=current, now=now)
+        created = close_one_period(period=current, now=now, actor=actor)
         if created:
             result.periods.append(current)
             result.invoices += created
         current = periods.next_period(current)
+    statements = close_pack_statements(period=last, now=now, actor=actor)
+    if statements:
+        if last not in result.periods:
+            result.periods.append(last)
+        result.invoices += statements
     return result
 
 
-def close_one_period(*, period: datetime.date, now: datetime.datetime | None = None) -> int:
+def close_one_period(
+    *, period: datetime.date, now: datetime.datetime | None = None, actor: User | None = None
+) -> int:
     now = now or timezone.now()
     ids = list(
         Subscription.objects.filter(_awaiting(period)).order_by("id").values_list("id", flat=True)
     )
     created = 0
     for index in range(0, len(ids), CLOSE_CHUNK):
-        created += _close_chunk(period, ids[index : index + CLOSE_CHUNK], now)
+        created += _close_chunk(period, ids[index : index + CLOSE_CHUNK], now, actor)
     return created
 
 
-@transaction.atomic
-def _close_chunk(period: datetime.date, ids: list[int], now: datetime.datetime) -> int:
+def _load_usage(client_ids, period):
+    """The entries to bill (locked) and the usable packs (locked) of these clients."""
     start, end = periods.bounds(period)
-    subs = list(
-        Subscription.objects.select_for_update(of=("self",))
-        .select_related("plan", "scheduled_plan")
-        .filter(_awaiting(period), id__in=ids)
-        .order_by("id")
-    )
-    if not subs:
-        return 0
-    client_ids = [s.client_id for s in subs]
-
     entries_by_client: dict[int, list] = {}
     rows = (
         selectors.unbilled_entries(client_ids, end)
@@ -480,69 +721,26 @@ def _close_chunk(period: datetime.date, ids: list[int], now: datetime.datetime) 
     packs_by_client: dict[int, list[HourPack]] = {}
     for pack in selectors.usable_packs(client_ids, start, end).select_for_update():
         packs_by_client.setdefault(pack.client_id, []).append(pack)
+    return entries_by_client, packs_by_client
 
-    numbers = iter(_numbers(now.astimezone(periods.zone()).year, len(subs)))
-    invoices, rated_of, packs_touched = [], [], []
-    last = periods.last_day(period)
-    for sub in subs:
-        if sub.scheduled_plan_id and sub.scheduled_plan_from and sub.scheduled_plan_from <= period:
-            sub.plan = sub.scheduled_plan
-            sub.scheduled_plan = None
-            sub.scheduled_plan_from = None
-        plan = sub.plan
-        factor = periods.proration_factor(start_date=sub.start_date, period=period)
-        client_packs = packs_by_client.get(sub.client_id, [])
-        rated = rating.rate_period(
-            plan=selectors.rating_plan(plan),
-            entries=entries_by_client.get(sub.client_id, []),
-            rollover_in=sub.rollover_minutes if sub.closed_through else 0,
-            factor=factor,
-            packs=[rating.PackBalance(p.pk, p.remaining_minutes) for p in client_packs],
-            factor_label=(
-                f"{factor.numerator * periods.days_in(period) // factor.denominator}"
-                f"/{periods.days_in(period)} days"
-            ),
-        )
-        for pack in client_packs:
-            used = rated.pack_usage.get(pack.pk)
-            if used:
-                pack.remaining_minutes -= used
-                packs_touched.append(pack)
-        paid = rated.total == 0
-        invoices.append(
-            Invoice(
-                client_id=sub.client_id,
-                subscription=sub,
-                kind=InvoiceKind.PERIOD,
-                number=next(numbers),
-                period_start=period,
-                period_end=last,
-                status=InvoiceStatus.PAID if paid else InvoiceStatus.OPEN,
-                currency=plan.currency,
-                total=rated.total,
-                usage={**rated.usage(), "proration": str(factor)},
-                plan=plan,
-                created_at=now,
-                finalised_at=now,
-                paid_at=now if paid else None,
-            )
-        )
-        rated_of.append(rated)
-        sub.closed_through = period
-        sub.rollover_minutes = rated.rollover_out
-        if sub.cancel_at_period_end and sub.ended_on and sub.ended_on <= last:
-            sub.status = SubscriptionStatus.CANCELLED
 
+def _draw_packs(client_packs, rated, packs_touched):
+    for pack in client_packs:
+        used = rated.pack_usage.get(pack.pk)
+        if used:
+            pack.remaining_minutes -= used
+            packs_touched.append(pack)
+
+
+def _issue(invoices, rated_of, packs_touched, now, actor) -> bool:
+    """Store new invoices with their lines and issue events, link every billed entry to
+    its invoice and draw the packs. False when a concurrent close got there first."""
     try:
         with transaction.atomic():
             Invoice.objects.bulk_create(invoices)
     except IntegrityError:
-        # Another close made these invoices between our read and our write.
-        log.info("billing close of %s raced another close; nothing done", period)
-        transaction.set_rollback(True)
-        return 0
-
-    lines, billed = [], []
+        return False
+    lines, billed, events = [], [], []
     for invoice, rated in zip(invoices, rated_of, strict=True):
         for position, line in enumerate(rated.lines):
             lines.append(
@@ -558,10 +756,128 @@ def _close_chunk(period: datetime.date, ids: list[int], now: datetime.datetime) 
             )
         for entry_id, minutes in rated.entry_minutes.items():
             billed.append(TimeEntry(pk=entry_id, invoice_id=invoice.pk, billed_minutes=minutes))
+        events.append(
+            InvoiceEvent(
+                invoice=invoice,
+                action="issue",
+                to_status=invoice.status,
+                source=_source(actor),
+                actor=actor,
+                created_at=now,
+            )
+        )
     InvoiceLine.objects.bulk_create(lines, batch_size=1000)
-    ops = connection.ops
+    InvoiceEvent.objects.bulk_create(events, batch_size=1000)
     _update_rows(TimeEntry, ["invoice_id", "billed_minutes"], billed)
     _update_rows(HourPack, ["remaining_minutes"], packs_touched)
+    _announce(invoice.pk for invoice in invoices if invoice.total)
+    return True
+
+
+def _period_invoice(*, client_id, subscription, period, number, rated, currency, now, **extra):
+    paid = rated.total == 0
+    return Invoice(
+        client_id=client_id,
+        subscription=subscription,
+        kind=InvoiceKind.PERIOD,
+        number=number,
+        period_start=period,
+        period_end=periods.last_day(period),
+        status=InvoiceStatus.PAID if paid else InvoiceStatus.OPEN,
+        currency=currency,
+        total=rated.total,
+        created_at=now,
+        finalised_at=now,
+        paid_at=now if paid else None,
+        **extra,
+    )
+
+
+@transaction.atomic
+def _close_chunk(
+    period: datetime.date, ids: list[int], now: datetime.datetime, actor: User | None
+) -> int:
+    subs = list(
+        Subscription.objects.select_for_update(of=("self",))
+        .select_related("plan", "scheduled_plan")
+        .filter(_awaiting(period), id__in=ids)
+        .order_by("id")
+    )
+    if not subs:
+        return 0
+    entries_by_client, packs_by_client = _load_usage([s.client_id for s in subs], period)
+    terms_of = selectors.terms_by_plan(
+        [s.plan_id for s in subs] + [s.scheduled_plan_id for s in subs if s.scheduled_plan_id]
+    )
+
+    numbers = iter(_numbers(now.astimezone(periods.zone()).year, len(subs)))
+    invoices, rated_of, packs_touched, ended = [], [], [], []
+    last = periods.last_day(period)
+    for sub in subs:
+        if sub.scheduled_plan_id and sub.scheduled_plan_from and sub.scheduled_plan_from <= period:
+            sub.plan = sub.scheduled_plan
+            sub.scheduled_plan = None
+            sub.scheduled_plan_from = None
+        plan = sub.plan
+        terms = selectors.terms_in_force(terms_of.get(plan.pk, []), period)
+        factor = periods.proration_factor(start_date=sub.start_date, period=period)
+        client_packs = packs_by_client.get(sub.client_id, [])
+        rated = rating.rate_period(
+            plan=selectors.rating_plan(plan, terms),
+            entries=entries_by_client.get(sub.client_id, []),
+            rollover_in=sub.rollover_minutes if sub.closed_through else 0,
+            factor=factor,
+            packs=[rating.PackBalance(p.pk, p.remaining_minutes) for p in client_packs],
+            factor_label=(
+                f"{factor.numerator * periods.days_in(period) // factor.denominator}"
+                f"/{periods.days_in(period)} days"
+            ),
+        )
+        _draw_packs(client_packs, rated, packs_touched)
+        usage = {**rated.usage(), "proration": str(factor)}
+        if terms is not None:
+            usage["terms_effective_from"] = terms.effective_from.isoformat()
+        invoices.append(
+            _period_invoice(
+                client_id=sub.client_id,
+                subscription=sub,
+                period=period,
+                number=next(numbers),
+                rated=rated,
+                currency=terms.currency if terms else plan.currency,
+                now=now,
+                usage=usage,
+                plan=plan,
+                plan_terms=terms,
+            )
+        )
+        rated_of.append(rated)
+        sub.closed_through = period
+        sub.rollover_minutes = rated.rollover_out
+        if sub.cancel_at_period_end and sub.ended_on and sub.ended_on <= last:
+            target = _allowed(SUBSCRIPTION_TRANSITIONS, "end", sub.status)
+            if target is not None:
+                ended.append(
+                    SubscriptionEvent(
+                        subscription=sub,
+                        action="end",
+                        from_status=sub.status,
+                        to_status=target,
+                        source=_source(actor),
+                        actor=actor,
+                        note="cancelled at the end of its last period",
+                        created_at=now,
+                    )
+                )
+                sub.status = target
+
+    if not _issue(invoices, rated_of, packs_touched, now, actor):
+        # Another close made these invoices between our read and our write.
+        log.info("billing close of %s raced another close; nothing done", period)
+        transaction.set_rollback(True)
+        return 0
+    SubscriptionEvent.objects.bulk_create(ended)
+    ops = connection.ops
     _update_rows(
         Subscription,
         [
@@ -580,7 +896,63 @@ def _close_chunk(period: datetime.date, ids: list[int], now: datetime.datetime) 
             "updated_at": lambda _: ops.adapt_datetimefield_value(now),
         },
     )
-    _announce(invoice.pk for invoice in invoices if invoice.total)
+    return len(invoices)
+
+
+@transaction.atomic
+def close_pack_statements(
+    *, period: datetime.date, now: datetime.datetime | None = None, actor: User | None = None
+) -> int:
+    """Clients without a live subscription (hour packs only): one statement for `period`
+    of their unbilled billable time started before its end, drawn from their packs
+    (oldest first); time beyond the packs is billed at the latest pack's own hourly
+    price. Clients already given a statement for `period` wait for the next one."""
+    now = now or timezone.now()
+    end = periods.bounds(period)[1]
+    live = Subscription.objects.exclude(status=SubscriptionStatus.CANCELLED).values("client_id")
+    stated = Invoice.objects.filter(
+        kind=InvoiceKind.PERIOD, subscription__isnull=True, period_start=period
+    ).values("client_id")
+    client_ids = sorted(
+        set(
+            selectors.unbilled_entries_of_all(end)
+            .exclude(task__client_id__in=live)
+            .exclude(task__client_id__in=stated)
+            .values_list("task__client_id", flat=True)
+        )
+    )
+    if not client_ids:
+        return 0
+    User.objects.select_for_update().filter(pk__in=client_ids).order_by("pk").count()
+    entries_by_client, packs_by_client = _load_usage(client_ids, period)
+    client_ids = [c for c in client_ids if entries_by_client.get(c)]
+    numbers = iter(_numbers(now.astimezone(periods.zone()).year, len(client_ids)))
+    invoices, rated_of, packs_touched = [], [], []
+    for client_id in client_ids:
+        client_packs = packs_by_client.get(client_id, [])
+        plan = selectors.pack_rating_plan(client_id)
+        rated = rating.rate_period(
+            plan=plan,
+            entries=entries_by_client[client_id],
+            packs=[rating.PackBalance(p.pk, p.remaining_minutes) for p in client_packs],
+        )
+        _draw_packs(client_packs, rated, packs_touched)
+        invoices.append(
+            _period_invoice(
+                client_id=client_id,
+                subscription=None,
+                period=period,
+                number=next(numbers),
+                rated=rated,
+                currency=plan.currency,
+                now=now,
+                usage={**rated.usage(), "pack_statement": True},
+            )
+        )
+        rated_of.append(rated)
+    if not _issue(invoices, rated_of, packs_touched, now, actor):
+        transaction.set_rollback(True)
+        return 0
     return len(invoices)
 
 
@@ -604,18 +976,25 @@ def _update_rows(model, columns, objects, adapt=None):
 
 
 @transaction.atomic
-def usage_alerts_check(*, subscription_id: int, now=None) -> list[int]:
+def usage_alerts_check(
+    *, subscription_id: int | None = None, client_id: int | None = None, now=None
+) -> list[int]:
     """Notify the client once per period when usage crosses 80 % and 100 % of the
-    allowance (rollover + included + packs). Returns the thresholds newly crossed."""
-    subscription = (
-        Subscription.objects.select_related("plan", "scheduled_plan")
-        .filter(pk=subscription_id)
-        .exclude(status=SubscriptionStatus.CANCELLED)
-        .first()
-    )
-    if subscription is None:
+    allowance (rollover + included + packs; a pack-only client: their packs' balance).
+    Returns the thresholds newly crossed. Runs the moment billable time is recorded or
+    changed, and from a job as a safety net; the unique constraint keeps it to once."""
+    if subscription_id is not None:
+        client_id = (
+            Subscription.objects.filter(pk=subscription_id)
+            .exclude(status=SubscriptionStatus.CANCELLED)
+            .values_list("client_id", flat=True)
+            .first()
+        )
+    if client_id is None:
         return []
-    usage = selectors.current_usage(subscription, now)
+    usage = selectors.client_usage(client_id, now)
+    if usage is None:
+        return []
     allowance = usage.allowance_minutes
     used = usage.rating.used_minutes
     if allowance <= 0:
@@ -624,27 +1003,50 @@ def usage_alerts_check(*, subscription_id: int, now=None) -> list[int]:
     for threshold in ALERT_THRESHOLDS:
         if used * 100 < threshold * allowance:
             continue
-        _, created = UsageAlert.objects.get_or_create(
-            subscription=subscription,
-            period_start=usage.period_start,
-            threshold=threshold,
-            defaults={"used_minutes": used, "allowance_minutes": allowance},
-        )
+        with transaction.atomic():
+            _, created = UsageAlert.objects.get_or_create(
+                client_id=client_id,
+                period_start=usage.period_start,
+                threshold=threshold,
+                defaults={
+                    "subscription": usage.subscription,
+                    "used_minutes": used,
+                    "allowance_minutes": allowance,
+                },
+            )
         if created:
             crossed.append(threshold)
     if crossed:
         top = max(crossed)
+        if usage.subscription is None:
+            subject = f"You have used {top} % of your hour packs"
+            further = (
+                "Buy a pack to keep billable time going."
+                if top >= 100
+                else "Buy another pack before they run out."
+            )
+        else:
+            subject = f"You have used {top} % of this month's hours"
+            further = "Further time is billed as overage."
         notify(
-            user_id=subscription.client_id,
+            user_id=client_id,
             kind=NotificationKind.HOURS_RUNNING_LOW,
-            data={"subscription": subscription.pk, "threshold": top},
-            subject=f"You have used {top} % of this month's hours",
+            data={
+                "subscription": usage.subscription.pk if usage.subscription else None,
+                "threshold": top,
+            },
+            subject=subject,
             body=(
                 f"This period you have used {used} of your {allowance} minutes "
-                f"({usage.period_start:%B %Y}). Further time is billed as overage."
+                f"({usage.period_start:%B %Y}). {further}"
             ),
         )
     return crossed
+
+
+def usage_alerts_on_time(*, task) -> None:
+    """Billable-time watcher: alert the moment a threshold is crossed."""
+    usage_alerts_check(client_id=task.client_id)
 
 
 def invoice_get(*, invoice_id: int) -> Invoice:

@@ -1,19 +1,15 @@
 """Stripe jobs: mirror a finalised invoice, pause subscriptions past their grace period."""
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.db import transaction
 from django.dispatch import receiver
-from django.utils import timezone
 
 from billing import selectors
 from billing import stripe as billing_stripe
 from billing.models import (
+    BillingEventSource,
     Invoice,
     InvoiceStatus,
-    Subscription,
-    SubscriptionStatus,
 )
 from billing.signals import invoice_finalised
 from billing.webhooks import apply_invoice_event
@@ -70,6 +66,7 @@ def _collect(invoice_id, stripe_invoice_id, *, retry=False):
         apply_invoice_event(
             event_type=event_type,
             obj={"id": stripe_invoice_id, "metadata": {"invoice_id": str(invoice_id)}},
+            source=BillingEventSource.CHARGE,
         )
     return outcome
 
@@ -89,11 +86,9 @@ def retry_open_invoices(client_id):
 
 def pause_past_due_subscriptions(now=None):
     """Move subscriptions past_due for longer than BILLING_GRACE_DAYS to paused."""
-    now = now or timezone.now()
-    cutoff = now - timedelta(days=settings.BILLING_GRACE_DAYS)
-    return Subscription.objects.filter(
-        status=SubscriptionStatus.PAST_DUE, past_due_since__lte=cutoff
-    ).update(status=SubscriptionStatus.PAUSED, updated_at=now)
+    from billing.services import subscriptions_pause_past_due
+
+    return subscriptions_pause_past_due(now=now)
 
 
 @receiver(invoice_finalised, dispatch_uid="billing.stripe_jobs.queue_mirror")

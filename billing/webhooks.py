@@ -1,22 +1,24 @@
 """Stripe webhook handling.
 
 dj-stripe verifies the signature and stores each delivery as a ``WebhookEventTrigger``;
-``DJSTRIPE_WEBHOOK_EVENT_CALLBACK`` hands it to ``queue_webhook``, and a job applies the
-event's invoice object to local state; every transition is guarded by the current state, so
-replayed, reordered and duplicated events change nothing more than once.
+``DJSTRIPE_WEBHOOK_EVENT_CALLBACK`` hands it to ``queue_webhook``, and a job re-fetches the
+event's invoice from Stripe and applies what Stripe says now to local state, through the
+invoice and subscription transition services. Each change is an event row holding the
+Stripe event id; an event id already applied to an invoice changes nothing, and every
+transition is guarded by the current state, so replayed, reordered and duplicated events
+change nothing more than once.
 """
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from billing.models import (
-    HourPack,
+    BillingEventSource,
     Invoice,
+    InvoiceEvent,
     InvoiceKind,
     InvoiceStatus,
     Subscription,
-    SubscriptionStatus,
 )
 from billing.notices import tell_payment_failed
 from billing.services import hour_pack_restore
@@ -37,8 +39,17 @@ def _local_invoice_id(obj):
 
 
 @transaction.atomic
-def apply_invoice_event(*, event_type: str, obj: dict, now=None):
-    """Apply one Stripe invoice event (a plain dict payload) to local state."""
+def apply_invoice_event(
+    *,
+    event_type: str,
+    obj: dict,
+    now=None,
+    stripe_event_id: str = "",
+    source: str = BillingEventSource.WEBHOOK,
+):
+    """Apply one Stripe invoice outcome (a plain dict payload) to local state."""
+    from billing.services import hour_pack_revoke, invoice_transition, subscription_transition
+
     now = now or timezone.now()
     invoice_id = _local_invoice_id(obj)
     if invoice_id is None:
@@ -46,43 +57,69 @@ def apply_invoice_event(*, event_type: str, obj: dict, now=None):
     invoice = Invoice.objects.select_for_update().filter(pk=invoice_id).first()
     if invoice is None:
         return None
+    if stripe_event_id and invoice.events.filter(stripe_event_id=stripe_event_id).exists():
+        return invoice  # this event was applied already
+    moved = False
     if event_type in PAID_EVENTS:
-        if invoice.status != InvoiceStatus.PAID:
-            invoice.status = InvoiceStatus.PAID
-            invoice.paid_at = now
-            invoice.save(update_fields=["status", "paid_at"])
+        moved = invoice_transition(
+            invoice=invoice,
+            action="pay",
+            source=source,
+            stripe_event_id=stripe_event_id,
+            note=event_type,
+            now=now,
+        )
         if invoice.subscription_id:
-            _reactivate_if_settled(invoice.subscription_id)
+            _reactivate_if_settled(invoice.subscription_id, source, stripe_event_id, now)
         if invoice.kind == InvoiceKind.PACK and invoice.hour_pack_id:
             # Paid after a failure revoked it (Stripe's own retry succeeded): credit again.
             hour_pack_restore(pack_id=invoice.hour_pack_id)
-    elif event_type in FAILED_EVENTS:
-        if invoice.status == InvoiceStatus.PAID:
-            return invoice
+    elif event_type in FAILED_EVENTS and invoice.status != InvoiceStatus.PAID:
         tell_payment_failed(invoice)
         if invoice.kind == InvoiceKind.PACK and invoice.hour_pack_id:
-            HourPack.objects.filter(pk=invoice.hour_pack_id, revoked_at__isnull=True).update(
-                revoked_minutes=F("remaining_minutes"), remaining_minutes=0, revoked_at=now
-            )
+            hour_pack_revoke(pack_id=invoice.hour_pack_id, now=now)
         elif invoice.subscription_id:
-            Subscription.objects.filter(
-                pk=invoice.subscription_id, status=SubscriptionStatus.ACTIVE
-            ).update(status=SubscriptionStatus.PAST_DUE, past_due_since=now, updated_at=now)
+            subscription = Subscription.objects.select_for_update().get(pk=invoice.subscription_id)
+            subscription_transition(
+                subscription=subscription,
+                action="payment_failed",
+                source=source,
+                stripe_event_id=stripe_event_id,
+                note=f"invoice {invoice.number or invoice.pk}",
+                now=now,
+            )
+    if stripe_event_id and not moved:
+        # The event id is kept even when it moved nothing, so a repeat is recognised.
+        InvoiceEvent.objects.create(
+            invoice=invoice,
+            action="stripe_event",
+            from_status=invoice.status,
+            to_status=invoice.status,
+            source=source,
+            stripe_event_id=stripe_event_id,
+            note=event_type,
+            created_at=now,
+        )
     return invoice
 
 
-def _reactivate_if_settled(subscription_id):
+def _reactivate_if_settled(subscription_id, source, stripe_event_id, now):
+    from billing.services import subscription_transition
+
     sub = Subscription.objects.select_for_update().get(pk=subscription_id)
-    if sub.status not in (SubscriptionStatus.PAST_DUE, SubscriptionStatus.PAUSED):
-        return
     unpaid = Invoice.objects.filter(
         subscription_id=subscription_id, status=InvoiceStatus.OPEN
     ).exclude(stripe_invoice_id="")
     if unpaid.exists():
         return
-    sub.status = SubscriptionStatus.ACTIVE
-    sub.past_due_since = None
-    sub.save(update_fields=["status", "past_due_since", "updated_at"])
+    subscription_transition(
+        subscription=sub,
+        action="settle",
+        source=source,
+        stripe_event_id=stripe_event_id,
+        note="every invoice is paid",
+        now=now,
+    )
 
 
 def queue_webhook(trigger, api_key=None):
@@ -90,10 +127,25 @@ def queue_webhook(trigger, api_key=None):
     enqueue("billing.webhooks.process_trigger", trigger.pk)
 
 
+def refetched_outcome(event_type: str, obj: dict) -> tuple[str | None, dict]:
+    """What to apply for an invoice event, from the invoice as Stripe has it now (events
+    arrive late and out of order): paid if it is paid, a failure only while it is open."""
+    from billing import stripe as billing_stripe
+
+    remote = billing_stripe.client().Invoice.retrieve(obj["id"])
+    current = {"id": remote.id, "metadata": dict(remote.get("metadata") or {})}
+    if remote.status == "paid":
+        return "invoice.paid", current
+    if event_type in FAILED_EVENTS and remote.status == "open":
+        return event_type, current
+    return None, current
+
+
 def process_trigger(trigger_id):
     """Job: apply the event of one verified dj-stripe webhook delivery."""
     import json
 
+    from django.conf import settings
     from djstripe.models import WebhookEventTrigger
 
     # Only verified deliveries are queued; the trigger row's ``valid`` flag is saved
@@ -103,4 +155,11 @@ def process_trigger(trigger_id):
     event_type = payload.get("type", "")
     if event_type not in (*PAID_EVENTS, *FAILED_EVENTS):
         return None
-    return apply_invoice_event(event_type=event_type, obj=payload["data"]["object"])
+    obj = payload["data"]["object"]
+    if settings.STRIPE_ENABLED and obj.get("id"):
+        event_type, obj = refetched_outcome(event_type, obj)
+        if event_type is None:
+            return None
+    return apply_invoice_event(
+        event_type=event_type, obj=obj, stripe_event_id=payload.get("id") or ""
+    )

@@ -8,6 +8,7 @@ from calendar_sync.models import (
     PushedObject,
     SecretReveal,
 )
+from concierge.admin import ReadOnlyAdminMixin
 
 
 @admin.register(CalendarFeed)
@@ -47,7 +48,9 @@ class CalDavAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(SecretReveal)
-class SecretRevealAdmin(admin.ModelAdmin):
+class SecretRevealAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Append-only: who revealed a CalDAV password, when and why."""
+
     list_display = ["id", "account", "purpose", "revealed_at"]
     raw_id_fields = ["account"]
 

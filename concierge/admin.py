@@ -16,6 +16,20 @@ from concierge.models import (
 )
 
 
+class ReadOnlyAdminMixin:
+    """An audit table, or a record only services may change: the admin shows it and
+    never adds, changes or deletes it."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
@@ -42,14 +56,11 @@ class ClientProfileAdmin(admin.ModelAdmin):
     raw_id_fields = ["user", "primary_assistant", "backup_assistant"]
 
 
-class TaskEventInline(admin.TabularInline):
+class TaskEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = TaskEvent
     extra = 0
     can_delete = False
     readonly_fields = ["created_at", "actor", "kind", "from_status", "to_status", "note", "data"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Task)
@@ -69,16 +80,27 @@ class TaskAdmin(admin.ModelAdmin):
     raw_id_fields = ["client", "assignee", "recurrence_parent"]
     date_hierarchy = "created_at"
     inlines = [TaskEventInline]
+    # The status moves only through the transition services (row lock, event row).
+    readonly_fields = [
+        "status",
+        "assigned_at",
+        "delivered_at",
+        "completed_at",
+        "cancelled_at",
+        "sequence",
+    ]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a task's history, time and invoices hang on it; cancel it instead
 
 
 @admin.register(TaskEvent)
-class TaskEventAdmin(admin.ModelAdmin):
+class TaskEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Append-only: the task audit trail."""
+
     list_display = ["task", "kind", "from_status", "to_status", "actor", "created_at"]
     list_filter = ["kind"]
     raw_id_fields = ["task", "actor"]
-
-    def has_change_permission(self, request, obj=None):
-        return False  # append-only
 
 
 @admin.register(IdempotencyRecord)

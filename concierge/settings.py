@@ -216,6 +216,9 @@ BILLING_RECONCILE_AFTER_SECONDS = env.int("BILLING_RECONCILE_AFTER_SECONDS", def
 # --- Domain settings ----------------------------------------------------------------------
 TIME_DISPUTE_DAYS = env.int("TIME_DISPUTE_DAYS", default=7)
 TIMER_MAX_HOURS = env.int("TIMER_MAX_HOURS", default=10)
+# How far back an assistant may date a time entry; managers may go further (history of a
+# migrated customer), never before 2000.
+TIME_BACKDATE_DAYS = env.int("TIME_BACKDATE_DAYS", default=30)
 # Promised deadline = estimate + max(50 % of the estimate, 4 working hours), never
 # earlier than requested.
 DEADLINE_BUFFER_RATIO = env.float("DEADLINE_BUFFER_RATIO", default=0.5)

@@ -11,6 +11,9 @@ class TimeEntryEventSerializer(serializers.ModelSerializer):
 
 class TimeEntrySerializer(serializers.ModelSerializer):
     duration_seconds = serializers.SerializerMethodField()
+    dispute_open_until = serializers.DateTimeField(
+        read_only=True, help_text="Until when the client may dispute the entry as it stands."
+    )
 
     class Meta:
         model = TimeEntry
@@ -29,6 +32,12 @@ class TimeEntrySerializer(serializers.ModelSerializer):
             "invoice",
             "billed_minutes",
             "created_at",
+            "reviewable_from",
+            "dispute_open_until",
+            "dispute_reason",
+            "disputed_at",
+            "dispute_decision",
+            "dispute_resolved_at",
         ]
         read_only_fields = fields
 

@@ -1,7 +1,15 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from billing.models import HourPack, Invoice, InvoiceLine, Plan, PlanKind, Subscription
+from billing.models import (
+    HourPack,
+    Invoice,
+    InvoiceLine,
+    Plan,
+    PlanKind,
+    PlanTerms,
+    Subscription,
+)
 
 
 def money_field(**kwargs):
@@ -13,10 +21,31 @@ class TierSerializer(serializers.Serializer):
     hourly_rate = money_field(min_value=0)
 
 
+class PlanTermsSerializer(serializers.ModelSerializer):
+    monthly_fee = money_field()
+
+    class Meta:
+        model = PlanTerms
+        fields = [
+            "effective_from",
+            "currency",
+            "monthly_fee",
+            "included_minutes",
+            "rollover_cap_minutes",
+            "rounding_increment_minutes",
+            "overage_tiers",
+        ]
+        read_only_fields = fields
+
+
 class PlanSerializer(serializers.ModelSerializer):
+    """A plan's fields are its latest terms; `terms` lists every version with the first
+    period it prices (an edit of a plan with subscribers applies from the next period)."""
+
     monthly_fee = money_field(min_value=0, required=False)
     overage_tiers = TierSerializer(many=True)
     kind = serializers.ChoiceField(choices=PlanKind.choices)
+    terms = PlanTermsSerializer(many=True, read_only=True)
 
     class Meta:
         model = Plan
@@ -32,14 +61,25 @@ class PlanSerializer(serializers.ModelSerializer):
             "rounding_increment_minutes",
             "overage_tiers",
             "active",
+            "terms",
         ]
-        read_only_fields = ["id"]
+        read_only_fields = ["id", "terms"]
         extra_kwargs = {"code": {"validators": []}}
 
     def validate_currency(self, value):
         if len(value) != 3 or not value.isalpha():
             raise serializers.ValidationError("A 3-letter ISO 4217 code.")
         return value.upper()
+
+
+class BillingEventSerializer(serializers.Serializer):
+    """One change of a subscription's or an invoice's status (or a request on record)."""
+
+    action = serializers.CharField()
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    source = serializers.CharField(help_text="client, manager, job, webhook or charge")
+    created_at = serializers.DateTimeField()
 
 
 class PlanBriefSerializer(serializers.ModelSerializer):
@@ -55,6 +95,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
     current_period_end = serializers.SerializerMethodField()
     spend_cap = money_field(allow_null=True, read_only=True)
     currency = serializers.CharField(source="plan.currency", read_only=True)
+    history = BillingEventSerializer(source="events", many=True, read_only=True)
 
     class Meta:
         model = Subscription
@@ -74,6 +115,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
             "currency",
             "closed_through",
             "rollover_minutes",
+            "history",
         ]
         read_only_fields = fields
 
@@ -108,8 +150,14 @@ class UsageSerializer(serializers.Serializer):
     period_end = serializers.DateField()
     used_minutes = serializers.IntegerField()
     rollover_minutes = serializers.IntegerField()
+    rollover_expires_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the rolled-over minutes expire (this period's end)."
+    )
     included_minutes = serializers.IntegerField()
     pack_minutes = serializers.IntegerField()
+    remaining_minutes = serializers.IntegerField(
+        help_text="Rollover, included and pack minutes not used yet this period."
+    )
     overage_minutes = serializers.IntegerField()
     from_rollover = serializers.IntegerField()
     from_included = serializers.IntegerField()
@@ -117,6 +165,10 @@ class UsageSerializer(serializers.Serializer):
     projected_amount = money_field()
     spend_cap = money_field(allow_null=True)
     currency = serializers.CharField()
+    billed_through = serializers.ChoiceField(
+        choices=["subscription", "packs"],
+        help_text="`packs`: no subscription, the time draws from the client's hour packs.",
+    )
 
 
 class PackSerializer(serializers.ModelSerializer):
@@ -161,6 +213,16 @@ class InvoiceUsageSerializer(serializers.Serializer):
     rollover_out = serializers.IntegerField(default=0)
     rollover_in = serializers.IntegerField(default=0)
     included_minutes = serializers.IntegerField(default=0)
+    pack_minutes = serializers.IntegerField(default=0)
+    rollover_in_expires_at = serializers.DateTimeField(
+        allow_null=True, help_text="The rollover used this period expired at its end."
+    )
+    rollover_out_expires_at = serializers.DateTimeField(
+        allow_null=True, help_text="The minutes rolled over expire at the next period's end."
+    )
+    terms_effective_from = serializers.DateField(
+        allow_null=True, required=False, help_text="The plan terms this period was billed at."
+    )
 
 
 class InvoiceEntrySerializer(serializers.Serializer):
@@ -199,14 +261,28 @@ class InvoiceSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(InvoiceUsageSerializer(allow_null=True))
     def get_usage(self, obj):
-        return InvoiceUsageSerializer(obj.usage or {}).data if obj.usage else None
+        if not obj.usage:
+            return None
+        from billing import periods
+
+        usage = dict(obj.usage)
+        end = periods.bounds(obj.period_start)[1]
+        usage["rollover_in_expires_at"] = end if usage.get("rollover_in") else None
+        usage["rollover_out_expires_at"] = (
+            periods.bounds(periods.next_period(obj.period_start))[1]
+            if usage.get("rollover_out")
+            else None
+        )
+        usage.setdefault("terms_effective_from", None)
+        return InvoiceUsageSerializer(usage).data
 
 
 class InvoiceDetailSerializer(InvoiceSerializer):
     entries = InvoiceEntrySerializer(many=True, source="time_entries")
+    history = BillingEventSerializer(source="events", many=True, read_only=True)
 
     class Meta(InvoiceSerializer.Meta):
-        fields = [*InvoiceSerializer.Meta.fields, "entries"]
+        fields = [*InvoiceSerializer.Meta.fields, "entries", "history"]
         read_only_fields = fields
 
 

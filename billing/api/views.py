@@ -39,15 +39,15 @@ class PlanViewSet(
         return [IsManager()]
 
     def get_queryset(self):
-        return selectors.plans_visible_to(self.request.user)
+        return selectors.plans_visible_to(self.request.user).prefetch_related("terms")
 
     def perform_create(self, serializer):
-        serializer.instance = services.plan_create(**serializer.validated_data)
+        plan = services.plan_create(**serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=plan.pk)
 
     def perform_update(self, serializer):
-        serializer.instance = services.plan_update(
-            plan=serializer.instance, **serializer.validated_data
-        )
+        plan = services.plan_update(plan=serializer.instance, **serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=plan.pk)
 
 
 def _own_subscription(user):
@@ -148,7 +148,9 @@ class ClientSubscriptionView(APIView):
         client = _client_or_404(pk)
         data = serializers.ManagerSubscribeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        subscription = services.subscription_create(client=client, **data.validated_data)
+        subscription = services.subscription_create(
+            client=client, actor=request.user, **data.validated_data
+        )
         return Response(
             serializers.SubscriptionSerializer(subscription).data, status=status.HTTP_201_CREATED
         )
@@ -171,25 +173,27 @@ class UsageView(APIView):
             client = _client_or_404(int(raw))
         else:
             client = request.user
-        subscription = selectors.live_subscription(client.pk)
-        if subscription is None:
-            raise NotFound(errors.NO_SUBSCRIPTION, "No subscription.")
-        usage = selectors.current_usage(subscription)
+        usage = selectors.client_usage(client.pk)
+        if usage is None:
+            raise NotFound(errors.NO_SUBSCRIPTION, "No subscription and no hour pack.")
         r = usage.rating
         body = {
             "period_start": usage.period_start,
             "period_end": usage.period_end,
             "used_minutes": r.used_minutes,
             "rollover_minutes": r.rollover_in,
+            "rollover_expires_at": usage.rollover_expires_at,
             "included_minutes": r.included_minutes,
             "pack_minutes": r.pack_minutes,
+            "remaining_minutes": usage.remaining_minutes,
             "overage_minutes": r.overage_minutes,
             "from_rollover": r.from_rollover,
             "from_included": r.from_included,
             "from_packs": r.from_packs,
             "projected_amount": r.total,
-            "spend_cap": subscription.spend_cap,
-            "currency": usage.plan.currency,
+            "spend_cap": usage.subscription.spend_cap if usage.subscription else None,
+            "currency": usage.currency,
+            "billed_through": "subscription" if usage.subscription else "packs",
         }
         return Response(serializers.UsageSerializer(body).data)
 
@@ -251,7 +255,7 @@ class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None, responses=serializers.InvoiceDetailSerializer)
     @action(detail=True, methods=["post"], url_path="mark-paid")
     def mark_paid(self, request, pk=None):
-        invoice = services.invoice_mark_paid(invoice=self.get_object())
+        invoice = services.invoice_mark_paid(invoice=self.get_object(), actor=request.user)
         invoice = selectors.invoices_with_details(selectors.invoices_visible_to(request.user)).get(
             pk=invoice.pk
         )
@@ -268,7 +272,9 @@ class ClosePeriodView(APIView):
         data = serializers.ClosePeriodSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         raw = data.validated_data.get("period")
-        result = services.billing_period_close(period=periods.parse(raw) if raw else None)
+        result = services.billing_period_close(
+            period=periods.parse(raw) if raw else None, actor=request.user
+        )
         return Response(
             serializers.CloseResultSerializer(
                 {

@@ -46,6 +46,7 @@ def _race(calls):
 
 def _tasks(assistant, n):
     client = factories.ClientFactory()
+    factories.SubscriptionFactory(client=client)  # billable time needs a plan or a pack
     return [
         factories.TaskFactory(client=client, assignee=assistant, status=TaskStatus.IN_PROGRESS)
         for _ in range(n)

@@ -196,8 +196,10 @@ def test_usage_of_the_current_period(
         "period_end": "2026-09-30",
         "used_minutes": 120,
         "rollover_minutes": 0,
+        "rollover_expires_at": None,
         "included_minutes": 60,
         "pack_minutes": 0,
+        "remaining_minutes": 0,
         "overage_minutes": 60,
         "from_rollover": 0,
         "from_included": 60,
@@ -205,6 +207,7 @@ def test_usage_of_the_current_period(
         "projected_amount": "52.50",
         "spend_cap": None,
         "currency": "EUR",
+        "billed_through": "subscription",
     }
     assert manager_api.get(f"/api/v1/usage/?client={client_user.pk}").json() == body
     assert_error(manager_api.get("/api/v1/usage/"), 400, "invalid")
@@ -231,8 +234,10 @@ def test_spend_cap_refuses_new_billable_time(monkeypatch, client_api, client_use
     check_billable_time(task=task, assistant=None, started_at=at(2026, 9, 25))
     subscription.refresh_from_db()
     assert subscription.spend_cap == Decimal("60.00")
-    other = TaskFactory(client=ClientFactory())  # no subscription: never refused
-    check_billable_time(task=other, assistant=None, started_at=at(2026, 9, 25))
+    other = TaskFactory(client=ClientFactory())  # neither plan nor pack: always refused
+    with pytest.raises(Conflict) as raised:
+        check_billable_time(task=other, assistant=None, started_at=at(2026, 9, 25))
+    assert raised.value.code == "no_plan_or_pack"
 
 
 def test_spend_cap_only_for_hourly_plans(client_api, client_user):
@@ -377,10 +382,17 @@ def test_invoice_list_query_count_is_constant(
 ):
     api = api_for(client_user if who == "client" else manager_user)
 
+    added = []
+
     def add(count):
         for _ in range(count):
             invoice = closed_invoices(client_user)
-            Invoice.objects.filter(pk=invoice.pk).update(subscription=None)
+            # Detached from its subscription, each in a period of its own (one statement
+            # per client and period without a subscription).
+            added.append(invoice.pk)
+            Invoice.objects.filter(pk=invoice.pk).update(
+                subscription=None, period_start=datetime.date(2000 + len(added), 1, 1)
+            )
             Subscription.objects.filter(client=client_user).update(status="cancelled")
 
     add(1)
@@ -395,10 +407,10 @@ def test_plan_and_pack_list_query_counts(
     anon_api, client_api, client_user, django_assert_num_queries
 ):
     PlanFactory()
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):  # count, page, terms
         anon_api.get("/api/v1/plans/")
     PlanFactory.create_batch(4)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         assert anon_api.get("/api/v1/plans/").json()["count"] == 5
     services.pack_purchase(client=client_user, minutes=300)
     with django_assert_num_queries(3):

@@ -438,3 +438,44 @@ def test_localstripe_delivers_signed_payment_webhook(localstripe, live_server, s
             break
         time.sleep(0.2)
     assert invoice.status == InvoiceStatus.PAID
+
+
+@pytest.mark.django_db(transaction=True)
+def test_webhook_acts_on_the_invoice_as_stripe_has_it_now(
+    localstripe,  # noqa: F811
+    client,
+    django_capture_on_commit_callbacks,
+):
+    """A late, replayed invoice.payment_failed for an invoice Stripe has since collected:
+    the job re-fetches the invoice from localstripe, sees it paid, and records the event id
+    without moving the subscription to past_due."""
+    from djstripe.models import WebhookEndpoint
+
+    from billing.models import InvoiceEvent
+
+    secret = "whsec_" + "d" * 32
+    endpoint = WebhookEndpoint.objects.create(
+        id="we_refetch_1",
+        secret=secret,
+        url="http://testserver/stripe/",
+        livemode=False,
+        stripe_data={},
+        enabled_events=["*"],
+    )
+    sub = SubscriptionFactory()
+    invoice = make_invoice(sub, [Decimal("24.50"), Decimal("28.00")])
+    billing_stripe.payment_method_attach(user=sub.client, payment_method="pm_card_visa")
+    stripe_id = billing_stripe.invoice_mirror(invoice=invoice)
+    Invoice.objects.filter(pk=invoice.pk).update(stripe_invoice_id=stripe_id)
+    billing_stripe.client().Invoice.pay(stripe_id)  # collected in Stripe, not yet here
+
+    stale = invoice_event("evt_stale_1", "invoice.payment_failed", stripe_id, invoice.pk)
+    for _ in range(2):
+        assert signed_post(client, endpoint, stale, secret).status_code == 200
+    invoice.refresh_from_db()
+    sub.refresh_from_db()
+    assert invoice.status == InvoiceStatus.PAID  # what Stripe says now
+    assert sub.status == SubscriptionStatus.ACTIVE
+    applied = InvoiceEvent.objects.filter(invoice=invoice, stripe_event_id="evt_stale_1")
+    assert applied.count() == 1
+    assert (applied.get().action, applied.get().source) == ("pay", "webhook")

@@ -85,9 +85,9 @@ EXPECTED = [
 def test_worked_example_through_the_api(
     monkeypatch, manager_api, client_api, assistant_api, client_user, assistant_user
 ):
-    # Early November: the manager signs the client up with a backdated subscription, the
-    # assistant records September's and October's work late and November's as it happens,
-    # and the client disputes one November entry while the dispute window is open.
+    # Early November: the manager signs the client up with a backdated subscription and
+    # records September's and October's work late (more than 30 days back), the assistant
+    # records November's as it happens, and the client disputes one November entry.
     freeze(monkeypatch, at(2026, 11, 5))
     plan = manager_api.post("/api/v1/plans/", PLAN, format="json")
     assert plan.status_code == 201, plan.content
@@ -100,8 +100,8 @@ def test_worked_example_through_the_api(
 
     task = TaskFactory(client=client_user, assignee=assistant_user, status=TaskStatus.IN_PROGRESS)
 
-    def log(start, minutes):
-        response = assistant_api.post(
+    def log(start, minutes, api=assistant_api):
+        response = api.post(
             "/api/v1/time-entries/",
             {
                 "task": task.pk,
@@ -115,10 +115,11 @@ def test_worked_example_through_the_api(
         assert response.status_code == 201, response.content
         return response.json()["id"]
 
+    # More than 30 days back: the manager records them (a migrated customer's history).
     for day, minutes in ((17, 50), (18, 7), (21, 31)):
-        log(at(2026, 9, day), minutes)
+        log(at(2026, 9, day), minutes, api=manager_api)
     for day, minutes in ((5, 40), (6, 20)):
-        log(at(2026, 10, day), minutes)
+        log(at(2026, 10, day), minutes, api=manager_api)
     log(at(2026, 11, 2, 8), 600)
     log(at(2026, 11, 3), 90)
     adjusted = log(at(2026, 11, 4), 60)

@@ -164,6 +164,8 @@ def _entry(api, task, key, start=START):
 
 @pytest.fixture
 def assigned(assistant_user, client_user):
+    # A subscriber: billable time needs a plan or an hour pack behind it.
+    factories.SubscriptionFactory(client=client_user, start_date=datetime.date(2025, 1, 1))
     return factories.TaskFactory(client=client_user, assignee=assistant_user, assigned_to=True)
 
 

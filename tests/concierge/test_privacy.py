@@ -61,6 +61,7 @@ def person(db, assistant_user):
         started_at=at(2026, 11, 2),
         ended_at=at(2026, 11, 2, 11),
         note=ENTRY_NOTE,
+        dispute_reason=f"{ENTRY_NOTE}: never asked",  # what the client wrote in a dispute
     )
     Message.objects.create(task=task, author=client, body=MESSAGE)
     IdempotencyRecord.objects.create(  # the replayable answer to the assistant's entry

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0004_drop_redundant_indexes'),
+        ('billing', '0005_plan_terms_billing_events_pack_statements'),
     ]
 
     operations = [
