@@ -42,6 +42,8 @@ def test_a_keyed_request_whose_worker_dies_replays_its_result_on_retry(tmp_path)
     base = f"http://127.0.0.1:{port}"
     assistant = factories.AssistantFactory()
     task = factories.TaskFactory(assignee=assistant, assigned_to=True)
+    # A subscriber: billable time needs a plan or an hour pack behind it.
+    factories.SubscriptionFactory(client=task.client, start_date=datetime.date(2025, 1, 1))
     token = Token.objects.create(user=assistant).key
     start_at = timezone.now().replace(microsecond=0) - datetime.timedelta(hours=3)
     payload = {
