@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "concierge.timezones.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -132,7 +133,8 @@ EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes an anonymous request a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # Both answer in the user's own time zone (concierge/timezones.py).
+        "concierge.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -202,11 +204,11 @@ DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_USE_NATIVE_JSONFIELD = True
 # dj-stripe verifies each delivery's signature and stores it; the callback queues a job
 # that applies it (billing.webhooks), so a slow or failing handler never fails the POST.
-# dj-stripe 2.11 prints a deprecation warning for this setting (a system check without an
-# id, so it cannot be silenced). Its suggested replacement, the webhook signals, still
-# runs dj-stripe's own processing inside the request, and when that fails the whole block
-# rolls back, taking a job queued from a signal with it. Keep the callback until dj-stripe
-# offers another way to hand a verified delivery to a queue.
+# dj-stripe 2.11 warns that this setting is deprecated (a system check without an id;
+# billing/checks.py drops exactly that message). Its suggested replacement, the webhook
+# signals, still runs dj-stripe's own processing inside the request, and when that fails
+# the whole block rolls back, taking a job queued from a signal with it. Keep the callback
+# until dj-stripe offers another way to hand a verified delivery to a queue.
 DJSTRIPE_WEBHOOK_EVENT_CALLBACK = "billing.webhooks.queue_webhook"
 STRIPE_ENABLED = bool(STRIPE_LIVE_SECRET_KEY if STRIPE_LIVE_MODE else STRIPE_TEST_SECRET_KEY)
 BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
