@@ -1,6 +1,9 @@
 """Reads of the assistants app; each takes the acting user first."""
 
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
 from assistants.models import AssistantProfile
+from concierge.models import TERMINAL_STATUSES, ClientProfile, Task
 
 
 def assistants_visible_to(user):
@@ -13,6 +16,21 @@ def assistants_visible_to(user):
     if user.is_assistant:
         return profiles.filter(user=user)
     return profiles.none()
+
+
+def assistants_serving(client) -> QuerySet[AssistantProfile]:
+    """The assistants serving a client: their primary and backup assistants and whoever is
+    assigned one of their open tasks. Clients see only these, and only their names and
+    time zones (the view picks the fields)."""
+    if not (client.is_authenticated and client.is_client):
+        return AssistantProfile.objects.none()
+    named = ClientProfile.objects.filter(user=client).filter(
+        Q(primary_assistant=OuterRef("user")) | Q(backup_assistant=OuterRef("user"))
+    )
+    open_task = Task.objects.filter(client=client, assignee=OuterRef("user")).exclude(
+        status__in=TERMINAL_STATUSES
+    )
+    return AssistantProfile.objects.select_related("user").filter(Exists(named) | Exists(open_task))
 
 
 def time_entries_visible_to(user):

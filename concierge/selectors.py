@@ -111,7 +111,11 @@ def task_list(user, *, filters=None, now=None, history=True):
     their history, filtered as API.md lists."""
     filters = filters or {}
     now = now or timezone.now()
-    tasks = tasks_visible_to(user).annotate(logged_duration=_logged_duration())
+    tasks = (
+        tasks_visible_to(user)
+        .select_related("client", "assignee")  # their display names, in the same query
+        .annotate(logged_duration=_logged_duration())
+    )
     if history:
         tasks = tasks.prefetch_related(_history())
     if filters.get("status"):

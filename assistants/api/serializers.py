@@ -32,6 +32,21 @@ class AssistantSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class AssistantPublicSerializer(serializers.ModelSerializer):
+    """What a client may know of an assistant serving them: who they are and their zone."""
+
+    id = serializers.IntegerField(source="user.id", read_only=True)
+    first_name = serializers.CharField(source="user.first_name", read_only=True)
+    last_name = serializers.CharField(source="user.last_name", read_only=True)
+    name = serializers.CharField(source="user.full_name", read_only=True)
+    timezone = serializers.CharField(source="user.timezone", read_only=True)
+
+    class Meta:
+        model = AssistantProfile
+        fields = ["id", "first_name", "last_name", "name", "timezone"]
+        read_only_fields = fields
+
+
 class AssistantWriteSerializer(serializers.Serializer):
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)

@@ -1,14 +1,21 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from assistants import selectors, services
 from assistants.api import serializers
-from concierge.api.permissions import IsManager, IsStaff
+from concierge.api.permissions import IsManager, roles
+from concierge.models import Role
 
 
 class AssistantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Assistants, by user id. Managers create and edit them; an assistant reads themself."""
+    """Assistants, by user id. Managers create and edit them; an assistant reads themself.
+
+    A client lists and reads the assistants serving them (primary, backup, or assigned one
+    of their open tasks), with only `id, first_name, last_name, name, timezone`; any other
+    assistant is a 404 to them.
+    """
 
     serializer_class = serializers.AssistantSerializer
     lookup_field = "user_id"
@@ -16,12 +23,24 @@ class AssistantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_permissions(self):
-        if self.action in ("list", "create", "partial_update"):
+        if self.action == "list":
+            return [roles(Role.MANAGER, Role.CLIENT)()]
+        if self.action in ("create", "partial_update"):
             return [IsManager()]
-        return [IsStaff()]
+        return [IsAuthenticated()]
+
+    def _for_client(self) -> bool:
+        return getattr(self.request.user, "role", None) == Role.CLIENT
 
     def get_queryset(self):
+        if self._for_client():
+            return selectors.assistants_serving(self.request.user).order_by("user_id")
         return selectors.assistants_visible_to(self.request.user)
+
+    def get_serializer_class(self):
+        if self._for_client():
+            return serializers.AssistantPublicSerializer
+        return serializers.AssistantSerializer
 
     @extend_schema(
         request=serializers.AssistantCreateSerializer,

@@ -28,6 +28,16 @@ class StatusHistorySerializer(serializers.Serializer):
 
 
 class TaskSerializer(serializers.ModelSerializer):
+    client_name = serializers.CharField(
+        source="client.full_name", read_only=True, help_text="The client's display name."
+    )
+    assignee_name = serializers.CharField(
+        source="assignee.full_name",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="The assistant's display name; null while unassigned.",
+    )
     logged_minutes = serializers.SerializerMethodField()
     overdue = serializers.SerializerMethodField()
     at_risk = serializers.SerializerMethodField()
@@ -39,7 +49,9 @@ class TaskSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "client",
+            "client_name",
             "assignee",
+            "assignee_name",
             "title",
             "description",
             "category",

@@ -188,11 +188,9 @@ def test_manager_creates_an_assistant(manager_api):
 def test_assistants_endpoints_access_matrix(
     anon_api, client_api, assistant_api, other_assistant_user, assistant_user
 ):
+    # A client lists only the assistants serving them (tests/concierge/test_people_terms.py).
     assert_access_matrix(
-        method="get",
-        url="/api/v1/assistants/",
-        anonymous=anon_api,
-        forbidden=[client_api, assistant_api],
+        method="get", url="/api/v1/assistants/", anonymous=anon_api, forbidden=[assistant_api]
     )
     assert_access_matrix(
         method="post",
@@ -203,7 +201,7 @@ def test_assistants_endpoints_access_matrix(
     )
     other = f"/api/v1/assistants/{other_assistant_user.id}/"
     assert_access_matrix(
-        method="get", url=other, anonymous=anon_api, forbidden=[client_api], hidden=[assistant_api]
+        method="get", url=other, anonymous=anon_api, hidden=[client_api, assistant_api]
     )
     assert_access_matrix(
         method="patch",
