@@ -56,7 +56,12 @@ ALERT_THRESHOLDS = (80, 100)
 
 def pack_offers():
     return [
-        {"minutes": o["minutes"], "price": Decimal(o["price"]), "currency": o["currency"]}
+        {
+            "minutes": o["minutes"],
+            "price": Decimal(o["price"]),
+            "currency": o["currency"],
+            "valid_days": PACK_VALIDITY.days,
+        }
         for o in getattr(settings, "BILLING_PACKS", DEFAULT_PACKS)
     ]
 

@@ -96,6 +96,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
     spend_cap = money_field(allow_null=True, read_only=True)
     currency = serializers.CharField(source="plan.currency", read_only=True)
     history = BillingEventSerializer(source="events", many=True, read_only=True)
+    last_closed_period = serializers.SerializerMethodField()
 
     class Meta:
         model = Subscription
@@ -114,10 +115,16 @@ class SubscriptionSerializer(serializers.ModelSerializer):
             "spend_cap",
             "currency",
             "closed_through",
+            "last_closed_period",
             "rollover_minutes",
             "history",
         ]
         read_only_fields = fields
+
+    @extend_schema_field({"type": "string", "nullable": True, "example": "2026-10"})
+    def get_last_closed_period(self, obj) -> str | None:
+        """The last billing month invoiced (`YYYY-MM`); null before the first close."""
+        return f"{obj.closed_through:%Y-%m}" if obj.closed_through else None
 
     def _period(self, obj):
         from billing import selectors
@@ -133,8 +140,38 @@ class SubscriptionSerializer(serializers.ModelSerializer):
         return periods.last_day(self._period(obj)).isoformat()
 
 
+@extend_schema_field(
+    {"oneOf": [{"type": "integer"}, {"type": "string"}], "description": "A plan's id or code."}
+)
+class PlanRefField(serializers.RelatedField):
+    """A plan chosen by its id (`3`) or its code (`"essential"`)."""
+
+    default_error_messages = {
+        "does_not_exist": "No plan with id or code {value!r}.",
+        "incorrect_type": "A plan's id (an integer) or code (a string).",
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", Plan.objects.all())
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | str) or data == "":
+            self.fail("incorrect_type")
+        if isinstance(data, int) or data.isdigit():
+            found = self.get_queryset().filter(pk=int(data)).first()
+        else:
+            found = self.get_queryset().filter(code=data[:64]).first()
+        if found is None:
+            self.fail("does_not_exist", value=data)
+        return found
+
+    def to_representation(self, value):
+        return value.pk
+
+
 class SubscribeSerializer(serializers.Serializer):
-    plan = serializers.PrimaryKeyRelatedField(queryset=Plan.objects.all())
+    plan = PlanRefField()
 
 
 class ManagerSubscribeSerializer(SubscribeSerializer):
@@ -192,7 +229,16 @@ class PackSerializer(serializers.ModelSerializer):
 
 
 class PackBuySerializer(serializers.Serializer):
-    minutes = serializers.IntegerField(min_value=1)
+    minutes = serializers.IntegerField(
+        min_value=1, help_text="One of the sizes `GET packs/offers/` lists."
+    )
+
+
+class PackOfferSerializer(serializers.Serializer):
+    minutes = serializers.IntegerField()
+    price = money_field()
+    currency = serializers.CharField()
+    valid_days = serializers.IntegerField(help_text="Days the minutes stay usable after purchase.")
 
 
 class InvoiceLineSerializer(serializers.ModelSerializer):

@@ -207,6 +207,18 @@ class PackViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return HourPack.objects.none()
         return selectors.hour_packs_of(self.request.user).select_related("invoice")
 
+    def get_permissions(self):
+        if self.action == "offers":
+            return [AllowAny()]
+        return super().get_permissions()
+
+    @extend_schema(responses=serializers.PackOfferSerializer(many=True))
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def offers(self, request):
+        """What can be bought: each pack's minutes, price, currency and validity in days.
+        Public, like the plans."""
+        return Response(serializers.PackOfferSerializer(services.pack_offers(), many=True).data)
+
     @extend_schema(
         request=serializers.PackBuySerializer, responses={201: serializers.PackSerializer}
     )

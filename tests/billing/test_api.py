@@ -451,3 +451,74 @@ def test_close_period_endpoint(manager_api, client_api, anon_api):
         "/api/v1/billing/close-period/", {"period": "2026-09"}, format="json"
     )
     assert response.json() == {"invoices": 0, "periods": []}
+
+
+# What can be bought, plans by code, the last closed month --------------------------------
+
+
+def test_anyone_lists_the_pack_offers_and_can_buy_each(anon_api, client_api):
+    response = anon_api.get("/api/v1/packs/offers/")
+    assert response.status_code == 200
+    offers = response.json()
+    assert offers == [
+        {"minutes": 300, "price": "125.00", "currency": "EUR", "valid_days": 365},
+        {"minutes": 600, "price": "240.00", "currency": "EUR", "valid_days": 365},
+        {"minutes": 1200, "price": "460.00", "currency": "EUR", "valid_days": 365},
+    ]
+    for offer in offers:  # every size listed is one the purchase accepts, at that price
+        bought = client_api.post("/api/v1/packs/", {"minutes": offer["minutes"]}, format="json")
+        assert bought.status_code == 201, bought.content
+        assert bought.json()["price"] == offer["price"]
+        assert bought.json()["currency"] == offer["currency"]
+
+
+def test_pack_offers_follow_the_setting(anon_api, settings):
+    settings.BILLING_PACKS = [{"minutes": 90, "price": "40.50", "currency": "GBP"}]
+    assert anon_api.get("/api/v1/packs/offers/").json() == [
+        {"minutes": 90, "price": "40.50", "currency": "GBP", "valid_days": 365}
+    ]
+
+
+def test_plans_are_chosen_by_code_or_id(client_api, manager_api, client_user):
+    essential = PlanFactory(code="essential")
+    hourly = PlanFactory(code="hourly", monthly_fee=Decimal("19.00"))
+    created = client_api.post("/api/v1/subscription/", {"plan": "essential"}, format="json")
+    assert created.status_code == 201, created.content
+    assert created.json()["plan"]["id"] == essential.pk
+    changed = client_api.post("/api/v1/subscription/change/", {"plan": "hourly"}, format="json")
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["scheduled_plan"]["code"] == "hourly"
+    changed = client_api.post(
+        "/api/v1/subscription/change/", {"plan": str(essential.pk)}, format="json"
+    )
+    # Back to the current plan, named by its id as a string: the scheduled change is gone.
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["scheduled_plan"] is None
+    other = ClientFactory()
+    by_manager = manager_api.post(
+        f"/api/v1/clients/{other.pk}/subscription/",
+        {"plan": "hourly", "start_date": "2026-09-16"},
+        format="json",
+    )
+    assert by_manager.status_code == 201, by_manager.content
+    assert by_manager.json()["plan"]["id"] == hourly.pk
+
+
+@pytest.mark.parametrize("plan", ["no-such-plan", "", None, True, 3.5, ["essential"]])
+def test_an_unknown_or_malformed_plan_is_a_clear_400(client_api, plan):
+    PlanFactory(code="essential")
+    body = assert_error(
+        client_api.post("/api/v1/subscription/", {"plan": plan}, format="json"), 400, "invalid"
+    )
+    assert "plan" in body["fields"]
+    assert not Subscription.objects.exists()
+
+
+def test_the_subscription_says_which_month_is_closed(client_api, client_user):
+    subscription = SubscriptionFactory(client=client_user, start_date=datetime.date(2026, 9, 1))
+    body = client_api.get("/api/v1/subscription/").json()
+    assert body["last_closed_period"] is None and body["closed_through"] is None
+    services.billing_period_close(period=datetime.date(2026, 10, 1), now=at(2026, 11, 2))
+    body = client_api.get("/api/v1/subscription/").json()
+    assert body["id"] == subscription.pk
+    assert body["last_closed_period"] == "2026-10"
