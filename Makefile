@@ -37,7 +37,7 @@ migrate: install
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
 
 seed: migrate
-	$(RUN_ENV) $(PY) manage.py seed_demo
+	$(RUN_ENV) $(PY) manage.py seed_demo --url http://$(HOST):$(PORT)
 	$(RUN_ENV) $(PY) manage.py sync_schedules
 
 # Web server and django-q2 worker together; Ctrl-C stops both.

@@ -6,6 +6,10 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
 
     def ready(self):
+        from billing.checks import silence_known_deprecation
+
+        silence_known_deprecation()
+
         from assistants.hooks import (
             register_billable_room,
             register_billable_time_guard,

@@ -74,8 +74,15 @@ def _user(email, first_name, last_name, zone, role):
 class Command(BaseCommand):
     help = "Load idempotent demo data and print the logins to try."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--url",
+            default="http://127.0.0.1:8000",
+            help="where the server will answer, for the example printed (make run passes it)",
+        )
+
     @transaction.atomic
-    def handle(self, *args, **options):
+    def handle(self, *args, url, **options):
         people = [_user(*MANAGER, Role.MANAGER)]
         assistants = []
         for email, first, last, zone, skills in ASSISTANTS:
@@ -103,5 +110,5 @@ class Command(BaseCommand):
             token, _ = Token.objects.get_or_create(user=user)
             self.stdout.write(f"  {user.role:<9} {user.email:<20} token {token.key}")
         self.stdout.write(
-            "Try: curl -H 'Authorization: Token <token>' http://127.0.0.1:8000/api/v1/me/"
+            f"Try: curl -H 'Authorization: Token <token>' {url.rstrip('/')}/api/v1/me/"
         )
