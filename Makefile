@@ -11,7 +11,7 @@ PORT ?= 8000
 # `make run` is a development server: DEBUG on, embedded SQLite and the ORM broker.
 RUN_ENV := DJANGO_DEBUG=1
 
-.PHONY: help install install-dev run test lint format migrate seed schema clean
+.PHONY: help install install-dev run test lint format migrate seed schema docs clean
 
 help:
 	@echo "make run    install, migrate, load demo data, serve on http://$(HOST):$(PORT) + worker"
@@ -55,6 +55,10 @@ format: install-dev
 
 schema: install-dev
 	DJANGO_DEBUG=1 $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+# docs/api-reference.md is generated from the OpenAPI schema; a test fails when it is stale.
+docs: install
+	DJANGO_DEBUG=1 $(PY) manage.py api_docs
 
 # pytest exit code 5 (no tests collected) is a failure like any other.
 test: lint schema
