@@ -43,7 +43,7 @@ def client():
         else settings.STRIPE_TEST_SECRET_KEY
     )
     stripe_sdk.api_key = key
-    stripe_sdk.api_base = settings.STRIPE_API_HOST
+    stripe_sdk.api_base = getattr(settings, "STRIPE_API_HOST", "https://api.stripe.com")
     return stripe_sdk
 
 

@@ -199,7 +199,10 @@ IDEMPOTENCY_CLAIM_SECONDS = env.int("IDEMPOTENCY_CLAIM_SECONDS", default=300)
 STRIPE_LIVE_MODE = env.bool("STRIPE_LIVE_MODE", default=False)
 STRIPE_TEST_SECRET_KEY = env.str("STRIPE_TEST_SECRET_KEY", default="")
 STRIPE_LIVE_SECRET_KEY = env.str("STRIPE_LIVE_SECRET_KEY", default="")
-STRIPE_API_HOST = env.str("STRIPE_API_HOST", default="https://api.stripe.com")
+# Another Stripe API server (a local test peer). Defined only when given: dj-stripe warns
+# (djstripe.W002) whenever the setting exists with debug off.
+if env.str("STRIPE_API_HOST", default=""):
+    STRIPE_API_HOST = env.str("STRIPE_API_HOST")
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_USE_NATIVE_JSONFIELD = True
 # dj-stripe verifies each delivery's signature and stores it; the callback queues a job
