@@ -119,7 +119,7 @@ def test_task_names_cost_no_query(size, api_for, django_assert_num_queries):
     for i in range(size):
         factories.TaskFactory(client=client, assignee=assistants[i % 3], status=TaskStatus.ASSIGNED)
     api = api_for(client)
-    with django_assert_num_queries(3):  # token with its user, count, page
+    with django_assert_num_queries(4):  # token with its user, count, page, history
         results = api.get("/api/v1/tasks/", {"page_size": 200}).json()["results"]
     assert {t["assignee_name"] for t in results} == {a.full_name for a in assistants}
 
