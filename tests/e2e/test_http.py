@@ -90,8 +90,14 @@ def test_a_client_signs_up_and_a_manager_staffs_them_over_http(server):
     served = http.get(f"{server}/api/v1/clients/", headers=as_assistant, timeout=20).json()
     assert [row["id"] for row in served["results"]] == [client_id]
 
+    # The client now knows who serves them: a name and a time zone, nothing more.
+    theirs = http.get(f"{server}/api/v1/assistants/", headers=as_client, timeout=20).json()
+    assert [(a["id"], set(a)) for a in theirs["results"]] == [
+        (hired.json()["id"], {"id", "first_name", "last_name", "name", "timezone"})
+    ]
+
     # Errors keep their shape over the wire, with debug off.
-    denied = http.get(f"{server}/api/v1/assistants/", headers=as_client, timeout=20)
+    denied = http.get(f"{server}/api/v1/workloads/", headers=as_client, timeout=20)
     assert (denied.status_code, denied.json()["code"]) == (403, "permission_denied")
     missing = http.get(f"{server}/api/v1/nothing-here/", timeout=20)
     assert (missing.status_code, missing.json()["code"]) == (404, "not_found")
