@@ -8,7 +8,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from assistants.models import TimeEntry
-from billing import periods, rating
+from billing import errors, periods, rating
 from billing.models import (
     HourPack,
     Invoice,
@@ -19,6 +19,8 @@ from billing.models import (
     Subscription,
     SubscriptionStatus,
 )
+from concierge.errors import NotFound
+from concierge.models import User
 
 
 def plans_visible_to(user):
@@ -272,3 +274,33 @@ def client_usage(client_id, now=None) -> Usage | None:
     if subscription is not None:
         return current_usage(subscription, now)
     return pack_usage(client_id, now)
+
+
+@dataclass(frozen=True)
+class CloseStatus:
+    last_closed_period: datetime.date | None
+    last_ended_period: datetime.date
+    first_open_period: datetime.date | None
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.first_open_period is None or self.first_open_period > self.last_ended_period
+
+
+def close_status(user: User, *, now: datetime.datetime | None = None) -> CloseStatus:
+    """Where the monthly close stands (managers): the last month every live subscription
+    has been invoiced for (none before any close), the last month that has ended, and
+    the oldest month still to close."""
+    if not (user.is_authenticated and user.is_manager):
+        raise NotFound(errors.NOT_FOUND, "Not found.")
+    from billing.services import _first_open_period  # the close's own rule, read only
+
+    first_open = _first_open_period()
+    ever_closed = Subscription.objects.filter(closed_through__isnull=False).exists()
+    return CloseStatus(
+        last_closed_period=(
+            periods.previous_period(first_open) if first_open and ever_closed else None
+        ),
+        last_ended_period=periods.last_ended_period(now or timezone.now()),
+        first_open_period=first_open,
+    )

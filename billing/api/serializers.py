@@ -16,6 +16,14 @@ def money_field(**kwargs):
     return serializers.DecimalField(max_digits=12, decimal_places=2, **kwargs)
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-10"})
+class PeriodField(serializers.DateField):
+    """A billing month as `YYYY-MM` (read only)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m", read_only=True, **kwargs)
+
+
 class TierSerializer(serializers.Serializer):
     up_to_minutes = serializers.IntegerField(allow_null=True, min_value=1)
     hourly_rate = money_field(min_value=0)
@@ -96,7 +104,11 @@ class SubscriptionSerializer(serializers.ModelSerializer):
     spend_cap = money_field(allow_null=True, read_only=True)
     currency = serializers.CharField(source="plan.currency", read_only=True)
     history = BillingEventSerializer(source="events", many=True, read_only=True)
-    last_closed_period = serializers.SerializerMethodField()
+    last_closed_period = PeriodField(
+        source="closed_through",
+        allow_null=True,
+        help_text="The last month invoiced, `YYYY-MM`; null before the first close.",
+    )
 
     class Meta:
         model = Subscription
@@ -120,11 +132,6 @@ class SubscriptionSerializer(serializers.ModelSerializer):
             "history",
         ]
         read_only_fields = fields
-
-    @extend_schema_field({"type": "string", "nullable": True, "example": "2026-10"})
-    def get_last_closed_period(self, obj) -> str | None:
-        """The last billing month invoiced (`YYYY-MM`); null before the first close."""
-        return f"{obj.closed_through:%Y-%m}" if obj.closed_through else None
 
     def _period(self, obj):
         from billing import selectors
@@ -334,6 +341,19 @@ class InvoiceDetailSerializer(InvoiceSerializer):
 
 class ClosePeriodSerializer(serializers.Serializer):
     period = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", required=False)
+
+
+class CloseStatusSerializer(serializers.Serializer):
+    last_closed_period = PeriodField(
+        allow_null=True,
+        help_text="The last month every live subscription has been invoiced for, `YYYY-MM`; "
+        "null before the first close.",
+    )
+    last_ended_period = PeriodField(help_text="The last month that has ended: closable now.")
+    first_open_period = PeriodField(
+        allow_null=True, help_text="The oldest month still to close; null when none."
+    )
+    up_to_date = serializers.BooleanField(help_text="Every ended month is closed.")
 
 
 class CloseResultSerializer(serializers.Serializer):

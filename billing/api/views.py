@@ -275,7 +275,14 @@ class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class ClosePeriodView(APIView):
+    """The monthly close: GET says where it stands, POST closes ended months."""
+
     permission_classes = [IsManager]
+
+    @extend_schema(responses=serializers.CloseStatusSerializer)
+    def get(self, request):
+        status = selectors.close_status(request.user)
+        return Response(serializers.CloseStatusSerializer(status).data)
 
     @extend_schema(
         request=serializers.ClosePeriodSerializer, responses=serializers.CloseResultSerializer

@@ -522,3 +522,30 @@ def test_the_subscription_says_which_month_is_closed(client_api, client_user):
     body = client_api.get("/api/v1/subscription/").json()
     assert body["id"] == subscription.pk
     assert body["last_closed_period"] == "2026-10"
+
+
+def test_the_close_status_says_which_months_are_closed(
+    manager_api, client_api, assistant_api, anon_api, monkeypatch
+):
+    url = "/api/v1/billing/close-period/"
+    assert_access_matrix(
+        method="get", url=url, anonymous=anon_api, forbidden=[client_api, assistant_api]
+    )
+    freeze(monkeypatch, at(2026, 11, 20))
+    SubscriptionFactory(start_date=datetime.date(2026, 9, 16))
+    SubscriptionFactory(start_date=datetime.date(2026, 11, 3))
+    assert manager_api.get(url).json() == {
+        "last_closed_period": None,
+        "last_ended_period": "2026-10",
+        "first_open_period": "2026-09",
+        "up_to_date": False,
+    }
+    manager_api.post(url, {"period": "2026-09"}, format="json")
+    assert manager_api.get(url).json()["last_closed_period"] == "2026-09"
+    manager_api.post(url, {}, format="json")
+    assert manager_api.get(url).json() == {
+        "last_closed_period": "2026-10",  # the November starter has nothing before November
+        "last_ended_period": "2026-10",
+        "first_open_period": "2026-11",
+        "up_to_date": True,
+    }
