@@ -10,6 +10,9 @@ class TimeEntryEventSerializer(serializers.ModelSerializer):
 
 
 class TimeEntrySerializer(serializers.ModelSerializer):
+    assistant_name = serializers.CharField(
+        source="assistant.full_name", read_only=True, help_text="The assistant's display name."
+    )
     duration_seconds = serializers.SerializerMethodField()
     dispute_open_until = serializers.DateTimeField(
         read_only=True, help_text="Until when the client may dispute the entry as it stands."
@@ -21,6 +24,7 @@ class TimeEntrySerializer(serializers.ModelSerializer):
             "id",
             "task",
             "assistant",
+            "assistant_name",
             "started_at",
             "ended_at",
             "duration_seconds",

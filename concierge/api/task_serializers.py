@@ -216,8 +216,12 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class MessageSerializer(serializers.ModelSerializer):
+    author_name = serializers.CharField(
+        source="author.full_name", read_only=True, help_text="The author's display name."
+    )
+
     class Meta:
         model = Message
-        fields = ["id", "task", "author", "body", "internal", "created_at"]
-        read_only_fields = ["id", "task", "author", "created_at"]
+        fields = ["id", "task", "author", "author_name", "body", "internal", "created_at"]
+        read_only_fields = ["id", "task", "author", "author_name", "created_at"]
         extra_kwargs = {"body": {"max_length": 20_000}, "internal": {"required": False}}

@@ -191,3 +191,35 @@ def test_the_assistants_a_client_lists_cost_constant_queries(
     with django_assert_num_queries(3):  # token with its user, count, page
         body = api.get("/api/v1/assistants/").json()
     assert body["count"] == 3 + tasks
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_messages_and_time_entries_name_their_people(size, api_for, django_assert_num_queries):
+    client = factories.ClientFactory(first_name="Grace", last_name="Kim")
+    assistant = factories.AssistantFactory(first_name="Ben", last_name="Okafor")
+    task = factories.TaskFactory(client=client, assignee=assistant, status=TaskStatus.IN_PROGRESS)
+    for i in range(size):
+        factories.TimeEntryFactory(
+            task=task,
+            assistant=assistant,
+            started_at=WINTER + datetime.timedelta(hours=2 * i),
+            ended_at=WINTER + datetime.timedelta(hours=2 * i + 1),
+        )
+    api = api_for(client)
+    for author, body in ((client, "When can you call?"), (assistant, "At ten.")):
+        posted = api_for(author).post(
+            f"/api/v1/tasks/{task.pk}/messages/", {"body": body}, format="json"
+        )
+        assert posted.status_code == 201, posted.content
+        assert posted.json()["author_name"] == author.full_name
+    messages = api.get(f"/api/v1/tasks/{task.pk}/messages/").json()["results"]
+    assert [(m["author"], m["author_name"]) for m in messages] == [
+        (client.pk, "Grace Kim"),
+        (assistant.pk, "Ben Okafor"),
+    ]
+    with django_assert_num_queries(3):  # token with its user, count, page
+        entries = api.get("/api/v1/time-entries/", {"page_size": 200}).json()["results"]
+    assert len(entries) == size
+    assert {(e["assistant"], e["assistant_name"]) for e in entries} == {
+        (assistant.pk, "Ben Okafor")
+    }
