@@ -20,17 +20,24 @@ def assistants_visible_to(user):
 
 def assistants_serving(client) -> QuerySet[AssistantProfile]:
     """The assistants serving a client: their primary and backup assistants and whoever is
-    assigned one of their open tasks. Clients see only these, and only their names and
-    time zones (the view picks the fields)."""
+    assigned one of their open tasks, each annotated with how (`is_primary`, `is_backup`,
+    `on_open_task`). Clients see only these, and only their names and time zones (the view
+    picks the fields)."""
     if not (client.is_authenticated and client.is_client):
         return AssistantProfile.objects.none()
-    named = ClientProfile.objects.filter(user=client).filter(
-        Q(primary_assistant=OuterRef("user")) | Q(backup_assistant=OuterRef("user"))
-    )
+    profile = ClientProfile.objects.filter(user=client)
     open_task = Task.objects.filter(client=client, assignee=OuterRef("user")).exclude(
         status__in=TERMINAL_STATUSES
     )
-    return AssistantProfile.objects.select_related("user").filter(Exists(named) | Exists(open_task))
+    return (
+        AssistantProfile.objects.select_related("user")
+        .annotate(
+            is_primary=Exists(profile.filter(primary_assistant=OuterRef("user"))),
+            is_backup=Exists(profile.filter(backup_assistant=OuterRef("user"))),
+            on_open_task=Exists(open_task),
+        )
+        .filter(Q(is_primary=True) | Q(is_backup=True) | Q(on_open_task=True))
+    )
 
 
 def time_entries_visible_to(user):

@@ -40,11 +40,19 @@ class AssistantPublicSerializer(serializers.ModelSerializer):
     last_name = serializers.CharField(source="user.last_name", read_only=True)
     name = serializers.CharField(source="user.full_name", read_only=True)
     timezone = serializers.CharField(source="user.timezone", read_only=True)
+    serves_you_as = serializers.SerializerMethodField(
+        help_text="How they serve you: `primary`, `backup` (your assistants), `assignee` "
+        "(of one of your open tasks); one or more."
+    )
 
     class Meta:
         model = AssistantProfile
-        fields = ["id", "first_name", "last_name", "name", "timezone"]
+        fields = ["id", "first_name", "last_name", "name", "timezone", "serves_you_as"]
         read_only_fields = fields
+
+    def get_serves_you_as(self, profile) -> list[str]:
+        ways = (("primary", "is_primary"), ("backup", "is_backup"), ("assignee", "on_open_task"))
+        return [way for way, flag in ways if getattr(profile, flag, False)]
 
 
 class AssistantWriteSerializer(serializers.Serializer):

@@ -13,7 +13,7 @@ class AssistantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     """Assistants, by user id. Managers create and edit them; an assistant reads themself.
 
     A client lists and reads the assistants serving them (primary, backup, or assigned one
-    of their open tasks), with only `id, first_name, last_name, name, timezone`; any other
+    of their open tasks), with only their names, time zone and `serves_you_as`; any other
     assistant is a 404 to them.
     """
 

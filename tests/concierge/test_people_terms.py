@@ -154,7 +154,16 @@ def test_a_client_reads_the_name_and_zone_of_the_assistants_serving_them(api_for
         "last_name": primary.last_name,
         "name": primary.full_name,
         "timezone": primary.timezone,
+        "serves_you_as": ["primary"],
     }  # no e-mail, skills, capacity or working hours
+    ways = {a["id"]: a["serves_you_as"] for a in listed}
+    assert ways == {theirs[0].pk: ["primary"], theirs[1].pk: ["backup"], theirs[2].pk: ["assignee"]}
+    # The backup also given an open task serves both ways.
+    factories.TaskFactory(client=client, assignee=theirs[1], status=TaskStatus.ASSIGNED)
+    assert api.get(f"/api/v1/assistants/{theirs[1].pk}/").json()["serves_you_as"] == [
+        "backup",
+        "assignee",
+    ]
     for other in (former, stranger):
         assert_hidden(api, "get", f"/api/v1/assistants/{other.pk}/")
 

@@ -93,7 +93,7 @@ def test_a_client_signs_up_and_a_manager_staffs_them_over_http(server):
     # The client now knows who serves them: a name and a time zone, nothing more.
     theirs = http.get(f"{server}/api/v1/assistants/", headers=as_client, timeout=20).json()
     assert [(a["id"], set(a)) for a in theirs["results"]] == [
-        (hired.json()["id"], {"id", "first_name", "last_name", "name", "timezone"})
+        (hired.json()["id"], {"id", "first_name", "last_name", "name", "timezone", "serves_you_as"})
     ]
 
     # Errors keep their shape over the wire, with debug off.
