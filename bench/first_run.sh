@@ -22,8 +22,8 @@ git clone --quiet "$src" "$dest"
 log="$dest.first-run.log"
 cd "$dest"
 
-start=$(date +%s.%N)
-elapsed() { echo "$(date +%s.%N) - $start" | bc; }
+start=$(date +%s%N)
+elapsed() { local ms=$((($(date +%s%N) - start) / 1000000)); printf '%d.%03d' $((ms / 1000)) $((ms % 1000)); }
 setsid env PORT="$port" make run >"$log" 2>&1 &
 pid=$!
 cleanup() {
