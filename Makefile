@@ -42,7 +42,6 @@ seed: migrate
 
 # Web server and django-q2 worker together; Ctrl-C stops both.
 run: seed
-	@echo "Serving on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/)"
 	$(RUN_ENV) $(PY) manage.py devserver $(HOST):$(PORT)
 
 lint: install-dev

@@ -36,3 +36,7 @@ class AssistantsConfig(AppConfig):
         hooks.register_export_section("time_entries", privacy.export_time_entries)
         hooks.register_export_section("assistant_profile", privacy.export_assistant_profile)
         hooks.register_erasure_step(privacy.erase)
+
+        from assistants.web import panels
+
+        panels.register()

@@ -247,6 +247,18 @@ class TimeEntry(models.Model):
         """The end of the client's dispute window (TIME_DISPUTE_DAYS from reviewable_from)."""
         return self.reviewable_from + datetime.timedelta(days=settings.TIME_DISPUTE_DAYS)
 
+    def is_disputable(self, now=None):
+        """What `time_entry_dispute` accepts: stopped, not invoiced, not decided yet, inside
+        its dispute window. The portal offers "Dispute" only then."""
+        now = now or timezone.now()
+        return (
+            self.invoice_id is None
+            and self.ended_at is not None
+            and self.status in (TimeEntryStatus.STOPPED, TimeEntryStatus.NEEDS_REVIEW)
+            and not self.dispute_decision
+            and now <= self.dispute_open_until
+        )
+
 
 class TimeEntryEvent(models.Model):
     """Append-only history of a time entry (created, edited, disputed, resolved...)."""

@@ -46,3 +46,7 @@ class BillingConfig(AppConfig):
         hooks.register_export_section("hour_packs", privacy.export_hour_packs)
         hooks.register_export_section("invoices", privacy.export_invoices)
         hooks.register_erasure_step(privacy.erase)
+
+        from billing.web import panels
+
+        panels.register()

@@ -26,3 +26,7 @@ class CalendarSyncConfig(AppConfig):
 
         hooks.register_export_section("calendar", privacy.export_calendar)
         hooks.register_erasure_step(privacy.erase)
+
+        from calendar_sync.web import panels
+
+        panels.register()

@@ -11,3 +11,7 @@ class ConciergeConfig(AppConfig):
         from concierge.crypto import check_keys
 
         checks.register(check_keys)
+
+        from concierge.web import panels
+
+        panels.register()

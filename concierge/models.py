@@ -54,6 +54,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     last_name = models.CharField(max_length=150, blank=True)
     role = models.CharField(max_length=16, choices=Role, default=Role.CLIENT)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    # The portal's language for this person ("en", "fr"); blank: the browser's choice.
+    language = models.CharField(max_length=8, blank=True, choices=settings.LANGUAGES)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=django_timezone.now)

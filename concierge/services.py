@@ -92,11 +92,31 @@ def token_obtain(*, email: str, password: str) -> Token:
 
 @transaction.atomic
 def user_update(*, user: User, **fields) -> User:
-    for name in ("first_name", "last_name", "timezone"):
+    for name in ("first_name", "last_name", "timezone", "language"):
         if name in fields:
             setattr(user, name, fields[name])
     user.full_clean(exclude=["password"])
     user.save()
+    return user
+
+
+@transaction.atomic
+def user_change_password(*, user: User, old_password: str, new_password: str) -> User:
+    """A signed-in person changes their password, proving they know the current one."""
+    if not user.check_password(old_password):
+        raise Invalid(
+            errors.INVALID_CREDENTIALS,
+            "The current password is wrong.",
+            fields={"old_password": ["The current password is wrong."]},
+        )
+    try:
+        validate_password(new_password, user)
+    except ValidationError as exc:
+        raise Invalid(
+            errors.INVALID, exc.messages[0], fields={"new_password": list(exc.messages)}
+        ) from exc
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
     return user
 
 

@@ -11,6 +11,14 @@ api_v1 = [
     path("", include("calendar_sync.api.urls")),
 ]
 
+# The web portal: each app's `web/` room, under one namespace ("portal:task-detail").
+portal = [
+    path("", include("concierge.web.urls")),
+    path("", include("assistants.web.urls")),
+    path("", include("billing.web.urls")),
+    path("", include("calendar_sync.web.urls")),
+]
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
@@ -19,7 +27,10 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("stripe/", include("djstripe.urls", namespace="djstripe")),
     path("calendar/", include("calendar_sync.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include((portal, "portal"))),
 ]
 
+handler403 = "concierge.api.fallbacks.forbidden"
 handler404 = "concierge.api.fallbacks.not_found"
 handler500 = "concierge.api.fallbacks.server_error"

@@ -1,15 +1,35 @@
-"""JSON answers for requests that reach no API view (unknown URL, server error), so every
-error a client sees has the same `{"code", "detail"}` shape."""
+"""Answers for requests that reach no view or fail: JSON of the same `{"code", "detail"}`
+shape under the API's paths, the portal's own pages elsewhere."""
+
+import contextlib
 
 from django.http import JsonResponse
+from django.shortcuts import render
+
+from concierge.web.middleware import is_portal
+
+
+def _answer(request, status, code, detail, template):
+    if is_portal(request):
+        # A page that cannot render (the database is down...) still gets an answer.
+        with contextlib.suppress(Exception):
+            return render(request, template, status=status)
+    return JsonResponse({"code": code, "detail": detail}, status=status)
+
+
+def forbidden(request, exception=None):
+    return _answer(request, 403, "permission_denied", "Your role may not do this.", "403.html")
 
 
 def not_found(request, exception=None):
-    return JsonResponse({"code": "not_found", "detail": "Not found."}, status=404)
+    return _answer(request, 404, "not_found", "Not found.", "404.html")
 
 
 def server_error(request):
-    return JsonResponse(
-        {"code": "server_error", "detail": "Something went wrong on our side; it was logged."},
-        status=500,
+    return _answer(
+        request,
+        500,
+        "server_error",
+        "Something went wrong on our side; it was logged.",
+        "500.html",
     )

@@ -71,6 +71,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, addrport, **options):
         manage = [sys.executable, sys.argv[0]]
+        self.stdout.write(
+            self.style.SUCCESS(f"The portal: http://{addrport}/  (API docs: /api/docs/)")
+        )
         children = [
             subprocess.Popen([*manage, "qcluster"], start_new_session=True),  # noqa: S603
             subprocess.Popen([*manage, "runserver", addrport], start_new_session=True),  # noqa: S603

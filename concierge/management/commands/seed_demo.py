@@ -1,5 +1,7 @@
 """Demo data for a newcomer: a manager, three assistants in different zones, five clients,
-two plans. Idempotent: running it again changes nothing and prints the same logins."""
+two plans, and the first client's lived-in month (billing/demo.py) so the portal's first
+screen is not empty. Idempotent: running it again changes nothing and prints the same
+logins."""
 
 from decimal import Decimal
 
@@ -8,7 +10,8 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from assistants.models import AssistantProfile
-from billing.models import Plan, PlanKind
+from billing.demo import lived_in_month
+from billing.models import Plan, PlanKind, Subscription
 from concierge.models import ClientProfile, Role, User
 
 PASSWORD = "demo-password-2026"  # noqa: S105 - printed for newcomers, demo data only
@@ -102,6 +105,14 @@ class Command(BaseCommand):
             people.append(user)
         for plan in PLANS:
             Plan.objects.get_or_create(code=plan["code"], defaults=plan)
+        demo_client = User.objects.get(email=CLIENTS[0][0])
+        if not Subscription.objects.filter(client=demo_client).exists():
+            lived_in_month(
+                client=demo_client,
+                assistant=assistants[0],
+                manager=people[0],
+                plan=Plan.objects.get(code="essential"),
+            )
 
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready. Every login uses the password {PASSWORD!r}:")
@@ -110,5 +121,9 @@ class Command(BaseCommand):
             token, _ = Token.objects.get_or_create(user=user)
             self.stdout.write(f"  {user.role:<9} {user.email:<20} token {token.key}")
         self.stdout.write(
-            f"Try: curl -H 'Authorization: Token <token>' {url.rstrip('/')}/api/v1/me/"
+            f"The portal: {url} — sign in as {demo_client.email} (a client with a month under "
+            "way), ana@demo.test (assistant) or manager@demo.test."
+        )
+        self.stdout.write(
+            f"The API: curl -H 'Authorization: Token <token>' {url.rstrip('/')}/api/v1/me/"
         )

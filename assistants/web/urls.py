@@ -1,0 +1,8 @@
+from django.urls import path
+
+from assistants.web import views
+
+urlpatterns = [
+    path("app/time/", views.time_ledger, name="time"),
+    path("app/time/<int:pk>/dispute/", views.time_entry_dispute, name="time-dispute"),
+]

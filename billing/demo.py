@@ -1,0 +1,141 @@
+"""A client's lived-in month, built through the real services: a plan since the start of
+last month, last month closed with its invoice, tasks in every status, messages, time
+entries this month including a disputed one. `seed_demo` loads it for the demo client;
+the portal's browser tests start from it."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from assistants import services as time_services
+from assistants.models import TimeEntry
+from billing import periods, services
+from billing.models import Invoice, Plan, Subscription
+from concierge import services as task_services
+from concierge.models import Task, TaskEvent, User
+
+
+@dataclass
+class Month:
+    subscription: Subscription
+    invoice: Invoice | None
+    tasks: dict[str, Task] = field(default_factory=dict)
+    disputable: TimeEntry | None = None
+    disputed: TimeEntry | None = None
+
+
+def _task(client, assistant, manager, title, category, **extra) -> Task:
+    task = task_services.task_create(client=client, title=title, category=category, **extra)
+    if task.assignee_id != assistant.pk:
+        task = task_services.task_assign(task=task, actor=manager, assistant=assistant)
+    return task
+
+
+def _log(assistant, task, start, minutes, note):
+    return time_services.time_entry_create(
+        actor=assistant,
+        task=task,
+        started_at=start,
+        ended_at=start + datetime.timedelta(minutes=minutes),
+        note=note,
+    )
+
+
+@transaction.atomic
+def lived_in_month(*, client: User, assistant: User, manager: User, plan: Plan, now=None) -> Month:
+    now = now or timezone.now()
+    this_period = periods.period_of_instant(now)
+    last_period = periods.previous_period(this_period)
+    subscription = services.subscription_create(client=client, plan=plan, start_date=last_period)
+    month = Month(subscription=subscription, invoice=None)
+    zone = periods.zone()
+
+    def last_month_at(day, hour):
+        return datetime.datetime.combine(
+            last_period.replace(day=day), datetime.time(hour), tzinfo=zone
+        )
+
+    # Last month: a plumber found and booked, then the month closed and invoiced.
+    done = _task(
+        client,
+        assistant,
+        manager,
+        "Find and book a plumber for the kitchen sink",
+        "tradespeople",
+        description="Leaking under the sink; mornings are best.",
+    )
+    task_services.task_start(task=done, actor=assistant)
+    _log(assistant, done, last_month_at(3, 10), 90, "Called four plumbers, compared quotes")
+    _log(assistant, done, last_month_at(10, 14), 45, "Booked the visit, confirmed by e-mail")
+    task_services.task_deliver(
+        task=done, actor=assistant, message="Booked for Tuesday 9:00; the quote is attached."
+    )
+    task_services.task_accept(task=done, actor=client, rating=5, comment="Perfect, thank you!")
+    services.billing_period_close(period=last_period, now=now)
+    month.invoice = Invoice.objects.filter(subscription=subscription).first()
+    month.tasks["completed"] = done
+
+    # This month: work under way, waiting, delivered, cancelled, assigned and new.
+    working = _task(
+        client,
+        assistant,
+        manager,
+        "Plan a weekend in Lisbon",
+        "travel",
+        description="Two nights in May, a hotel near the river, train or flight.",
+        max_minutes=240,
+    )
+    task_services.task_start(task=working, actor=assistant)
+    month.disputed = _log(
+        assistant, working, now - datetime.timedelta(hours=27), 60, "Compared hotels"
+    )
+    month.disputable = _log(
+        assistant, working, now - datetime.timedelta(hours=3), 40, "Train and flight times"
+    )
+    task_services.message_create(
+        task=working, author=assistant, body="Do you prefer the train or a flight?"
+    )
+    task_services.message_create(
+        task=working, author=client, body="The train, if it is under eight hours."
+    )
+    time_services.time_entry_dispute(
+        actor=client, entry=month.disputed, reason="An hour to compare three hotels is a lot."
+    )
+    month.tasks["in_progress"] = working
+
+    waiting = _task(client, assistant, manager, "Renew the car insurance", "bills")
+    task_services.task_start(task=waiting, actor=assistant)
+    task_services.task_wait(
+        task=waiting, actor=assistant, message="Could you send me the current policy number?"
+    )
+    month.tasks["waiting_on_client"] = waiting
+
+    delivered = _task(client, assistant, manager, "Research a new mobile plan", "research")
+    task_services.task_start(task=delivered, actor=assistant)
+    task_services.task_deliver(
+        task=delivered, actor=assistant, message="Three offers compared in the attached table."
+    )
+    month.tasks["delivered"] = delivered
+
+    cancelled = _task(client, assistant, manager, "Book a table for Friday", "booking")
+    task_services.task_cancel(task=cancelled, actor=client, reason="Plans changed.")
+    month.tasks["cancelled"] = cancelled
+
+    month.tasks["assigned"] = _task(
+        client,
+        assistant,
+        manager,
+        "Water the plants every Monday",
+        "admin",
+        recurrence="FREQ=WEEKLY",
+        requested_due_at=now + datetime.timedelta(days=3),
+    )
+    # A task that came in while nobody could take it: it waits for a manager to assign it.
+    newest = Task.objects.create(
+        client=client, title="Chase the landlord about the boiler", category="tradespeople"
+    )
+    TaskEvent.objects.create(task=newest, actor=client, kind="create", to_status=newest.status)
+    month.tasks["new"] = newest
+    return month

@@ -1,0 +1,51 @@
+"""The billing app's share of the portal: plans on the public page, the client's month
+and recent invoices on the home page, and its navigation."""
+
+from django.utils.translation import gettext_lazy as _
+
+from billing import selectors
+from billing.web.views import month_of
+from concierge.models import Role
+from concierge.web.registry import register_nav, register_panel
+
+RECENT_INVOICES = 3
+
+
+def public_plans(request, **page):
+    return {"plans": list(selectors.plans_visible_to(request.user).filter(active=True))}
+
+
+def client_month(request, **page):
+    return {"month": month_of(request.user)}
+
+
+def recent_invoices(request, **page):
+    invoices = selectors.invoices_visible_to(request.user)[:RECENT_INVOICES]
+    return {"invoices": list(invoices)}
+
+
+def register():
+    register_nav(label=_("Plan"), url_name="plan", roles={Role.CLIENT}, order=50)
+    register_nav(
+        label=_("Invoices"), url_name="invoice-list", roles={Role.CLIENT, Role.MANAGER}, order=60
+    )
+    register_panel(
+        slot="public-home",
+        template="billing/web/panels/plans.html",
+        context=public_plans,
+        roles=None,
+    )
+    register_panel(
+        slot="home",
+        template="billing/web/panels/month.html",
+        context=client_month,
+        roles={Role.CLIENT},
+        order=10,
+    )
+    register_panel(
+        slot="home",
+        template="billing/web/panels/invoices.html",
+        context=recent_invoices,
+        roles={Role.CLIENT},
+        order=30,
+    )

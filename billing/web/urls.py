@@ -1,0 +1,13 @@
+from django.urls import path
+
+from billing.web import views
+
+urlpatterns = [
+    path("app/invoices/", views.invoice_list, name="invoice-list"),
+    path("app/invoices/<int:pk>/", views.invoice_detail, name="invoice-detail"),
+    path("app/plan/", views.plan_page, name="plan"),
+    path("app/plan/subscribe/", views.plan_subscribe, name="plan-subscribe"),
+    path("app/plan/change/", views.plan_change, name="plan-change"),
+    path("app/plan/cancel/", views.plan_cancel, name="plan-cancel"),
+    path("app/plan/packs/", views.pack_buy, name="pack-buy"),
+]

@@ -1,0 +1,143 @@
+"""Invoices, the plan page and the client's month on the home page."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from billing import errors, selectors, services
+from billing.web import gauge
+from billing.web.forms import PackForm, PlanChoiceForm
+from concierge.errors import ApplicationError, NotFound
+from concierge.models import Role
+from concierge.web.access import clients_only, role_required
+from concierge.web.middleware import back
+
+PAGE_SIZE = 25
+billing_readers = role_required(Role.CLIENT, Role.MANAGER)
+
+
+def month_of(user) -> dict | None:
+    """The client's current period, rated as if it closed now, with the gauge's parts."""
+    subscription = selectors.live_subscription(user.pk)
+    if subscription is None:
+        return None
+    usage = selectors.current_usage(subscription)
+    r = usage.rating
+    return {
+        "subscription": subscription,
+        "usage": usage,
+        "rating": r,
+        "segments": gauge.segments(
+            rollover=r.rollover_in,
+            included=r.included_minutes,
+            packs=r.pack_minutes,
+            from_rollover=r.from_rollover,
+            from_included=r.from_included,
+            from_packs=r.from_packs,
+            overage=r.overage_minutes,
+        ),
+        "width": gauge.WIDTH,
+    }
+
+
+@billing_readers
+def invoice_list(request):
+    invoices = selectors.invoices_visible_to(request.user).select_related("client")
+    page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "billing/web/invoice_list.html", {"page": page})
+
+
+@billing_readers
+def invoice_detail(request, pk):
+    invoice = (
+        selectors.invoices_with_details(selectors.invoices_visible_to(request.user))
+        .select_related("client", "plan")
+        .filter(pk=pk)
+        .first()
+    )
+    if invoice is None:
+        raise NotFound(errors.NOT_FOUND, "No such invoice.")
+    return render(request, "billing/web/invoice_detail.html", {"invoice": invoice})
+
+
+@clients_only
+def plan_page(request):
+    user = request.user
+    return render(
+        request,
+        "billing/web/plan.html",
+        {
+            "month": month_of(user),
+            "plans": selectors.plans_visible_to(user).filter(active=True),
+            "plan_form": PlanChoiceForm(user=user),
+            "pack_form": PackForm(),
+            "packs": selectors.hour_packs_of(user)[:10],
+        },
+    )
+
+
+def _plan_action(request, action):
+    form = PlanChoiceForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, _("Choose one of the plans offered."))
+        return redirect("portal:plan")
+    plan = form.cleaned_data["plan"]
+    if action == "subscribe":
+        services.subscription_create(client=request.user, plan=plan)
+        messages.success(request, _("You are subscribed to %(plan)s.") % {"plan": plan.name})
+    else:
+        subscription = _own_subscription(request.user)
+        services.subscription_change(subscription=subscription, plan=plan)
+        messages.success(request, _("Your plan changes at the start of next month."))
+    return redirect("portal:plan")
+
+
+def _own_subscription(user):
+    subscription = selectors.subscription_of(user)
+    if subscription is None:
+        raise NotFound(errors.NO_SUBSCRIPTION, "You have no subscription.")
+    return subscription
+
+
+@clients_only
+@require_POST
+def plan_subscribe(request):
+    return _plan_action(request, "subscribe")
+
+
+@clients_only
+@require_POST
+def plan_change(request):
+    return _plan_action(request, "change")
+
+
+@clients_only
+@require_POST
+def plan_cancel(request):
+    subscription = services.subscription_cancel(subscription=_own_subscription(request.user))
+    messages.success(
+        request,
+        _("Your subscription ends on %(day)s; this month is still invoiced.")
+        % {"day": subscription.ended_on},
+    )
+    return redirect("portal:plan")
+
+
+@clients_only
+@require_POST
+def pack_buy(request):
+    form = PackForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose one of the hour packs offered."))
+        return back(request, default="portal:plan")
+    try:
+        pack = services.pack_purchase(client=request.user, minutes=form.cleaned_data["minutes"])
+    except ApplicationError as error:
+        messages.error(request, error.detail)
+        return redirect("portal:plan")
+    messages.success(
+        request, _("%(hours)d hours added to your account.") % {"hours": pack.minutes // 60}
+    )
+    return redirect("portal:plan")

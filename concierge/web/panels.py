@@ -1,0 +1,37 @@
+"""The core domain's share of the portal: its navigation and its home-page panels."""
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from concierge import selectors
+from concierge.web.registry import register_nav, register_panel
+
+HOME_LIST = 8
+
+
+def open_tasks(request, **page):
+    """Client: their open tasks; assistant: theirs by promised deadline; manager: late work."""
+    user = request.user
+    tasks = (
+        selectors.task_list(user)
+        .filter(status__in=selectors.OPEN_STATUSES)
+        .select_related("assignee", "client")
+    )
+    if user.is_client:
+        heading = _("Open tasks")
+    elif user.is_assistant:
+        tasks = tasks.filter(assignee=user).order_by("promised_due_at", "id")
+        heading = _("Your tasks by promised deadline")
+    else:
+        tasks = tasks.filter(promised_due_at__lt=timezone.now()).order_by("promised_due_at")
+        heading = _("Late work")
+    return {"heading": heading, "tasks": list(tasks[:HOME_LIST])}
+
+
+def register():
+    register_nav(label=_("Home"), url_name="app", order=10)
+    register_nav(label=_("Tasks"), url_name="task-list", order=20)
+    register_nav(label=_("Account"), url_name="account", order=90)
+    register_panel(
+        slot="home", template="portal/panels/open_tasks.html", context=open_tasks, order=20
+    )

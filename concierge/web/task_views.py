@@ -1,0 +1,136 @@
+"""Task pages: the list, delegating a new one, and the task page with its history,
+messages and the client's actions. Each action works as a plain POST (redirect back to
+the task) and, sent by htmx, answers with the part of the page it changed."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from concierge import selectors, services
+from concierge.errors import ApplicationError
+from concierge.models import TERMINAL_STATUSES, Role
+from concierge.web import forms
+from concierge.web.access import clients_only, signed_in
+from concierge.web.registry import panels_for
+
+PAGE_SIZE = 25
+# The moves each role makes from the task page (the rest come in the staff screens).
+PAGE_ACTIONS = {
+    Role.CLIENT: ("accept", "request_revision", "cancel"),
+    Role.MANAGER: ("cancel",),
+    Role.ASSISTANT: (),
+}
+
+
+@signed_in
+def task_list(request):
+    filters = forms.TaskFilterForm(request.GET or None)
+    show = filters.cleaned_data["status"] if filters.is_valid() else ""
+    tasks = selectors.task_list(request.user).select_related("assignee", "client")
+    if show in ("", "open"):
+        tasks = tasks.exclude(status__in=TERMINAL_STATUSES)
+    elif show == "closed":
+        tasks = tasks.filter(status__in=TERMINAL_STATUSES)
+    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "portal/task_list.html", {"page": page, "filters": filters})
+
+
+@clients_only
+def task_new(request):
+    form = forms.TaskForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            task = services.task_create(client=request.user, **form.service_fields())
+        except ApplicationError as error:
+            forms.attach_error(form, error)
+        else:
+            messages.success(request, _("Your task is delegated."))
+            return redirect("portal:task-detail", pk=task.pk)
+    return render(
+        request, "portal/task_new.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+def _page(request, task, **forms_in_use):
+    actions = PAGE_ACTIONS[request.user.role]
+    return {
+        "task": task,
+        "can": {a for a in actions if services.allowed_transition(a, task.status)},
+        "events": task.events.select_related("actor"),
+        "messages_list": selectors.messages_visible_to(request.user, task),
+        "message_form": forms_in_use.get("message_form") or forms.MessageForm(),
+        "accept_form": forms_in_use.get("accept_form") or forms.AcceptForm(),
+        "reason_form": forms.ReasonForm(),
+        "panels": panels_for("task", request, task=task),
+    }
+
+
+@signed_in
+def task_detail(request, pk):
+    task = selectors.task_get(request.user, pk)
+    return render(request, "portal/task_detail.html", _page(request, task))
+
+
+@signed_in
+@require_POST
+def task_message(request, pk):
+    task = selectors.task_get(request.user, pk)
+    form = forms.MessageForm(request.POST)
+    if form.is_valid():
+        try:
+            services.message_create(task=task, author=request.user, body=form.cleaned_data["body"])
+        except ApplicationError as error:
+            forms.attach_error(form, error)
+        else:
+            form = forms.MessageForm()
+            if not request.htmx:
+                return redirect("portal:task-detail", pk=task.pk)
+    context = _page(request, task, message_form=form)
+    if request.htmx:
+        return render(request, "portal/task_detail.html#messages", context)
+    return render(request, "portal/task_detail.html", context, status=400)
+
+
+def _act(request, task, service, **fields):
+    """Run a task action; htmx gets the refreshed status panel, a plain POST a redirect."""
+    try:
+        task = service(task=task, actor=request.user, **fields)
+    except ApplicationError as error:
+        if not request.htmx:
+            raise  # the portal middleware shows it as a message on the task page
+        messages.error(request, error.detail)
+    if request.htmx:
+        task = selectors.task_get(request.user, task.pk)
+        return render(request, "portal/task_detail.html#status", _page(request, task))
+    return redirect("portal:task-detail", pk=task.pk)
+
+
+@clients_only
+@require_POST
+def task_accept(request, pk):
+    task = selectors.task_get(request.user, pk)
+    form = forms.AcceptForm(request.POST)
+    if not form.is_valid():
+        context = _page(request, task, accept_form=form)
+        return render(request, "portal/task_detail.html", context, status=400)
+    return _act(request, task, services.task_accept, **form.cleaned_data)
+
+
+@clients_only
+@require_POST
+def task_request_revision(request, pk):
+    task = selectors.task_get(request.user, pk)
+    form = forms.ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    return _act(request, task, services.task_request_revision, reason=reason)
+
+
+@clients_only
+@require_POST
+def task_cancel(request, pk):
+    task = selectors.task_get(request.user, pk)
+    form = forms.ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    return _act(request, task, services.task_cancel, reason=reason)

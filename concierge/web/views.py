@@ -1,0 +1,152 @@
+"""The portal's public pages, sign-up, sign-in and out, the home page and the account."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render, resolve_url
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from concierge import services
+from concierge.errors import ApplicationError
+from concierge.web import forms
+from concierge.web.access import signed_in
+from concierge.web.registry import panels_for
+
+
+def _with_language(response, user):
+    """Remember a person's chosen language in the cookie LocaleMiddleware reads."""
+    if user.language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            user.language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite="Lax",
+        )
+        translation.activate(user.language)
+    return response
+
+
+def home(request):
+    return render(request, "portal/home.html", {"panels": panels_for("public-home", request)})
+
+
+def signup(request):
+    form = forms.SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_register(**form.cleaned_data)
+        except ApplicationError as error:
+            forms.attach_error(form, error)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome! Your account is ready."))
+            return redirect("portal:app")
+    return render(request, "portal/signup.html", {"form": form})
+
+
+def _next_url(request):
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
+
+
+def sign_in(request):
+    form = forms.SignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = authenticate(
+            request,
+            username=form.cleaned_data["email"].lower(),
+            password=form.cleaned_data["password"],
+        )
+        if user is None:
+            form.add_error(None, _("Email or password is wrong."))
+        else:
+            login(request, user)
+            return _with_language(
+                HttpResponseRedirect(
+                    _next_url(request) or resolve_url(settings.LOGIN_REDIRECT_URL)
+                ),
+                user,
+            )
+    if request.method == "POST":
+        response = render(request, "portal/login.html", {"form": form, "next": _next_url(request)})
+        response.status_code = 400 if form.errors else 200
+        return response
+    return render(request, "portal/login.html", {"form": form, "next": _next_url(request)})
+
+
+@require_POST
+def sign_out(request):
+    logout(request)
+    messages.info(request, _("You are signed out."))
+    return redirect("portal:home")
+
+
+@signed_in
+def app_home(request):
+    return render(request, "portal/app_home.html", {"panels": panels_for("home", request)})
+
+
+@signed_in
+def account(request):
+    user = request.user
+    initial = {
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "timezone": user.timezone,
+        "language": user.language,
+    }
+    form = forms.AccountForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_update(user=user, **form.cleaned_data)
+        except ApplicationError as error:
+            forms.attach_error(form, error)
+        else:
+            if user.language:
+                translation.activate(user.language)
+            messages.success(request, _("Your account is saved."))
+            return _with_language(redirect("portal:account"), user)
+    return render(
+        request,
+        "portal/account.html",
+        {"form": form, "password_form": forms.PasswordChangeForm()},
+        status=400 if form.errors else 200,
+    )
+
+
+@signed_in
+def password_change(request):
+    form = forms.PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_change_password(user=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            forms.attach_error(form, error)
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, _("Your password is changed."))
+            return redirect("portal:account")
+    if request.method != "POST":
+        return redirect("portal:account")
+    account_form = forms.AccountForm(
+        initial={
+            "first_name": request.user.first_name,
+            "last_name": request.user.last_name,
+            "timezone": request.user.timezone,
+            "language": request.user.language,
+        }
+    )
+    return render(
+        request,
+        "portal/account.html",
+        {"form": account_form, "password_form": form},
+        status=400,
+    )
