@@ -11,7 +11,7 @@ PORT ?= 8000
 # `make run` is a development server: DEBUG on, embedded SQLite and the ORM broker.
 RUN_ENV := DJANGO_DEBUG=1
 
-.PHONY: help install install-dev run test lint format migrate seed schema docs clean
+.PHONY: help install install-dev run test lint format migrate seed schema docs messages clean
 
 help:
 	@echo "make run    install, migrate, load demo data, serve on http://$(HOST):$(PORT) + worker"
@@ -59,8 +59,21 @@ schema: install-dev
 docs: install
 	DJANGO_DEBUG=1 $(PY) manage.py api_docs
 
+# The French catalogue: extract the marked strings (needs GNU gettext), translate the new
+# ones in locale/fr/LC_MESSAGES/django.po, then compile it (pure Python, no gettext needed).
+messages: install-dev
+	$(RUN_ENV) $(PY) manage.py makemessages -l fr --no-location \
+		--ignore=.venv --ignore=var --ignore=tests --ignore=bench
+	$(RUN_ENV) $(PY) manage.py compile_translations
+
+# The portal's browser tests need a Chromium (Debian's `chromium`, or CHROMIUM_PATH);
+# without one they are skipped, and this says so. Under CI they are mandatory.
+BROWSER := $(or $(CHROMIUM_PATH),$(shell command -v chromium || command -v chromium-browser || command -v google-chrome))
+
 # pytest exit code 5 (no tests collected) is a failure like any other.
 test: lint schema
+	@if [ -n "$(BROWSER)" ]; then echo "Browser tests: running with $(BROWSER)"; \
+	else echo "Browser tests: SKIPPED, no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)"; fi
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 clean:

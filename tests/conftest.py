@@ -96,3 +96,22 @@ def other_assistant_api(api_for, other_assistant_user):
 @pytest.fixture
 def manager_api(api_for, manager_user):
     return api_for(manager_user)
+
+
+@pytest.fixture
+def month(db):
+    """A client's lived-in month (billing/demo.py): a plan since last month, last month's
+    invoice, tasks in every status, messages, entries this month (one disputed, one still
+    disputable). The client's primary assistant did the work."""
+    from billing.demo import lived_in_month
+
+    assistant = factories.AssistantFactory()
+    client = factories.ClientFactory(first_name="Claire", timezone="Europe/Paris")
+    client.client_profile.primary_assistant = assistant
+    client.client_profile.save()
+    return lived_in_month(
+        client=client,
+        assistant=assistant,
+        manager=factories.ManagerFactory(),
+        plan=factories.PlanFactory(name="Essential"),
+    )

@@ -45,7 +45,7 @@ def signup(request):
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome! Your account is ready."))
             return redirect("portal:app")
-    return render(request, "portal/signup.html", {"form": form})
+    return render(request, "portal/signup.html", {"form": form}, status=400 if form.errors else 200)
 
 
 def _next_url(request):
@@ -75,11 +75,12 @@ def sign_in(request):
                 ),
                 user,
             )
-    if request.method == "POST":
-        response = render(request, "portal/login.html", {"form": form, "next": _next_url(request)})
-        response.status_code = 400 if form.errors else 200
-        return response
-    return render(request, "portal/login.html", {"form": form, "next": _next_url(request)})
+    return render(
+        request,
+        "portal/login.html",
+        {"form": form, "next": _next_url(request)},
+        status=400 if form.errors else 200,
+    )
 
 
 @require_POST

@@ -6,7 +6,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from billing.demo import lived_in_month
 from concierge.models import Task, TaskStatus, User
 from tests import factories
 
@@ -69,20 +68,6 @@ def test_sign_up_delegate_a_task_and_exchange_a_message(visit):
 
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("link", name="Sign in").first).to_be_visible()
-
-
-@pytest.fixture
-def month(db):
-    assistant = factories.AssistantFactory()
-    client = factories.ClientFactory(first_name="Claire", timezone="Europe/Paris")
-    client.client_profile.primary_assistant = assistant
-    client.client_profile.save()
-    return lived_in_month(
-        client=client,
-        assistant=assistant,
-        manager=factories.ManagerFactory(),
-        plan=factories.PlanFactory(name="Essential"),
-    )
 
 
 def test_month_dispute_an_entry_and_read_the_invoice(visit, month):
