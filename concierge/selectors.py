@@ -45,6 +45,15 @@ def users_visible_to(user):
     return User.objects.all() if user.is_manager else User.objects.filter(pk=user.pk)
 
 
+def assistants_for_assignment(user):
+    """The active assistants a manager may give a task to (nobody, for other roles)."""
+    if not user.is_authenticated or not user.is_manager:
+        return User.objects.none()
+    return User.objects.filter(role=Role.ASSISTANT, is_active=True).order_by(
+        "first_name", "last_name", "id"
+    )
+
+
 def clients_visible_to(user):
     """Client profiles: managers all; assistants the clients they serve (primary, backup or
     assigned a task of theirs); clients none through this path (they use `me/`)."""

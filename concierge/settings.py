@@ -128,8 +128,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=VAR_DIR / "static")
+Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 # WhiteNoise serves static files under gunicorn. Production serves the hashed, compressed
 # copies `collectstatic` writes; development and tests read the apps' static/ folders.
 WHITENOISE_USE_FINDERS = DEBUG or TESTING

@@ -153,3 +153,16 @@ class AcceptForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=5000, required=False)
+
+
+class StaffMessageForm(forms.Form):
+    message = forms.CharField(label=_("Message to the client"), max_length=20_000, required=False)
+
+
+class AssignForm(forms.Form):
+    assistant = forms.ModelChoiceField(label=_("Assistant"), queryset=None)
+
+    def __init__(self, *args, assistants, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assistant"].queryset = assistants
+        self.fields["assistant"].label_from_instance = lambda user: user.full_name

@@ -12,7 +12,7 @@ from concierge import selectors, services
 from concierge.errors import ApplicationError
 from concierge.models import TERMINAL_STATUSES, Role
 from concierge.web import forms
-from concierge.web.access import clients_only, signed_in
+from concierge.web.access import clients_only, role_required, signed_in
 from concierge.web.registry import panels_for
 
 PAGE_SIZE = 25
@@ -20,7 +20,7 @@ PAGE_SIZE = 25
 PAGE_ACTIONS = {
     Role.CLIENT: ("accept", "request_revision", "cancel"),
     Role.MANAGER: ("cancel",),
-    Role.ASSISTANT: (),
+    Role.ASSISTANT: ("start", "wait", "deliver"),
 }
 
 
@@ -54,7 +54,10 @@ def task_new(request):
 
 
 def _page(request, task, **forms_in_use):
-    actions = PAGE_ACTIONS[request.user.role]
+    user = request.user
+    actions = PAGE_ACTIONS[user.role]
+    if user.is_assistant and task.assignee_id != user.pk:
+        actions = ()  # a past assignee reads the task; the current one works on it
     return {
         "task": task,
         "can": {a for a in actions if services.allowed_transition(a, task.status)},
@@ -63,6 +66,9 @@ def _page(request, task, **forms_in_use):
         "message_form": forms_in_use.get("message_form") or forms.MessageForm(),
         "accept_form": forms_in_use.get("accept_form") or forms.AcceptForm(),
         "reason_form": forms.ReasonForm(),
+        "assign_form": forms.AssignForm(assistants=selectors.assistants_for_assignment(user))
+        if user.is_manager and task.is_open
+        else None,
         "panels": panels_for("task", request, task=task),
     }
 
@@ -134,3 +140,41 @@ def task_cancel(request, pk):
     form = forms.ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     return _act(request, task, services.task_cancel, reason=reason)
+
+
+@role_required(Role.ASSISTANT)
+@require_POST
+def task_start(request, pk):
+    return _act(request, selectors.task_get(request.user, pk), services.task_start)
+
+
+def _with_message(request, pk, service):
+    task = selectors.task_get(request.user, pk)
+    form = forms.StaffMessageForm(request.POST)
+    message = form.cleaned_data["message"] if form.is_valid() else ""
+    return _act(request, task, service, message=message)
+
+
+@role_required(Role.ASSISTANT)
+@require_POST
+def task_wait(request, pk):
+    return _with_message(request, pk, services.task_wait)
+
+
+@role_required(Role.ASSISTANT)
+@require_POST
+def task_deliver(request, pk):
+    return _with_message(request, pk, services.task_deliver)
+
+
+@role_required(Role.MANAGER)
+@require_POST
+def task_assign(request, pk):
+    task = selectors.task_get(request.user, pk)
+    form = forms.AssignForm(
+        request.POST, assistants=selectors.assistants_for_assignment(request.user)
+    )
+    if not form.is_valid():
+        messages.error(request, _("Choose an active assistant."))
+        return redirect("portal:task-detail", pk=task.pk)
+    return _act(request, task, services.task_assign, assistant=form.cleaned_data["assistant"])

@@ -21,4 +21,8 @@ urlpatterns = [
         name="task-request-revision",
     ),
     path("app/tasks/<int:pk>/cancel/", task_views.task_cancel, name="task-cancel"),
+    path("app/tasks/<int:pk>/start/", task_views.task_start, name="task-start"),
+    path("app/tasks/<int:pk>/wait/", task_views.task_wait, name="task-wait"),
+    path("app/tasks/<int:pk>/deliver/", task_views.task_deliver, name="task-deliver"),
+    path("app/tasks/<int:pk>/assign/", task_views.task_assign, name="task-assign"),
 ]

@@ -191,3 +191,47 @@ def test_cancel(month, web_for):
     assert web.post(f"/app/tasks/{task.pk}/cancel/", {"reason": "Done myself"}).status_code == 302
     task.refresh_from_db()
     assert task.status == TaskStatus.CANCELLED
+
+
+def test_the_assignee_starts_asks_and_delivers(month, web_for):
+    task = month.tasks["assigned"]
+    web = web_for(task.assignee)
+    assert_page(web.get(f"/app/tasks/{task.pk}/"), "Start")
+    assert_fragment(web.post(f"/app/tasks/{task.pk}/start/", **HTMX), "In progress")
+    web.post(f"/app/tasks/{task.pk}/wait/", {"message": "Which plants?"})
+    task.refresh_from_db()
+    assert task.status == TaskStatus.WAITING_ON_CLIENT
+    assert task.messages.filter(body="Which plants?").exists()
+    web.post(f"/app/tasks/{task.pk}/start/")
+    web.post(f"/app/tasks/{task.pk}/deliver/", {"message": "Watered."})
+    task.refresh_from_db()
+    assert task.status == TaskStatus.DELIVERED
+
+
+def test_staff_actions_are_for_their_roles(month, web_for):
+    task = month.tasks["assigned"]
+    client = web_for(month.subscription.client)
+    assert client.post(f"/app/tasks/{task.pk}/start/").status_code == 403
+    outsider = web_for(factories.AssistantFactory())
+    assert outsider.post(f"/app/tasks/{task.pk}/start/").status_code == 404
+    assignee = web_for(task.assignee)
+    other = factories.AssistantFactory()
+    assert (
+        assignee.post(f"/app/tasks/{task.pk}/assign/", {"assistant": other.pk}).status_code == 403
+    )
+    task.refresh_from_db()
+    assert (task.status, task.assignee_id) == (TaskStatus.ASSIGNED, month.disputable.assistant_id)
+
+
+def test_a_manager_assigns_a_new_task(month, web_for):
+    task = month.tasks["new"]
+    assistant = factories.AssistantFactory(first_name="Zoe")
+    web = web_for(factories.ManagerFactory())
+    assert_page(web.get(f"/app/tasks/{task.pk}/"), "Assign", "Zoe")
+    assert web.post(f"/app/tasks/{task.pk}/assign/", {"assistant": assistant.pk}).status_code == 302
+    task.refresh_from_db()
+    assert (task.status, task.assignee) == (TaskStatus.ASSIGNED, assistant)
+    refused = web.post(f"/app/tasks/{task.pk}/assign/", {"assistant": month.subscription.client.pk})
+    assert refused.status_code == 302
+    task.refresh_from_db()
+    assert task.assignee == assistant
