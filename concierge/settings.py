@@ -244,6 +244,10 @@ DJSTRIPE_USE_NATIVE_JSONFIELD = True
 # the whole block rolls back, taking a job queued from a signal with it. Keep the callback
 # until dj-stripe offers another way to hand a verified delivery to a queue.
 DJSTRIPE_WEBHOOK_EVENT_CALLBACK = "billing.webhooks.queue_webhook"
+# The portal takes cards with Stripe.js (loaded from Stripe, as PCI rules require, and only
+# when this key is set); the resulting PaymentMethod id goes to the card service.
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_JS_URL = env.str("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
 STRIPE_ENABLED = bool(STRIPE_LIVE_SECRET_KEY if STRIPE_LIVE_MODE else STRIPE_TEST_SECRET_KEY)
 BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
 # Reconciliation looks only at invoices finalised (or paid) at least this long ago.

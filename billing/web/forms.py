@@ -21,3 +21,9 @@ class PackForm(forms.Form):
             (o["minutes"], f"{o['minutes'] // 60} h — {o['price']} {o['currency']}")
             for o in services.pack_offers()
         ]
+
+
+class CardForm(forms.Form):
+    payment_method = forms.RegexField(
+        label=_("Card"), regex=r"^pm_[A-Za-z0-9_]+$", max_length=255, widget=forms.HiddenInput
+    )

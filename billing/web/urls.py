@@ -10,4 +10,5 @@ urlpatterns = [
     path("app/plan/change/", views.plan_change, name="plan-change"),
     path("app/plan/cancel/", views.plan_cancel, name="plan-cancel"),
     path("app/plan/packs/", views.pack_buy, name="pack-buy"),
+    path("app/plan/card/", views.card_set, name="card-set"),
 ]

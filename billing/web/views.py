@@ -1,5 +1,6 @@
 """Invoices, the plan page and the client's month on the home page."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -7,8 +8,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from billing import errors, selectors, services
+from billing import stripe as billing_stripe
 from billing.web import gauge
-from billing.web.forms import PackForm, PlanChoiceForm
+from billing.web.forms import CardForm, PackForm, PlanChoiceForm
 from concierge.errors import ApplicationError, NotFound
 from concierge.models import Role
 from concierge.web.access import clients_only, role_required
@@ -62,6 +64,23 @@ def invoice_detail(request, pk):
     return render(request, "billing/web/invoice_detail.html", {"invoice": invoice})
 
 
+def _card(request):
+    """Card payments: off in local mode; else the client's default card as Stripe has it."""
+    if not settings.STRIPE_ENABLED:
+        return {"enabled": False}
+    try:
+        current = billing_stripe.payment_method_default(user=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.detail)
+        current = None
+    return {
+        "enabled": True,
+        "current": current,
+        "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+        "stripe_js": settings.STRIPE_JS_URL,
+    }
+
+
 @clients_only
 def plan_page(request):
     user = request.user
@@ -74,6 +93,7 @@ def plan_page(request):
             "plan_form": PlanChoiceForm(user=user),
             "pack_form": PackForm(),
             "packs": selectors.hour_packs_of(user)[:10],
+            "card": _card(request),
         },
     )
 
@@ -140,4 +160,25 @@ def pack_buy(request):
     messages.success(
         request, _("%(hours)d hours added to your account.") % {"hours": pack.minutes // 60}
     )
+    return redirect("portal:plan")
+
+
+@clients_only
+@require_POST
+def card_set(request):
+    """The PaymentMethod id Stripe.js made from the card becomes the default for invoices."""
+    form = CardForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The card could not be read; please enter it again."))
+        return redirect("portal:plan")
+    try:
+        summary = services.payment_method_set(
+            user=request.user, payment_method=form.cleaned_data["payment_method"]
+        )
+    except ApplicationError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(
+            request, _("Your card ending %(last4)s is saved.") % {"last4": summary.last4 or "…"}
+        )
     return redirect("portal:plan")

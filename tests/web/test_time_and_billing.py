@@ -9,6 +9,7 @@ from django.utils import timezone
 from assistants.models import TimeEntryStatus
 from billing.models import HourPack, Invoice, Subscription
 from tests import factories
+from tests.stripe_peer import CARD_OK, card_payment_method, localstripe  # noqa: F401
 from tests.web.checks import assert_fragment, assert_page, assert_sends_to_sign_in
 
 pytestmark = pytest.mark.django_db
@@ -191,3 +192,26 @@ def test_a_client_buys_an_hour_pack(client_web, client_user):
     bad = client_web.post("/app/plan/packs/", {"minutes": "7"}, follow=True)
     assert_page(bad, "Choose one of the hour packs offered.")
     assert HourPack.objects.count() == 1
+
+
+def test_local_mode_settles_with_a_manager_and_takes_no_card(client_web, client_user, settings):
+    settings.STRIPE_ENABLED = False
+    body = assert_page(client_web.get("/app/plan/"), "card payments are not set up")
+    assert "js.stripe.com" not in body
+    response = client_web.post("/app/plan/card/", {"payment_method": "pm_card_visa"}, follow=True)
+    assert_page(response, "Card payments are not set up on this service")
+
+
+def test_with_stripe_a_client_saves_a_card(localstripe, client_web, settings):  # noqa: F811
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_portal"
+    assert_page(client_web.get("/app/plan/"), "Add a card", 'data-publishable-key="pk_test_portal"')
+    pm = card_payment_method(CARD_OK)
+    response = client_web.post("/app/plan/card/", {"payment_method": pm.id}, follow=True)
+    assert_page(response, "Your card ending 4242 is saved.", "card ending 4242")
+    bad = client_web.post("/app/plan/card/", {"payment_method": "not-an-id"}, follow=True)
+    assert_page(bad, "The card could not be read")
+
+
+def test_cards_are_for_clients(client_web, assistant_web):
+    assert assistant_web.post("/app/plan/card/", {"payment_method": "pm_x"}).status_code == 403
+    assert_sends_to_sign_in(Client().post("/app/plan/card/"), "/app/plan/card/")
