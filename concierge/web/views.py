@@ -26,7 +26,6 @@ def _with_language(response, user):
             max_age=settings.LANGUAGE_COOKIE_AGE,
             samesite="Lax",
         )
-        translation.activate(user.language)
     return response
 
 
@@ -111,9 +110,9 @@ def account(request):
         except ApplicationError as error:
             forms.attach_error(form, error)
         else:
-            if user.language:
-                translation.activate(user.language)
-            messages.success(request, _("Your account is saved."))
+            # Said in the language just chosen (the next page is rendered in it).
+            with translation.override(user.language or translation.get_language()):
+                messages.success(request, _("Your account is saved."))
             return _with_language(redirect("portal:account"), user)
     return render(
         request,

@@ -148,3 +148,25 @@ def test_portal_errors_are_pages_and_api_errors_stay_json(client_web, settings):
 def test_wrong_role_gets_the_portal_403_page(assistant_web, settings):
     settings.DEBUG = False
     assert_page(assistant_web.get("/app/tasks/new/"), "Not for you", status=403)
+
+
+def test_signing_in_speaks_the_accounts_language(client_user):
+    client_user.language = "fr"
+    client_user.save()
+    web = Client()
+    response = web.post("/login/", {"email": client_user.email, "password": factories.PASSWORD})
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "fr"
+    assert_page(web.get("/app/"), "Se déconnecter")
+
+
+def test_a_server_error_on_a_portal_page_is_the_portals_500_page(rf):
+    from django.utils import translation
+
+    from concierge.api.fallbacks import server_error
+
+    with translation.override("en"):
+        response = server_error(rf.get("/app/tasks/"))
+    assert response.status_code == 500
+    assert b"Something went wrong" in response.content
+    api = server_error(rf.get("/api/v1/tasks/"))
+    assert api.status_code == 500 and b'"code": "server_error"' in api.content
