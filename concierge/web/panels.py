@@ -13,7 +13,7 @@ def open_tasks(request, **page):
     """Client: their open tasks; assistant: theirs by promised deadline; manager: late work."""
     user = request.user
     tasks = (
-        selectors.task_list(user)
+        selectors.task_list(user, history=False)
         .filter(status__in=selectors.OPEN_STATUSES)
         .select_related("assignee", "client")
     )

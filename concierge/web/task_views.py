@@ -28,7 +28,7 @@ PAGE_ACTIONS = {
 def task_list(request):
     filters = forms.TaskFilterForm(request.GET or None)
     show = filters.cleaned_data["status"] if filters.is_valid() else ""
-    tasks = selectors.task_list(request.user).select_related("assignee", "client")
+    tasks = selectors.task_list(request.user, history=False).select_related("assignee", "client")
     if show in ("", "open"):
         tasks = tasks.exclude(status__in=TERMINAL_STATUSES)
     elif show == "closed":

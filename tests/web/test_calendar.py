@@ -4,6 +4,8 @@ import pytest
 from django.test import Client
 
 from calendar_sync.models import CalDavAccount, CalendarFeed, IcsSubscription
+from tests.calendar_sync.conftest import RADICALE_PASSWORD, RADICALE_USER, radicale  # noqa: F401
+from tests.calendar_sync.test_caldav import make_calendar
 from tests.web.checks import assert_page, assert_sends_to_sign_in
 
 pytestmark = pytest.mark.django_db
@@ -45,17 +47,15 @@ def test_an_outside_calendar_is_checked_and_errors_stand_beside_the_field(client
     assert not IcsSubscription.objects.exists()
 
 
-def test_a_caldav_account_is_linked_with_its_password_encrypted(client_web, client_user):
-    response = client_web.post(
-        "/app/calendar/caldav/",
-        {
-            "url": "http://127.0.0.1:5232/claire/",
-            "username": "claire",
-            "password": "s3cret-pass",
-            "calendar": "tasks",
-        },
-    )
+def test_a_caldav_account_is_checked_then_linked(client_web, client_user, radicale):  # noqa: F811
+    make_calendar(radicale)
+    form = {"url": radicale, "username": RADICALE_USER, "calendar": "Tasks"}
+    refused = client_web.post("/app/calendar/caldav/", {**form, "password": "wrong"})
+    body = assert_page(refused, status=400)
+    assert body.index("field-error") > body.index('for="id_url"')
+    assert not CalDavAccount.objects.exists()
+    response = client_web.post("/app/calendar/caldav/", {**form, "password": RADICALE_PASSWORD})
     assert response.status_code == 302
     account = CalDavAccount.objects.get(user=client_user)
-    assert "s3cret-pass" not in account.password_encrypted
-    assert_page(client_web.get("/app/calendar/"), "Linked to tasks", "Relink CalDAV account")
+    assert RADICALE_PASSWORD not in account.password_encrypted
+    assert_page(client_web.get("/app/calendar/"), "Linked to Tasks", "Relink CalDAV account")
