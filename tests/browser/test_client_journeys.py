@@ -129,3 +129,25 @@ def test_accept_a_delivery_and_switch_to_french(visit, month):
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     page.get_by_role("navigation", name="Principal").get_by_role("link", name="Tâches").click()
     visit.page_check("task-list-fr")
+
+
+def test_staff_pages_pass_the_same_checks(visit, month):
+    """Assistants and managers get a working portal too (their full screens come later)."""
+    assistant = month.disputable.assistant
+    page = sign_in(visit, assistant.email)
+    expect(page.get_by_role("heading", name="Your tasks by promised deadline")).to_be_visible()
+    visit.page_check("assistant-home")
+    page.get_by_role("link", name="Water the plants every Monday").click()
+    page.get_by_role("button", name="Start").click()
+    expect(page.locator("#status")).to_contain_text("In progress")
+    visit.page_check()
+    page.get_by_role("button", name="Sign out").click()
+
+    manager = User.objects.get(role="manager")
+    page = sign_in(visit, manager.email)
+    visit.page_check("manager-home")
+    page.goto(f"{visit.base_url}/app/tasks/{month.tasks['new'].pk}/")
+    page.get_by_label("Assistant", exact=True).select_option(str(assistant.pk))
+    page.get_by_role("button", name="Assign").click()
+    expect(page.locator("#status")).to_contain_text("Assigned")
+    visit.page_check("manager-task")
