@@ -68,7 +68,9 @@ messages: install-dev
 
 # The portal's browser tests need a Chromium (Debian's `chromium`, or CHROMIUM_PATH);
 # without one they are skipped, and this says so. Under CI they are mandatory.
-BROWSER := $(or $(CHROMIUM_PATH),$(shell command -v chromium || command -v chromium-browser || command -v google-chrome))
+BROWSER := $(shell if [ -n "$${CHROMIUM_PATH:-}" ]; then [ -x "$$CHROMIUM_PATH" ] && echo "$$CHROMIUM_PATH"; \
+	else command -v chromium || command -v chromium-browser || command -v google-chrome \
+	|| command -v google-chrome-stable; fi)
 
 # pytest exit code 5 (no tests collected) is a failure like any other.
 test: lint schema
