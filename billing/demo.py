@@ -33,9 +33,10 @@ def _task(client, assistant, manager, title, category, **extra) -> Task:
     return task
 
 
-def _log(assistant, task, start, minutes, note):
+def _log(assistant, task, start, minutes, note, *, actor=None):
     return time_services.time_entry_create(
-        actor=assistant,
+        actor=actor or assistant,
+        assistant=assistant,
         task=task,
         started_at=start,
         ended_at=start + datetime.timedelta(minutes=minutes),
@@ -67,8 +68,9 @@ def lived_in_month(*, client: User, assistant: User, manager: User, plan: Plan, 
         description="Leaking under the sink; mornings are best.",
     )
     task_services.task_start(task=done, actor=assistant)
-    _log(assistant, done, last_month_at(3, 10), 90, "Called four plumbers, compared quotes")
-    _log(assistant, done, last_month_at(10, 14), 45, "Booked the visit, confirmed by e-mail")
+    # Recorded by the manager: assistants may not date entries that far back.
+    _log(assistant, done, last_month_at(3, 10), 90, "Called plumbers", actor=manager)
+    _log(assistant, done, last_month_at(10, 14), 45, "Booked the visit", actor=manager)
     task_services.task_deliver(
         task=done, actor=assistant, message="Booked for Tuesday 9:00; the quote is attached."
     )
