@@ -1,6 +1,6 @@
 """Writes of the assistants app: profiles and time entries."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
@@ -44,6 +44,9 @@ def assistant_create(
     skills: list[str] | None = None,
     weekly_capacity_minutes: int = 40 * 60,
     active: bool = True,
+    workday_start: time | None = None,
+    workday_end: time | None = None,
+    working_days: list[int] | None = None,
 ) -> AssistantProfile:
     user = user_create(
         email=email,
@@ -53,12 +56,23 @@ def assistant_create(
         last_name=last_name,
         timezone=timezone,
     )
-    return AssistantProfile.objects.create(
+    profile = AssistantProfile(
         user=user,
         skills=_clean_skills(skills or []),
         weekly_capacity_minutes=weekly_capacity_minutes,
         active=active,
     )
+    # Unset working hours keep the model's defaults (09:00-17:00, Monday to Friday).
+    for name, value in (
+        ("workday_start", workday_start),
+        ("workday_end", workday_end),
+        ("working_days", working_days),
+    ):
+        if value is not None:
+            setattr(profile, name, value)
+    profile.full_clean(exclude=["user"])
+    profile.save()
+    return profile
 
 
 @transaction.atomic

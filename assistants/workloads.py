@@ -13,7 +13,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 
-WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{2})$")
+from concierge import bounds
+
+WEEK_PATTERN = re.compile(r"^([0-9]{4})-W([0-9]{2})$")
 RATIO_PLACES = Decimal("0.0001")
 RATING_PLACES = Decimal("0.01")
 
@@ -69,6 +71,8 @@ def parse_week(text):
     if not match:
         raise BadWeek(f"{text!r} is not an ISO week such as 2026-W47.")
     year, number = int(match.group(1)), int(match.group(2))
+    if not bounds.year_in_range(year):
+        raise BadWeek(f"Weeks must be {bounds.RANGE_SENTENCE}.")
     try:
         datetime.date.fromisocalendar(year, number, 1)
     except ValueError as exc:

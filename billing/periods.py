@@ -6,10 +6,15 @@ datetimes, half-open `[start, end)`.
 
 import calendar
 import datetime
+import re
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+
+from concierge.bounds import RANGE_SENTENCE, year_in_range
+
+PERIOD_PATTERN = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 
 
 def zone() -> ZoneInfo:
@@ -57,9 +62,14 @@ def bounds(period: datetime.date) -> tuple[datetime.datetime, datetime.datetime]
 
 
 def parse(text: str) -> datetime.date:
-    """`YYYY-MM` → the period's first day; ValueError otherwise."""
-    parsed = datetime.datetime.strptime(text, "%Y-%m")  # noqa: DTZ007 - a calendar month
-    return parsed.date()
+    """`YYYY-MM` → the period's first day; ValueError otherwise (also for a year outside
+    the range the service holds, `concierge.bounds`)."""
+    if not PERIOD_PATTERN.fullmatch(text):
+        raise ValueError(f"{text!r} is not a month such as 2026-09.")
+    period = datetime.date(int(text[:4]), int(text[5:]), 1)
+    if not year_in_range(period.year):
+        raise ValueError(f"Periods must be {RANGE_SENTENCE}.")
+    return period
 
 
 def proration_factor(*, start_date: datetime.date, period: datetime.date) -> Fraction:

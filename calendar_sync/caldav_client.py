@@ -9,8 +9,6 @@ redirect, so the server cannot send the request (and the password) elsewhere. TL
 verifies the certificate against the host name.
 """
 
-from urllib.parse import urlsplit
-
 import caldav
 import niquests
 from caldav.lib import error as caldav_error
@@ -37,8 +35,8 @@ def _require_tls():
 
 def pinned_session(url):
     """An HTTP session for caldav that reaches only the address vetted for `url`'s host."""
-    parts = urlsplit(url)
     try:
+        parts = importer.split_url(url)
         address = importer.vetted_address(parts)
     except importer.FetchError as exc:
         raise CalDavProblem(errors.URL_NOT_ALLOWED, str(exc)) from exc

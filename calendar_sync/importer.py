@@ -42,22 +42,57 @@ def normalise_url(url):
     return url
 
 
+NAT64_PREFIXES = (
+    ipaddress.IPv6Network("64:ff9b::/96"),  # RFC 6052 well-known prefix
+    ipaddress.IPv6Network("64:ff9b:1::/48"),  # RFC 8215 local-use prefix
+)
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")  # deprecated ::a.b.c.d
+
+
+def _embedded_ipv4(ip):
+    """The IPv4 address an IPv6 address carries (mapped, 6to4, NAT64, Teredo, compatible),
+    or None: a translator or relay would deliver traffic for it to that IPv4 address."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    if any(ip in prefix for prefix in NAT64_PREFIXES) or (ip in IPV4_COMPATIBLE and int(ip) > 1):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def _address_is_public(address):
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(ip)
+        if embedded is not None:
+            return embedded.is_global and not embedded.is_multicast
     return ip.is_global and not ip.is_multicast
 
 
-def _check_scheme(parts):
+def split_url(url):
+    """`urlsplit`, with a broken address (bad port, malformed IPv6 literal, no host, not
+    http or https) a FetchError that says so rather than a ValueError."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # reading it validates it
+    except ValueError as exc:
+        raise FetchError("This address is not a valid URL (host or port).") from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise FetchError("Only http and https addresses can be imported.")
+    if port == 0:
+        raise FetchError("This address is not a valid URL (host or port).")
+    return parts
 
 
 def vetted_address(parts):
-    """The one address this service will connect to for `parts`: every address the host
-    resolves to must be public (unless settings.ALLOW_PRIVATE_FETCH)."""
-    _check_scheme(parts)
+    """The one address this service will connect to for `parts` (from `split_url`): every
+    address the host resolves to must be public (unless settings.ALLOW_PRIVATE_FETCH)."""
     try:
         infos = socket.getaddrinfo(
             parts.hostname, parts.port or DEFAULT_PORTS[parts.scheme], type=socket.SOCK_STREAM
@@ -73,11 +108,9 @@ def vetted_address(parts):
 
 def check_url(url):
     """Raises FetchError unless the URL is http(s) to a host this service may contact."""
-    parts = urlsplit(url)
-    if getattr(settings, "ALLOW_PRIVATE_FETCH", False):
-        _check_scheme(parts)  # nothing to vet: the address is not resolved here
-    else:
-        vetted_address(parts)  # checks the scheme too
+    parts = split_url(url)
+    if not getattr(settings, "ALLOW_PRIVATE_FETCH", False):
+        vetted_address(parts)  # nothing to vet otherwise: the address is not resolved here
 
 
 class _PinnedAddress:
@@ -104,7 +137,7 @@ class _PinnedHTTPSConnection(_PinnedAddress, http.client.HTTPSConnection):
 
 def _get(url):
     """One GET of `url`, connected to its vetted address: (connection, response)."""
-    parts = urlsplit(url)
+    parts = split_url(url)
     address = vetted_address(parts)
     connection_class = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
     connection = connection_class(

@@ -63,3 +63,4 @@ REVEAL_TASK_INVALID = "reveal_task_invalid"
 SECRET_UNREADABLE = "secret_unreadable"  # noqa: S105 (an error code)
 WRONG_PASSWORD = "wrong_password"  # noqa: S105 (an error code)
 ALREADY_ERASED = "already_erased"
+REQUEST_TOO_LARGE = "request_too_large"

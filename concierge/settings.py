@@ -5,7 +5,6 @@ ORM broker, console e-mail and Stripe in local mode. Production sets `DATABASE_U
 `REDIS_URL`, `DJANGO_SECRET_KEY` and the Stripe keys.
 """
 
-import sys
 from pathlib import Path
 
 import environ
@@ -18,18 +17,19 @@ VAR_DIR.mkdir(exist_ok=True)
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")  # optional; nothing is required to be there
 
-# Running under pytest: fast hashing, jobs run inline, outside fetches may hit loopback.
-TESTING = "pytest" in sys.modules
-
+# The test suite selects `concierge.settings_test` (pyproject's DJANGO_SETTINGS_MODULE),
+# which imports this module and relaxes what tests need. Nothing here depends on how the
+# process was started: production never falls back to a built-in key or lifts a guard.
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not (DEBUG or TESTING):
+    if not DEBUG:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off.")
     SECRET_KEY = "insecure-development-key-never-use-in-production"  # noqa: S105
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "concierge.api.fallbacks.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -101,9 +101,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20}
     )
-    if TESTING:
-        # A file, not memory: threads and the end-to-end server processes share it.
-        DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # The test database is a file, not memory: threads and the end-to-end server
+    # processes share it. (Only the test runner reads TEST.)
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -114,8 +114,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-if TESTING:
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 LANGUAGE_CODE = "en"
 # The portal speaks English and French: the browser's language picks, the footer's switch
@@ -131,13 +129,14 @@ STATIC_URL = "static/"
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=VAR_DIR / "static")
 Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 # WhiteNoise serves static files under gunicorn. Production serves the hashed, compressed
-# copies `collectstatic` writes; development and tests read the apps' static/ folders.
-WHITENOISE_USE_FINDERS = DEBUG or TESTING
+# copies `collectstatic` writes; development (and the test settings) read the apps'
+# static/ folders.
+WHITENOISE_USE_FINDERS = DEBUG
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG or TESTING
+        if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
@@ -174,6 +173,11 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "concierge.api.errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "concierge.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -209,7 +213,6 @@ Q_CLUSTER = {
     "catch_up": False,
     "ack_failures": True,
     "save_limit": 1000,
-    "sync": TESTING,  # tests run jobs inline; one test drives a real cluster
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
@@ -265,7 +268,7 @@ DEADLINE_BUFFER_RATIO = env.float("DEADLINE_BUFFER_RATIO", default=0.5)
 DEADLINE_BUFFER_MIN_HOURS = env.int("DEADLINE_BUFFER_MIN_HOURS", default=4)
 AUTO_COMPLETE_DAYS = env.int("AUTO_COMPLETE_DAYS", default=3)
 # Outside URLs (ICS import, CalDAV) may not target private or loopback ranges unless allowed.
-ALLOW_PRIVATE_FETCH = env.bool("ALLOW_PRIVATE_FETCH", default=TESTING)
+ALLOW_PRIVATE_FETCH = env.bool("ALLOW_PRIVATE_FETCH", default=False)
 # Keys for secrets encrypted at rest (Fernet), newest first: the newest encrypts, all
 # decrypt (concierge/crypto.py). The key derived from SECRET_KEY is always accepted for
 # reading. FIELD_ENCRYPTION_KEY, a single key, is still read when the list is not set.

@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include((portal, "portal"))),
 ]
 
+handler400 = "concierge.api.fallbacks.bad_request"
 handler403 = "concierge.api.fallbacks.forbidden"
 handler404 = "concierge.api.fallbacks.not_found"
 handler500 = "concierge.api.fallbacks.server_error"

@@ -1,13 +1,14 @@
 from rest_framework import serializers
 
 from assistants.models import AssistantProfile
+from concierge.api.fields import BoundedModelSerializer, IntegerField, LocalTimeField
 from concierge.api.serializers import TimezoneField
 
 
-class AssistantSerializer(serializers.ModelSerializer):
+class AssistantSerializer(BoundedModelSerializer):
     """An assistant, known by their user id."""
 
-    id = serializers.IntegerField(source="user.id", read_only=True)
+    id = IntegerField(source="user.id", read_only=True)
     email = serializers.EmailField(source="user.email", read_only=True)
     first_name = serializers.CharField(source="user.first_name", read_only=True)
     last_name = serializers.CharField(source="user.last_name", read_only=True)
@@ -62,14 +63,12 @@ class AssistantWriteSerializer(serializers.Serializer):
     skills = serializers.ListField(
         child=serializers.CharField(max_length=64), required=False, max_length=50
     )
-    weekly_capacity_minutes = serializers.IntegerField(
-        min_value=0, max_value=7 * 24 * 60, required=False
-    )
+    weekly_capacity_minutes = IntegerField(min_value=0, max_value=7 * 24 * 60, required=False)
     active = serializers.BooleanField(required=False)
-    workday_start = serializers.TimeField(required=False)
-    workday_end = serializers.TimeField(required=False)
+    workday_start = LocalTimeField(required=False)
+    workday_end = LocalTimeField(required=False)
     working_days = serializers.ListField(
-        child=serializers.IntegerField(min_value=0, max_value=6), required=False, max_length=7
+        child=IntegerField(min_value=0, max_value=6), required=False, max_length=7
     )
 
 

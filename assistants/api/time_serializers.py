@@ -1,20 +1,21 @@
 from rest_framework import serializers
 
 from assistants.models import TimeEntry, TimeEntryEvent
+from concierge.api.fields import BoundedModelSerializer, DateTimeField, IdField, IntegerField
 
 
-class TimeEntryEventSerializer(serializers.ModelSerializer):
+class TimeEntryEventSerializer(BoundedModelSerializer):
     class Meta:
         model = TimeEntryEvent
         fields = ["kind", "actor", "data", "created_at"]
 
 
-class TimeEntrySerializer(serializers.ModelSerializer):
+class TimeEntrySerializer(BoundedModelSerializer):
     assistant_name = serializers.CharField(
         source="assistant.full_name", read_only=True, help_text="The assistant's display name."
     )
     duration_seconds = serializers.SerializerMethodField()
-    dispute_open_until = serializers.DateTimeField(
+    dispute_open_until = DateTimeField(
         read_only=True, help_text="Until when the client may dispute the entry as it stands."
     )
 
@@ -60,22 +61,22 @@ class TimeEntryDetailSerializer(TimeEntrySerializer):
 
 
 class TimeEntryCreateSerializer(serializers.Serializer):
-    task = serializers.IntegerField()
-    started_at = serializers.DateTimeField()
-    ended_at = serializers.DateTimeField()
+    task = IdField()
+    started_at = DateTimeField()
+    ended_at = DateTimeField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
     billable = serializers.BooleanField(required=False, default=True)
 
 
 class TimeEntryUpdateSerializer(serializers.Serializer):
-    started_at = serializers.DateTimeField(required=False)
-    ended_at = serializers.DateTimeField(required=False)
+    started_at = DateTimeField(required=False)
+    ended_at = DateTimeField(required=False)
     note = serializers.CharField(required=False, allow_blank=True)
     billable = serializers.BooleanField(required=False)
 
 
 class TimerStartSerializer(serializers.Serializer):
-    task = serializers.IntegerField()
+    task = IdField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -85,13 +86,13 @@ class DisputeSerializer(serializers.Serializer):
 
 class ResolveSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["accept", "adjust", "reject"])
-    billable_minutes = serializers.IntegerField(required=False, min_value=0)
+    billable_minutes = IntegerField(required=False, min_value=0)
 
 
 class TimeEntryFilterSerializer(serializers.Serializer):
-    task = serializers.IntegerField(required=False)
-    assistant = serializers.IntegerField(required=False)
-    client = serializers.IntegerField(required=False)
-    started_after = serializers.DateTimeField(required=False)
-    started_before = serializers.DateTimeField(required=False)
+    task = IdField(required=False)
+    assistant = IdField(required=False)
+    client = IdField(required=False)
+    started_after = DateTimeField(required=False)
+    started_before = DateTimeField(required=False)
     invoiced = serializers.BooleanField(required=False, allow_null=True, default=None)

@@ -4,11 +4,12 @@ from rest_framework.response import Response
 
 from assistants import timeoff
 from assistants.models import TimeOff
+from concierge.api.fields import BoundedModelSerializer, IdField
 from concierge.api.permissions import IsManager, IsStaff
 from concierge.models import Role, User
 
 
-class TimeOffSerializer(serializers.ModelSerializer):
+class TimeOffSerializer(BoundedModelSerializer):
     assistant = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(role=Role.ASSISTANT)
     )
@@ -39,7 +40,7 @@ class TimeOffCreatedSerializer(TimeOffSerializer):
 
 
 class TimeOffFilterSerializer(serializers.Serializer):
-    assistant = serializers.IntegerField(required=False, min_value=1)
+    assistant = IdField(required=False)
 
 
 @extend_schema_view(

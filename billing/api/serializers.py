@@ -1,14 +1,23 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from billing import periods
 from billing.models import (
     HourPack,
     Invoice,
     InvoiceLine,
+    InvoiceStatus,
     Plan,
     PlanKind,
     PlanTerms,
     Subscription,
+)
+from concierge.api.fields import (
+    BoundedModelSerializer,
+    DateField,
+    DateTimeField,
+    IdField,
+    IntegerField,
 )
 
 
@@ -25,11 +34,11 @@ class PeriodField(serializers.DateField):
 
 
 class TierSerializer(serializers.Serializer):
-    up_to_minutes = serializers.IntegerField(allow_null=True, min_value=1)
+    up_to_minutes = IntegerField(allow_null=True, min_value=1)
     hourly_rate = money_field(min_value=0)
 
 
-class PlanTermsSerializer(serializers.ModelSerializer):
+class PlanTermsSerializer(BoundedModelSerializer):
     monthly_fee = money_field()
 
     class Meta:
@@ -46,7 +55,7 @@ class PlanTermsSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PlanSerializer(serializers.ModelSerializer):
+class PlanSerializer(BoundedModelSerializer):
     """A plan's fields are its latest terms; `terms` lists every version with the first
     period it prices (an edit of a plan with subscribers applies from the next period)."""
 
@@ -87,16 +96,16 @@ class BillingEventSerializer(serializers.Serializer):
     from_status = serializers.CharField()
     to_status = serializers.CharField()
     source = serializers.CharField(help_text="client, manager, job, webhook or charge")
-    created_at = serializers.DateTimeField()
+    created_at = DateTimeField()
 
 
-class PlanBriefSerializer(serializers.ModelSerializer):
+class PlanBriefSerializer(BoundedModelSerializer):
     class Meta:
         model = Plan
         fields = ["id", "code", "name", "kind"]
 
 
-class SubscriptionSerializer(serializers.ModelSerializer):
+class SubscriptionSerializer(BoundedModelSerializer):
     plan = PlanBriefSerializer(read_only=True)
     scheduled_plan = PlanBriefSerializer(read_only=True, allow_null=True)
     current_period_start = serializers.SerializerMethodField()
@@ -182,7 +191,7 @@ class SubscribeSerializer(serializers.Serializer):
 
 
 class ManagerSubscribeSerializer(SubscribeSerializer):
-    start_date = serializers.DateField(required=False)
+    start_date = DateField(required=False)
 
 
 class SpendCapSerializer(serializers.Serializer):
@@ -190,22 +199,22 @@ class SpendCapSerializer(serializers.Serializer):
 
 
 class UsageSerializer(serializers.Serializer):
-    period_start = serializers.DateField()
-    period_end = serializers.DateField()
-    used_minutes = serializers.IntegerField()
-    rollover_minutes = serializers.IntegerField()
-    rollover_expires_at = serializers.DateTimeField(
+    period_start = DateField()
+    period_end = DateField()
+    used_minutes = IntegerField()
+    rollover_minutes = IntegerField()
+    rollover_expires_at = DateTimeField(
         allow_null=True, help_text="When the rolled-over minutes expire (this period's end)."
     )
-    included_minutes = serializers.IntegerField()
-    pack_minutes = serializers.IntegerField()
-    remaining_minutes = serializers.IntegerField(
+    included_minutes = IntegerField()
+    pack_minutes = IntegerField()
+    remaining_minutes = IntegerField(
         help_text="Rollover, included and pack minutes not used yet this period."
     )
-    overage_minutes = serializers.IntegerField()
-    from_rollover = serializers.IntegerField()
-    from_included = serializers.IntegerField()
-    from_packs = serializers.IntegerField()
+    overage_minutes = IntegerField()
+    from_rollover = IntegerField()
+    from_included = IntegerField()
+    from_packs = IntegerField()
     projected_amount = money_field()
     spend_cap = money_field(allow_null=True)
     currency = serializers.CharField()
@@ -215,7 +224,7 @@ class UsageSerializer(serializers.Serializer):
     )
 
 
-class PackSerializer(serializers.ModelSerializer):
+class PackSerializer(BoundedModelSerializer):
     price = money_field(read_only=True)
     invoice = serializers.PrimaryKeyRelatedField(read_only=True)
 
@@ -236,19 +245,17 @@ class PackSerializer(serializers.ModelSerializer):
 
 
 class PackBuySerializer(serializers.Serializer):
-    minutes = serializers.IntegerField(
-        min_value=1, help_text="One of the sizes `GET packs/offers/` lists."
-    )
+    minutes = IntegerField(min_value=1, help_text="One of the sizes `GET packs/offers/` lists.")
 
 
 class PackOfferSerializer(serializers.Serializer):
-    minutes = serializers.IntegerField()
+    minutes = IntegerField()
     price = money_field()
     currency = serializers.CharField()
-    valid_days = serializers.IntegerField(help_text="Days the minutes stay usable after purchase.")
+    valid_days = IntegerField(help_text="Days the minutes stay usable after purchase.")
 
 
-class InvoiceLineSerializer(serializers.ModelSerializer):
+class InvoiceLineSerializer(BoundedModelSerializer):
     unit_rate = money_field(allow_null=True)
     amount = money_field()
 
@@ -258,36 +265,36 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
 
 
 class InvoiceUsageSerializer(serializers.Serializer):
-    used_minutes = serializers.IntegerField(default=0)
-    from_rollover = serializers.IntegerField(default=0)
-    from_included = serializers.IntegerField(default=0)
-    from_packs = serializers.IntegerField(default=0)
-    overage_minutes = serializers.IntegerField(default=0)
-    rollover_out = serializers.IntegerField(default=0)
-    rollover_in = serializers.IntegerField(default=0)
-    included_minutes = serializers.IntegerField(default=0)
-    pack_minutes = serializers.IntegerField(default=0)
-    rollover_in_expires_at = serializers.DateTimeField(
+    used_minutes = IntegerField(default=0)
+    from_rollover = IntegerField(default=0)
+    from_included = IntegerField(default=0)
+    from_packs = IntegerField(default=0)
+    overage_minutes = IntegerField(default=0)
+    rollover_out = IntegerField(default=0)
+    rollover_in = IntegerField(default=0)
+    included_minutes = IntegerField(default=0)
+    pack_minutes = IntegerField(default=0)
+    rollover_in_expires_at = DateTimeField(
         allow_null=True, help_text="The rollover used this period expired at its end."
     )
-    rollover_out_expires_at = serializers.DateTimeField(
+    rollover_out_expires_at = DateTimeField(
         allow_null=True, help_text="The minutes rolled over expire at the next period's end."
     )
-    terms_effective_from = serializers.DateField(
+    terms_effective_from = DateField(
         allow_null=True, required=False, help_text="The plan terms this period was billed at."
     )
 
 
 class InvoiceEntrySerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    task = serializers.IntegerField(source="task_id")
-    started_at = serializers.DateTimeField()
-    ended_at = serializers.DateTimeField()
-    duration_seconds = serializers.IntegerField()
-    billable_minutes = serializers.IntegerField(source="billed_minutes")
+    id = IntegerField()
+    task = IntegerField(source="task_id")
+    started_at = DateTimeField()
+    ended_at = DateTimeField()
+    duration_seconds = IntegerField()
+    billable_minutes = IntegerField(source="billed_minutes")
 
 
-class InvoiceSerializer(serializers.ModelSerializer):
+class InvoiceSerializer(BoundedModelSerializer):
     total = money_field()
     lines = InvoiceLineSerializer(many=True)
     usage = serializers.SerializerMethodField()
@@ -340,7 +347,24 @@ class InvoiceDetailSerializer(InvoiceSerializer):
 
 
 class ClosePeriodSerializer(serializers.Serializer):
-    period = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", required=False)
+    period = serializers.RegexField(
+        periods.PERIOD_PATTERN.pattern, required=False, help_text="A month, `YYYY-MM`."
+    )
+
+    def validate_period(self, value):
+        try:
+            return periods.parse(value)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+
+class InvoiceFilterSerializer(serializers.Serializer):
+    client = IdField(required=False, help_text="manager: one client's invoices")
+    status = serializers.ChoiceField(choices=InvoiceStatus.choices, required=False)
+
+
+class UsageQuerySerializer(serializers.Serializer):
+    client = IdField(required=False, help_text="manager: the client's id")
 
 
 class CloseStatusSerializer(serializers.Serializer):
@@ -357,7 +381,7 @@ class CloseStatusSerializer(serializers.Serializer):
 
 
 class CloseResultSerializer(serializers.Serializer):
-    invoices = serializers.IntegerField()
+    invoices = IntegerField()
     periods = serializers.ListField(child=serializers.CharField())
 
 

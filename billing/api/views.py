@@ -1,6 +1,5 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -11,7 +10,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from billing import errors, periods, selectors, services
+from billing import errors, selectors, services
 from billing import stripe as billing_stripe
 from billing.api import serializers
 from billing.models import HourPack, Plan
@@ -160,17 +159,18 @@ class UsageView(APIView):
     permission_classes = [roles(Role.CLIENT, Role.MANAGER)]
 
     @extend_schema(
-        parameters=[OpenApiParameter("client", int, description="manager: the client's id")],
+        parameters=[serializers.UsageQuerySerializer],
         responses=serializers.UsageSerializer,
     )
     def get(self, request):
         if request.user.is_manager:
-            raw = request.query_params.get("client", "")
-            if not raw.isdigit():
+            query = serializers.UsageQuerySerializer(data=request.query_params)
+            query.is_valid(raise_exception=True)
+            if "client" not in query.validated_data:
                 raise Invalid(
                     errors.INVALID, "Give ?client=<id>.", fields={"client": ["Required."]}
                 )
-            client = _client_or_404(int(raw))
+            client = _client_or_404(query.validated_data["client"])
         else:
             client = request.user
         usage = selectors.client_usage(client.pk)
@@ -230,14 +230,7 @@ class PackViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(serializers.PackSerializer(pack).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter("client", int, description="manager: one client's invoices"),
-            OpenApiParameter("status", str, enum=["draft", "open", "paid", "void"]),
-        ]
-    )
-)
+@extend_schema_view(list=extend_schema(parameters=[serializers.InvoiceFilterSerializer]))
 class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
     """Invoices with their lines, usage breakdown and (in detail) the entries billed."""
 
@@ -255,12 +248,13 @@ class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         invoices = selectors.invoices_visible_to(self.request.user)
-        params = self.request.query_params
-        if params.get("client", "").isdigit():
-            invoices = invoices.filter(client_id=int(params["client"]))
-        if params.get("status"):
-            invoices = invoices.filter(status=params["status"])
         if self.action == "list":
+            query = serializers.InvoiceFilterSerializer(data=self.request.query_params)
+            query.is_valid(raise_exception=True)
+            if "client" in query.validated_data:
+                invoices = invoices.filter(client_id=query.validated_data["client"])
+            if query.validated_data.get("status"):
+                invoices = invoices.filter(status=query.validated_data["status"])
             return invoices.prefetch_related("lines")
         return selectors.invoices_with_details(invoices)
 
@@ -290,9 +284,8 @@ class ClosePeriodView(APIView):
     def post(self, request):
         data = serializers.ClosePeriodSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        raw = data.validated_data.get("period")
         result = services.billing_period_close(
-            period=periods.parse(raw) if raw else None, actor=request.user
+            period=data.validated_data.get("period"), actor=request.user
         )
         return Response(
             serializers.CloseResultSerializer(

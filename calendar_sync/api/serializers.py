@@ -4,9 +4,10 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from calendar_sync.models import CalDavAccount, CalendarFeed, FetchStatus, IcsSubscription
+from concierge.api.fields import BoundedModelSerializer, DateTimeField, IdField, IntegerField
 
 
-class CalendarFeedSerializer(serializers.ModelSerializer):
+class CalendarFeedSerializer(BoundedModelSerializer):
     class Meta:
         model = CalendarFeed
         fields = ["id", "name", "token_hint", "created_at"]
@@ -32,7 +33,7 @@ class CalendarFeedCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
-class IcsSubscriptionSerializer(serializers.ModelSerializer):
+class IcsSubscriptionSerializer(BoundedModelSerializer):
     status = serializers.ChoiceField(choices=FetchStatus.choices, read_only=True)
 
     class Meta:
@@ -61,7 +62,7 @@ class IcsSubscriptionUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False, allow_blank=True)
 
 
-class CalDavAccountSerializer(serializers.ModelSerializer):
+class CalDavAccountSerializer(BoundedModelSerializer):
     """A linked CalDAV calendar; the password is never shown."""
 
     class Meta:
@@ -98,9 +99,9 @@ class CalDavAccountUpdateSerializer(serializers.Serializer):
 
 
 class AvailabilityQuerySerializer(serializers.Serializer):
-    assistant = serializers.IntegerField(min_value=1)
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    assistant = IdField()
+    start = DateTimeField()
+    end = DateTimeField()
 
     def validate(self, attrs):
         if attrs["end"] <= attrs["start"]:
@@ -109,14 +110,14 @@ class AvailabilityQuerySerializer(serializers.Serializer):
 
 
 class AvailabilityIntervalSerializer(serializers.Serializer):
-    start = serializers.DateTimeField(default_timezone=datetime.UTC)
-    end = serializers.DateTimeField(default_timezone=datetime.UTC)
+    start = DateTimeField(default_timezone=datetime.UTC)
+    end = DateTimeField(default_timezone=datetime.UTC)
 
 
 class AvailabilitySerializer(serializers.Serializer):
-    assistant = serializers.IntegerField()
+    assistant = IntegerField()
     timezone = serializers.CharField()
-    start = serializers.DateTimeField(default_timezone=datetime.UTC)
-    end = serializers.DateTimeField(default_timezone=datetime.UTC)
+    start = DateTimeField(default_timezone=datetime.UTC)
+    end = DateTimeField(default_timezone=datetime.UTC)
     busy = AvailabilityIntervalSerializer(many=True)
     free = AvailabilityIntervalSerializer(many=True)

@@ -1,10 +1,13 @@
 """Answers for requests that reach no view or fail: JSON of the same `{"code", "detail"}`
-shape under the API's paths, the portal's own pages elsewhere."""
+shape under the API's paths (unknown URL, a body Django refuses before any view runs, a
+CSRF failure, a server error), the portal's own pages elsewhere."""
 
 import contextlib
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.views import csrf, defaults
 
 from concierge.web.middleware import is_portal
 
@@ -15,6 +18,28 @@ def _answer(request, status, code, detail, template):
         with contextlib.suppress(Exception):
             return render(request, template, status=status)
     return JsonResponse({"code": code, "detail": detail}, status=status)
+
+
+def bad_request(request, exception=None):
+    if is_portal(request):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        return JsonResponse(
+            {"code": "request_too_large", "detail": "The request body is too large."},
+            status=413,
+        )
+    return JsonResponse(
+        {"code": "bad_request", "detail": "The request could not be read (malformed)."},
+        status=400,
+    )
+
+
+def csrf_failure(request, reason=""):
+    if is_portal(request):
+        return csrf.csrf_failure(request, reason)
+    return JsonResponse(
+        {"code": "csrf_failed", "detail": f"CSRF check failed: {reason}"}, status=403
+    )
 
 
 def forbidden(request, exception=None):

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from concierge.api.fields import BoundedModelSerializer, IntegerField
 from concierge.models import ClientProfile, Role, User, validate_timezone
 
 
@@ -10,7 +11,7 @@ class TimezoneField(serializers.CharField):
         super().__init__(**kwargs)
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(BoundedModelSerializer):
     class Meta:
         model = User
         fields = ["id", "email", "first_name", "last_name", "role", "timezone"]
@@ -47,8 +48,8 @@ class AssistantRefField(serializers.PrimaryKeyRelatedField):
         return User.objects.filter(role=Role.ASSISTANT)
 
 
-class ClientSerializer(serializers.ModelSerializer):
-    id = serializers.IntegerField(source="user.id", read_only=True)
+class ClientSerializer(BoundedModelSerializer):
+    id = IntegerField(source="user.id", read_only=True)
     email = serializers.EmailField(source="user.email", read_only=True)
     first_name = serializers.CharField(source="user.first_name", read_only=True)
     last_name = serializers.CharField(source="user.last_name", read_only=True)

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from concierge import deadlines
+from concierge.api.fields import BoundedModelSerializer, DateTimeField, IdField, IntegerField
 from concierge.models import Message, Role, Task, TaskPriority, TaskStatus, User
 
 
@@ -12,22 +13,22 @@ class AssignmentHistorySerializer(serializers.Serializer):
         choices=["assigned", "flagged"],
         help_text="`flagged`: nobody free could take the task over; a manager must choose.",
     )
-    assistant = serializers.IntegerField(allow_null=True)
-    previous = serializers.IntegerField(allow_null=True)
-    by = serializers.IntegerField(allow_null=True, help_text="Who did it; null: the service.")
-    at = serializers.DateTimeField()
+    assistant = IntegerField(allow_null=True)
+    previous = IntegerField(allow_null=True)
+    by = IntegerField(allow_null=True, help_text="Who did it; null: the service.")
+    at = DateTimeField()
     reason = serializers.CharField(allow_blank=True)
 
 
 class StatusHistorySerializer(serializers.Serializer):
     from_status = serializers.CharField(allow_blank=True)
     to_status = serializers.CharField()
-    by = serializers.IntegerField(allow_null=True, help_text="Who did it; null: the service.")
-    at = serializers.DateTimeField()
+    by = IntegerField(allow_null=True, help_text="Who did it; null: the service.")
+    at = DateTimeField()
     note = serializers.CharField(allow_blank=True)
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskSerializer(BoundedModelSerializer):
     client_name = serializers.CharField(
         source="client.full_name", read_only=True, help_text="The client's display name."
     )
@@ -143,16 +144,16 @@ class TaskCreateSerializer(serializers.Serializer):
     priority = serializers.ChoiceField(
         choices=TaskPriority.choices, required=False, default=TaskPriority.NORMAL
     )
-    requested_due_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    estimate_minutes = serializers.IntegerField(
+    requested_due_at = DateTimeField(required=False, allow_null=True, default=None)
+    estimate_minutes = IntegerField(
         min_value=1, max_value=100_000, required=False, allow_null=True, default=None
     )
-    max_minutes = serializers.IntegerField(
+    max_minutes = IntegerField(
         min_value=1, max_value=100_000, required=False, allow_null=True, default=None
     )
     recurrence = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-    scheduled_start = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    scheduled_end = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    scheduled_start = DateTimeField(required=False, allow_null=True, default=None)
+    scheduled_end = DateTimeField(required=False, allow_null=True, default=None)
 
 
 class TaskUpdateSerializer(serializers.Serializer):
@@ -160,25 +161,21 @@ class TaskUpdateSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True)
     category = serializers.CharField(max_length=64, required=False, allow_blank=True)
     priority = serializers.ChoiceField(choices=TaskPriority.choices, required=False)
-    requested_due_at = serializers.DateTimeField(required=False, allow_null=True)
-    estimate_minutes = serializers.IntegerField(
-        min_value=1, max_value=100_000, required=False, allow_null=True
-    )
-    max_minutes = serializers.IntegerField(
-        min_value=1, max_value=100_000, required=False, allow_null=True
-    )
-    scheduled_start = serializers.DateTimeField(required=False, allow_null=True)
-    scheduled_end = serializers.DateTimeField(required=False, allow_null=True)
+    requested_due_at = DateTimeField(required=False, allow_null=True)
+    estimate_minutes = IntegerField(min_value=1, max_value=100_000, required=False, allow_null=True)
+    max_minutes = IntegerField(min_value=1, max_value=100_000, required=False, allow_null=True)
+    scheduled_start = DateTimeField(required=False, allow_null=True)
+    scheduled_end = DateTimeField(required=False, allow_null=True)
 
 
 class TaskFilterSerializer(serializers.Serializer):
     status = serializers.CharField(
         required=False, help_text="One status or several, comma-separated."
     )
-    assignee = serializers.IntegerField(required=False, min_value=1)
-    client = serializers.IntegerField(required=False, min_value=1)
+    assignee = IdField(required=False)
+    client = IdField(required=False)
     overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
-    due_before = serializers.DateTimeField(required=False)
+    due_before = DateTimeField(required=False)
     q = serializers.CharField(required=False, max_length=200)
     flagged = serializers.BooleanField(
         required=False,
@@ -207,7 +204,7 @@ class MessageBodySerializer(serializers.Serializer):
 
 
 class AcceptSerializer(serializers.Serializer):
-    rating = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+    rating = IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
 
 
@@ -215,7 +212,7 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
 
 
-class MessageSerializer(serializers.ModelSerializer):
+class MessageSerializer(BoundedModelSerializer):
     author_name = serializers.CharField(
         source="author.full_name", read_only=True, help_text="The author's display name."
     )
