@@ -190,6 +190,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "concierge.api.schema.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "PlanKindEnum": "billing.models.PlanKind",
         "InvoiceKindEnum": "billing.models.InvoiceKind",
