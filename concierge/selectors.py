@@ -31,7 +31,6 @@ from concierge.models import (
     NotificationPreference,
     Role,
     Task,
-    TaskEvent,
     TaskStatus,
     User,
 )
@@ -71,8 +70,11 @@ def clients_visible_to(user):
 
 
 def tasks_visible_to(user):
-    """Tasks: clients their own; assistants those assigned to them now or before (their
-    own history); managers all."""
+    """Tasks: clients their own; assistants those assigned to them now; managers all.
+
+    Least privilege: from the moment a task is reassigned, its former assignee sees
+    nothing of it (its later edits, messages and internal notes) — only their own time
+    entries on it, their pay record, which `assistants.selectors` scopes by assistant."""
     tasks = Task.objects.all()
     if not user.is_authenticated:
         return tasks.none()
@@ -81,10 +83,7 @@ def tasks_visible_to(user):
     if user.role == Role.CLIENT:
         return tasks.filter(client=user)
     if user.is_assistant:
-        was_assigned = TaskEvent.objects.filter(
-            task=OuterRef("pk"), kind="assign", data__assistant=user.pk
-        )
-        return tasks.filter(Q(assignee=user) | Exists(was_assigned))
+        return tasks.filter(assignee=user)
     return tasks.none()
 
 

@@ -232,7 +232,7 @@ def test_bad_rating(task, client_api):
     )
 
 
-def test_previous_assignee_sees_history_but_cannot_act(
+def test_previous_assignee_loses_the_task(
     task, assistant_api, manager_api, other_assistant_user, api_for
 ):
     resp = manager_api.post(
@@ -250,10 +250,9 @@ def test_previous_assignee_sees_history_but_cannot_act(
     new_api = api_for(other_assistant_user)
     assert new_api.post(url(task, "start/")).status_code == 200
     manager_api.post(url(task, "assign/"), {"assistant": task.assignee_id}, format="json")
-    # The second assistant keeps read access to the task through its history...
-    assert new_api.get(url(task)).status_code == 200
-    # ...but is no longer its assignee.
-    assert_error(new_api.post(url(task, "wait/")), 403, "not_assignee")
+    # The second assistant sees nothing of the task any more, and cannot act on it.
+    assert_error(new_api.get(url(task)), 404, "not_found")
+    assert_error(new_api.post(url(task, "wait/")), 404, "not_found")
 
 
 def test_assign_validation(task, manager_api, client_user):
