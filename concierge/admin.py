@@ -10,6 +10,7 @@ from concierge.models import (
     OutboxJob,
     Task,
     TaskEvent,
+    TokenSession,
     User,
     VaultItem,
     VaultReveal,
@@ -144,6 +145,20 @@ class VaultItemAdmin(admin.ModelAdmin):
     search_fields = ["title", "client__email"]
     fields = ["client", "title", "kind", "field_names", "notes", "created_at", "updated_at"]
     readonly_fields = fields
+
+
+@admin.register(TokenSession)
+class TokenSessionAdmin(admin.ModelAdmin):
+    """API tokens in use; deleting one ends that session at once."""
+
+    list_display = ["token_id", "user_email", "last_used_at"]
+    list_select_related = ["token__user"]
+    search_fields = ["token__user__email"]
+    readonly_fields = ["token", "password_fingerprint", "last_used_at"]
+
+    @admin.display(description="user", ordering="token__user__email")
+    def user_email(self, obj):
+        return obj.token.user.email
 
     def has_add_permission(self, request):
         return False

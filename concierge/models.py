@@ -552,3 +552,18 @@ class OutboxJob(models.Model):
     @property
     def is_done(self):
         return self.done_at is not None
+
+
+class TokenSession(models.Model):
+    """What makes an API token end: when it was last used (it expires after an idle time)
+    and a fingerprint of the password it was issued under (a password change ends it).
+    A token without this row is not accepted: tokens are issued by `token_issue`."""
+
+    token = models.OneToOneField(
+        "authtoken.Token", on_delete=models.CASCADE, primary_key=True, related_name="session"
+    )
+    password_fingerprint = models.CharField(max_length=128)
+    last_used_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"session of token {self.token_id}"

@@ -31,6 +31,7 @@ from concierge.models import (
     NotificationPreference,
     Role,
     Task,
+    TaskEvent,
     TaskStatus,
     User,
 )

@@ -31,6 +31,27 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 CSRF_FAILURE_VIEW = "concierge.api.fallbacks.csrf_failure"
 
+# HTTPS. Secure by default when debug is off (`check --deploy` has nothing to say); each
+# can be turned off or tuned under cookiecutter-django's names. Behind a TLS-terminating
+# proxy, DJANGO_SECURE_PROXY_SSL_HEADER names the header it sets, e.g.
+# `HTTP_X_FORWARDED_PROTO,https`, so that requests (and feed URLs) are seen as https.
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
+    "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG
+)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", default=not DEBUG)
+_proxy_header = env.list("DJANGO_SECURE_PROXY_SSL_HEADER", default=[])
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_header) if _proxy_header else None
+if SECURE_PROXY_SSL_HEADER is not None and len(SECURE_PROXY_SSL_HEADER) != 2:
+    raise ImproperlyConfigured(
+        "DJANGO_SECURE_PROXY_SSL_HEADER is `HEADER,value`, e.g. HTTP_X_FORWARDED_PROTO,https."
+    )
+# The health check answers load balancers over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -159,15 +180,42 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # seconds; below the job t
 # message under this directory: a way to watch what is sent.
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 
+REDIS_URL = env.str("REDIS_URL", default="")
+
+# --- Accounts ---------------------------------------------------------------------------
+# An API token unused this long stops working (the client logs in again).
+TOKEN_IDLE_TIMEOUT_SECONDS = env.int("TOKEN_IDLE_TIMEOUT_SECONDS", default=14 * 24 * 3600)
+# Attempts per client address on the login and sign-up endpoints and the admin login.
+THROTTLE_RATES = {
+    "login": env.str("THROTTLE_LOGIN_RATE", default="10/min"),
+    "register": env.str("THROTTLE_REGISTER_RATE", default="5/hour"),
+}
+
+# Cache (throttle counters): shared between processes through Redis when there is one.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "concierge-cache",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # --- Django REST framework -------------------------------------------------------------
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes an anonymous request a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Both answer in the user's own time zone (concierge/timezones.py).
-        "concierge.api.authentication.TokenAuthentication",
+        "concierge.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
+    # Proxies in front of the service whose X-Forwarded-For hop is trusted for the client
+    # address (throttling); 0: the connection's address.
+    "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
     "DEFAULT_PAGINATION_CLASS": "concierge.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -207,7 +255,6 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Background jobs (django-q2) --------------------------------------------------------
-REDIS_URL = env.str("REDIS_URL", default="")
 Q_CLUSTER = {
     "name": "concierge",
     "workers": env.int("Q_WORKERS", default=2),

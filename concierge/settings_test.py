@@ -23,3 +23,8 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Throttle counters in process memory, emptied before each test (tests/conftest.py).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The test client speaks plain HTTP; the production defaults are checked by
+# tests/concierge/test_deploy_settings.py against `concierge.settings` itself.
+SECURE_SSL_REDIRECT = False

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from concierge.api.throttles import throttled_login
 from concierge.api.views import healthz
 
 api_v1 = [
@@ -20,6 +21,7 @@ portal = [
 ]
 
 urlpatterns = [
+    path("admin/login/", throttled_login(admin.site.login), name="admin-login"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include(api_v1)),

@@ -9,10 +9,11 @@ import os
 import shutil
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from concierge import services
 from tests import factories
 
 
@@ -29,6 +30,14 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="needs the redis-server binary"))
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Throttle counters start from zero in every test (the suite's cache is in memory)."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def anon_api():
     return APIClient()
@@ -39,7 +48,7 @@ def api_for(db):
     """`api_for(user)`: an APIClient authenticated with the user's real token."""
 
     def make(user):
-        token, _ = Token.objects.get_or_create(user=user)
+        token = services.token_issue(user=user)
         api = APIClient()
         api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
         api.user = user

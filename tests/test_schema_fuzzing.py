@@ -17,7 +17,6 @@ from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -25,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from concierge import services
 from tests import factories
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
@@ -63,7 +63,7 @@ def auth_headers(request):
     }[request.param]()
     if user is None:
         return {}
-    token, _ = Token.objects.get_or_create(user=user)
+    token = services.token_issue(user=user)
     return {"Authorization": f"Token {token.key}"}
 
 

@@ -8,10 +8,12 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from concierge.api.authentication import TokenExpired
 from concierge.errors import ApplicationError
 
 # DRF exception class -> our stable code (DRF's own codes are kept where they are stable).
 _CODES = {
+    TokenExpired: "token_expired",
     exceptions.NotAuthenticated: "not_authenticated",
     exceptions.AuthenticationFailed: "authentication_failed",
     exceptions.PermissionDenied: "permission_denied",

@@ -12,6 +12,7 @@ router.register("vault", vault_views.VaultItemViewSet, basename="vault")
 urlpatterns = [
     path("auth/register/", views.RegisterView.as_view(), name="auth-register"),
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
+    path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),
     path("me/", views.MeView.as_view(), name="me"),
     path("me/export/", privacy_views.ExportView.as_view(), name="me-export"),
     path("me/erase/", privacy_views.EraseView.as_view(), name="me-erase"),

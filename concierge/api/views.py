@@ -1,7 +1,11 @@
+import logging
+
+from django.contrib.auth import logout
 from django.db import connection
 from django.http import JsonResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -9,11 +13,15 @@ from rest_framework.views import APIView
 from concierge import selectors, services
 from concierge.api import serializers
 from concierge.api.permissions import IsManager, IsStaff
+from concierge.api.throttles import LoginThrottle, RegisterThrottle
+
+logger = logging.getLogger(__name__)
 
 
 class RegisterView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
+    throttle_classes = [RegisterThrottle]
 
     @extend_schema(
         request=serializers.RegisterSerializer, responses={201: serializers.UserSerializer}
@@ -28,6 +36,7 @@ class RegisterView(APIView):
 class TokenView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
+    throttle_classes = [LoginThrottle]
 
     @extend_schema(
         request=serializers.TokenRequestSerializer, responses={200: serializers.TokenSerializer}
@@ -37,6 +46,18 @@ class TokenView(APIView):
         data.is_valid(raise_exception=True)
         token = services.token_obtain(**data.validated_data)
         return Response(serializers.TokenSerializer(token).data)
+
+
+class LogoutView(APIView):
+    """Ends the session presented: the token (or the browser session) stops working."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        if isinstance(request.auth, Token):
+            services.token_revoke(token=request.auth)
+        else:
+            logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeView(APIView):
@@ -85,6 +106,8 @@ def healthz(request):
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except Exception as exc:  # any database failure means "not healthy"
-        return JsonResponse({"status": "error", "database": str(exc)}, status=503)
+    except Exception:  # any database failure means "not healthy"
+        # Logged for operators; the answer names no host, database or driver message.
+        logger.exception("Health check: the database is unreachable.")
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})

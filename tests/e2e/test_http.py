@@ -24,7 +24,14 @@ def server(tmp_path):
             "--timeout",
             "30",
         ],
-        env=child_env(DJANGO_DEBUG="0"),
+        # Production settings, served over plain HTTP on loopback (no TLS proxy in front),
+        # with throttles loose enough for CI's back-to-back runs sharing one Redis.
+        env=child_env(
+            DJANGO_DEBUG="0",
+            DJANGO_SECURE_SSL_REDIRECT="0",
+            THROTTLE_LOGIN_RATE="1000/min",
+            THROTTLE_REGISTER_RATE="1000/min",
+        ),
         log_path=tmp_path / "gunicorn.log",
     )
     base = f"http://127.0.0.1:{port}"

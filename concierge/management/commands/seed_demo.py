@@ -7,12 +7,12 @@ from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
 from assistants.models import AssistantProfile
 from billing.demo import lived_in_month
 from billing.models import Plan, PlanKind, Subscription
 from concierge.models import ClientProfile, Role, User
+from concierge.services import token_issue
 
 PASSWORD = "demo-password-2026"  # noqa: S105 - printed for newcomers, demo data only
 
@@ -118,7 +118,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"Demo data ready. Every login uses the password {PASSWORD!r}:")
         )
         for user in people:
-            token, _ = Token.objects.get_or_create(user=user)
+            token = token_issue(user=user)
             self.stdout.write(f"  {user.role:<9} {user.email:<20} token {token.key}")
         self.stdout.write(
             f"The portal: {url} — sign in as {demo_client.email} (a client with a month under "

@@ -1,0 +1,151 @@
+"""Sessions that end: throttled logins, tokens that expire when idle, logout, and a
+password change that ends every token of the user."""
+
+import datetime
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from concierge import services
+from concierge.models import TokenSession
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "/api/v1/auth/token/"
+
+
+def _login(api, user, password=factories.PASSWORD):
+    return api.post(LOGIN, {"email": user.email, "password": password}, format="json")
+
+
+def _assert_throttled(response):
+    assert response.status_code == 429, response.content
+    assert response.json()["code"] == "throttled"
+    assert int(response["Retry-After"]) >= 1
+
+
+def test_token_endpoint_is_throttled_per_address(anon_api, client_user, monkeypatch):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"login": "3/min"})
+    for _ in range(3):
+        assert _login(anon_api, client_user, "wrong").status_code == 400
+    _assert_throttled(_login(anon_api, client_user))
+    # A forged X-Forwarded-For does not buy new attempts (no proxy is trusted by default).
+    _assert_throttled(
+        anon_api.post(
+            LOGIN,
+            {"email": client_user.email, "password": factories.PASSWORD},
+            format="json",
+            HTTP_X_FORWARDED_FOR="203.0.113.9",
+        )
+    )
+    # Another address still gets in.
+    other = anon_api.post(
+        LOGIN,
+        {"email": client_user.email, "password": factories.PASSWORD},
+        format="json",
+        REMOTE_ADDR="198.51.100.7",
+    )
+    assert other.status_code == 200
+
+
+def test_registration_is_throttled(anon_api, monkeypatch):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"register": "2/hour"})
+    for n in range(2):
+        body = {"email": f"new{n}@example.test", "password": "a-long-enough-secret-9"}
+        assert anon_api.post("/api/v1/auth/register/", body, format="json").status_code == 201
+    body = {"email": "new9@example.test", "password": "a-long-enough-secret-9"}
+    _assert_throttled(anon_api.post("/api/v1/auth/register/", body, format="json"))
+
+
+def test_admin_login_is_throttled(client, monkeypatch):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"login": "2/min"})
+    for _ in range(2):
+        answer = client.post("/admin/login/", {"username": "x@example.test", "password": "no"})
+        assert answer.status_code == 200  # the form again, with its error
+    answer = client.post("/admin/login/", {"username": "x@example.test", "password": "no"})
+    _assert_throttled(answer)
+    assert client.get("/admin/login/").status_code == 200  # reading the form is not counted
+
+
+def test_logout_revokes_the_presented_token(anon_api, client_user, api_for):
+    token = _login(anon_api, client_user).json()["token"]
+    anon_api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert anon_api.post("/api/v1/auth/logout/").status_code == 204
+    answer = anon_api.get("/api/v1/me/")
+    assert answer.status_code == 401
+    assert not Token.objects.filter(key=token).exists()
+    # Logging in again gives a new token that works.
+    anon_api.credentials()
+    fresh = _login(anon_api, client_user).json()["token"]
+    assert fresh != token
+    anon_api.credentials(HTTP_AUTHORIZATION=f"Token {fresh}")
+    assert anon_api.get("/api/v1/me/").status_code == 200
+
+
+def test_logout_needs_a_session(anon_api):
+    answer = anon_api.post("/api/v1/auth/logout/")
+    assert answer.status_code == 401 and answer.json()["code"] == "not_authenticated"
+
+
+def test_logout_ends_a_browser_session(client, client_user):
+    client.force_login(client_user)
+    assert client.get("/api/v1/me/").status_code == 200
+    assert client.post("/api/v1/auth/logout/").status_code == 204
+    assert client.get("/api/v1/me/").status_code in (401, 403)
+
+
+@override_settings(TOKEN_IDLE_TIMEOUT_SECONDS=3600)
+def test_a_token_expires_after_the_idle_time(client_api, client_user):
+    assert client_api.get("/api/v1/me/").status_code == 200
+    session = TokenSession.objects.get(token__user=client_user)
+    # Used 59 minutes ago: still alive, and the use is recorded (sliding expiry).
+    TokenSession.objects.filter(pk=session.pk).update(
+        last_used_at=timezone.now() - datetime.timedelta(minutes=59)
+    )
+    assert client_api.get("/api/v1/me/").status_code == 200
+    session.refresh_from_db()
+    assert timezone.now() - session.last_used_at < datetime.timedelta(minutes=1)
+    # Idle for more than an hour: over.
+    TokenSession.objects.filter(pk=session.pk).update(
+        last_used_at=timezone.now() - datetime.timedelta(minutes=61)
+    )
+    answer = client_api.get("/api/v1/me/")
+    assert answer.status_code == 401 and answer.json()["code"] == "token_expired"
+
+
+def test_a_use_within_minutes_writes_nothing(client_api, client_user, django_assert_num_queries):
+    client_api.get("/api/v1/me/")
+    with django_assert_num_queries(1):  # the token, its user and its session, in one query
+        assert client_api.get("/api/v1/me/").status_code == 200
+
+
+def test_a_password_change_ends_every_token(client_api, client_user, anon_api):
+    assert client_api.get("/api/v1/me/").status_code == 200
+    client_user.set_password("another-long-secret-42")
+    client_user.save()
+    answer = client_api.get("/api/v1/me/")
+    assert answer.status_code == 401 and answer.json()["code"] == "token_expired"
+    assert _login(anon_api, client_user, "another-long-secret-42").status_code == 200
+
+
+def test_a_token_issued_outside_the_service_is_refused(anon_api, client_user):
+    token = Token.objects.create(user=client_user)  # no session: not issued by the service
+    anon_api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert anon_api.get("/api/v1/me/").status_code == 401
+
+
+def test_logging_in_twice_keeps_one_live_token(anon_api, client_user):
+    first = _login(anon_api, client_user).json()["token"]
+    second = _login(anon_api, client_user).json()["token"]
+    assert first == second
+    assert services.token_issue(user=client_user).key == first
+    assert Token.objects.filter(user=client_user).count() == 1
