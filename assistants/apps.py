@@ -19,6 +19,13 @@ def _create_btree_gist(sender, using, **kwargs):
 class AssistantsConfig(AppConfig):
     name = "assistants"
     verbose_name = "Assistants"
+    # What the managers group may do in the admin (concierge.services.manager_group_sync).
+    manager_permissions = [
+        *("add_assistantprofile", "change_assistantprofile", "view_assistantprofile"),
+        *("add_timeoff", "change_timeoff", "delete_timeoff", "view_timeoff"),
+        *("change_timeentry", "view_timeentry"),  # entries are a pay record: never deleted
+        "view_timeentryevent",
+    ]
 
     def ready(self):
         pre_migrate.connect(_create_btree_gist, sender=self)

@@ -4,6 +4,15 @@ from django.apps import AppConfig
 class BillingConfig(AppConfig):
     name = "billing"
     verbose_name = "Billing"
+    # What the managers group may do in the admin (concierge.services.manager_group_sync).
+    # Invoices are kept as the law requires: read and marked, never deleted.
+    manager_permissions = [
+        *("add_plan", "change_plan", "view_plan"),
+        *("add_subscription", "change_subscription", "view_subscription"),
+        *("add_hourpack", "change_hourpack", "view_hourpack"),
+        *("change_invoice", "view_invoice", "view_invoiceline", "view_invoicenumbersequence"),
+        "view_usagealert",
+    ]
 
     def ready(self):
         from billing.checks import silence_known_deprecation

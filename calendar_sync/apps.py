@@ -14,6 +14,12 @@ def _task_changed(sender, instance, **kwargs):
 class CalendarSyncConfig(AppConfig):
     name = "calendar_sync"
     verbose_name = "Calendar sync"
+    # What the managers group may do in the admin (concierge.services.manager_group_sync).
+    # Linked CalDAV accounts hold a user's password: not the managers' to read.
+    manager_permissions = [
+        *("view_calendarfeed", "delete_calendarfeed"),
+        *("view_icssubscription", "delete_icssubscription", "view_busyinterval"),
+    ]
 
     def ready(self):
         from concierge.models import Task

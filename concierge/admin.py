@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from concierge import services
 from concierge.models import (
     ClientProfile,
     IdempotencyRecord,
@@ -47,6 +48,22 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "role", "password1", "password2"]}),
     ]
+
+    def get_readonly_fields(self, request, obj=None):
+        """Only an operator (superuser) grants admin rights; a manager cannot raise their
+        own or anyone's privileges."""
+        if request.user.is_superuser:
+            return super().get_readonly_fields(request, obj)
+        return ["is_staff", "is_superuser", "groups", "user_permissions", "last_login"]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False  # an operator's account is the operators' own business
+        return super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.user_staff_sync(user=obj)  # a manager gets the managers group, and so on
 
 
 @admin.register(ClientProfile)

@@ -1,9 +1,31 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _sync_manager_group(sender, using, **kwargs):
+    """Once per migrate, after the last app's permissions are created."""
+    from django.apps import apps
+
+    if sender is list(apps.get_app_configs())[-1]:
+        from concierge.services import manager_group_sync
+
+        manager_group_sync(using=using)
 
 
 class ConciergeConfig(AppConfig):
     name = "concierge"
     verbose_name = "Concierge"
+    # What the managers group may do in the admin. Each app lists its own models' under
+    # the same attribute; `manager_group_sync` gathers them after every migrate. Vault
+    # secrets and their audit stay out of it: managers read reveals through the API.
+    manager_permissions = [
+        *("add_user", "change_user", "view_user"),
+        *("add_clientprofile", "change_clientprofile", "view_clientprofile"),
+        *("add_task", "change_task", "view_task"),
+        *("view_taskevent", "view_message", "add_message"),
+        *("view_notification", "view_outboxjob", "change_outboxjob"),
+        *("view_tokensession", "delete_tokensession"),  # end someone's API session
+    ]
 
     def ready(self):
         from django.core import checks
@@ -15,3 +37,6 @@ class ConciergeConfig(AppConfig):
         from concierge.web import panels
 
         panels.register()
+        # After every app's permissions exist (their own post_migrate receivers run first:
+        # this app is listed after django.contrib.auth).
+        post_migrate.connect(_sync_manager_group, dispatch_uid="concierge.manager_group")

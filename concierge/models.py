@@ -3,7 +3,12 @@
 import zoneinfo
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.auth.models import (
+    AbstractBaseUser,
+    BaseUserManager,
+    Group,
+    PermissionsMixin,
+)
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -41,9 +46,12 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
     def create_superuser(self, email, password=None, **extra):
-        """`createsuperuser` makes a manager with access to the admin."""
+        """`createsuperuser` makes an operator who is also a manager (in the managers
+        group, like those `create_manager` makes)."""
         extra.update(role=Role.MANAGER, is_staff=True, is_superuser=True)
-        return self._create_user(email, password, **extra)
+        user = self._create_user(email, password, **extra)
+        user.groups.add(Group.objects.db_manager(self._db).get_or_create(name="managers")[0])
+        return user
 
 
 class User(AbstractBaseUser, PermissionsMixin):

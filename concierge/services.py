@@ -2,11 +2,14 @@
 
 import datetime
 
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from rest_framework.authtoken.models import Token
@@ -71,6 +74,62 @@ def user_create(
         raise Conflict(errors.EMAIL_TAKEN, "An account with this e-mail address exists.") from exc
     if role == Role.CLIENT:
         ClientProfile.objects.create(user=user)
+    return user
+
+
+MANAGERS_GROUP = "managers"  # also named in UserManager.create_superuser
+
+
+def manager_group_sync(*, using: str = "default") -> Group:
+    """The managers group holds exactly the admin permissions the apps grant managers
+    (each AppConfig's `manager_permissions`). Run after every migrate; idempotent."""
+    wanted = Q(pk__in=[])
+    for config in django_apps.get_app_configs():
+        codenames = getattr(config, "manager_permissions", ())
+        if codenames:
+            wanted |= Q(content_type__app_label=config.label, codename__in=codenames)
+    group, _ = Group.objects.using(using).get_or_create(name=MANAGERS_GROUP)
+    group.permissions.set(Permission.objects.using(using).filter(wanted))
+    return group
+
+
+@transaction.atomic
+def manager_grant(*, user: User) -> User:
+    """Makes `user` a manager: the role, access to the admin, and the managers group's
+    permissions (not a superuser)."""
+    user.role = Role.MANAGER
+    user.is_staff = True
+    user.save(update_fields=["role", "is_staff"])
+    user.groups.add(Group.objects.get_or_create(name=MANAGERS_GROUP)[0])
+    return user
+
+
+@transaction.atomic
+def manager_create(
+    *, email: str, password: str, first_name: str = "", last_name: str = "", timezone="UTC"
+) -> User:
+    user = user_create(
+        email=email,
+        password=password,
+        role=Role.MANAGER,
+        first_name=first_name,
+        last_name=last_name,
+        timezone=timezone,
+    )
+    return manager_grant(user=user)
+
+
+@transaction.atomic
+def user_staff_sync(*, user: User) -> User:
+    """After an operator changes someone's role in the admin: a manager is staff in the
+    managers group; anyone else leaves it (and the admin, unless a superuser)."""
+    group, _ = Group.objects.get_or_create(name=MANAGERS_GROUP)
+    if user.role == Role.MANAGER:
+        return manager_grant(user=user)
+    user.groups.remove(group)
+    if user.is_staff and not user.is_superuser:
+        user.is_staff = False
+        user.save(update_fields=["is_staff"])
     return user
 
 
