@@ -19,6 +19,8 @@ import recurring_ical_events
 from django.conf import settings
 
 MAX_REDIRECTS = 3
+# Occurrences one import may expand (its busy times over the import window).
+MAX_OCCURRENCES = 5000
 REDIRECTS = (301, 302, 303, 307, 308)
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -236,9 +238,9 @@ def busy_intervals(body, *, zone, start, end):
     if calendar.name != "VCALENDAR":
         raise FetchError("The calendar is not valid iCalendar data.")
     try:
-        occurrences = recurring_ical_events.of(calendar, skip_bad_series=True).between(
-            start.astimezone(zone), end.astimezone(zone)
-        )
+        occurrences = list(_occurrences(calendar, start.astimezone(zone), end.astimezone(zone)))
+    except FetchError:
+        raise
     except Exception as exc:  # any library failure means an unreadable feed
         raise FetchError("The calendar's events could not be read.") from exc
     spans = []
@@ -254,6 +256,25 @@ def busy_intervals(body, *, zone, start, end):
         if hi > lo:
             spans.append((lo, hi))
     return merge(spans)
+
+
+def _occurrences(calendar, start, end):
+    """The events of the window in start order, lazily, at most MAX_OCCURRENCES: a few
+    bytes of `FREQ=MINUTELY` would otherwise be expanded in full, in memory."""
+    for count, event in enumerate(
+        recurring_ical_events.of(calendar, skip_bad_series=True).after(start)
+    ):
+        if count >= MAX_OCCURRENCES:
+            raise FetchError(
+                f"The calendar has more than {MAX_OCCURRENCES} events in the next "
+                "weeks; import a calendar with fewer."
+            )
+        event_start = event.get("DTSTART")
+        if event_start is None:
+            continue
+        if _as_instant(event_start.dt, start.tzinfo) >= end:
+            return
+        yield event
 
 
 def merge(spans):

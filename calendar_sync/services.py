@@ -18,7 +18,7 @@ from calendar_sync.models import (
     hash_feed_token,
     new_feed_token,
 )
-from concierge import crypto
+from concierge import bounded, crypto
 from concierge.errors import Invalid, NotFound
 from concierge.jobs import enqueue
 from concierge.models import NotificationKind
@@ -32,6 +32,14 @@ def import_days():
 
 
 @transaction.atomic
+def import_seconds() -> float:
+    return getattr(settings, "CALENDAR_IMPORT_SECONDS", 20)
+
+
+def import_memory_bytes() -> int:
+    return getattr(settings, "CALENDAR_IMPORT_MEMORY_BYTES", 256 * 1024 * 1024)
+
+
 def feed_create(*, user, name: str = "") -> tuple[CalendarFeed, str]:
     """A new feed and its token (returned once; only its hash is stored)."""
     token = new_feed_token()
@@ -109,6 +117,12 @@ def subscription_create(*, user, url: str, name: str = "") -> IcsSubscription:
     return subscription
 
 
+def subscription_refresh_request(*, subscription: IcsSubscription) -> None:
+    """A refresh on demand runs as a job, never inside the request: fetching and reading
+    an outside calendar can take as long as its limits allow."""
+    enqueue("calendar_sync.jobs.refresh_subscription", subscription.pk)
+
+
 def subscription_refresh(*, subscription_id: int, now: datetime.datetime | None = None):
     """Fetches the calendar (outside any transaction) and replaces its busy intervals.
 
@@ -123,9 +137,22 @@ def subscription_refresh(*, subscription_id: int, now: datetime.datetime | None 
     end = start + datetime.timedelta(days=import_days())
     try:
         body = importer.fetch(subscription.url)
-        spans = importer.busy_intervals(body, zone=subscription.user.zone, start=start, end=end)
+        # Parsed and expanded in a child process with a time and memory limit: a calendar
+        # is outside data, and its rules can ask for unbounded work.
+        spans = bounded.run(
+            importer.busy_intervals,
+            body,
+            zone=subscription.user.zone,
+            start=start,
+            end=end,
+            seconds=import_seconds(),
+            memory_bytes=import_memory_bytes(),
+        )
     except importer.FetchError as exc:
         return _record_failure(subscription.pk, subscription.url, str(exc), now)
+    except bounded.Overrun:
+        message = "The calendar is too costly to read (too many or endless events)."
+        return _record_failure(subscription.pk, subscription.url, message, now)
     except Exception:
         log.exception("importing calendar subscription %s failed", subscription.pk)
         message = "The calendar could not be imported."

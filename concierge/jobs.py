@@ -272,8 +272,7 @@ SCHEDULES = [
 
 
 def extend_recurring_tasks():
-    """Create each recurring series' occurrences ahead of time (once each)."""
-    from concierge import services
+    """Queue the extension of every recurring series (see `extend_recurring_task`)."""
     from concierge.models import Task, TaskStatus
 
     templates = (
@@ -282,7 +281,18 @@ def extend_recurring_tasks():
         .exclude(status=TaskStatus.CANCELLED)
         .values_list("pk", flat=True)
     )
-    return sum(len(services.task_recurrence_extend(template_id=pk)) for pk in templates)
+    # One job per series: a series whose rule is slow or broken delays no other client's.
+    ids = list(templates)
+    for template_id in ids:
+        enqueue("concierge.jobs.extend_recurring_task", template_id)
+    return len(ids)
+
+
+def extend_recurring_task(template_id):
+    """Create one series' occurrences ahead of time (once each); the count created."""
+    from concierge import services
+
+    return len(services.task_recurrence_extend(template_id=template_id))
 
 
 def auto_complete_deliveries():

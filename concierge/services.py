@@ -1,6 +1,7 @@
 """Writes of the core domain: accounts, client profiles, tasks and their messages."""
 
 import datetime
+import logging
 
 from django.apps import apps as django_apps
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from rest_framework.authtoken.models import Token
 
-from concierge import deadlines, errors, hooks, recurrence, selectors
+from concierge import bounded, deadlines, errors, hooks, recurrence, selectors
 from concierge.errors import ApplicationError, Conflict, Forbidden, Invalid, NotFound
 from concierge.models import (
     TERMINAL_STATUSES,
@@ -33,6 +34,7 @@ from concierge.models import (
 from concierge.notifications import notify
 
 TOKEN_TOUCH_SECONDS = 300
+log = logging.getLogger(__name__)
 
 
 def _validated_password(password, user):
@@ -763,13 +765,21 @@ def task_recurrence_extend(
     except ApplicationError:
         return []
     anchor = template.occurrence_at or _series_anchor(template)
-    instants = recurrence.occurrences(
-        rule=template.recurrence,
-        dtstart=anchor,
-        zone=template.client.timezone,
-        after=max(anchor + datetime.timedelta(seconds=1), now),
-        until=now + horizon,
-    )
+    try:
+        # In a child process with a time limit: a rule stored before today's checks, or one
+        # they let through, cannot hold the job that serves every client.
+        instants = bounded.run(
+            recurrence.occurrences,
+            rule=template.recurrence,
+            dtstart=anchor,
+            zone=template.client.timezone,
+            after=max(anchor + datetime.timedelta(seconds=1), now),
+            until=now + horizon,
+            seconds=recurrence.EXPAND_SECONDS,
+        )
+    except (bounded.Overrun, ValueError, OverflowError):
+        log.warning("Recurring task %s: its rule could not be expanded.", template.pk)
+        return []
     existing = set(template.occurrences.values_list("occurrence_at", flat=True))
     created = []
     for instant in instants:

@@ -88,12 +88,15 @@ class SubscriptionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         services.subscription_delete(user=request.user, subscription_id=subscription.pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=None, responses=serializers.IcsSubscriptionSerializer)
+    @extend_schema(request=None, responses={202: serializers.IcsSubscriptionSerializer})
     @action(detail=True, methods=["post"])
     def refresh(self, request, pk=None):
+        """Queues a refresh (202); the subscription's `status` and `last_fetched_at` tell
+        when it has run."""
         subscription = self.get_object()
-        subscription = services.subscription_refresh(subscription_id=subscription.pk)
-        return Response(self.get_serializer(subscription).data)
+        services.subscription_refresh_request(subscription=subscription)
+        subscription.refresh_from_db()
+        return Response(self.get_serializer(subscription).data, status=status.HTTP_202_ACCEPTED)
 
 
 class CalDavAccountViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -335,9 +335,12 @@ def test_subscribe_imports_and_refresh_on_demand(
     sub = IcsSubscription.objects.get(pk=sub_id)
     assert sub.status == FetchStatus.OK  # the queued first import ran
     ics_server("/mine.ics", "broken")
-    resp = assistant_api.post(f"{SUBS}{sub_id}/refresh/")
-    assert resp.status_code == 200
-    assert resp.json()["status"] == "error" and resp.json()["last_error"]
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        resp = assistant_api.post(f"{SUBS}{sub_id}/refresh/")
+    assert resp.status_code == 202  # queued, not run inside the request
+    assert len(queued) == 1
+    row = assistant_api.get(SUBS).json()["results"][0]
+    assert row["status"] == "error" and row["last_error"]
     listed = assistant_api.get(SUBS).json()["results"]
     assert [s["id"] for s in listed] == [sub_id]
 

@@ -3,7 +3,7 @@ import datetime
 import pytest
 
 from concierge import recurrence, services
-from concierge.jobs import extend_recurring_tasks
+from concierge.jobs import extend_recurring_task, extend_recurring_tasks
 from concierge.models import Task
 from tests import factories
 
@@ -96,12 +96,15 @@ def test_occurrences_created_once_across_repeated_runs_and_dst(series):
     assert all(t.title == "Weekly report" and t.recurrence == "" for t in occurrences)
 
 
-def test_the_job_is_safe_to_run_twice(series):
-    first = extend_recurring_tasks()
-    second = extend_recurring_tasks()
-    assert first >= 1
-    assert second == 0
-    assert Task.objects.filter(recurrence_parent=series).count() == first
+def test_the_job_is_safe_to_run_twice(series, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        assert extend_recurring_tasks() == 1  # one job queued per series
+    created = Task.objects.filter(recurrence_parent=series).count()
+    assert created >= 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert extend_recurring_tasks() == 1
+    assert Task.objects.filter(recurrence_parent=series).count() == created
+    assert extend_recurring_task(series.pk) == 0  # nothing left to create
 
 
 def test_cancelled_series_stops(series):
