@@ -22,3 +22,5 @@ PAYMENTS_NOT_CONFIGURED = "payments_not_configured"
 CARD_DECLINED = "card_declined"
 INVALID_PAYMENT_METHOD = "invalid_payment_method"
 PAYMENT_PROVIDER_ERROR = "payment_provider_error"
+
+INVALID_SIGNATURE = "invalid_signature"

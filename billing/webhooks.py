@@ -9,9 +9,15 @@ transition is guarded by the current state, so replayed, reordered and duplicate
 change nothing more than once.
 """
 
+import stripe
 from django.db import transaction
+from django.http import JsonResponse
 from django.utils import timezone
+from djstripe.enums import WebhookEndpointValidation
+from djstripe.models import WebhookEndpoint
+from djstripe.views import ProcessWebhookView
 
+from billing import errors
 from billing.models import (
     BillingEventSource,
     Invoice,
@@ -163,3 +169,33 @@ def process_trigger(trigger_id):
     return apply_invoice_event(
         event_type=event_type, obj=obj, stripe_event_id=payload.get("id") or ""
     )
+
+
+class VerifiedWebhookView(ProcessWebhookView):
+    """dj-stripe's webhook endpoint, with the signature checked *before* anything is
+    stored: dj-stripe keeps a row for every delivery, valid or not, so anyone who knows an
+    endpoint's address could otherwise fill the database with junk. Bodies are bounded by
+    DATA_UPLOAD_MAX_MEMORY_SIZE."""
+
+    def post(self, request, uuid):
+        signature = request.headers.get("stripe-signature")
+        if not signature:
+            return _webhook_refused("A Stripe-Signature header is required.")
+        endpoint = WebhookEndpoint.objects.filter(djstripe_uuid=uuid).first()
+        if endpoint is None:
+            return JsonResponse({"code": "not_found", "detail": "Not found."}, status=404)
+        if endpoint.djstripe_validation_method == WebhookEndpointValidation.verify_signature:
+            try:
+                stripe.WebhookSignature.verify_header(
+                    request.body.decode("utf-8"),
+                    signature,
+                    endpoint.secret,
+                    endpoint.djstripe_tolerance,
+                )
+            except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError):
+                return _webhook_refused("The signature does not match this endpoint.")
+        return super().post(request, uuid)
+
+
+def _webhook_refused(detail):
+    return JsonResponse({"code": errors.INVALID_SIGNATURE, "detail": detail}, status=400)

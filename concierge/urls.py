@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from billing.webhooks import VerifiedWebhookView
 from concierge.api.throttles import throttled_login
 from concierge.api.views import healthz
 
@@ -27,6 +28,8 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # Signature checked before dj-stripe stores anything (billing.webhooks).
+    path("stripe/webhook/<uuid:uuid>/", VerifiedWebhookView.as_view(), name="stripe-webhook"),
     path("stripe/", include("djstripe.urls", namespace="djstripe")),
     path("calendar/", include("calendar_sync.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

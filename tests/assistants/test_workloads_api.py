@@ -385,3 +385,15 @@ def test_detail_query_count_does_not_grow_with_the_work(
     grow(6)
     with django_assert_num_queries(6):
         assert len(assistant_api.get(detail(assistant_user), {"week": WEEK}).json()["tasks"]) == 7
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(manager_api):
+    factories.AssistantFactory(
+        first_name="=HYPERLINK(1)", last_name="x", email="@evil@example.test"
+    )
+    response = manager_api.get(LIST, {"week": WEEK, "format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    cells = [value for row in rows for value in row.values()]
+    assert "'=HYPERLINK(1) x" in cells
+    assert "'@evil@example.test" in cells
+    assert not any(cell.startswith(("=", "+", "@")) for cell in cells)

@@ -479,3 +479,38 @@ def test_webhook_acts_on_the_invoice_as_stripe_has_it_now(
     applied = InvoiceEvent.objects.filter(invoice=invoice, stripe_event_id="evt_stale_1")
     assert applied.count() == 1
     assert (applied.get().action, applied.get().source) == ("pay", "webhook")
+
+
+@pytest.mark.django_db
+def test_deliveries_failing_the_signature_check_are_not_stored(client):
+    from djstripe.models import WebhookEndpoint, WebhookEventTrigger
+
+    secret = "whsec_" + "c" * 32
+    endpoint = WebhookEndpoint.objects.create(
+        id="we_test_junk",
+        secret=secret,
+        url="http://testserver/stripe/",
+        livemode=False,
+        stripe_data={},
+        enabled_events=["*"],
+    )
+    url = f"/stripe/webhook/{endpoint.djstripe_uuid}/"
+    for signature in ("t=1,v1=00", "garbage", None):
+        headers = {"HTTP_STRIPE_SIGNATURE": signature} if signature else {}
+        answer = client.post(
+            url, data='{"id": "evt_x"}', content_type="application/json", **headers
+        )
+        assert answer.status_code == 400
+        assert answer.json()["code"] == "invalid_signature"
+    unknown = client.post(
+        "/stripe/webhook/00000000-0000-0000-0000-000000000000/",
+        data="{}",
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE="t=1,v1=00",
+    )
+    assert unknown.status_code == 404
+    assert WebhookEventTrigger.objects.count() == 0
+    # A correctly signed delivery still goes through and is kept.
+    event = invoice_event("evt_ok", "customer.created", "in_none", 0)
+    assert signed_post(client, endpoint, event, secret).status_code == 200
+    assert WebhookEventTrigger.objects.count() == 1

@@ -2,6 +2,7 @@
 
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -160,3 +161,16 @@ def test_every_declared_schedule_runs_a_real_job_and_syncs_idempotently():
     assert sorted(Schedule.objects.values_list("name", flat=True)) == sorted(
         d["name"] for d in declared
     )
+
+
+def test_the_docs_page_loads_nothing_from_outside(anon_api):
+    from django.contrib.staticfiles import finders
+
+    page = anon_api.get("/api/docs/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "cdn." not in html and "https://" not in html and "//unpkg" not in html
+    scripts = re.findall(r'src="([^"]+)"', html)
+    assert scripts and all(src.startswith("/static/") for src in scripts), scripts
+    for src in scripts:
+        assert finders.find(src.removeprefix("/static/")), src
