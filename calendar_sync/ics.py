@@ -7,11 +7,14 @@ share one rendering. UIDs are stable (`task-<id>-deadline@…`, `task-<id>-appoi
 
 import datetime
 import hashlib
+import logging
 
 import icalendar
 from django.conf import settings
 
 from concierge.models import TaskStatus
+
+log = logging.getLogger(__name__)
 
 PRODID = "-//Concierge//Calendar feed//EN"
 DEFAULT_APPOINTMENT = datetime.timedelta(hours=1)
@@ -130,7 +133,15 @@ def build_feed(*, tasks, time_off, zone, name=None):
     cal = new_calendar(name)
     last_modified = None
     for task in tasks:
-        for _uid, event in task_events(task, zone):
+        try:
+            events = task_events(task, zone)
+        except (OverflowError, ValueError):
+            # A date at the ends of the calendar (stored before input was bounded, or by
+            # an operator) cannot be shown in the owner's zone: leave that task out
+            # rather than fail the whole feed.
+            log.warning("Calendar feed: task %s has a date that cannot be shown.", task.pk)
+            continue
+        for _uid, event in events:
             cal.add_component(event)
         if last_modified is None or task.updated_at > last_modified:
             last_modified = task.updated_at

@@ -297,3 +297,28 @@ def test_inactive_user_feed_is_404(client_api, client_user, anon_api):
     client_user.is_active = False
     client_user.save()
     assert anon_api.get(path).status_code == 404
+
+
+def test_a_task_dated_at_the_end_of_the_calendar_does_not_break_the_feed(
+    client_api, client_user, anon_api
+):
+    """Stored before input was bounded (or by an operator): left out, the rest is served."""
+    factories.TaskFactory(
+        client=client_user,
+        title="Year one",
+        promised_due_at=datetime.datetime(1, 1, 1, 0, 30, tzinfo=datetime.UTC),
+    )
+    factories.TaskFactory(
+        client=client_user,
+        title="Normal",
+        promised_due_at=datetime.datetime(2026, 5, 1, 9, tzinfo=datetime.UTC),
+    )
+    client_user.timezone = "America/New_York"  # a negative offset: year 0 would be needed
+    client_user.save()
+    answer = anon_api.get(feed_path(make_feed(client_api)["url"]))
+    assert answer.status_code == 200
+    summaries = [
+        str(e["SUMMARY"]) for e in icalendar.Calendar.from_ical(answer.content).walk("VEVENT")
+    ]
+    assert any("Normal" in s for s in summaries)
+    assert not any("Year one" in s for s in summaries)
