@@ -1,5 +1,7 @@
 """Hand-made bad input from an outside review: each answers a 4xx in the error shape."""
 
+import json
+
 import pytest
 
 from tests import factories
@@ -110,3 +112,45 @@ def test_unknown_api_path_and_wrong_method(client_api):
     _is_clean_4xx(client_api.get("/api/v1/nope/"))
     assert client_api.delete("/api/v1/me/").status_code == 405
     _is_clean_4xx(client_api.delete("/api/v1/me/"))
+
+
+def test_an_oversized_json_body_is_413(anon_api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    body = json.dumps({"email": "a@example.test", "password": "x" * 20_000})
+    response = anon_api.generic(
+        "POST", "/api/v1/auth/token/", body, content_type="application/json"
+    )
+    assert response.status_code == 413
+    assert _is_clean_4xx(response)["code"] == "request_too_large"
+
+
+def test_an_oversized_form_body_is_413(anon_api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    response = anon_api.post(
+        "/api/v1/auth/token/",
+        {"email": "a@example.test", "password": "x" * 20_000},
+        format="multipart",
+    )
+    assert response.status_code == 413
+    assert _is_clean_4xx(response)["code"] == "request_too_large"
+
+
+def test_a_csrf_failure_under_the_api_is_json(client_user):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(client_user)
+    response = browser.post("/api/v1/auth/logout/")
+    assert response.status_code == 403
+    assert "CSRF" in _is_clean_4xx(response)["detail"]
+
+
+def test_nul_bytes_in_any_filter_are_refused_not_sent_to_the_database(manager_api):
+    for path in (
+        "/api/v1/tasks/?q=a%00b",
+        "/api/v1/invoices/?status=a%00b",
+        "/api/v1/workloads/?skill=a%00b",
+        "/api/v1/workloads/?ordering=a%00b",
+    ):
+        response = manager_api.get(path)
+        assert response.status_code in (200, 400), (path, response.status_code)

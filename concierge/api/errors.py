@@ -1,6 +1,7 @@
 """One exception handler: every error, DRF's own included, as {"code", "detail", "fields"}."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -9,7 +10,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from concierge.api.authentication import TokenExpired
-from concierge.errors import ApplicationError
+from concierge.errors import REQUEST_TOO_LARGE, ApplicationError
 
 # DRF exception class -> our stable code (DRF's own codes are kept where they are stable).
 _CODES = {
@@ -43,6 +44,9 @@ def error_body(code, detail, fields=None):
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        body = error_body(REQUEST_TOO_LARGE, "The request body is too large.")
+        return Response(body, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, ApplicationError):
         body = error_body(exc.code, exc.detail, exc.fields)
         return Response(body, status=int(exc.status))

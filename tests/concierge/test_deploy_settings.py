@@ -17,7 +17,7 @@ def _production(code, **env):
     child = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "DJANGO_SETTINGS_MODULE": "concierge.settings",
-        "DATABASE_URL": "sqlite:////tmp/never-opened.sqlite3",
+        "DATABASE_URL": "sqlite://:memory:",
         **env,
     }
     return subprocess.run(  # noqa: S603 - our own interpreter and code
