@@ -108,10 +108,9 @@ def http_up(base):
 
 
 def seed(clients):
-    from rest_framework.authtoken.models import Token
-
     from assistants.models import AssistantProfile
     from concierge.models import Role, Task, TaskStatus, User
+    from concierge.services import token_issue
 
     stamp = int(time.time())
     seeded = []
@@ -126,7 +125,7 @@ def seed(clients):
         task = Task.objects.create(
             client=client, assignee=assistant, title=f"Errand {i}", status=TaskStatus.ASSIGNED
         )
-        seeded.append((Token.objects.create(user=client).key, task.pk))
+        seeded.append((token_issue(user=client).key, task.pk))
     return seeded
 
 

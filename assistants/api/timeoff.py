@@ -4,7 +4,7 @@ from rest_framework.response import Response
 
 from assistants import timeoff
 from assistants.models import TimeOff
-from concierge.api.fields import BoundedModelSerializer, IdField
+from concierge.api.fields import BoundedModelSerializer, IdField, IntegerField
 from concierge.api.permissions import IsManager, IsStaff
 from concierge.models import Role, User
 
@@ -21,9 +21,9 @@ class TimeOffSerializer(BoundedModelSerializer):
 
 
 class MoveSerializer(serializers.Serializer):
-    task = serializers.IntegerField()
-    from_assistant = serializers.IntegerField()
-    to_assistant = serializers.IntegerField(
+    task = IntegerField()
+    from_assistant = IntegerField()
+    to_assistant = IntegerField(
         allow_null=True, help_text="Null: nobody was free; the task is flagged for managers."
     )
     reason = serializers.CharField()

@@ -7,11 +7,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from concierge import selectors, services
+from concierge.api.fields import BoundedModelSerializer, IntegerField
 from concierge.api.pagination import Pagination
 from concierge.models import Notification, NotificationKind
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(BoundedModelSerializer):
     kind = serializers.ChoiceField(choices=NotificationKind.choices, read_only=True)
     read = serializers.BooleanField(source="is_read", read_only=True)
 
@@ -28,8 +29,8 @@ class NotificationFilterSerializer(serializers.Serializer):
 
 
 class ReadAllSerializer(serializers.Serializer):
-    marked = serializers.IntegerField(help_text="How many notifications were marked read.")
-    unread_count = serializers.IntegerField()
+    marked = IntegerField(help_text="How many notifications were marked read.")
+    unread_count = IntegerField()
 
 
 @extend_schema_field(

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from concierge import privacy
+from concierge.api.fields import DateTimeField
 from concierge.api.permissions import IsClient
 from concierge.api.serializers import UserSerializer
 from concierge.api.task_serializers import MessageSerializer, TaskSerializer
@@ -32,7 +33,7 @@ class ExportSerializer(serializers.Serializer):
     """The export's shape: each list as the matching API endpoint shows its rows."""
 
     format = serializers.CharField(help_text=f"`{privacy.EXPORT_FORMAT}`")
-    exported_at = serializers.DateTimeField()
+    exported_at = DateTimeField()
     user = UserSerializer()
     client_profile = serializers.DictField(allow_null=True)
     tasks = TaskSerializer(many=True)
@@ -114,7 +115,7 @@ class EraseRequestSerializer(serializers.Serializer):
 
 
 class ErasedSerializer(serializers.Serializer):
-    erased_at = serializers.DateTimeField()
+    erased_at = DateTimeField()
     detail = serializers.CharField()
 
 

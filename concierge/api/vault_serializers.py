@@ -2,6 +2,7 @@ import re
 
 from rest_framework import serializers
 
+from concierge.api.fields import BoundedModelSerializer, IntegerField
 from concierge.models import VaultItem, VaultItemKind, VaultReveal
 
 MAX_FIELDS = 30
@@ -37,11 +38,11 @@ class SecretFieldsField(serializers.DictField):
         return value
 
 
-class VaultItemSerializer(serializers.ModelSerializer):
+class VaultItemSerializer(BoundedModelSerializer):
     """An item as lists and details show it: metadata and the names of its secret fields,
     never their values."""
 
-    client = serializers.IntegerField(source="client_id", read_only=True)
+    client = IntegerField(source="client_id", read_only=True)
     fields = serializers.ListField(
         source="field_names", child=serializers.CharField(), read_only=True
     )
@@ -80,23 +81,23 @@ class VaultItemUpdateSerializer(serializers.Serializer):
 
 class RevealRequestSerializer(serializers.Serializer):
     purpose = serializers.CharField(max_length=500)
-    task = serializers.IntegerField(min_value=1, required=False)
+    task = IntegerField(min_value=1, required=False)
 
 
 class RevealedSerializer(serializers.Serializer):
     """The secrets, shown once to the person who asked; the reveal is recorded."""
 
-    item = serializers.IntegerField()
-    reveal = serializers.IntegerField()
+    item = IntegerField()
+    reveal = IntegerField()
     fields = serializers.DictField(child=serializers.CharField())
 
 
-class VaultRevealSerializer(serializers.ModelSerializer):
-    item = serializers.IntegerField(source="item_id", read_only=True)
-    client = serializers.IntegerField(source="client_id", read_only=True)
-    revealed_by = serializers.IntegerField(source="revealed_by_id", read_only=True)
+class VaultRevealSerializer(BoundedModelSerializer):
+    item = IntegerField(source="item_id", read_only=True)
+    client = IntegerField(source="client_id", read_only=True)
+    revealed_by = IntegerField(source="revealed_by_id", read_only=True)
     revealed_by_name = serializers.CharField(source="revealed_by.full_name", read_only=True)
-    task = serializers.IntegerField(source="task_id", read_only=True, allow_null=True)
+    task = IntegerField(source="task_id", read_only=True, allow_null=True)
 
     class Meta:
         model = VaultReveal
@@ -117,11 +118,11 @@ class VaultRevealSerializer(serializers.ModelSerializer):
 
 class VaultFilterSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=VaultItemKind.choices, required=False)
-    client = serializers.IntegerField(min_value=1, required=False)
+    client = IntegerField(min_value=1, required=False)
 
 
 class RevealFilterSerializer(serializers.Serializer):
-    item = serializers.IntegerField(min_value=1, required=False)
-    client = serializers.IntegerField(min_value=1, required=False)
-    revealed_by = serializers.IntegerField(min_value=1, required=False)
-    task = serializers.IntegerField(min_value=1, required=False)
+    item = IntegerField(min_value=1, required=False)
+    client = IntegerField(min_value=1, required=False)
+    revealed_by = IntegerField(min_value=1, required=False)
+    task = IntegerField(min_value=1, required=False)

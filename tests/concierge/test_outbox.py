@@ -57,11 +57,12 @@ def test_broker_down_the_write_succeeds_later_hooks_run_and_the_job_waits(broker
 
 
 def factories_api(user):
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
+    from concierge import services
+
     api = APIClient(raise_request_exception=False)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {services.token_issue(user=user).key}")
     return api
 
 

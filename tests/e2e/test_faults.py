@@ -22,11 +22,10 @@ import django_q.conf
 import pytest
 import redis
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from billing.models import HourPack, Invoice
-from concierge import jobs
+from concierge import jobs, services
 from concierge.models import OutboxJob
 from tests import factories
 from tests.calendar_sync.conftest import RADICALE_PASSWORD, RADICALE_USER
@@ -145,7 +144,7 @@ def wait_for(condition, *, processes, what, logs):
 def api_for(user):
     """An API client that answers a crash as the 500 a real client would see."""
     api = APIClient(raise_request_exception=False)
-    token, _ = Token.objects.get_or_create(user=user)
+    token = services.token_issue(user=user)
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return api
 

@@ -24,14 +24,7 @@ def server(tmp_path):
             "--timeout",
             "30",
         ],
-        # Production settings, served over plain HTTP on loopback (no TLS proxy in front),
-        # with throttles loose enough for CI's back-to-back runs sharing one Redis.
-        env=child_env(
-            DJANGO_DEBUG="0",
-            DJANGO_SECURE_SSL_REDIRECT="0",
-            THROTTLE_LOGIN_RATE="1000/min",
-            THROTTLE_REGISTER_RATE="1000/min",
-        ),
+        env=child_env(DJANGO_DEBUG="0"),
         log_path=tmp_path / "gunicorn.log",
     )
     base = f"http://127.0.0.1:{port}"

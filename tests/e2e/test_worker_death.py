@@ -17,9 +17,9 @@ import pytest
 import requests
 from django.db import connection
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from assistants.models import TimeEntry
+from concierge import services
 from concierge.models import IdempotencyRecord
 from tests import factories, peers
 from tests.peers import BIN, child_env, free_port, start, stop, wait_until_up
@@ -44,7 +44,7 @@ def test_a_keyed_request_whose_worker_dies_replays_its_result_on_retry(tmp_path)
     task = factories.TaskFactory(assignee=assistant, assigned_to=True)
     # A subscriber: billable time needs a plan or an hour pack behind it.
     factories.SubscriptionFactory(client=task.client, start_date=datetime.date(2025, 1, 1))
-    token = Token.objects.create(user=assistant).key
+    token = services.token_issue(user=assistant).key
     start_at = timezone.now().replace(microsecond=0) - datetime.timedelta(hours=3)
     payload = {
         "task": task.pk,
