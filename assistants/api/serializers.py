@@ -33,10 +33,10 @@ class AssistantSerializer(BoundedModelSerializer):
         read_only_fields = fields
 
 
-class AssistantPublicSerializer(serializers.ModelSerializer):
+class AssistantPublicSerializer(BoundedModelSerializer):
     """What a client may know of an assistant serving them: who they are and their zone."""
 
-    id = serializers.IntegerField(source="user.id", read_only=True)
+    id = IntegerField(source="user.id", read_only=True)
     first_name = serializers.CharField(source="user.first_name", read_only=True)
     last_name = serializers.CharField(source="user.last_name", read_only=True)
     name = serializers.CharField(source="user.full_name", read_only=True)
