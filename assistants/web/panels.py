@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assistants.web.forms import DisputeForm
 from assistants.web.views import entries_for
+from concierge.models import Role
 from concierge.web.registry import register_nav, register_panel
 
 
@@ -18,6 +19,7 @@ def task_entries(request, *, task, **page):
 
 def register():
     register_nav(label=_("Time"), url_name="time", order=30)
+    register_nav(label=_("Disputes"), url_name="disputes", roles=[Role.MANAGER], order=40)
     register_panel(
         slot="task",
         template="assistants/web/panels/task_entries.html",

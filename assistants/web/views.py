@@ -1,4 +1,4 @@
-"""The time ledger and the client's "Dispute" on an entry."""
+"""The time ledger, the client's "Dispute" on an entry and the manager's disputes queue."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -9,10 +9,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assistants import selectors, services
-from assistants.web.forms import DisputeForm
+from assistants.models import TimeEntryStatus
+from assistants.web.forms import DisputeForm, ResolveForm
 from concierge import errors
 from concierge.errors import ApplicationError
-from concierge.web.access import clients_only, signed_in
+from concierge.web.access import clients_only, managers_only, signed_in
 from concierge.web.middleware import back
 
 PAGE_SIZE = 50
@@ -69,3 +70,51 @@ def time_entry_dispute(request, pk):
             {"entry": entry, "now": timezone.now(), "dispute_form": form, "flash": True},
         )
     return back(request, default="portal:time")
+
+
+def _awaiting_decision(user):
+    return (
+        entries_for(user)
+        .filter(status__in=(TimeEntryStatus.DISPUTED, TimeEntryStatus.NEEDS_REVIEW))
+        .prefetch_related("events__actor")
+        .order_by("disputed_at", "started_at", "pk")
+    )
+
+
+@managers_only
+def disputes(request):
+    page = Paginator(_awaiting_decision(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, "assistants/web/disputes.html", {"page": page, "resolve_form": ResolveForm()}
+    )
+
+
+@managers_only
+@require_POST
+def dispute_resolve(request, pk):
+    entry = _entry(request.user, pk)
+    form = ResolveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.time_entry_resolve(
+                actor=request.user,
+                entry=entry,
+                decision=form.cleaned_data["decision"],
+                billable_minutes=form.cleaned_data["billable_minutes"],
+            )
+        except ApplicationError as error:
+            messages.error(request, error.detail)
+        else:
+            messages.success(
+                request, _("Decision recorded; the client and the assistant are told.")
+            )
+    else:
+        messages.error(request, _("Choose a decision, and the minutes to bill when adjusting."))
+    if request.htmx:
+        entry = _awaiting_decision(request.user).filter(pk=pk).first()
+        return render(
+            request,
+            "assistants/web/_dispute.html",
+            {"entry": entry, "resolve_form": form, "pk": pk, "flash": True},
+        )
+    return back(request, default="portal:disputes")

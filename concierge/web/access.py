@@ -30,3 +30,4 @@ def role_required(*roles):
 
 signed_in = role_required()
 clients_only = role_required(Role.CLIENT)
+managers_only = role_required(Role.MANAGER)

@@ -151,3 +151,12 @@ def test_staff_pages_pass_the_same_checks(visit, month):
     page.get_by_role("button", name="Assign").click()
     expect(page.locator("#status")).to_contain_text("Assigned")
     visit.page_check("manager-task")
+
+    month.disputed.refresh_from_db()
+    page.goto(f"{visit.base_url}/app/disputes/")
+    expect(page.get_by_text(month.disputed.dispute_reason)).to_be_visible()
+    visit.page_check("manager-disputes")
+    page.get_by_role("button", name="Accept").click()
+    expect(page.get_by_text("Decision recorded")).to_be_visible()
+    month.disputed.refresh_from_db()
+    assert month.disputed.dispute_decision == "accept"
