@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from assistants import workload_selectors, workloads
 from assistants.api import workload_serializers as out
+from concierge import errors
 from concierge.api.pagination import Pagination
 from concierge.api.permissions import IsManager, IsStaff
 from concierge.errors import Invalid, NotFound
@@ -174,10 +175,10 @@ class AssistantWorkloadView(APIView):
     def get(self, request, assistant_id):
         week = _week(request)
         if assistant_id > MAX_ID:
-            raise NotFound("not_found", "No such assistant.")
+            raise NotFound(errors.NOT_FOUND, "No such assistant.")
         result = workload_selectors.assistant_workload(
             request.user, assistant_id=assistant_id, week=week, now=timezone.now()
         )
         if result is None:
-            raise NotFound("not_found", "No such assistant.")
+            raise NotFound(errors.NOT_FOUND, "No such assistant.")
         return Response(out.AssistantWorkloadSerializer(result).data)
