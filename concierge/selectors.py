@@ -34,12 +34,6 @@ from concierge.models import (
 OPEN_STATUSES = [s for s in TaskStatus.values if s not in TERMINAL_STATUSES]
 
 
-def users_visible_to(user):
-    if not user.is_authenticated:
-        return User.objects.none()
-    return User.objects.all() if user.is_manager else User.objects.filter(pk=user.pk)
-
-
 def assistants_for_assignment(user):
     """The active assistants a manager may give a task to (nobody, for other roles)."""
     if not user.is_authenticated or not user.is_manager:
