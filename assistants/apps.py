@@ -35,6 +35,11 @@ class AssistantsConfig(AppConfig):
         from concierge.hooks import register_reschedule_watcher, set_assignment_policy
 
         set_assignment_policy(choose_assignee)
+
+        from assistants.selectors import task_logged_duration
+        from concierge.hooks import set_logged_duration_source
+
+        set_logged_duration_source(task_logged_duration)
         register_reschedule_watcher(reschedule_hand_over)
 
         from assistants import privacy

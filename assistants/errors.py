@@ -15,3 +15,9 @@ ENTRY_DISPUTED = "entry_disputed"
 DATETIME_OUT_OF_RANGE = "datetime_out_of_range"
 ENTRY_TOO_LONG = "entry_too_long"
 BACKDATED_TOO_FAR = "backdated_too_far"
+
+
+# Error codes of the workload endpoints (rendered as `{"code", "detail", "fields"}`).
+INVALID_WEEK = "invalid_week"
+INVALID_ORDERING = "invalid_ordering"
+INVALID_FILTER = "invalid_filter"

@@ -1,8 +1,18 @@
 """Reads of the assistants app; each takes the acting user first."""
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 
-from assistants.models import AssistantProfile
+from assistants.models import AssistantProfile, TimeEntry
 from concierge.models import TERMINAL_STATUSES, ClientProfile, Task
 
 
@@ -52,3 +62,20 @@ def time_entries_visible_to(user):
     if user.is_assistant:
         return entries.filter(assistant=user)
     return entries.filter(task__client=user)
+
+
+# A time entry's length (NULL while its timer runs).
+DURATION = ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField())
+
+
+def task_logged_duration():
+    """A task's stopped time entries summed, as a subquery on the task row (`OuterRef("pk")`);
+    NULL when it has none. Offered to the task list through `concierge.hooks`."""
+    entries = (
+        TimeEntry.objects.filter(task=OuterRef("pk"), ended_at__isnull=False)
+        .order_by()
+        .values("task")
+        .annotate(total=Sum(DURATION))
+        .values("total")
+    )
+    return Subquery(entries, output_field=DurationField())

@@ -9,7 +9,6 @@ from types import SimpleNamespace
 from django.db.models import (
     Count,
     DurationField,
-    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -22,12 +21,11 @@ from django.db.models.functions import Coalesce, TruncDate
 
 from assistants import workloads
 from assistants.models import BILLABLE, TimeEntry, TimeOff
-from assistants.selectors import assistants_visible_to
+from assistants.selectors import DURATION, assistants_visible_to, task_logged_duration
 from concierge.models import TERMINAL_STATUSES, Task, TaskStatus
 
 RATING_WINDOW = datetime.timedelta(days=30)
 
-DURATION = ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField())
 ZERO_DURATION = Value(datetime.timedelta(), output_field=DurationField())
 # Billable time as the invoice counts it (BILLABLE): measured, unless a manager adjusted
 # the minutes (those count as adjusted). Workloads show it unrounded: each client's plan
@@ -257,21 +255,10 @@ def assistant_workload(user, *, assistant_id, week, now):
             }
         )
 
-    task_logged = (
-        TimeEntry.objects.filter(task=OuterRef("pk"), ended_at__isnull=False)
-        .order_by()
-        .values("task")
-        .annotate(total=Sum(DURATION))
-        .values("total")
-    )
     tasks = list(
         Task.objects.filter(OPEN, assignee_id=assistant_id)
         .select_related("client")
-        .annotate(
-            logged_total=Coalesce(
-                Subquery(task_logged, output_field=DurationField()), ZERO_DURATION
-            )
-        )
+        .annotate(logged_total=Coalesce(task_logged_duration(), ZERO_DURATION))
         .order_by(F("promised_due_at").asc(nulls_last=True), "id")
     )
     time_off = list(

@@ -195,9 +195,3 @@ def at_risk(work, *, schedule, now, time_off=()):
         if queued > working_minutes(schedule, now, item.promised_due_at, time_off):
             flagged.add(item.task_id)
     return flagged
-
-
-# Error codes of the workload endpoints (rendered as `{"code", "detail", "fields"}`).
-INVALID_WEEK = "invalid_week"
-INVALID_ORDERING = "invalid_ordering"
-INVALID_FILTER = "invalid_filter"

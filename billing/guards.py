@@ -1,12 +1,13 @@
 """Task-creation guard: a paused subscription blocks new tasks until paid."""
 
 from billing.models import Subscription, SubscriptionStatus
+from concierge import errors as core_errors
 from concierge.errors import PaymentRequired
 
 
 def require_unpaused_subscription(client):
     if Subscription.objects.filter(client=client, status=SubscriptionStatus.PAUSED).exists():
         raise PaymentRequired(
-            "payment_required",
+            core_errors.PAYMENT_REQUIRED,
             "Your subscription is paused for an unpaid invoice; pay it to create new tasks.",
         )

@@ -37,7 +37,7 @@ from billing.models import (
     UsageAlert,
 )
 from billing.signals import invoice_finalised
-from concierge.errors import Conflict, Invalid, NotFound
+from concierge.errors import Conflict, Invalid
 from concierge.jobs import enqueue
 from concierge.models import NotificationKind, Role, User
 from concierge.notifications import notify
@@ -1052,10 +1052,3 @@ def usage_alerts_check(
 def usage_alerts_on_time(*, task) -> None:
     """Billable-time watcher: alert the moment a threshold is crossed."""
     usage_alerts_check(client_id=task.client_id)
-
-
-def invoice_get(*, invoice_id: int) -> Invoice:
-    invoice = Invoice.objects.filter(pk=invoice_id).first()
-    if invoice is None:
-        raise NotFound(errors.NOT_FOUND, "No such invoice.")
-    return invoice

@@ -28,6 +28,7 @@ from billing.models import (
 )
 from billing.notices import tell_payment_failed
 from billing.services import hour_pack_restore
+from concierge import errors as core_errors
 from concierge.jobs import enqueue
 
 PAID_EVENTS = ("invoice.paid", "invoice.payment_succeeded")
@@ -183,7 +184,7 @@ class VerifiedWebhookView(ProcessWebhookView):
             return _webhook_refused("A Stripe-Signature header is required.")
         endpoint = WebhookEndpoint.objects.filter(djstripe_uuid=uuid).first()
         if endpoint is None:
-            return JsonResponse({"code": "not_found", "detail": "Not found."}, status=404)
+            return JsonResponse({"code": core_errors.NOT_FOUND, "detail": "Not found."}, status=404)
         if endpoint.djstripe_validation_method == WebhookEndpointValidation.verify_signature:
             try:
                 stripe.WebhookSignature.verify_header(

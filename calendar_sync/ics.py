@@ -6,7 +6,6 @@ share one rendering. UIDs are stable (`task-<id>-deadline@…`, `task-<id>-appoi
 """
 
 import datetime
-import hashlib
 import logging
 
 import icalendar
@@ -157,7 +156,3 @@ def single_event_calendar(event, zone):
     cal = new_calendar()
     cal.add_component(event)
     return finish(cal, zone)
-
-
-def etag_for(body):
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'

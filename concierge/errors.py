@@ -64,3 +64,8 @@ SECRET_UNREADABLE = "secret_unreadable"  # noqa: S105 (an error code)
 WRONG_PASSWORD = "wrong_password"  # noqa: S105 (an error code)
 ALREADY_ERASED = "already_erased"
 REQUEST_TOO_LARGE = "request_too_large"
+
+# Requests refused before any view runs (concierge/api/fallbacks.py).
+BAD_REQUEST = "bad_request"
+CSRF_FAILED = "csrf_failed"
+INVALID_TIMEZONE = "invalid_timezone"

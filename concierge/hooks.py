@@ -86,3 +86,17 @@ def register_erasure_step(step):
 def run_erasure_steps(user):
     for step in _erasure_steps:
         step(user)
+
+
+_logged_duration_source = None
+
+
+def set_logged_duration_source(source):
+    """`source() -> Expression`: a task's logged time as a duration, evaluated per task row
+    (an `OuterRef("pk")` subquery). The assistants app, which records time, provides it."""
+    global _logged_duration_source
+    _logged_duration_source = source
+
+
+def logged_duration_source():
+    return _logged_duration_source

@@ -14,12 +14,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone as django_timezone
 
+from concierge import errors
 from concierge.crypto import CiphertextField
 
 
 def validate_timezone(value):
     if value not in zoneinfo.available_timezones():
-        raise ValidationError(f"{value!r} is not an IANA time zone name.", code="invalid_timezone")
+        raise ValidationError(
+            f"{value!r} is not an IANA time zone name.", code=errors.INVALID_TIMEZONE
+        )
 
 
 class Role(models.TextChoices):

@@ -8,8 +8,10 @@ from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRen
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from assistants import errors as time_errors
 from assistants import workload_selectors, workloads
 from assistants.api import workload_serializers as out
+from concierge import errors
 from concierge.api.pagination import Pagination
 from concierge.api.permissions import IsManager, IsStaff
 from concierge.errors import Invalid, NotFound
@@ -64,7 +66,7 @@ def _week(request):
     try:
         return workloads.parse_week(text)
     except workloads.BadWeek as exc:
-        raise Invalid(workloads.INVALID_WEEK, str(exc), fields={"week": [str(exc)]}) from exc
+        raise Invalid(time_errors.INVALID_WEEK, str(exc), fields={"week": [str(exc)]}) from exc
 
 
 def _active(request):
@@ -76,7 +78,7 @@ def _active(request):
     if text.lower() in FALSE:
         return False
     message = "active must be true or false."
-    raise Invalid(workloads.INVALID_FILTER, message, fields={"active": [message]})
+    raise Invalid(time_errors.INVALID_FILTER, message, fields={"active": [message]})
 
 
 def _sorted(rows, ordering):
@@ -85,7 +87,7 @@ def _sorted(rows, ordering):
         message = (
             f"ordering must be one of {', '.join(sorted(ORDERING_FIELDS))}, optionally with -."
         )
-        raise Invalid(workloads.INVALID_ORDERING, message, fields={"ordering": [message]})
+        raise Invalid(time_errors.INVALID_ORDERING, message, fields={"ordering": [message]})
     descending = ordering.startswith("-")
     # Ties keep the assistant order; missing values (no ratio) go last either way.
     present = [row for row in rows if row[field] is not None]
@@ -174,10 +176,10 @@ class AssistantWorkloadView(APIView):
     def get(self, request, assistant_id):
         week = _week(request)
         if assistant_id > MAX_ID:
-            raise NotFound("not_found", "No such assistant.")
+            raise NotFound(errors.NOT_FOUND, "No such assistant.")
         result = workload_selectors.assistant_workload(
             request.user, assistant_id=assistant_id, week=week, now=timezone.now()
         )
         if result is None:
-            raise NotFound("not_found", "No such assistant.")
+            raise NotFound(errors.NOT_FOUND, "No such assistant.")
         return Response(out.AssistantWorkloadSerializer(result).data)

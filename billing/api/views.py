@@ -1,4 +1,3 @@
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -13,7 +12,7 @@ from rest_framework.views import APIView
 from billing import errors, selectors, services
 from billing import stripe as billing_stripe
 from billing.api import serializers
-from billing.models import HourPack, Plan
+from billing.models import HourPack
 from concierge.api.idempotency import idempotent
 from concierge.api.permissions import IsClient, IsManager, roles
 from concierge.errors import Invalid, NotFound
@@ -54,10 +53,6 @@ def _own_subscription(user):
     if subscription is None:
         raise NotFound(errors.NO_SUBSCRIPTION, "You have no subscription.")
     return subscription
-
-
-def _active_plan(plan_id):
-    return get_object_or_404(Plan, pk=plan_id)
 
 
 class SubscriptionView(APIView):

@@ -9,6 +9,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views import csrf, defaults
 
+from concierge import errors
 from concierge.web.middleware import is_portal
 
 
@@ -25,11 +26,11 @@ def bad_request(request, exception=None):
         return defaults.bad_request(request, exception)
     if isinstance(exception, RequestDataTooBig):
         return JsonResponse(
-            {"code": "request_too_large", "detail": "The request body is too large."},
+            {"code": errors.REQUEST_TOO_LARGE, "detail": "The request body is too large."},
             status=413,
         )
     return JsonResponse(
-        {"code": "bad_request", "detail": "The request could not be read (malformed)."},
+        {"code": errors.BAD_REQUEST, "detail": "The request could not be read (malformed)."},
         status=400,
     )
 
@@ -38,7 +39,7 @@ def csrf_failure(request, reason=""):
     if is_portal(request):
         return csrf.csrf_failure(request, reason)
     return JsonResponse(
-        {"code": "csrf_failed", "detail": f"CSRF check failed: {reason}"}, status=403
+        {"code": errors.CSRF_FAILED, "detail": f"CSRF check failed: {reason}"}, status=403
     )
 
 

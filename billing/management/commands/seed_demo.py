@@ -1,7 +1,10 @@
 """Demo data for a newcomer: a manager, three assistants in different zones, five clients,
 two plans, and the first client's lived-in month (billing/demo.py) so the portal's first
 screen is not empty. Idempotent: running it again changes nothing and prints the same
-logins."""
+logins.
+
+It lives in billing, the highest app it draws on (users, assistants' profiles, plans),
+because a lower app never imports a higher one."""
 
 from decimal import Decimal
 

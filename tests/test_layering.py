@@ -1,0 +1,86 @@
+"""Apps depend one way: concierge < assistants < billing, calendar_sync. A lower app never
+imports a higher one (it offers a hook in its `hooks.py` instead) — checked here by
+reading every module's source with `ast`, so the rule holds without running the code.
+String references (`apps.get_model("billing", ...)`) count as imports too."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+HIGHER = {
+    "concierge": {"assistants", "billing", "calendar_sync"},
+    "assistants": {"billing", "calendar_sync"},
+}
+
+
+# The project's own modules sit in the concierge package but are above every app: the
+# root URLconf and settings put all the apps together.
+PROJECT_MODULES = {
+    "concierge/settings.py",
+    "concierge/urls.py",
+    "concierge/wsgi.py",
+    "concierge/asgi.py",
+}
+
+
+def modules_of(app):
+    return sorted(
+        p
+        for p in (ROOT / app).rglob("*.py")
+        if "migrations" not in p.parts and str(p.relative_to(ROOT)) not in PROJECT_MODULES
+    )
+
+
+def higher_references(source, forbidden):
+    """(line, what) for each import of, or `get_model` string reference to, an app in
+    `forbidden`."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in {"get_model", "get_app_config"}
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            names = [node.args[0].value.split(".")[0]]
+        found += [(node.lineno, n) for n in names if n.split(".")[0] in forbidden]
+    return found
+
+
+def test_the_scan_sees_imports_and_string_references():
+    source = (
+        "import billing.models\n"
+        "from calendar_sync import ics\n"
+        "from concierge import hooks\n"
+        "def f():\n"
+        "    from billing.services import x\n"
+        "    return apps.get_model('billing', 'Invoice'), apps.get_model('billing.Plan')\n"
+    )
+    assert sorted(higher_references(source, {"billing", "calendar_sync"})) == [
+        (1, "billing.models"),
+        (2, "calendar_sync"),
+        (5, "billing.services"),
+        (6, "billing"),
+        (6, "billing"),
+    ]
+
+
+@pytest.mark.parametrize("app", sorted(HIGHER))
+def test_a_lower_app_imports_no_higher_one(app):
+    offences = [
+        f"{path.relative_to(ROOT)}:{line} -> {name}"
+        for path in modules_of(app)
+        for line, name in higher_references(path.read_text(), HIGHER[app])
+    ]
+    assert modules_of(app), f"no modules found for {app}"
+    assert offences == []
