@@ -1,17 +1,25 @@
 """Hook registries of the assistants app (see concierge/hooks.py for the idea)."""
 
 _billable_time_guards = []
+_billable_time_refusals = set()
 _billable_room_providers = []
 _billable_time_watchers = []
 
 
-def register_billable_time_guard(guard):
+def register_billable_time_guard(guard, *, refusals=()):
     """`guard(*, task, assistant, started_at, ended_at)` raises an ApplicationError to
     refuse new billable time (billing: an hourly plan's spend cap → 409
-    spend_cap_reached; a client without plan or pack balance → 409)."""
+    spend_cap_reached; a client without plan or pack balance → 409). `refusals` names
+    the codes it raises, so the portal shows them beside "Billable"."""
     if guard not in _billable_time_guards:
         _billable_time_guards.append(guard)
+    _billable_time_refusals.update(refusals)
     return guard
+
+
+def billable_time_refusals() -> frozenset:
+    """The error codes with which the guards refuse billable time."""
+    return frozenset(_billable_time_refusals)
 
 
 def check_billable_time(*, task, assistant, started_at, ended_at=None):

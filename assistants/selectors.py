@@ -64,6 +64,11 @@ def time_entries_visible_to(user):
     return entries.filter(task__client=user)
 
 
+def running_timer(user):
+    """The user's own running timer, with its task, or None: one query."""
+    return time_entries_visible_to(user).filter(assistant=user, ended_at__isnull=True).first()
+
+
 # A time entry's length (NULL while its timer runs).
 DURATION = ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField())
 

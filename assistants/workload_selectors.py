@@ -282,6 +282,7 @@ def assistant_workload(user, *, assistant_id, week, now):
                 "id": task.id,
                 "title": task.title,
                 "client": task.client_id,
+                "client_name": task.client.full_name,
                 "status": task.status,
                 "priority": task.priority,
                 "promised_due_at": task.promised_due_at,

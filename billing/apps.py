@@ -24,6 +24,7 @@ class BillingConfig(AppConfig):
             register_billable_time_guard,
             register_billable_time_watcher,
         )
+        from billing import errors
         from billing.services import (
             billable_room,
             check_plan_or_balance,
@@ -31,8 +32,11 @@ class BillingConfig(AppConfig):
             usage_alerts_on_time,
         )
 
-        register_billable_time_guard(check_plan_or_balance)
-        register_billable_time_guard(check_spend_cap)
+        register_billable_time_guard(
+            check_plan_or_balance,
+            refusals=(errors.NO_PLAN_OR_PACK, errors.PACK_BALANCE_EXHAUSTED),
+        )
+        register_billable_time_guard(check_spend_cap, refusals=(errors.SPEND_CAP_REACHED,))
         register_billable_room(billable_room)
         register_billable_time_watcher(usage_alerts_on_time)
 

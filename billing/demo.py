@@ -107,7 +107,15 @@ def lived_in_month(*, client: User, assistant: User, manager: User, plan: Plan, 
     )
     month.tasks["in_progress"] = working
 
-    waiting = _task(client, assistant, manager, "Renew the car insurance", "bills")
+    # Promised for yesterday: overdue on the assistant's day.
+    waiting = _task(
+        client,
+        assistant,
+        manager,
+        "Renew the car insurance",
+        "bills",
+        requested_due_at=now - datetime.timedelta(days=1),
+    )
     task_services.task_start(task=waiting, actor=assistant)
     task_services.task_wait(
         task=waiting, actor=assistant, message="Could you send me the current policy number?"
@@ -133,6 +141,16 @@ def lived_in_month(*, client: User, assistant: User, manager: User, plan: Plan, 
         "admin",
         recurrence="FREQ=WEEKLY",
         requested_due_at=now + datetime.timedelta(days=3),
+    )
+    # Ten hours of work promised within fifteen: more than the assistant's working hours
+    # hold, so their day shows it at risk.
+    month.tasks["at_risk"] = _task(
+        client,
+        assistant,
+        manager,
+        "Organise Mum's 70th birthday party",
+        "events",
+        estimate_minutes=600,
     )
     # A task that came in while nobody could take it: it waits for a manager to assign it.
     newest = Task.objects.create(

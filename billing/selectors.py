@@ -21,6 +21,7 @@ from billing.models import (
 )
 from concierge.errors import NotFound
 from concierge.models import User
+from concierge.selectors import clients_visible_to
 
 
 def plans_visible_to(user):
@@ -45,6 +46,15 @@ def subscription_of(user, *, client_id=None):
     if user.is_manager and client_id is not None:
         return live_subscription(client_id)
     return live_subscription(user.pk)
+
+
+def clients_with_plans(user):
+    """The client profiles `user` may see (concierge's scope), each with its live
+    subscription and plan as `live_subscriptions` (none or one): two queries."""
+    live = Subscription.objects.exclude(status=SubscriptionStatus.CANCELLED).select_related("plan")
+    return clients_visible_to(user).prefetch_related(
+        Prefetch("user__subscriptions", queryset=live, to_attr="live_subscriptions")
+    )
 
 
 def invoices_visible_to(user):

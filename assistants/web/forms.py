@@ -1,6 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from assistants import errors as time_errors
+from assistants.hooks import billable_time_refusals
+from concierge.web.forms import attach_error
+
 
 class DisputeForm(forms.Form):
     reason = forms.CharField(label=_("Why do you dispute it?"), max_length=5000)
@@ -12,3 +16,48 @@ class ResolveForm(forms.Form):
         choices=[("accept", _("Accept")), ("adjust", _("Adjust")), ("reject", _("Reject"))],
     )
     billable_minutes = forms.IntegerField(label=_("Minutes to bill"), min_value=0, required=False)
+
+
+class TimerStartForm(forms.Form):
+    task = forms.IntegerField(min_value=1)
+
+
+def _local_datetime(label):
+    """A moment typed in the viewer's zone (the portal activates it)."""
+    return forms.DateTimeField(
+        label=label,
+        input_formats=["%Y-%m-%dT%H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
+class TimeEntryForm(forms.Form):
+    """ "Log time": a manual entry. The service decides; its refusals land beside the field
+    they concern (`place_error`)."""
+
+    started_at = _local_datetime(_("Started at"))
+    ended_at = _local_datetime(_("Ended at"))
+    note = forms.CharField(label=_("Note"), max_length=5000, required=False)
+    billable = forms.BooleanField(label=_("Billable"), required=False, initial=True)
+
+
+# Where each refusal of `time_entry_create` is shown; codes not listed go where the error's
+# own `fields` say, else above the form.
+FIELD_OF_REFUSAL = {
+    time_errors.OVERLAPPING_ENTRY: "started_at",
+    time_errors.TIMER_RUNNING: "started_at",
+    time_errors.BACKDATED_TOO_FAR: "started_at",
+    time_errors.ENDS_IN_FUTURE: "ended_at",
+    time_errors.ENTRY_TOO_LONG: "ended_at",
+    time_errors.TASK_CAP_REACHED: "billable",
+}
+
+
+def place_error(form, error):
+    field = FIELD_OF_REFUSAL.get(error.code)
+    if field is None and error.code in billable_time_refusals():
+        field = "billable"
+    if field is None:
+        attach_error(form, error)
+    else:
+        form.add_error(field, error.detail)

@@ -1,10 +1,14 @@
 from django.urls import path
 
-from assistants.web import views
+from assistants.web import views, work_views
 
 urlpatterns = [
     path("app/time/", views.time_ledger, name="time"),
     path("app/time/<int:pk>/dispute/", views.time_entry_dispute, name="time-dispute"),
+    path("app/timer/start/", work_views.timer_start, name="timer-start"),
+    path("app/timer/stop/", work_views.timer_stop, name="timer-stop"),
+    path("app/tasks/<int:pk>/time/", work_views.log_time, name="log-time"),
+    path("app/tasks/<int:pk>/entries/", work_views.task_time_entries, name="task-entries"),
     path("app/disputes/", views.disputes, name="disputes"),
     path("app/disputes/<int:pk>/resolve/", views.dispute_resolve, name="dispute-resolve"),
 ]

@@ -1,6 +1,8 @@
 """The billing app's share of the portal: plans on the public page, the client's month
-and recent invoices on the home page, and its navigation."""
+and recent invoices on the home page, an assistant's clients with their plans, and its
+navigation."""
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from billing import selectors
@@ -22,6 +24,14 @@ def client_month(request, **page):
 def recent_invoices(request, **page):
     invoices = selectors.invoices_visible_to(request.user)[:RECENT_INVOICES]
     return {"invoices": list(invoices)}
+
+
+def assistant_clients(request, **page):
+    """The clients an assistant serves: name, time zone and local time, plan status."""
+    clients = selectors.clients_with_plans(request.user).order_by(
+        "user__first_name", "user__last_name", "user_id"
+    )
+    return {"clients": list(clients), "now": timezone.now()}
 
 
 def register():
@@ -48,4 +58,11 @@ def register():
         context=recent_invoices,
         roles={Role.CLIENT},
         order=30,
+    )
+    register_panel(
+        slot="home",
+        template="billing/web/panels/clients.html",
+        context=assistant_clients,
+        roles={Role.ASSISTANT},
+        order=40,
     )

@@ -1,10 +1,11 @@
-"""Template context every portal page gets: the navigation for the viewer's role and the
-time zone times are shown in."""
+"""Template context every portal page gets: the navigation for the viewer's role, the
+header's panels (an assistant's running timer) and the time zone times are shown in."""
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
-from concierge.web.registry import nav_for
+from concierge.web.registry import nav_for, panels_for
 
 
 def portal(request):
@@ -16,4 +17,9 @@ def portal(request):
         url = reverse(f"portal:{item.url_name}")
         current = request.path == url or (url != "/app/" and request.path.startswith(url))
         nav.append({"label": item.label, "url": url, "current": current})
-    return {"portal_nav": nav, "viewer_zone": timezone.get_current_timezone_name()}
+    return {
+        "portal_nav": nav,
+        # Computed only by a page that shows the header (not by htmx fragments).
+        "header_panels": SimpleLazyObject(lambda: panels_for("header", request)),
+        "viewer_zone": timezone.get_current_timezone_name(),
+    }

@@ -4,13 +4,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from concierge import selectors
+from concierge.models import Role
 from concierge.web.registry import register_nav, register_panel
 
 HOME_LIST = 8
 
 
 def open_tasks(request, **page):
-    """Client: their open tasks; assistant: theirs by promised deadline; manager: late work."""
+    """Client: their open tasks; manager: late work (an assistant's day comes from the
+    assistants app)."""
     user = request.user
     tasks = (
         selectors.task_list(user, history=False)
@@ -19,9 +21,6 @@ def open_tasks(request, **page):
     )
     if user.is_client:
         heading = _("Open tasks")
-    elif user.is_assistant:
-        tasks = tasks.filter(assignee=user).order_by("promised_due_at", "id")
-        heading = _("Your tasks by promised deadline")
     else:
         tasks = tasks.filter(promised_due_at__lt=timezone.now()).order_by("promised_due_at")
         heading = _("Late work")
@@ -33,5 +32,9 @@ def register():
     register_nav(label=_("Tasks"), url_name="task-list", order=20)
     register_nav(label=_("Account"), url_name="account", order=90)
     register_panel(
-        slot="home", template="portal/panels/open_tasks.html", context=open_tasks, order=20
+        slot="home",
+        template="portal/panels/open_tasks.html",
+        context=open_tasks,
+        roles={Role.CLIENT, Role.MANAGER},
+        order=20,
     )

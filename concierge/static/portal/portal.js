@@ -8,3 +8,12 @@ document.addEventListener("click", function (event) {
     navigator.clipboard.writeText(field.value).catch(function () {});
   }
 });
+
+// The running timer's elapsed time (h:mm), kept current; without it the page shows the
+// figure it was served with.
+setInterval(function () {
+  document.querySelectorAll("[data-started]").forEach(function (clock) {
+    var minutes = Math.max(0, Math.floor((Date.now() - Number(clock.dataset.started)) / 60000));
+    clock.textContent = Math.floor(minutes / 60) + ":" + String(minutes % 60).padStart(2, "0");
+  });
+}, 15000);

@@ -1,0 +1,93 @@
+"""An assistant's tools: the running timer (in every page's header) and "Log time" on a
+task page. Each is a plain POST that goes back where it came from and, sent by htmx,
+answers with the part of the page it changed. Writes go through the same services as the
+API, so the entries' history is the same whichever door was used."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
+
+from assistants import services
+from assistants.web import panels
+from assistants.web.forms import TimeEntryForm, TimerStartForm, place_error
+from concierge.errors import ApplicationError
+from concierge.models import Role
+from concierge.selectors import task_get
+from concierge.web.access import role_required, signed_in
+from concierge.web.middleware import back
+
+assistants_only = role_required(Role.ASSISTANT)
+# Sent with every timer change: the panels that show the timer refresh themselves.
+TIMER_CHANGED = "timer-changed"
+
+
+def _timer_answer(request, service, **fields):
+    try:
+        service(actor=request.user, **fields)
+    except ApplicationError as error:
+        messages.error(request, error.detail)
+    if not request.htmx:
+        return back(request)
+    response = render(
+        request,
+        "assistants/web/panels/timer.html",
+        {"panel": panels.timer(request), "flash": True},
+    )
+    return trigger_client_event(response, TIMER_CHANGED)
+
+
+@assistants_only
+@require_POST
+def timer_start(request):
+    form = TimerStartForm(request.POST)
+    task = task_get(request.user, form.cleaned_data["task"] if form.is_valid() else None)
+    return _timer_answer(request, services.timer_start, task=task)
+
+
+@assistants_only
+@require_POST
+def timer_stop(request):
+    return _timer_answer(request, services.timer_stop)
+
+
+def _time_panel(request, task, log_form=None):
+    context = panels.task_entries(request, task=task, log_form=log_form)
+    return render(
+        request, "assistants/web/panels/task_entries.html", {"panel": context, "flash": True}
+    )
+
+
+@signed_in
+def task_time_entries(request, pk):
+    """A task's entries, refreshed in place after a timer change."""
+    task = task_get(request.user, pk)
+    if not request.htmx:
+        return redirect("portal:task-detail", pk=task.pk)
+    return _time_panel(request, task)
+
+
+@assistants_only
+def log_time(request, pk):
+    """ "Log time": a manual entry on a task the assistant is assigned."""
+    task = task_get(request.user, pk)
+    form = TimeEntryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.time_entry_create(actor=request.user, task=task, **form.cleaned_data)
+        except ApplicationError as error:
+            place_error(form, error)
+        else:
+            messages.success(request, _("Time logged."))
+            if not request.htmx:
+                return redirect("portal:task-detail", pk=task.pk)
+            form = TimeEntryForm()
+    if request.htmx:
+        return _time_panel(request, task, form)
+    return render(
+        request,
+        "assistants/web/log_time.html",
+        {"task": task, "form": form},
+        status=400 if form.errors else 200,
+    )
