@@ -32,8 +32,8 @@ def _local_datetime(label):
 
 
 class TimeEntryForm(forms.Form):
-    """ "Log time": a manual entry. The service decides; its refusals land beside the field
-    they concern (`place_error`)."""
+    """A manual entry ("Log time"). The service decides; its refusals land beside the
+    field they concern (`place_error`)."""
 
     started_at = _local_datetime(_("Started at"))
     ended_at = _local_datetime(_("Ended at"))
@@ -54,6 +54,8 @@ FIELD_OF_REFUSAL = {
 
 
 def place_error(form, error):
+    """Show a refusal of `time_entry_create` beside its field (billable-time guards' beside
+    "Billable"), else where `attach_error` puts it."""
     field = FIELD_OF_REFUSAL.get(error.code)
     if field is None and error.code in billable_time_refusals():
         field = "billable"

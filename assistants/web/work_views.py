@@ -70,7 +70,7 @@ def task_time_entries(request, pk):
 
 @assistants_only
 def log_time(request, pk):
-    """ "Log time": a manual entry on a task the assistant is assigned."""
+    """A manual entry ("Log time") on a task the assistant is assigned."""
     task = task_get(request.user, pk)
     form = TimeEntryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -138,7 +138,7 @@ def test_staff_pages_pass_the_same_checks(visit, month):
     expect(page.get_by_role("heading", name="Your tasks by promised deadline")).to_be_visible()
     visit.page_check("assistant-home")
     page.get_by_role("link", name="Water the plants every Monday").click()
-    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="Start", exact=True).click()
     expect(page.locator("#status")).to_contain_text("In progress")
     visit.page_check()
     page.get_by_role("button", name="Sign out").click()
