@@ -378,3 +378,16 @@ def test_bad_input_is_shown_beside_the_fields(work, web_for):
     )
     assert field_error(body, "started_at") == "Enter a valid date/time."
     assert field_error(body, "ended_at") == "This field is required."
+
+
+def test_the_day_and_the_timer_speak_french(work, web_for):
+    web = web_for(work.assistant)
+    web.post("/app/timer/start/", {"task": work.task.pk})
+    assert_page(
+        web.get("/app/", HTTP_ACCEPT_LANGUAGE="fr"),
+        "En retard",
+        "En danger",
+        "Arrêter le chrono",
+        "Vos clients",
+        "Cette semaine",
+    )
