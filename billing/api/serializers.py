@@ -1,3 +1,4 @@
+from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -319,12 +320,16 @@ class InvoiceSerializer(BoundedModelSerializer):
         ]
         read_only_fields = fields
 
+    @cached_property
+    def usage_serializer(self):
+        """One for the whole page: a serializer's fields are built when first used, which
+        costs more than representing a row."""
+        return InvoiceUsageSerializer()
+
     @extend_schema_field(InvoiceUsageSerializer(allow_null=True))
     def get_usage(self, obj):
         if not obj.usage:
             return None
-        from billing import periods
-
         usage = dict(obj.usage)
         end = periods.bounds(obj.period_start)[1]
         usage["rollover_in_expires_at"] = end if usage.get("rollover_in") else None
@@ -334,7 +339,7 @@ class InvoiceSerializer(BoundedModelSerializer):
             else None
         )
         usage.setdefault("terms_effective_from", None)
-        return InvoiceUsageSerializer(usage).data
+        return self.usage_serializer.to_representation(usage)
 
 
 class InvoiceDetailSerializer(InvoiceSerializer):

@@ -7,9 +7,13 @@ them; `tests/test_input_bounds.py` checks that every writable field of every ser
 bounded.
 """
 
+from operator import attrgetter
+
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
+from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import fields, relations, serializers
 
 from concierge import bounds
 
@@ -69,8 +73,47 @@ class LocalTimeField(serializers.TimeField):
         super().__init__(**kwargs)
 
 
+PK_REPRESENTATION = relations.PrimaryKeyRelatedField.to_representation
+
+
+def _itself(instance):
+    return instance
+
+
+def _reader(model, field):
+    """What `field.get_attribute` reads, as one `attrgetter`: the object itself (`source="*"`),
+    a foreign key's raw id for a primary-key field, or the attribute path. None when the
+    field reads in its own way (then it is asked)."""
+    if type(field).get_attribute not in (
+        fields.Field.get_attribute,
+        relations.RelatedField.get_attribute,
+    ):
+        return None
+    if field.source == "*":
+        return _itself
+    if isinstance(field, relations.PrimaryKeyRelatedField):
+        own_output = type(field).to_representation is not PK_REPRESENTATION
+        if own_output or field.pk_field is not None or len(field.source_attrs) != 1:
+            return None
+        try:
+            column = model._meta.get_field(field.source)
+        except FieldDoesNotExist:
+            return None
+        return attrgetter(column.attname) if column.many_to_one and column.concrete else None
+    if isinstance(field, relations.RelatedField | relations.ManyRelatedField):
+        return None
+    return attrgetter(".".join(field.source_attrs))
+
+
 class BoundedModelSerializer(serializers.ModelSerializer):
     """A ModelSerializer whose generated date, datetime and integer fields are bounded."""
+
+    # (The docstring above is inherited by the schema's components: notes go here.)
+    # Rows are represented with the same fields, in the same way, at a fraction of the
+    # cost: each readable field's reader is worked out once per serializer (a page of a
+    # list is one serializer) instead of walking `source` through DRF's generic lookup on
+    # every row. What a reader cannot settle (a missing related object, a callable, a
+    # field with its own `get_attribute`) goes through the field, as DRF does.
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
@@ -82,3 +125,37 @@ class BoundedModelSerializer(serializers.ModelSerializer):
         models.PositiveSmallIntegerField: IntegerField,
         models.TimeField: LocalTimeField,
     }
+
+    @cached_property
+    def _row_plan(self):
+        model = self.Meta.model
+        plan = []
+        for field in self._readable_fields:
+            read = _reader(model, field)
+            pk_only = read is not None and isinstance(field, relations.PrimaryKeyRelatedField)
+            plan.append(
+                (field.field_name, field, read, None if pk_only else field.to_representation)
+            )
+        return plan
+
+    def to_representation(self, instance):
+        row = {}
+        for name, field, read, represent in self._row_plan:
+            if read is not None:
+                try:
+                    value = read(instance)
+                except (AttributeError, KeyError, ObjectDoesNotExist):
+                    pass  # through the field, below
+                else:
+                    if not callable(value):
+                        row[name] = (
+                            value if value is None or represent is None else represent(value)
+                        )
+                        continue
+            try:
+                value = field.get_attribute(instance)
+            except fields.SkipField:
+                continue
+            empty = (value.pk if isinstance(value, relations.PKOnlyObject) else value) is None
+            row[name] = None if empty else field.to_representation(value)
+        return row
