@@ -1,5 +1,7 @@
 """Reads of the calendar sync app; each takes the acting user first."""
 
+import datetime
+
 from django.db.models import Count, Max, Q, Sum
 
 from assistants.models import AssistantProfile, TimeOff
@@ -11,7 +13,7 @@ from calendar_sync.models import (
     IcsSubscription,
     hash_feed_token,
 )
-from concierge.models import Task, TaskStatus
+from concierge.models import TERMINAL_STATUSES, Task, TaskStatus
 
 FEED_TASK_FIELDS = (
     "id",
@@ -88,6 +90,27 @@ def calendar_tasks_of(owner):
     )
 
 
+FEED_PAST_DAYS = 30
+
+
+def feed_window_start(now):
+    """Where a feed's past begins: midnight UTC `FEED_PAST_DAYS` days ago (a day's steps, so
+    a feed stays the same, and cached, from one poll to the next within a day)."""
+    today = now.astimezone(datetime.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today - datetime.timedelta(days=FEED_PAST_DAYS)
+
+
+def feed_tasks_of(owner, *, since):
+    """The tasks of `owner`'s ICS feed: open work whatever its date, recurring series, and
+    completed or cancelled tasks dated (deadline or appointment) from `since` on."""
+    return calendar_tasks_of(owner).filter(
+        ~Q(status__in=TERMINAL_STATUSES)
+        | Q(recurrence_parent__isnull=True, recurrence__gt="")
+        | Q(promised_due_at__gte=since)
+        | Q(scheduled_start__gte=since)
+    )
+
+
 def calendar_time_off_of(owner):
     if not owner.is_assistant:
         return TimeOff.objects.none()
@@ -132,11 +155,11 @@ def busy_sources(assistant, start, end):
     return spans
 
 
-def calendar_version_of(owner):
+def feed_version_of(owner, *, since):
     """What a feed's content depends on, read in one query: task count, latest change,
     sum of sequences and highest id (every task save bumps `updated_at`)."""
     return (
-        calendar_tasks_of(owner)
+        feed_tasks_of(owner, since=since)
         .order_by()
         .aggregate(
             count=Count("id"), changed=Max("updated_at"), sequences=Sum("sequence"), top=Max("id")

@@ -1,27 +1,34 @@
 """The public ICS feed: the token in the address is the only credential.
 
-The ETag is derived from a cheap version read (one aggregate query over the tasks, plus
-the time off), so a poll that has nothing new is answered 304 without building the feed.
+The feed holds open work, recurring series and what was dated in the last
+`selectors.FEED_PAST_DAYS` days. Its ETag is derived from a cheap version read (one
+aggregate query over those tasks, plus the time off): a poll that has nothing new is
+answered 304 without building the feed, and a feed once built is kept in the cache under
+its ETag, so any other reader gets it without a rebuild until something changes.
 """
 
 import hashlib
 
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
+from django.utils import timezone
 from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.http import require_safe
 
 from calendar_sync import ics, selectors
 
-FEED_FORMAT = "1"
+FEED_FORMAT = "2"
+CACHE_SECONDS = 24 * 3600
 
 
-def _etag(calendar, owner, version, time_off):
+def _etag(calendar, owner, since, version, time_off):
     parts = [
         FEED_FORMAT,
         ics.uid_domain(),
         owner.timezone,
         owner.full_name,
         calendar.name,
+        since.isoformat(),
         repr(sorted(version.items())),
         repr([(t.pk, t.starts_at, t.ends_at, t.reason, t.created_at) for t in time_off]),
     ]
@@ -45,21 +52,26 @@ def feed(request, token):
     if calendar is None:
         raise Http404("No such calendar.")
     owner = calendar.user
-    version = selectors.calendar_version_of(owner)
+    since = selectors.feed_window_start(timezone.now())
+    version = selectors.feed_version_of(owner, since=since)
     time_off = list(selectors.calendar_time_off_of(owner))
     stamps = [version["changed"], *(t.created_at for t in time_off)]
     last_modified = max((s for s in stamps if s is not None), default=None)
-    etag = _etag(calendar, owner, version, time_off)
+    etag = _etag(calendar, owner, since, version, time_off)
 
     if _not_modified(request, etag, last_modified):
         response = HttpResponse(status=304)
     else:
-        body, _ = ics.build_feed(
-            tasks=selectors.calendar_tasks_of(owner).iterator(chunk_size=2000),
-            time_off=time_off,
-            zone=owner.zone,
-            name=calendar.name or f"{owner.full_name} - tasks",
-        )
+        key = f"calendar-feed:{calendar.pk}:{etag}"
+        body = cache.get(key)
+        if body is None:
+            body, _ = ics.build_feed(
+                tasks=selectors.feed_tasks_of(owner, since=since).iterator(chunk_size=2000),
+                time_off=time_off,
+                zone=owner.zone,
+                name=calendar.name or f"{owner.full_name} - tasks",
+            )
+            cache.set(key, body, CACHE_SECONDS)
         response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = 'inline; filename="calendar.ics"'
     response["ETag"] = etag

@@ -6,7 +6,9 @@ import pytest
 import recurring_ical_events
 import vobject
 from django.urls import reverse
+from django.utils import timezone
 
+from calendar_sync import selectors
 from calendar_sync.models import CalendarFeed
 from concierge.models import TaskStatus
 from tests import factories
@@ -100,8 +102,11 @@ def test_client_feed_content(client_api, client_user, anon_api):
         scheduled_start=datetime.datetime(2026, 1, 10, 8, 0, tzinfo=datetime.UTC),
         scheduled_end=datetime.datetime(2026, 1, 10, 8, 30, tzinfo=datetime.UTC),
     )
-    cancelled = factories.TaskFactory(
-        client=client_user, status=TaskStatus.CANCELLED, promised_due_at=DUE, sequence=5
+    cancelled = factories.TaskFactory(  # cancelled this week: still on the calendar
+        client=client_user,
+        status=TaskStatus.CANCELLED,
+        promised_due_at=timezone.now() - datetime.timedelta(days=3),
+        sequence=5,
     )
     factories.TaskFactory(client=client_user, title="undated")
     factories.TaskFactory(promised_due_at=DUE, title="someone else's")
@@ -322,3 +327,90 @@ def test_a_task_dated_at_the_end_of_the_calendar_does_not_break_the_feed(
     ]
     assert any("Normal" in s for s in summaries)
     assert not any("Year one" in s for s in summaries)
+
+
+def test_feed_holds_open_work_series_and_the_recent_past(client_api, client_user, anon_api):
+    """Completed and cancelled work leaves the feed FEED_PAST_DAYS after its date; open
+    work and recurring series stay whatever their dates."""
+    now = timezone.now()
+    past = now - datetime.timedelta(days=selectors.FEED_PAST_DAYS + 2)
+    recent = now - datetime.timedelta(days=2)
+    done_long_ago = factories.TaskFactory(
+        client=client_user, status=TaskStatus.COMPLETED, promised_due_at=past
+    )
+    cancelled_long_ago = factories.TaskFactory(
+        client=client_user, status=TaskStatus.CANCELLED, scheduled_start=past
+    )
+    open_late = factories.TaskFactory(
+        client=client_user, status=TaskStatus.IN_PROGRESS, promised_due_at=past
+    )
+    done_recently = factories.TaskFactory(
+        client=client_user, status=TaskStatus.COMPLETED, promised_due_at=recent
+    )
+    series = factories.TaskFactory(
+        client=client_user,
+        status=TaskStatus.COMPLETED,
+        recurrence="FREQ=WEEKLY;BYDAY=MO",
+        scheduled_start=past,
+    )
+    _, events = parse_both(anon_api.get(feed_path(make_feed(client_api)["url"])).content)
+    domain = "concierge.invalid"
+    assert set(events) == {
+        f"task-{open_late.pk}-deadline@{domain}",
+        f"task-{done_recently.pk}-deadline@{domain}",
+        f"task-{series.pk}-appointment@{domain}",
+    }
+    assert not {done_long_ago.pk, cancelled_long_ago.pk} & {
+        int(uid.split("-")[1]) for uid in events
+    }
+
+
+def test_feed_window_moves_by_whole_days():
+    late = datetime.datetime(2026, 11, 23, 23, 59, tzinfo=PARIS)  # 22:59 UTC
+    start = selectors.feed_window_start(late)
+    assert start == datetime.datetime(2026, 10, 24, tzinfo=datetime.UTC)
+    assert selectors.feed_window_start(late - datetime.timedelta(hours=22)) == start
+
+
+def test_a_task_leaving_the_window_changes_the_version(client_user):
+    task = factories.TaskFactory(
+        client=client_user,
+        status=TaskStatus.COMPLETED,
+        promised_due_at=datetime.datetime(2026, 5, 10, tzinfo=datetime.UTC),
+    )
+    before = datetime.datetime(2026, 5, 1, tzinfo=datetime.UTC)
+    after = datetime.datetime(2026, 5, 11, tzinfo=datetime.UTC)
+    assert list(selectors.feed_tasks_of(client_user, since=before)) == [task]
+    assert list(selectors.feed_tasks_of(client_user, since=after)) == []
+    assert selectors.feed_version_of(client_user, since=before) != selectors.feed_version_of(
+        client_user, since=after
+    )
+
+
+def test_built_feed_is_served_from_the_cache_until_a_task_changes(
+    client_api, client_user, anon_api, django_assert_num_queries
+):
+    task = factories.TaskFactory(client=client_user, title="Passport", promised_due_at=DUE)
+    path = feed_path(make_feed(client_api)["url"])
+    first = anon_api.get(path)
+    with django_assert_num_queries(2):  # feed with its owner, version: no task read
+        again = anon_api.get(path)
+    assert again.status_code == 200
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+
+    task.title = "Passport renewal"
+    task.save()
+    edited = anon_api.get(path)
+    assert edited.status_code == 200 and edited["ETag"] != first["ETag"]
+    assert b"Due: Passport renewal" in edited.content
+    assert anon_api.get(path, HTTP_IF_NONE_MATCH=edited["ETag"]).status_code == 304
+
+
+def test_cached_feeds_are_per_calendar(client_api, client_user, anon_api, other_client_api):
+    mine = factories.TaskFactory(client=client_user, title="Mine", promised_due_at=DUE)
+    theirs_path = feed_path(make_feed(other_client_api)["url"])
+    my_path = feed_path(make_feed(client_api)["url"])
+    assert b"Mine" in anon_api.get(my_path).content
+    theirs = anon_api.get(theirs_path)
+    assert theirs.status_code == 200 and b"Mine" not in theirs.content
+    assert f"task-{mine.pk}-".encode() not in theirs.content
