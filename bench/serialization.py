@@ -42,8 +42,9 @@ def arguments():
 
 def setup():
     url = os.environ.get("DATABASE_URL", "")
+    scratch = tempfile.mkdtemp()
     if not url.startswith(("postgres://", "postgresql://")):
-        os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
+        os.environ["DATABASE_URL"] = f"sqlite:///{scratch}/bench.sqlite3"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "concierge.settings_test")
     import django
 
@@ -53,7 +54,10 @@ def setup():
     from django.test.utils import setup_databases, setup_test_environment
 
     setup_test_environment()
-    settings.DATABASES["default"].setdefault("TEST", {})["MIGRATE"] = False
+    test = settings.DATABASES["default"].setdefault("TEST", {})
+    test["MIGRATE"] = False
+    if connection.vendor == "sqlite":  # not the suite's test database file
+        test["NAME"] = f"{scratch}/test.sqlite3"
     setup_databases(verbosity=0, interactive=False)
     return connection.vendor
 

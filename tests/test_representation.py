@@ -4,16 +4,18 @@ representation answers, for the same rows: datetimes in the reader's zone, Decim
 strings, nulls, ids of related objects, nested lists and JSON data alike."""
 
 import datetime
+import zoneinfo
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from rest_framework import serializers
 
 from assistants.models import TimeEntryStatus
 from billing.api import serializers as billing_serializers
 from billing.models import Invoice, InvoiceLine, InvoiceStatus
 from concierge.api.fields import BoundedModelSerializer
-from concierge.models import Notification, NotificationKind, TaskEvent, TaskStatus
+from concierge.models import Notification, NotificationKind, Task, TaskEvent, TaskStatus
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -162,3 +164,44 @@ def test_fields_with_their_own_reading_go_through_the_field(rows):
     assert row["assignee"] is None and row["assignee_email"] is None
     assert row["client"] == unassigned.client_id
     assert row["client_email"] == unassigned.client.email
+
+
+@pytest.mark.parametrize(
+    "due",
+    [
+        datetime.datetime(2026, 3, 29, 0, 30),  # naive: made aware in the zone, as DRF does
+        datetime.datetime(2026, 3, 29, 0, 30, tzinfo=datetime.UTC),
+        "2026-03-29",  # a string is answered as it is
+    ],
+)
+def test_datetimes_out_of_the_common_case_are_answered_as_drf_does(due):
+    class Stamps(BoundedModelSerializer):
+        day = serializers.DateTimeField(source="promised_due_at", format="%Y-%m-%d %H:%M")
+
+        class Meta:
+            model = Task
+            fields = ["promised_due_at", "day"]
+            read_only_fields = fields
+
+    task = Task(promised_due_at=due)
+    with timezone.override(zoneinfo.ZoneInfo("America/New_York")):
+        lean = Stamps().to_representation(task)
+        drf = serializers.Serializer.to_representation(Stamps(), task)
+    assert lean == drf
+
+
+def test_a_datetime_out_of_range_in_the_zone_fails_as_drf_does():
+    task = Task(promised_due_at=datetime.datetime(1, 1, 1, 0, 30, tzinfo=datetime.UTC))
+    with timezone.override(zoneinfo.ZoneInfo("America/New_York")):
+        with pytest.raises(serializers.ValidationError) as lean:
+            TaskDates().to_representation(task)
+        with pytest.raises(serializers.ValidationError) as drf:
+            serializers.Serializer.to_representation(TaskDates(), task)
+    assert lean.value.detail == drf.value.detail
+
+
+class TaskDates(BoundedModelSerializer):
+    class Meta:
+        model = Task
+        fields = ["promised_due_at"]
+        read_only_fields = fields

@@ -7,13 +7,17 @@ them; `tests/test_input_bounds.py` checks that every writable field of every ser
 bounded.
 """
 
+import datetime
 from operator import attrgetter
 
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
+from django.utils import timezone
 from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import fields, relations, serializers
+from rest_framework import ISO_8601, fields, relations, serializers
+from rest_framework.settings import api_settings
 
 from concierge import bounds
 
@@ -76,6 +80,34 @@ class LocalTimeField(serializers.TimeField):
 PK_REPRESENTATION = relations.PrimaryKeyRelatedField.to_representation
 
 
+IN_ACTIVE_ZONE = object()
+
+
+def _in_active_zone(field):
+    """Whether `field` is a datetime field left as DRF makes it: ISO 8601 in the active zone."""
+    kind = type(field)
+    return (
+        settings.USE_TZ
+        and isinstance(field, serializers.DateTimeField)
+        and kind.to_representation is serializers.DateTimeField.to_representation
+        and kind.enforce_timezone is serializers.DateTimeField.enforce_timezone
+        and kind.default_timezone is serializers.DateTimeField.default_timezone
+        and not hasattr(field, "timezone")
+        and str(getattr(field, "format", api_settings.DATETIME_FORMAT)).lower() == ISO_8601
+    )
+
+
+def _iso_in(zone, value):
+    """What DRF answers for an aware datetime in `zone`; None: let the field answer."""
+    if type(value) is not datetime.datetime or value.utcoffset() is None:
+        return None
+    try:
+        text = value.astimezone(zone).isoformat()
+    except OverflowError:
+        return None
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
 def _itself(instance):
     return instance
 
@@ -132,14 +164,18 @@ class BoundedModelSerializer(serializers.ModelSerializer):
         plan = []
         for field in self._readable_fields:
             read = _reader(model, field)
-            pk_only = read is not None and isinstance(field, relations.PrimaryKeyRelatedField)
-            plan.append(
-                (field.field_name, field, read, None if pk_only else field.to_representation)
-            )
+            if read is not None and isinstance(field, relations.PrimaryKeyRelatedField):
+                represent = None  # the id as it is
+            elif read is not None and _in_active_zone(field):
+                represent = IN_ACTIVE_ZONE
+            else:
+                represent = field.to_representation
+            plan.append((field.field_name, field, read, represent))
         return plan
 
     def to_representation(self, instance):
         row = {}
+        zone = timezone.get_current_timezone()  # once a row, not once a datetime
         for name, field, read, represent in self._row_plan:
             if read is not None:
                 try:
@@ -147,10 +183,16 @@ class BoundedModelSerializer(serializers.ModelSerializer):
                 except (AttributeError, KeyError, ObjectDoesNotExist):
                     pass  # through the field, below
                 else:
-                    if not callable(value):
-                        row[name] = (
-                            value if value is None or represent is None else represent(value)
-                        )
+                    if value is None or represent is None:
+                        row[name] = value
+                        continue
+                    if represent is IN_ACTIVE_ZONE:
+                        text = _iso_in(zone, value)
+                        if text is not None:
+                            row[name] = text
+                            continue
+                    elif not callable(value):
+                        row[name] = represent(value)
                         continue
             try:
                 value = field.get_attribute(instance)
