@@ -9,7 +9,7 @@ default: the largest page), then for each list prints the median time of
 - `request`:   the whole `GET` through the API client (token auth, queries included),
 
 and for an assistant with 2,000 dated tasks (half of them completed long ago) the feed's
-build and a poll that finds nothing changed.
+whole build, its rebuild after one task changed, and polls that find nothing changed.
 
     .venv/bin/python bench/serialization.py [--rows 200] [--runs 15]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/concierge \
@@ -340,12 +340,20 @@ def main():
     events = first.content.count(b"BEGIN:VEVENT")
     build = median_ms(cold, max(3, args.runs // 3))
     warm = median_ms(lambda: api.get(path), args.runs)
+    task = users["feed"].assigned_tasks.exclude(status="completed").first()
+
+    def one_changed():
+        task.sequence += 1
+        task.save(update_fields=["sequence", "updated_at"])
+        return api.get(path)
+
+    changed = median_ms(one_changed, args.runs)
     poll = median_ms(lambda: api.get(path, HTTP_IF_NONE_MATCH=first["ETag"]), args.runs)
     print(f"\nfeed of an assistant with {FEED_TASKS} dated tasks (half completed 400 days ago):")
     print(f"  {events} events, {len(first.content)} bytes")
     print(
-        f"  build {build:.0f} ms; unconditional GET, nothing changed {warm:.1f} ms; "
-        f"conditional GET (304) {poll:.1f} ms"
+        f"  build {build:.0f} ms; one task changed {changed:.0f} ms; unconditional GET, "
+        f"nothing changed {warm:.1f} ms; conditional GET (304) {poll:.1f} ms"
     )
     connection.close()
 

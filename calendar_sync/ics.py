@@ -6,6 +6,7 @@ share one rendering. UIDs are stable (`task-<id>-deadline@…`, `task-<id>-appoi
 """
 
 import datetime
+import functools
 import logging
 
 import icalendar
@@ -127,28 +128,41 @@ def finish(cal, zone):
     return cal.to_ical()
 
 
-def build_feed(*, tasks, time_off, zone, name=None):
-    """The whole calendar as bytes, and its Last-Modified instant (None when empty)."""
+def task_ical(task, zone):
+    """The VEVENT lines of one task; none when it has a date that cannot be shown in `zone`
+    (stored before input was bounded, or by an operator): the task is left out rather
+    than fail the whole feed."""
+    try:
+        return b"".join(event.to_ical() for _uid, event in task_events(task, zone))
+    except (OverflowError, ValueError):
+        log.warning("Calendar feed: task %s has a date that cannot be shown.", task.pk)
+        return b""
+
+
+def timeoff_ical(time_off, zone):
+    return timeoff_event(time_off, zone)[1].to_ical()
+
+
+@functools.lru_cache(maxsize=64)
+def _vtimezones(zone):
+    """The VTIMEZONE lines icalendar adds for events in `zone` (none for UTC)."""
+    cal = new_calendar()
+    event = icalendar.Event()
+    event.add("dtstart", datetime.datetime(2000, 1, 1, tzinfo=zone))
+    cal.add_component(event)
+    cal.add_missing_timezones()
+    return b"".join(timezone.to_ical() for timezone in cal.timezones)
+
+
+def build_feed(*, events, zone, name=None):
+    """The whole calendar as bytes, from its events' lines (`task_ical`, `timeoff_ical`):
+    the same bytes as one icalendar Calendar holding those events, but a task's lines can
+    be kept from one build to the next."""
     cal = new_calendar(name)
-    last_modified = None
-    for task in tasks:
-        try:
-            events = task_events(task, zone)
-        except (OverflowError, ValueError):
-            # A date at the ends of the calendar (stored before input was bounded, or by
-            # an operator) cannot be shown in the owner's zone: leave that task out
-            # rather than fail the whole feed.
-            log.warning("Calendar feed: task %s has a date that cannot be shown.", task.pk)
-            continue
-        for _uid, event in events:
-            cal.add_component(event)
-        if last_modified is None or task.updated_at > last_modified:
-            last_modified = task.updated_at
-    for leave in time_off:
-        cal.add_component(timeoff_event(leave, zone)[1])
-        if last_modified is None or leave.created_at > last_modified:
-            last_modified = leave.created_at
-    return finish(cal, zone), last_modified
+    cal.add("x-wr-timezone", str(zone))
+    end = b"END:VCALENDAR\r\n"
+    body = b"".join(events)
+    return cal.to_ical().removesuffix(end) + (_vtimezones(zone) if body else b"") + body + end
 
 
 def single_event_calendar(event, zone):

@@ -4,7 +4,8 @@ The feed holds open work, recurring series and what was dated in the last
 `selectors.FEED_PAST_DAYS` days. Its ETag is derived from a cheap version read (one
 aggregate query over those tasks, plus the time off): a poll that has nothing new is
 answered 304 without building the feed, and a feed once built is kept in the cache under
-its ETag, so any other reader gets it without a rebuild until something changes.
+its ETag, so any other reader gets it without a rebuild until something changes; with it
+each task's lines, so that a rebuild renders only the tasks that changed.
 """
 
 import hashlib
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_safe
 
 from calendar_sync import ics, selectors
 
-FEED_FORMAT = "2"
+FEED_FORMAT = "2"  # a new one when what ics.py writes changes: cached feeds are then unused
 CACHE_SECONDS = 24 * 3600
 
 
@@ -33,6 +34,29 @@ def _etag(calendar, owner, since, version, time_off):
         repr([(t.pk, t.starts_at, t.ends_at, t.reason, t.created_at) for t in time_off]),
     ]
     return '"' + hashlib.sha256("|".join(parts).encode()).hexdigest()[:32] + '"'
+
+
+def _body(calendar, owner, since, etag, time_off):
+    """The feed, from the cache while its ETag holds; else built again, rendering only the
+    tasks changed since the last build (a task's lines depend on the task, whose
+    `updated_at` moves at every save, and on the zone and the UID domain)."""
+    key = f"calendar-feed:{FEED_FORMAT}:{calendar.pk}"
+    kept = cache.get(key) or {}
+    if kept.get("etag") == etag:
+        return kept["body"]
+    zone, domain = owner.zone, ics.uid_domain()
+    known = kept.get("tasks", {})
+    lines = {}
+    for task in selectors.feed_tasks_of(owner, since=since).iterator(chunk_size=2000):
+        stamp = (task.pk, task.updated_at, task.sequence, str(zone), domain)
+        lines[stamp] = known[stamp] if stamp in known else ics.task_ical(task, zone)
+    body = ics.build_feed(
+        events=[*lines.values(), *(ics.timeoff_ical(leave, zone) for leave in time_off)],
+        zone=zone,
+        name=calendar.name or f"{owner.full_name} - tasks",
+    )
+    cache.set(key, {"etag": etag, "body": body, "tasks": lines}, CACHE_SECONDS)
+    return body
 
 
 def _not_modified(request, etag, last_modified):
@@ -62,17 +86,10 @@ def feed(request, token):
     if _not_modified(request, etag, last_modified):
         response = HttpResponse(status=304)
     else:
-        key = f"calendar-feed:{calendar.pk}:{etag}"
-        body = cache.get(key)
-        if body is None:
-            body, _ = ics.build_feed(
-                tasks=selectors.feed_tasks_of(owner, since=since).iterator(chunk_size=2000),
-                time_off=time_off,
-                zone=owner.zone,
-                name=calendar.name or f"{owner.full_name} - tasks",
-            )
-            cache.set(key, body, CACHE_SECONDS)
-        response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+        response = HttpResponse(
+            _body(calendar, owner, since, etag, time_off),
+            content_type="text/calendar; charset=utf-8",
+        )
         response["Content-Disposition"] = 'inline; filename="calendar.ics"'
     response["ETag"] = etag
     response["Cache-Control"] = "private, max-age=300"

@@ -8,7 +8,7 @@ import vobject
 from django.urls import reverse
 from django.utils import timezone
 
-from calendar_sync import selectors
+from calendar_sync import ics, selectors
 from calendar_sync.models import CalendarFeed
 from concierge.models import TaskStatus
 from tests import factories
@@ -414,3 +414,73 @@ def test_cached_feeds_are_per_calendar(client_api, client_user, anon_api, other_
     theirs = anon_api.get(theirs_path)
     assert theirs.status_code == 200 and b"Mine" not in theirs.content
     assert f"task-{mine.pk}-".encode() not in theirs.content
+
+
+def _one_calendar(tasks, time_off, zone, name):
+    """The feed as a single icalendar Calendar holding every event renders it."""
+    cal = ics.new_calendar(name)
+    for task in tasks:
+        for _uid, event in ics.task_events(task, zone):
+            cal.add_component(event)
+    for leave in time_off:
+        cal.add_component(ics.timeoff_event(leave, zone)[1])
+    return ics.finish(cal, zone)
+
+
+@pytest.mark.parametrize("zone", ["Europe/Paris", "America/New_York", "UTC"])
+def test_feed_is_the_calendar_icalendar_renders(zone, assistant_api, assistant_user, anon_api):
+    assistant_user.timezone = zone
+    assistant_user.save()
+    start = datetime.datetime(2026, 3, 23, 8, 0, tzinfo=datetime.UTC)
+    factories.TaskFactory(
+        assignee=assistant_user,
+        status=TaskStatus.ASSIGNED,
+        title="Weekly report, « long » " + "x" * 80,
+        recurrence="FREQ=WEEKLY;BYDAY=MO;COUNT=4",
+        scheduled_start=start,
+        promised_due_at=start + datetime.timedelta(days=2),
+    )
+    factories.TaskFactory(
+        assignee=assistant_user, status=TaskStatus.IN_PROGRESS, promised_due_at=DUE, sequence=2
+    )
+    factories.TimeOffFactory(assistant=assistant_user, reason="Holiday")
+    feed = make_feed(assistant_api)
+    body = anon_api.get(feed_path(feed["url"])).content
+    owner = assistant_user
+    since = selectors.feed_window_start(timezone.now())
+    expected = _one_calendar(
+        selectors.feed_tasks_of(owner, since=since),
+        selectors.calendar_time_off_of(owner),
+        owner.zone,
+        "Work",
+    )
+    assert body == expected
+
+
+def test_an_empty_feed_is_the_calendar_icalendar_renders():
+    assert ics.build_feed(events=[], zone=PARIS, name="Work") == _one_calendar(
+        [], [], PARIS, "Work"
+    )
+
+
+def test_a_rebuild_renders_only_the_tasks_that_changed(
+    client_api, client_user, anon_api, monkeypatch
+):
+    tasks = factories.TaskFactory.create_batch(5, client=client_user, promised_due_at=DUE)
+    path = feed_path(make_feed(client_api)["url"])
+    rendered = []
+    render = ics.task_ical
+
+    def counting(task, zone):
+        rendered.append(task.pk)
+        return render(task, zone)
+
+    monkeypatch.setattr(ics, "task_ical", counting)
+    first = anon_api.get(path).content
+    assert sorted(rendered) == sorted(t.pk for t in tasks)
+    rendered.clear()
+    tasks[2].title = "Changed"
+    tasks[2].save()
+    second = anon_api.get(path).content
+    assert rendered == [tasks[2].pk]
+    assert b"Due: Changed" in second and second != first
