@@ -8,7 +8,8 @@ from assistants.handover import Move, time_off_hand_over
 from assistants.models import TimeOff
 from concierge import errors
 from concierge.errors import Invalid
-from concierge.models import Role, User
+from concierge.models import Role, TaskEvent, User
+from concierge.selectors import tasks_visible_to
 
 
 def time_off_visible_to(user):
@@ -55,3 +56,22 @@ def time_off_create(
 @transaction.atomic
 def time_off_delete(*, time_off: TimeOff) -> None:
     time_off.delete()
+
+
+def time_off_moves(user, time_off_ids) -> dict[int, list[TaskEvent]]:
+    """What each time off did to the open work inside it, as `{time_off id: [event]}`: the
+    hand-overs and flags recorded on the tasks `user` may see (with the task and its
+    assignee now). One query."""
+    events = (
+        TaskEvent.objects.filter(
+            kind__in=("assign", "flag"),
+            data__time_off__in=list(time_off_ids),
+            task__in=tasks_visible_to(user),
+        )
+        .select_related("task__assignee")
+        .order_by("created_at", "pk")
+    )
+    moves = {}
+    for event in events:
+        moves.setdefault(event.data["time_off"], []).append(event)
+    return moves

@@ -204,6 +204,56 @@ def team_totals(rows):
     }
 
 
+def _schedule(profile, zone_name):
+    """When the assistant of `profile` (a profile or a row with its fields) works."""
+    return workloads.Schedule(
+        zone=zoneinfo.ZoneInfo(zone_name),
+        workday_start=profile.workday_start,
+        workday_end=profile.workday_end,
+        working_days=frozenset(profile.working_days or ()),
+        weekly_capacity_minutes=profile.weekly_capacity_minutes,
+    )
+
+
+def _remaining(task):
+    """Minutes of the estimate not yet logged (`task.logged_total` annotated), at least 0."""
+    return max((task.estimate_minutes or 0) - workloads.minutes(task.logged_total), 0)
+
+
+def team_at_risk(user, *, now) -> set[int]:
+    """Ids of the open tasks at risk across the assistants `user` may see: the workload's
+    rule (`workloads.at_risk`) applied to each assistant's dated open work and time off.
+    Two queries whatever the team's size."""
+    tasks = (
+        Task.objects.filter(
+            OPEN,
+            assignee__in=assistants_visible_to(user).values("user_id"),
+            promised_due_at__isnull=False,
+        )
+        .select_related("assignee__assistant_profile")
+        .annotate(logged_total=Coalesce(task_logged_duration(), ZERO_DURATION))
+    )
+    work = {}
+    for task in tasks:
+        work.setdefault(task.assignee_id, []).append(task)
+    time_off = {}
+    leave = TimeOff.objects.filter(assistant_id__in=work, ends_at__gt=now)
+    for assistant_id, starts_at, ends_at in leave.values_list(
+        "assistant_id", "starts_at", "ends_at"
+    ):
+        time_off.setdefault(assistant_id, []).append((starts_at, ends_at))
+    risky = set()
+    for assistant_id, their_tasks in work.items():
+        assignee = their_tasks[0].assignee
+        risky |= workloads.at_risk(
+            [workloads.OpenWork(t.pk, t.promised_due_at, _remaining(t)) for t in their_tasks],
+            schedule=_schedule(assignee.assistant_profile, assignee.timezone),
+            now=now,
+            time_off=time_off.get(assistant_id, ()),
+        )
+    return risky
+
+
 def assistant_workload(user, *, assistant_id, week, now):
     """One assistant's week: the team row, a per-day breakdown in the service's zone, and
     their open tasks with promised deadlines, remaining estimates and at-risk flags.
@@ -266,17 +316,11 @@ def assistant_workload(user, *, assistant_id, week, now):
             "starts_at", "ends_at"
         )
     )
-    schedule = workloads.Schedule(
-        zone=zoneinfo.ZoneInfo(profile.timezone),
-        workday_start=profile.workday_start,
-        workday_end=profile.workday_end,
-        working_days=frozenset(profile.working_days or ()),
-        weekly_capacity_minutes=profile.weekly_capacity_minutes,
-    )
+    schedule = _schedule(profile, profile.timezone)
     task_rows = []
     for task in tasks:
         logged = workloads.minutes(task.logged_total)
-        remaining = max((task.estimate_minutes or 0) - logged, 0)
+        remaining = _remaining(task)
         task_rows.append(
             {
                 "id": task.id,

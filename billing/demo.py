@@ -159,3 +159,32 @@ def lived_in_month(*, client: User, assistant: User, manager: User, plan: Plan, 
     TaskEvent.objects.create(task=newest, actor=client, kind="create", to_status=newest.status)
     month.tasks["new"] = newest
     return month
+
+
+@transaction.atomic
+def busy_week(*, client: User, plan: Plan, late: User, steady: User, manager: User, now=None):
+    """Another client's work for the manager's week: on a pay-as-you-go plan since this
+    month, one task of theirs past its promise, one whose estimate no longer fits before
+    it, and time logged this week by two assistants."""
+    now = now or timezone.now()
+    services.subscription_create(
+        client=client, plan=plan, start_date=periods.period_of_instant(now)
+    )
+    behind = _task(client, late, manager, "Claim the council tax refund", "bills")
+    task_services.task_start(task=behind, actor=late)
+    _log(late, behind, now - datetime.timedelta(hours=5), 50, "Filled in the form")
+    # Promised two days ago, as if it had been asked for last week.
+    Task.objects.filter(pk=behind.pk).update(promised_due_at=now - datetime.timedelta(days=2))
+    _task(
+        client,
+        late,
+        manager,
+        "Compare nurseries for September",
+        "research",
+        estimate_minutes=900,
+        requested_due_at=now + datetime.timedelta(days=1),
+    )
+    agenda = _task(client, steady, manager, "Keep the family agenda", "agenda")
+    task_services.task_start(task=agenda, actor=steady)
+    _log(steady, agenda, now - datetime.timedelta(hours=8), 120, "School trips and dentist")
+    _log(steady, agenda, now - datetime.timedelta(hours=4), 45, "Piano lessons")

@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.utils import timezone
 
 from assistants.models import TimeEntry
@@ -40,6 +40,28 @@ def live_subscription(client_id):
         .exclude(status=SubscriptionStatus.CANCELLED)
         .first()
     )
+
+
+def live_subscriptions(client_ids) -> dict:
+    """`{client id: subscription}` for those of `client_ids` with one not cancelled."""
+    subscriptions = (
+        Subscription.objects.select_related("plan", "scheduled_plan")
+        .filter(client_id__in=list(client_ids))
+        .exclude(status=SubscriptionStatus.CANCELLED)
+    )
+    return {subscription.client_id: subscription for subscription in subscriptions}
+
+
+def invoice_counts_by_status(user) -> dict:
+    """`{status: count}` of the invoices `user` may see, every status present."""
+    found = dict(
+        invoices_visible_to(user)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return {status: found.get(status, 0) for status in InvoiceStatus.values}
 
 
 def subscription_of(user, *, client_id=None):

@@ -3,6 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from assistants import errors as time_errors
 from assistants.hooks import billable_time_refusals
+from assistants.selectors import assistants_visible_to
+from concierge.models import User
 from concierge.web.forms import attach_error
 
 
@@ -63,3 +65,20 @@ def place_error(form, error):
         attach_error(form, error)
     else:
         form.add_error(field, error.detail)
+
+
+class TimeOffForm(forms.Form):
+    """An assistant's time off, its ends read in the manager's own zone."""
+
+    assistant = forms.ModelChoiceField(label=_("Assistant"), queryset=None)
+    starts_at = _local_datetime(_("Starts"))
+    ends_at = _local_datetime(_("Ends"))
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["assistant"]
+        field.queryset = User.objects.filter(
+            assistant_profile__in=assistants_visible_to(user)
+        ).order_by("first_name", "last_name", "pk")
+        field.label_from_instance = lambda assistant: assistant.full_name

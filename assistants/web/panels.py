@@ -5,9 +5,9 @@ assistant's day on their home page."""
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from assistants import selectors, workloads
+from assistants import selectors, workload_selectors, workloads
 from assistants.web.forms import DisputeForm, TimeEntryForm
-from assistants.web.views import entries_for
+from assistants.web.views import awaiting_decision, entries_for
 from assistants.workload_selectors import assistant_workload
 from concierge.models import Role
 from concierge.web.registry import register_nav, register_panel
@@ -59,9 +59,30 @@ def day(request, **page):
     }
 
 
+def team_week(request, **page):
+    """The manager's home: the team's week in one line, late and at-risk work, disputes."""
+    now = timezone.now()
+    week = workloads.week_of(now)
+    rows = workload_selectors.team_workload(request.user, week=week, now=now)
+    return {
+        "week": week,
+        "totals": workload_selectors.team_totals(rows),
+        "at_risk": len(workload_selectors.team_at_risk(request.user, now=now)),
+        "disputes": awaiting_decision(request.user).count(),
+    }
+
+
 def register():
     register_nav(label=_("Time"), url_name="time", order=30)
     register_nav(label=_("Disputes"), url_name="disputes", roles=[Role.MANAGER], order=40)
+    register_nav(label=_("Team"), url_name="team", roles=[Role.MANAGER], order=15)
+    register_panel(
+        slot="home",
+        template="assistants/web/panels/team_week.html",
+        context=team_week,
+        roles=[Role.MANAGER],
+        order=10,
+    )
     register_panel(
         slot="header",
         template="assistants/web/panels/timer.html",

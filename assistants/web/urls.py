@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assistants.web import views, work_views
+from assistants.web import team_views, views, work_views
 
 urlpatterns = [
     path("app/time/", views.time_ledger, name="time"),
@@ -11,4 +11,9 @@ urlpatterns = [
     path("app/tasks/<int:pk>/entries/", work_views.task_time_entries, name="task-entries"),
     path("app/disputes/", views.disputes, name="disputes"),
     path("app/disputes/<int:pk>/resolve/", views.dispute_resolve, name="dispute-resolve"),
+    path("app/team/", team_views.team_week, name="team"),
+    path("app/team/<int:assistant_id>/", team_views.team_member, name="team-member"),
+    path("app/team/late/", team_views.team_late, name="team-late"),
+    path("app/team/tasks/<int:pk>/reassign/", team_views.task_reassign, name="team-reassign"),
+    path("app/team/time-off/", team_views.time_off, name="team-time-off"),
 ]

@@ -72,7 +72,7 @@ def time_entry_dispute(request, pk):
     return back(request, default="portal:time")
 
 
-def _awaiting_decision(user):
+def awaiting_decision(user):
     return (
         entries_for(user)
         .filter(status__in=(TimeEntryStatus.DISPUTED, TimeEntryStatus.NEEDS_REVIEW))
@@ -83,7 +83,7 @@ def _awaiting_decision(user):
 
 @managers_only
 def disputes(request):
-    page = Paginator(_awaiting_decision(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(awaiting_decision(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request, "assistants/web/disputes.html", {"page": page, "resolve_form": ResolveForm()}
     )
@@ -111,7 +111,7 @@ def dispute_resolve(request, pk):
     else:
         messages.error(request, _("Choose a decision, and the minutes to bill when adjusting."))
     if request.htmx:
-        entry = _awaiting_decision(request.user).filter(pk=pk).first()
+        entry = awaiting_decision(request.user).filter(pk=pk).first()
         return render(
             request,
             "assistants/web/_dispute.html",

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from billing import selectors, services
+from billing import periods, selectors, services
 
 
 class PlanChoiceForm(forms.Form):
@@ -27,3 +27,20 @@ class CardForm(forms.Form):
     payment_method = forms.RegexField(
         label=_("Card"), regex=r"^pm_[A-Za-z0-9_]+$", max_length=255, widget=forms.HiddenInput
     )
+
+
+class ClosePeriodForm(forms.Form):
+    period = forms.CharField(
+        label=_("Month to close (YYYY-MM)"),
+        required=False,
+        help_text=_("Empty: every month that has ended."),
+    )
+
+    def clean_period(self):
+        text = self.cleaned_data["period"]
+        if not text:
+            return None
+        try:
+            return periods.parse(text)
+        except ValueError as exc:
+            raise forms.ValidationError(_("Give a month such as 2026-10.")) from exc

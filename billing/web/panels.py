@@ -39,6 +39,8 @@ def register():
     register_nav(
         label=_("Invoices"), url_name="invoice-list", roles={Role.CLIENT, Role.MANAGER}, order=60
     )
+    register_nav(label=_("Clients"), url_name="clients", roles={Role.MANAGER}, order=16)
+    register_nav(label=_("Billing"), url_name="billing", roles={Role.MANAGER}, order=65)
     register_panel(
         slot="public-home",
         template="billing/web/panels/plans.html",

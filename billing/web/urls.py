@@ -1,10 +1,18 @@
 from django.urls import path
 
-from billing.web import views
+from billing.web import manager_views, views
 
 urlpatterns = [
     path("app/invoices/", views.invoice_list, name="invoice-list"),
     path("app/invoices/<int:pk>/", views.invoice_detail, name="invoice-detail"),
+    path(
+        "app/invoices/<int:pk>/mark-paid/",
+        manager_views.invoice_mark_paid,
+        name="invoice-mark-paid",
+    ),
+    path("app/billing/", manager_views.billing, name="billing"),
+    path("app/billing/close/", manager_views.billing_close, name="billing-close"),
+    path("app/clients/", manager_views.clients, name="clients"),
     path("app/plan/", views.plan_page, name="plan"),
     path("app/plan/subscribe/", views.plan_subscribe, name="plan-subscribe"),
     path("app/plan/change/", views.plan_change, name="plan-change"),

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from billing import errors, selectors, services
 from billing import stripe as billing_stripe
+from billing.models import InvoiceStatus
 from billing.web import gauge
 from billing.web.forms import CardForm, PackForm, PlanChoiceForm
 from concierge.errors import ApplicationError, NotFound
@@ -47,8 +48,20 @@ def month_of(user) -> dict | None:
 @billing_readers
 def invoice_list(request):
     invoices = selectors.invoices_visible_to(request.user).select_related("client")
+    status = request.GET.get("status", "")
+    if status in InvoiceStatus.values:
+        invoices = invoices.filter(status=status)
     page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "billing/web/invoice_list.html", {"page": page})
+    return render(
+        request,
+        "billing/web/invoice_list.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": InvoiceStatus.values,
+            "mark_paid": request.user.is_manager and not settings.STRIPE_ENABLED,
+        },
+    )
 
 
 @billing_readers

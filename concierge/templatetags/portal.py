@@ -48,6 +48,14 @@ def seconds_as_minutes(value):
     return minutes(int(value or 0) // 60)
 
 
+@register.filter
+def percent(ratio):
+    """A ratio as a whole percentage, "85%" (— when there is none)."""
+    if ratio is None or ratio == "":
+        return "—"
+    return _("%(percent)s%%") % {"percent": floatformat(ratio * 100, 0)}
+
+
 @register.simple_tag
 def money(amount, currency):
     return format_html("{}\u00a0{}", floatformat(amount, "2g"), currency)

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from assistants import workload_selectors
 from assistants.models import TimeEntryStatus, TimeOff
 from concierge.models import TaskStatus
 from tests import factories
@@ -235,6 +236,25 @@ def test_time_off_puts_work_at_risk(manager_api, week):
     )
     tasks = {t["id"]: t for t in manager_api.get(detail(week["a"]), {"week": WEEK}).json()["tasks"]}
     assert tasks[week["later"].id]["at_risk"] is True
+
+
+@pytest.mark.parametrize("on_leave", [False, True])
+def test_the_teams_at_risk_work_is_each_assistants(manager_api, manager_user, week, on_leave):
+    """The team-wide read (the portal's late work) flags what each assistant's week flags."""
+    now = timezone.now()
+    if on_leave:
+        TimeOff.objects.create(
+            assistant=week["a"], starts_at=now, ends_at=now + datetime.timedelta(days=70)
+        )
+    flagged = {
+        task["id"]
+        for assistant in (week["a"], week["b"])
+        for task in manager_api.get(detail(assistant), {"week": WEEK}).json()["tasks"]
+        if task["at_risk"]
+    }
+    assert workload_selectors.team_at_risk(manager_user, now=timezone.now()) == flagged
+    assert week["at_risk"].id in flagged
+    assert (week["later"].id in flagged) is on_leave
 
 
 def test_assistant_reads_own_workload(assistant_api, week):

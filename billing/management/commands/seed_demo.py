@@ -1,7 +1,7 @@
 """Demo data for a newcomer: a manager, three assistants in different zones, five clients,
-two plans, and the first client's lived-in month (billing/demo.py) so the portal's first
-screen is not empty. Idempotent: running it again changes nothing and prints the same
-logins.
+two plans, the first client's lived-in month and a second client's busy week
+(billing/demo.py) so the portal's first screens are not empty. Idempotent: running it
+again changes nothing and prints the same logins.
 
 It lives in billing, the highest app it draws on (users, assistants' profiles, plans),
 because a lower app never imports a higher one."""
@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from assistants.models import AssistantProfile
-from billing.demo import lived_in_month
+from billing.demo import busy_week, lived_in_month
 from billing.models import Plan, PlanKind, Subscription
 from concierge.models import ClientProfile, Role, User
 from concierge.services import token_issue
@@ -115,6 +115,16 @@ class Command(BaseCommand):
                 assistant=assistants[0],
                 manager=people[0],
                 plan=Plan.objects.get(code="essential"),
+            )
+
+        second_client = User.objects.get(email=CLIENTS[1][0])
+        if not Subscription.objects.filter(client=second_client).exists():
+            busy_week(
+                client=second_client,
+                plan=Plan.objects.get(code="hourly"),
+                late=assistants[1],
+                steady=assistants[2],
+                manager=people[0],
             )
 
         self.stdout.write(
