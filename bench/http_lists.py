@@ -76,7 +76,8 @@ SELECT g - {FIRST_CLIENT} + 1, 'active', '2026-01-01', false, '2026-01-01', now(
 FROM generate_series({FIRST_CLIENT}, {FIRST_CLIENT + CLIENTS - 1}) g;
 
 -- Task t belongs to client FIRST_CLIENT + (t-1) % CLIENTS, served by that client's primary
--- assistant; one in five tasks is still open, one every five minutes over two years.
+-- assistant; one every five minutes over two years; the last 10 000 (five weeks) are the
+-- open work (three in four), older ones completed (one in twenty cancelled).
 INSERT INTO concierge_task (id, title, description, category, priority, status,
     promised_due_at, estimate_minutes, recurrence, created_at, updated_at, assigned_at,
     completed_at, cancelled_at, rating_comment, sequence, assignee_id, client_id,
@@ -88,10 +89,10 @@ SELECT t, 'Task ' || t, 'Book, call, chase and report back (' || t || ').', 'adm
        {FIRST_ASSISTANT} + (t - 1) % {ASSISTANTS}, {FIRST_CLIENT} + (t - 1) % {CLIENTS}, ''
 FROM generate_series(1, {TASKS}) t,
      LATERAL (SELECT timestamptz '2024-12-25 08:00+00' + t * interval '5 minutes') c(created),
-     LATERAL (SELECT CASE WHEN t % 20 < 15 THEN 'completed'
-                          WHEN t % 20 = 15 THEN 'cancelled'
-                          WHEN t % 20 = 16 THEN 'assigned'
-                          WHEN t % 20 = 17 THEN 'waiting_on_client'
+     LATERAL (SELECT CASE WHEN t <= {TASKS - 10_000} AND t % 20 = 0 THEN 'cancelled'
+                          WHEN t <= {TASKS - 10_000} OR t % 4 = 0 THEN 'completed'
+                          WHEN t % 4 = 1 THEN 'assigned'
+                          WHEN t % 4 = 2 THEN 'waiting_on_client'
                           ELSE 'in_progress' END) s(status);
 
 INSERT INTO concierge_taskevent (kind, from_status, to_status, note, data, created_at,
