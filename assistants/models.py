@@ -203,6 +203,8 @@ class TimeEntry(models.Model):
         indexes = [
             models.Index(fields=["assistant", "started_at"]),
             models.Index(fields=["task", "started_at"]),
+            # Everyone's entries newest first, and the `started_after`/`before` filters.
+            models.Index(fields=["-started_at", "-id"], name="time_entry_newest_first"),
         ]
         constraints = [
             models.UniqueConstraint(

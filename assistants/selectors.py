@@ -54,7 +54,7 @@ def time_entries_visible_to(user):
     """Managers see every entry; an assistant their own; a client those on their tasks."""
     from assistants.models import TimeEntry
 
-    entries = TimeEntry.objects.select_related("task", "assistant")  # with the assistant's name
+    entries = TimeEntry.objects.select_related("assistant")  # with the assistant's name
     if not user.is_authenticated:
         return entries.none()
     if user.is_manager:

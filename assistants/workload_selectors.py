@@ -23,6 +23,7 @@ from assistants import workloads
 from assistants.models import BILLABLE, TimeEntry, TimeOff
 from assistants.selectors import DURATION, assistants_visible_to, task_logged_duration
 from concierge.models import TERMINAL_STATUSES, Task, TaskStatus
+from concierge.selectors import OPEN_STATUSES
 
 RATING_WINDOW = datetime.timedelta(days=30)
 
@@ -83,8 +84,16 @@ def _task_counts(profiles, *, week_start, week_end, now):
         completed_at__lte=now,
         rating__isnull=False,
     )
+    # Only the tasks a count can include (not every task ever assigned), each branch on an
+    # index: open ones (statuses named, as the status index reads them), those delivered
+    # this week and those completed within the rating window.
+    counted = (
+        Q(status__in=OPEN_STATUSES)
+        | Q(delivered_at__gte=week_start, delivered_at__lt=week_end)
+        | Q(completed_at__gt=now - RATING_WINDOW, completed_at__lte=now)
+    )
     counts = (
-        Task.objects.filter(assignee__in=profiles.values("user_id"))
+        Task.objects.filter(counted, assignee__in=profiles.values("user_id"))
         .order_by()
         .values("assignee")
         .annotate(

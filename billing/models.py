@@ -225,6 +225,7 @@ class Invoice(models.Model):
 
     class Meta:
         ordering = ["-period_start", "-id"]
+        indexes = [models.Index(fields=["-period_start", "-id"], name="invoice_newest_first")]
         constraints = [
             models.UniqueConstraint(
                 fields=["subscription", "period_start"],

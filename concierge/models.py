@@ -238,6 +238,18 @@ class Task(models.Model):
             models.Index(fields=["client", "status"]),
             models.Index(fields=["assignee", "status"]),
             models.Index(fields=["status", "promised_due_at"]),
+            # The lists, newest first: everyone's, an assignee's, a client's, the flagged.
+            models.Index(fields=["-created_at", "-id"], name="task_newest_first"),
+            models.Index(fields=["assignee", "-created_at", "-id"], name="task_assignee_newest"),
+            models.Index(fields=["client", "-created_at", "-id"], name="task_client_newest"),
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=Q(flagged_at__isnull=False),
+                name="task_flagged_newest",
+            ),
+            # Workloads: the tasks delivered or completed in a window.
+            models.Index(fields=["delivered_at"], name="task_delivered_at"),
+            models.Index(fields=["completed_at"], name="task_completed_at"),
         ]
         constraints = [
             models.CheckConstraint(

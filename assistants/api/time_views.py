@@ -47,6 +47,10 @@ class TimeEntryViewSet(
 
     def get_queryset(self):
         qs = selectors.time_entries_visible_to(self.request.user)
+        if self.action == "list":
+            return qs
+        # The actions tell the task's client and name the task.
+        qs = qs.select_related("task")
         if self.action == "retrieve":
             qs = qs.prefetch_related("events")
         return qs

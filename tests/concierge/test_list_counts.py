@@ -1,0 +1,48 @@
+"""A list's `count`: exact up to EXACT_COUNT_UP_TO rows, read with a bounded query; beyond,
+on PostgreSQL, the planner's estimate, so that a page of a million rows costs a page."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from concierge.api import pagination
+from tests.factories import TaskFactory
+
+
+@pytest.fixture
+def cap_of_five(monkeypatch):
+    monkeypatch.setattr(pagination, "EXACT_COUNT_UP_TO", 5)
+
+
+def test_count_is_exact_up_to_the_cap(cap_of_five, client_api, client_user):
+    TaskFactory.create_batch(5, client=client_user)
+    TaskFactory.create_batch(2)  # another client's: not in this list
+    body = client_api.get("/api/v1/tasks/", {"page_size": 2}).json()
+    assert body["count"] == 5
+    assert len(body["results"]) == 2
+    assert body["next"]
+
+
+@pytest.mark.postgres
+def test_beyond_the_cap_postgresql_estimates_without_counting_every_row(cap_of_five, manager_api):
+    TaskFactory.create_batch(40)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE concierge_task")
+    with CaptureQueriesContext(connection) as queries:
+        body = manager_api.get("/api/v1/tasks/", {"page_size": 10}).json()
+    # ANALYZE read every row of the table: the estimate is the true number here.
+    assert body["count"] == 40
+    counts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT")]
+    assert len(counts) == 1
+    assert "LIMIT 6" in counts[0]
+    assert any(q["sql"].startswith("EXPLAIN") for q in queries.captured_queries)
+    last = manager_api.get("/api/v1/tasks/", {"page_size": 10, "page": 4}).json()
+    assert len(last["results"]) == 10
+    assert last["next"] is None
+
+
+def test_elsewhere_the_count_is_exact_beyond_the_cap(cap_of_five, client_api, client_user):
+    if connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL estimates beyond the cap (the test above)")
+    TaskFactory.create_batch(7, client=client_user)
+    assert client_api.get("/api/v1/tasks/").json()["count"] == 7
