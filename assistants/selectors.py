@@ -66,7 +66,8 @@ def time_entries_visible_to(user):
 
 def running_timer(user):
     """The user's own running timer, with its task, or None: one query."""
-    return time_entries_visible_to(user).filter(assistant=user, ended_at__isnull=True).first()
+    running = time_entries_visible_to(user).filter(assistant=user, ended_at__isnull=True)
+    return running.select_related("task").first()
 
 
 # A time entry's length (NULL while its timer runs).
