@@ -20,7 +20,7 @@ from assistants.models import (
 from concierge import errors
 from concierge.models import NotificationKind, Role, Task, User
 from concierge.notifications import notify
-from concierge.services import user_create, user_update
+from concierge.services import locked, user_create, user_update
 
 
 def _clean_skills(skills):
@@ -287,15 +287,11 @@ def _lost_race(entry):
     return errors.Conflict(time_errors.OVERLAPPING_ENTRY, "This time overlaps another entry.")
 
 
-def _lock_task(task):
-    return Task.objects.select_for_update().get(pk=task.pk)
-
-
 @transaction.atomic
 def time_entry_create(
     *, actor, task, started_at, ended_at, note="", billable=True, assistant=None
 ) -> TimeEntry:
-    task = _lock_task(task)
+    task = locked(task)
     started_at, ended_at = _utc(started_at), _utc(ended_at)
     assistant = assistant or task.assignee or actor
     _check_can_log(actor=actor, task=task, assistant=assistant)
@@ -331,7 +327,7 @@ def time_entry_create(
 
 @transaction.atomic
 def timer_start(*, actor, task, note="") -> TimeEntry:
-    task = _lock_task(task)
+    task = locked(task)
     _check_can_log(actor=actor, task=task, assistant=actor)
     now = timezone.now()
     if TimeEntry.objects.filter(assistant=actor, ended_at__isnull=True).exists():
@@ -480,7 +476,7 @@ def time_entry_update(*, actor, entry, **changes) -> TimeEntry:
     Shortening an entry or making it non-billable is always allowed; more time, or time
     made billable, passes the same rules as new time: an open task, the task's budget and
     the client's spend cap or balance. A change of times reopens the dispute window."""
-    task = _lock_task(entry.task)
+    task = locked(entry.task)
     entry = _locked_entry(entry, actor)
     before_seconds = _seconds(entry.started_at, entry.ended_at)
     was_billable = entry.billable

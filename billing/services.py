@@ -41,6 +41,7 @@ from concierge.errors import Conflict, Invalid
 from concierge.jobs import enqueue
 from concierge.models import NotificationKind, Role, User
 from concierge.notifications import notify
+from concierge.services import locked
 
 log = logging.getLogger(__name__)
 
@@ -242,18 +243,10 @@ def subscription_create(
     return subscription
 
 
-def _locked(subscription: Subscription) -> Subscription:
-    return (
-        Subscription.objects.select_for_update(of=("self",))
-        .select_related("plan", "scheduled_plan")
-        .get(pk=subscription.pk)
-    )
-
-
 @transaction.atomic
 def subscription_change(*, subscription: Subscription, plan: Plan) -> Subscription:
     """Schedule a plan change for the start of the next period (the same plan undoes it)."""
-    subscription = _locked(subscription)
+    subscription = locked(subscription, related=("plan", "scheduled_plan"))
     if subscription.cancel_at_period_end:
         raise Conflict(errors.SUBSCRIPTION_ENDING, "The subscription ends at this period's end.")
     if plan.pk == subscription.plan_id:
@@ -293,7 +286,7 @@ def _record_request(subscription: Subscription, action: str, note: str) -> None:
 @transaction.atomic
 def subscription_cancel(*, subscription: Subscription) -> Subscription:
     """Cancel at the end of the current period; the last period is still invoiced."""
-    subscription = _locked(subscription)
+    subscription = locked(subscription, related=("plan", "scheduled_plan"))
     if not subscription.cancel_at_period_end:
         subscription.cancel_at_period_end = True
         subscription.ended_on = periods.last_day(selectors.current_period(subscription))
@@ -316,7 +309,7 @@ def subscription_cancel(*, subscription: Subscription) -> Subscription:
 def subscription_set_spend_cap(
     *, subscription: Subscription, spend_cap: Decimal | None
 ) -> Subscription:
-    subscription = _locked(subscription)
+    subscription = locked(subscription, related=("plan", "scheduled_plan"))
     if spend_cap is not None and subscription.plan.kind != PlanKind.HOURLY:
         raise Invalid(errors.SPEND_CAP_NOT_HOURLY, "Only hourly plans take a spend cap.")
     subscription.spend_cap = spend_cap

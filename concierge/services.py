@@ -37,6 +37,13 @@ TOKEN_TOUCH_SECONDS = 300
 log = logging.getLogger(__name__)
 
 
+def locked(instance, *, related=()):
+    """`instance` read again under a row lock (`SELECT … FOR UPDATE` of its own row only),
+    with the `related` rows it reads joined. Call inside the service's transaction."""
+    manager = type(instance)._default_manager
+    return manager.select_for_update(of=("self",)).select_related(*related).get(pk=instance.pk)
+
+
 def _validated_password(password, user):
     try:
         validate_password(password, user)
@@ -239,7 +246,7 @@ def _assistant(user_or_none, field):
 @transaction.atomic
 def client_profile_update(*, profile: ClientProfile, **fields) -> ClientProfile:
     """A manager sets a client's primary and backup assistants."""
-    profile = ClientProfile.objects.select_for_update().get(pk=profile.pk)
+    profile = locked(profile)
     for name in ("primary_assistant", "backup_assistant"):
         if name in fields:
             setattr(profile, name, _assistant(fields[name], name))
@@ -308,10 +315,6 @@ def _promise(task, *, start):
 RESCHEDULING_FIELDS = frozenset(
     {"requested_due_at", "estimate_minutes", "scheduled_start", "scheduled_end"}
 )
-
-
-def _locked(task: Task) -> Task:
-    return Task.objects.select_for_update().get(pk=task.pk)
 
 
 def _event(task, *, actor, kind="transition", from_status="", to_status="", note="", data=None):
@@ -516,7 +519,7 @@ def task_create(
 @transaction.atomic
 def task_update(*, task: Task, actor: User, **fields) -> Task:
     """Edit a task's details: clients what they asked for, staff the estimate."""
-    task = _locked(task)
+    task = locked(task)
     if not task.is_open:
         raise Conflict(errors.TASK_CLOSED, "A completed or cancelled task cannot be edited.")
     editable = CLIENT_EDITABLE if actor.is_client else STAFF_EDITABLE
@@ -549,7 +552,7 @@ def task_update(*, task: Task, actor: User, **fields) -> Task:
 @transaction.atomic
 def task_assign(*, task: Task, actor: User, assistant: User, reason: str = "") -> Task:
     """A manager gives an open task to an assistant (reassigning keeps the status)."""
-    task = _locked(task)
+    task = locked(task)
     if not task.is_open:
         raise Conflict(
             errors.INVALID_TRANSITION, f"A task that is {task.status} cannot be assigned."
@@ -568,7 +571,7 @@ def task_assign(*, task: Task, actor: User, assistant: User, reason: str = "") -
 
 @transaction.atomic
 def task_start(*, task: Task, actor: User) -> Task:
-    task = _locked(task)
+    task = locked(task)
     _require_assignee(task, actor)
     return _transition(task, action="start", actor=actor)
 
@@ -576,7 +579,7 @@ def task_start(*, task: Task, actor: User) -> Task:
 @transaction.atomic
 def task_wait(*, task: Task, actor: User, message: str = "") -> Task:
     """The assignee needs something from the client."""
-    task = _locked(task)
+    task = locked(task)
     _require_assignee(task, actor)
     task = _transition(task, action="wait", actor=actor, note=message)
     if message:
@@ -593,7 +596,7 @@ def task_wait(*, task: Task, actor: User, message: str = "") -> Task:
 
 @transaction.atomic
 def task_deliver(*, task: Task, actor: User, message: str = "") -> Task:
-    task = _locked(task)
+    task = locked(task)
     _require_assignee(task, actor)
     task = _transition(task, action="deliver", actor=actor, note=message)
     if message:
@@ -617,7 +620,7 @@ def _require_client(task: Task, actor: User):
 
 @transaction.atomic
 def task_accept(*, task: Task, actor: User, rating: int | None = None, comment: str = "") -> Task:
-    task = _locked(task)
+    task = locked(task)
     _require_client(task, actor)
     if rating is not None and not 1 <= rating <= 5:
         raise Invalid(errors.INVALID, "Rate from 1 to 5.", fields={"rating": ["1 to 5."]})
@@ -628,7 +631,7 @@ def task_accept(*, task: Task, actor: User, rating: int | None = None, comment: 
 
 @transaction.atomic
 def task_request_revision(*, task: Task, actor: User, reason: str = "") -> Task:
-    task = _locked(task)
+    task = locked(task)
     _require_client(task, actor)
     task = _transition(task, action="request_revision", actor=actor, note=reason)
     if reason:
@@ -646,7 +649,7 @@ def task_request_revision(*, task: Task, actor: User, reason: str = "") -> Task:
 
 @transaction.atomic
 def task_cancel(*, task: Task, actor: User, reason: str = "") -> Task:
-    task = _locked(task)
+    task = locked(task)
     if not actor.is_manager:
         _require_client(task, actor)
     task = _transition(task, action="cancel", actor=actor, note=reason)
