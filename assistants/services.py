@@ -287,6 +287,39 @@ def _lost_race(entry):
     return errors.Conflict(time_errors.OVERLAPPING_ENTRY, "This time overlaps another entry.")
 
 
+def _new_entry(
+    *,
+    task,
+    assistant,
+    started_at,
+    ended_at,
+    source,
+    created_by,
+    note="",
+    billable=True,
+    status=None,
+    reviewable_from=None,
+) -> TimeEntry:
+    """An entry not yet saved: running while it has no end, stopped otherwise; the client
+    may review it from its creation unless `reviewable_from` says otherwise."""
+    now = timezone.now()
+    if status is None:
+        status = TimeEntryStatus.RUNNING if ended_at is None else TimeEntryStatus.STOPPED
+    return TimeEntry(
+        task=task,
+        assistant=assistant,
+        started_at=started_at,
+        ended_at=ended_at,
+        note=note,
+        billable=billable,
+        source=source,
+        status=status,
+        created_by=created_by,
+        created_at=now,
+        reviewable_from=reviewable_from or now,
+    )
+
+
 @transaction.atomic
 def time_entry_create(
     *, actor, task, started_at, ended_at, note="", billable=True, assistant=None
@@ -303,8 +336,7 @@ def time_entry_create(
             task=task, assistant=assistant, started_at=started_at, ended_at=ended_at
         )
     before = _budget_seconds(task)
-    now = timezone.now()
-    entry = TimeEntry(
+    entry = _new_entry(
         task=task,
         assistant=assistant,
         started_at=started_at,
@@ -312,10 +344,7 @@ def time_entry_create(
         note=note,
         billable=billable,
         source=TimeEntrySource.MANUAL,
-        status=TimeEntryStatus.STOPPED,
         created_by=actor,
-        created_at=now,
-        reviewable_from=now,
     )
     _save(entry)
     _record(entry, actor, "created", started_at=str(started_at), ended_at=str(ended_at))
@@ -335,14 +364,13 @@ def timer_start(*, actor, task, note="") -> TimeEntry:
     _check_overlap(assistant=actor, started_at=now, ended_at=None)
     _check_cap(task=task, started_at=now, ended_at=None)
     check_billable_time(task=task, assistant=actor, started_at=now, ended_at=None)
-    entry = TimeEntry(
+    entry = _new_entry(
         task=task,
         assistant=actor,
         started_at=now,
         ended_at=None,
         note=note,
         source=TimeEntrySource.TIMER,
-        status=TimeEntryStatus.RUNNING,
         created_by=actor,
     )
     _save(entry)
@@ -369,7 +397,7 @@ def _split_excess(*, entry, task, actor):
         entry.note = f"{entry.note}\n{OVER_BUDGET_NOTE}".strip()
         return entry
     cut = entry.started_at + timedelta(seconds=room)
-    excess = TimeEntry(
+    excess = _new_entry(
         task=task,
         assistant=entry.assistant,
         started_at=cut,
