@@ -8,6 +8,7 @@ import datetime
 import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -18,6 +19,7 @@ from assistants.models import TimeEntry
 from billing import errors, periods, rating, selectors
 from billing import stripe as billing_stripe
 from billing.models import (
+    PLAN_FIELDS,
     TERMS_FIELDS,
     BillingEventSource,
     HourPack,
@@ -95,37 +97,21 @@ def _normalise_tiers(tiers):
     ]
 
 
-@transaction.atomic
-def plan_create(
-    *,
-    code: str,
-    name: str,
-    kind: str,
-    overage_tiers: list,
-    currency: str = "EUR",
-    monthly_fee: Decimal = Decimal("0.00"),
-    included_minutes: int = 0,
-    rollover_cap_minutes: int = 0,
-    rounding_increment_minutes: int = 1,
-    active: bool = True,
-) -> Plan:
-    fields = {
-        "code": code,
-        "name": name,
-        "kind": kind,
-        "currency": currency.upper(),
-        "monthly_fee": monthly_fee,
-        "included_minutes": included_minutes,
-        "rollover_cap_minutes": rollover_cap_minutes,
-        "rounding_increment_minutes": rounding_increment_minutes,
-        "overage_tiers": overage_tiers,
-        "active": active,
-    }
+def _plan_fields(plan: Plan, changes: dict) -> dict:
+    """`plan`'s PLAN_FIELDS with `changes` made, checked and normalised (400 invalid)."""
+    fields = {name: getattr(plan, name) for name in PLAN_FIELDS} | changes
     _validate_plan(fields)
-    fields["overage_tiers"] = _normalise_tiers(overage_tiers)
-    if Plan.objects.filter(code=code).exists():
+    if Plan.objects.filter(code=fields["code"]).exclude(pk=plan.pk).exists():
         raise Invalid(errors.INVALID, "The plan is not valid.", fields={"code": ["Taken."]})
-    plan = Plan.objects.create(**fields)
+    fields["overage_tiers"] = _normalise_tiers(fields["overage_tiers"])
+    fields["currency"] = fields["currency"].upper()
+    return fields
+
+
+@transaction.atomic
+def plan_create(**fields: Any) -> Plan:
+    """A new plan of PLAN_FIELDS (the model's defaults for those left out)."""
+    plan = Plan.objects.create(**_plan_fields(Plan(), fields))
     _terms_from(plan, SINCE_ALWAYS)
     return plan
 
@@ -153,28 +139,8 @@ def _plan_in_use(plan: Plan) -> bool:
 
 @transaction.atomic
 def plan_update(*, plan: Plan, **changes) -> Plan:
-    plan = Plan.objects.select_for_update().get(pk=plan.pk)
-    fields = {
-        name: getattr(plan, name)
-        for name in (
-            "code",
-            "name",
-            "kind",
-            "currency",
-            "monthly_fee",
-            "included_minutes",
-            "rollover_cap_minutes",
-            "rounding_increment_minutes",
-            "overage_tiers",
-            "active",
-        )
-    }
-    fields.update(changes)
-    _validate_plan(fields)
-    if Plan.objects.filter(code=fields["code"]).exclude(pk=plan.pk).exists():
-        raise Invalid(errors.INVALID, "The plan is not valid.", fields={"code": ["Taken."]})
-    fields["overage_tiers"] = _normalise_tiers(fields["overage_tiers"])
-    fields["currency"] = fields["currency"].upper()
+    plan = locked(plan)
+    fields = _plan_fields(plan, changes)
     terms_changed = any(fields[name] != getattr(plan, name) for name in TERMS_FIELDS)
     in_use = _plan_in_use(plan)
     if in_use and fields["kind"] != plan.kind:
