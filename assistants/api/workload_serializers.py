@@ -4,27 +4,6 @@ from concierge.api.fields import DateField, DateTimeField, IntegerField
 
 RATIO = {"max_digits": 12, "decimal_places": 4, "coerce_to_string": False, "allow_null": True}
 
-# The columns of a workload row, in order: the JSON fields and the CSV header alike.
-ROW_FIELDS = [
-    "assistant",
-    "name",
-    "email",
-    "active",
-    "week",
-    "open_tasks",
-    "overdue_tasks",
-    "logged_minutes",
-    "billable_minutes",
-    "capacity_minutes",
-    "utilization",
-    "delivered_tasks",
-    "on_time_tasks",
-    "on_time_rate",
-    "rated_tasks",
-    "avg_rating",
-]
-
-
 class WorkloadQuerySerializer(serializers.Serializer):
     week = serializers.CharField(required=False, help_text="ISO week, e.g. 2026-W47.")
 
@@ -52,6 +31,10 @@ class WorkloadRowSerializer(serializers.Serializer):
     avg_rating = serializers.DecimalField(
         max_digits=4, decimal_places=2, coerce_to_string=False, allow_null=True
     )
+
+
+# The columns of a workload row, in order: the JSON fields and the CSV header alike.
+ROW_FIELDS = tuple(WorkloadRowSerializer().fields)
 
 
 class WorkloadTotalsSerializer(serializers.Serializer):
