@@ -378,10 +378,6 @@ def timer_start(*, actor, task, note="") -> TimeEntry:
     return entry
 
 
-def timer_running(*, actor):
-    return TimeEntry.objects.filter(assistant=actor, ended_at__isnull=True).first()
-
-
 def _split_excess(*, entry, task, actor):
     """A stopping timer that ran past its task's budget or the client's billable room is
     cut there: the entry keeps the billable part, the rest becomes a non-billable entry

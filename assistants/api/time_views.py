@@ -133,7 +133,7 @@ class TimerView(APIView):
 
     @extend_schema(responses={200: ts.TimeEntrySerializer, 404: None})
     def get(self, request):
-        entry = services.timer_running(actor=request.user)
+        entry = selectors.running_timer(request.user)
         if entry is None:
             raise errors.NotFound(errors.NOT_FOUND, "No timer is running.")
         return Response(ts.TimeEntrySerializer(entry).data)
