@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from assistants import errors as time_errors
-from assistants.handover import deactivation_hand_over
+from assistants.handover import Move, deactivation_hand_over, time_off_hand_over
 from assistants.hooks import billable_room, billable_time_recorded, check_billable_time
 from assistants.models import (
     AssistantProfile,
@@ -16,6 +16,7 @@ from assistants.models import (
     TimeEntryEvent,
     TimeEntrySource,
     TimeEntryStatus,
+    TimeOff,
 )
 from concierge import errors
 from concierge.models import NotificationKind, Role, Task, User
@@ -676,3 +677,40 @@ def time_entry_resolve(*, actor, entry, decision, billable_minutes=None) -> Time
         )
     billable_time_recorded(task=entry.task)
     return entry
+
+
+# Time off ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def time_off_create(
+    *,
+    actor: User,
+    assistant: User,
+    starts_at: datetime,
+    ends_at: datetime,
+    reason: str = "",
+) -> tuple[TimeOff, list[Move]]:
+    """Enter an assistant's time off; their open work falling inside it moves on (see
+    `assistants.handover`). Returns the time off and what happened to each task."""
+    if assistant.role != Role.ASSISTANT:
+        raise errors.Invalid(
+            errors.NOT_AN_ASSISTANT,
+            f"User {assistant.pk} is not an assistant.",
+            fields={"assistant": ["Must be an assistant."]},
+        )
+    if ends_at <= starts_at:
+        raise errors.Invalid(
+            errors.INVALID,
+            "Time off must end after it starts.",
+            fields={"ends_at": ["Must be after starts_at."]},
+        )
+    time_off = TimeOff.objects.create(
+        assistant=assistant, starts_at=starts_at, ends_at=ends_at, reason=reason, created_by=actor
+    )
+    return time_off, time_off_hand_over(time_off=time_off, actor=actor)
+
+
+@transaction.atomic
+def time_off_delete(*, time_off: TimeOff) -> None:
+    time_off.delete()
