@@ -2,6 +2,8 @@
 
 import datetime
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.apps import apps as django_apps
 from django.conf import settings
@@ -569,99 +571,149 @@ def task_assign(*, task: Task, actor: User, assistant: User, reason: str = "") -
     return _assign(task, assistant=assistant, actor=actor, reason=reason or "assigned by a manager")
 
 
-@transaction.atomic
-def task_start(*, task: Task, actor: User) -> Task:
-    task = locked(task)
-    _require_assignee(task, actor)
-    return _transition(task, action="start", actor=actor)
-
-
-@transaction.atomic
-def task_wait(*, task: Task, actor: User, message: str = "") -> Task:
-    """The assignee needs something from the client."""
-    task = locked(task)
-    _require_assignee(task, actor)
-    task = _transition(task, action="wait", actor=actor, note=message)
-    if message:
-        Message.objects.create(task=task, author=actor, body=message)
-    notify(
-        user_id=task.client_id,
-        kind=NotificationKind.TASK_WAITING,
-        data={"task": task.pk},
-        subject=f"We need your input: {task.title}",
-        body=message or f"Task {task.pk} is waiting on you.",
-    )
-    return task
-
-
-@transaction.atomic
-def task_deliver(*, task: Task, actor: User, message: str = "") -> Task:
-    task = locked(task)
-    _require_assignee(task, actor)
-    task = _transition(task, action="deliver", actor=actor, note=message)
-    if message:
-        Message.objects.create(task=task, author=actor, body=message)
-    days = settings.AUTO_COMPLETE_DAYS
-    notify(
-        user_id=task.client_id,
-        kind=NotificationKind.TASK_DELIVERED,
-        data={"task": task.pk},
-        subject=f"Delivered: {task.title}",
-        body=(message + "\n\n" if message else "")
-        + f"Please accept it or ask for a revision; it completes by itself in {days} days.",
-    )
-    return task
-
-
 def _require_client(task: Task, actor: User):
     if task.client_id != actor.pk:
         raise Forbidden(errors.PERMISSION_DENIED, "Only the task's client may do this.")
 
 
+def _require_client_or_manager(task: Task, actor: User):
+    if not actor.is_manager:
+        _require_client(task, actor)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Whom a move of a task tells, and what (nobody when `user_id` is None)."""
+
+    user_id: int | None
+    kind: str
+    subject: str
+    body: str
+
+
+def _move(
+    task: Task,
+    *,
+    action: str,
+    actor: User,
+    allowed: Callable[[Task, User], None],
+    note: str = "",
+    posted: bool = False,
+    before: Callable[[Task], None] | None = None,
+    notice: Callable[[Task], Notice] | None = None,
+) -> Task:
+    """The one path of a person's move of a task: lock its row, check the actor may
+    (`allowed` raises), make `before`'s changes, move it by `action`, post `note` as a
+    message on the task when `posted`, tell whom `notice` names."""
+    task = locked(task)
+    allowed(task, actor)
+    if before is not None:
+        before(task)
+    task = _transition(task, action=action, actor=actor, note=note)
+    if posted and note:
+        Message.objects.create(task=task, author=actor, body=note)
+    told = notice(task) if notice is not None else None
+    if told is not None and told.user_id is not None:
+        notify(
+            user_id=told.user_id,
+            kind=told.kind,
+            data={"task": task.pk},
+            subject=told.subject,
+            body=told.body,
+        )
+    return task
+
+
+@transaction.atomic
+def task_start(*, task: Task, actor: User) -> Task:
+    return _move(task, action="start", actor=actor, allowed=_require_assignee)
+
+
+@transaction.atomic
+def task_wait(*, task: Task, actor: User, message: str = "") -> Task:
+    """The assignee needs something from the client."""
+    return _move(
+        task,
+        action="wait",
+        actor=actor,
+        allowed=_require_assignee,
+        note=message,
+        posted=True,
+        notice=lambda task: Notice(
+            task.client_id,
+            NotificationKind.TASK_WAITING,
+            f"We need your input: {task.title}",
+            message or f"Task {task.pk} is waiting on you.",
+        ),
+    )
+
+
+@transaction.atomic
+def task_deliver(*, task: Task, actor: User, message: str = "") -> Task:
+    days = settings.AUTO_COMPLETE_DAYS
+    return _move(
+        task,
+        action="deliver",
+        actor=actor,
+        allowed=_require_assignee,
+        note=message,
+        posted=True,
+        notice=lambda task: Notice(
+            task.client_id,
+            NotificationKind.TASK_DELIVERED,
+            f"Delivered: {task.title}",
+            (message + "\n\n" if message else "")
+            + f"Please accept it or ask for a revision; it completes by itself in {days} days.",
+        ),
+    )
+
+
 @transaction.atomic
 def task_accept(*, task: Task, actor: User, rating: int | None = None, comment: str = "") -> Task:
-    task = locked(task)
-    _require_client(task, actor)
-    if rating is not None and not 1 <= rating <= 5:
-        raise Invalid(errors.INVALID, "Rate from 1 to 5.", fields={"rating": ["1 to 5."]})
-    task.rating = rating
-    task.rating_comment = comment
-    return _transition(task, action="accept", actor=actor, note=comment)
+    def rate(task):
+        if rating is not None and not 1 <= rating <= 5:
+            raise Invalid(errors.INVALID, "Rate from 1 to 5.", fields={"rating": ["1 to 5."]})
+        task.rating = rating
+        task.rating_comment = comment
+
+    return _move(
+        task, action="accept", actor=actor, allowed=_require_client, note=comment, before=rate
+    )
 
 
 @transaction.atomic
 def task_request_revision(*, task: Task, actor: User, reason: str = "") -> Task:
-    task = locked(task)
-    _require_client(task, actor)
-    task = _transition(task, action="request_revision", actor=actor, note=reason)
-    if reason:
-        Message.objects.create(task=task, author=actor, body=reason)
-    if task.assignee_id:
-        notify(
-            user_id=task.assignee_id,
-            kind=NotificationKind.TASK_REVISION,
-            data={"task": task.pk},
-            subject=f"Revision requested: {task.title}",
-            body=reason or f"The client sent task {task.pk} back.",
-        )
-    return task
+    return _move(
+        task,
+        action="request_revision",
+        actor=actor,
+        allowed=_require_client,
+        note=reason,
+        posted=True,
+        notice=lambda task: Notice(
+            task.assignee_id,
+            NotificationKind.TASK_REVISION,
+            f"Revision requested: {task.title}",
+            reason or f"The client sent task {task.pk} back.",
+        ),
+    )
 
 
 @transaction.atomic
 def task_cancel(*, task: Task, actor: User, reason: str = "") -> Task:
-    task = locked(task)
-    if not actor.is_manager:
-        _require_client(task, actor)
-    task = _transition(task, action="cancel", actor=actor, note=reason)
-    if task.assignee_id:
-        notify(
-            user_id=task.assignee_id,
-            kind=NotificationKind.TASK_CANCELLED,
-            data={"task": task.pk},
-            subject=f"Cancelled: {task.title}",
-            body=reason or f"Task {task.pk} was cancelled.",
-        )
-    return task
+    return _move(
+        task,
+        action="cancel",
+        actor=actor,
+        allowed=_require_client_or_manager,
+        note=reason,
+        notice=lambda task: Notice(
+            task.assignee_id,
+            NotificationKind.TASK_CANCELLED,
+            f"Cancelled: {task.title}",
+            reason or f"Task {task.pk} was cancelled.",
+        ),
+    )
 
 
 @transaction.atomic
