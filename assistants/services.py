@@ -127,11 +127,15 @@ def _record(entry, actor, kind, **data):
 
 def _check_can_log(*, actor, task, assistant):
     if not (actor.is_manager or (actor.is_assistant and task.assignee_id == actor.pk)):
-        raise errors.Forbidden(errors.NOT_ASSIGNEE, "Only the assignee or a manager logs time.")
+        raise errors.Forbidden(
+            errors.Code.NOT_ASSIGNEE, "Only the assignee or a manager logs time."
+        )
     if task.assignee_id is None or assistant.pk != task.assignee_id:
-        raise errors.Forbidden(errors.NOT_ASSIGNEE, "Time is logged by the task's assignee.")
+        raise errors.Forbidden(errors.Code.NOT_ASSIGNEE, "Time is logged by the task's assignee.")
     if not task.is_open:
-        raise errors.Conflict(time_errors.TASK_NOT_OPEN, "Time can only be logged on open tasks.")
+        raise errors.Conflict(
+            time_errors.Code.TASK_NOT_OPEN, "Time can only be logged on open tasks."
+        )
 
 
 def _check_times(*, actor, started_at, ended_at, changed=("started_at", "ended_at")):
@@ -141,7 +145,7 @@ def _check_times(*, actor, started_at, ended_at, changed=("started_at", "ended_a
     for name, value in (("started_at", started_at), ("ended_at", ended_at)):
         if value is not None and not EARLIEST <= value < LATEST:
             raise errors.Invalid(
-                time_errors.DATETIME_OUT_OF_RANGE,
+                time_errors.Code.DATETIME_OUT_OF_RANGE,
                 "Time entries lie between 2000-01-01 and 2100-01-01.",
                 fields={name: ["Must be between 2000-01-01 and 2100-01-01."]},
             )
@@ -149,19 +153,19 @@ def _check_times(*, actor, started_at, ended_at, changed=("started_at", "ended_a
         return
     if ended_at <= started_at:
         raise errors.Invalid(
-            errors.INVALID,
+            errors.Code.INVALID,
             "ended_at must be after started_at.",
             fields={"ended_at": ["Must be after started_at."]},
         )
     if ended_at - started_at > timedelta(hours=settings.TIMER_MAX_HOURS):
         raise errors.Invalid(
-            time_errors.ENTRY_TOO_LONG,
+            time_errors.Code.ENTRY_TOO_LONG,
             f"An entry lasts at most {settings.TIMER_MAX_HOURS} hours; split longer work.",
             fields={"ended_at": [f"At most {settings.TIMER_MAX_HOURS} hours after started_at."]},
         )
     now = timezone.now()
     if "ended_at" in changed and ended_at > now:
-        raise errors.Invalid(time_errors.ENDS_IN_FUTURE, "An entry may not end in the future.")
+        raise errors.Invalid(time_errors.Code.ENDS_IN_FUTURE, "An entry may not end in the future.")
     backdate = timedelta(days=settings.TIME_BACKDATE_DAYS)
     if (
         actor is not None
@@ -170,7 +174,7 @@ def _check_times(*, actor, started_at, ended_at, changed=("started_at", "ended_a
         and started_at < now - backdate
     ):
         raise errors.Invalid(
-            time_errors.BACKDATED_TOO_FAR,
+            time_errors.Code.BACKDATED_TOO_FAR,
             f"Assistants may date an entry at most {settings.TIME_BACKDATE_DAYS} days back; "
             "a manager can record older time.",
             fields={"started_at": [f"At most {settings.TIME_BACKDATE_DAYS} days ago."]},
@@ -188,9 +192,11 @@ def _check_overlap(*, assistant, started_at, ended_at, exclude_pk=None):
         qs = qs.exclude(pk=exclude_pk)
     conflicts = list(qs.values_list("ended_at", flat=True)[:10])
     if ended_at is None and None in conflicts:
-        raise errors.Conflict(time_errors.TIMER_RUNNING, "A timer is already running.")
+        raise errors.Conflict(time_errors.Code.TIMER_RUNNING, "A timer is already running.")
     if conflicts:
-        raise errors.Conflict(time_errors.OVERLAPPING_ENTRY, "This time overlaps another entry.")
+        raise errors.Conflict(
+            time_errors.Code.OVERLAPPING_ENTRY, "This time overlaps another entry."
+        )
 
 
 def _budget_seconds(task, exclude_pk=None):
@@ -212,13 +218,13 @@ def _check_cap(*, task, started_at, ended_at, exclude_pk=None):
     if ended_at is None:
         if used >= task.max_minutes * 60:
             raise errors.Conflict(
-                time_errors.TASK_CAP_REACHED, "The task's time budget is used up."
+                time_errors.Code.TASK_CAP_REACHED, "The task's time budget is used up."
             )
         return
     total = used + int((ended_at - started_at).total_seconds())
     if total > task.max_minutes * 60:
         raise errors.Conflict(
-            time_errors.TASK_CAP_REACHED, "This time would exceed the task's time budget."
+            time_errors.Code.TASK_CAP_REACHED, "This time would exceed the task's time budget."
         )
 
 
@@ -284,8 +290,8 @@ def _is_new_timer(entry):
 
 def _lost_race(entry):
     if _is_new_timer(entry):
-        return errors.Conflict(time_errors.TIMER_RUNNING, "A timer is already running.")
-    return errors.Conflict(time_errors.OVERLAPPING_ENTRY, "This time overlaps another entry.")
+        return errors.Conflict(time_errors.Code.TIMER_RUNNING, "A timer is already running.")
+    return errors.Conflict(time_errors.Code.OVERLAPPING_ENTRY, "This time overlaps another entry.")
 
 
 def _new_entry(
@@ -361,7 +367,7 @@ def timer_start(*, actor, task, note="") -> TimeEntry:
     _check_can_log(actor=actor, task=task, assistant=actor)
     now = timezone.now()
     if TimeEntry.objects.filter(assistant=actor, ended_at__isnull=True).exists():
-        raise errors.Conflict(time_errors.TIMER_RUNNING, "A timer is already running.")
+        raise errors.Conflict(time_errors.Code.TIMER_RUNNING, "A timer is already running.")
     _check_overlap(assistant=actor, started_at=now, ended_at=None)
     _check_cap(task=task, started_at=now, ended_at=None)
     check_billable_time(task=task, assistant=actor, started_at=now, ended_at=None)
@@ -437,11 +443,11 @@ def timer_stop(*, actor, entry=None, status=TimeEntryStatus.STOPPED, ended_at=No
     found = qs.filter(pk=entry.pk) if entry else qs.filter(assistant=actor)
     task_id = found.values_list("task_id", flat=True).first()
     if task_id is None:
-        raise errors.Conflict(time_errors.NO_RUNNING_TIMER, "No timer is running.")
+        raise errors.Conflict(time_errors.Code.NO_RUNNING_TIMER, "No timer is running.")
     task = Task.objects.select_for_update().get(pk=task_id)  # the task first, as elsewhere
     entry = found.select_for_update().first()
     if entry is None:
-        raise errors.Conflict(time_errors.NO_RUNNING_TIMER, "No timer is running.")
+        raise errors.Conflict(time_errors.Code.NO_RUNNING_TIMER, "No timer is running.")
     before = _budget_seconds(task)
     now = timezone.now()
     entry.ended_at = max(ended_at or now, entry.started_at + timedelta(seconds=1))
@@ -482,10 +488,10 @@ def timer_stop_at_room(*, entry_id: int) -> TimeEntry | None:
 def _locked_entry(entry, actor=None):
     entry = TimeEntry.objects.select_for_update().select_related("task").get(pk=entry.pk)
     if entry.invoice_id is not None:
-        raise errors.Conflict(time_errors.ENTRY_LOCKED, "An invoiced entry can't be changed.")
+        raise errors.Conflict(time_errors.Code.ENTRY_LOCKED, "An invoiced entry can't be changed.")
     if entry.status == TimeEntryStatus.DISPUTED and actor is not None and not actor.is_manager:
         raise errors.Conflict(
-            time_errors.ENTRY_DISPUTED,
+            time_errors.Code.ENTRY_DISPUTED,
             "The client disputes this entry; it can't be changed until a manager resolves it.",
         )
     return entry
@@ -526,7 +532,9 @@ def time_entry_update(*, actor, entry, **changes) -> TimeEntry:
         )
     grows = _seconds(entry.started_at, entry.ended_at) > before_seconds
     if grows and not task.is_open:
-        raise errors.Conflict(time_errors.TASK_NOT_OPEN, "Time can only be added on open tasks.")
+        raise errors.Conflict(
+            time_errors.Code.TASK_NOT_OPEN, "Time can only be added on open tasks."
+        )
     if entry.billable and (grows or not was_billable) and entry.ended_at is not None:
         _check_cap(
             task=task, started_at=entry.started_at, ended_at=entry.ended_at, exclude_pk=entry.pk
@@ -582,17 +590,17 @@ def time_entry_dispute(*, actor, entry, reason) -> TimeEntry:
     it as it stands (`reviewable_from`); it is not billed until a manager resolves it."""
     entry = TimeEntry.objects.select_for_update().select_related("task").get(pk=entry.pk)
     if entry.invoice_id is not None:
-        raise errors.Conflict(time_errors.ENTRY_LOCKED, "An invoiced entry can't be disputed.")
+        raise errors.Conflict(time_errors.Code.ENTRY_LOCKED, "An invoiced entry can't be disputed.")
     if (
         entry.ended_at is None
         or entry.status not in (TimeEntryStatus.STOPPED, TimeEntryStatus.NEEDS_REVIEW)
         or entry.dispute_decision
     ):
-        raise errors.Conflict(time_errors.NOT_DISPUTABLE, "This entry can't be disputed.")
+        raise errors.Conflict(time_errors.Code.NOT_DISPUTABLE, "This entry can't be disputed.")
     now = timezone.now()
     if now > entry.dispute_open_until:
         raise errors.Conflict(
-            time_errors.DISPUTE_WINDOW_CLOSED,
+            time_errors.Code.DISPUTE_WINDOW_CLOSED,
             f"Entries can be disputed for {settings.TIME_DISPUTE_DAYS} days after they are "
             "logged or last changed.",
         )
@@ -635,14 +643,16 @@ def time_entry_resolve(*, actor, entry, decision, billable_minutes=None) -> Time
     minutes billed, or reject. The client and the assistant are told."""
     entry = TimeEntry.objects.select_for_update().select_related("task").get(pk=entry.pk)
     if entry.invoice_id is not None:
-        raise errors.Conflict(time_errors.ENTRY_LOCKED, "An invoiced entry can't be changed.")
+        raise errors.Conflict(time_errors.Code.ENTRY_LOCKED, "An invoiced entry can't be changed.")
     if entry.status not in (TimeEntryStatus.DISPUTED, TimeEntryStatus.NEEDS_REVIEW):
-        raise errors.Conflict(time_errors.NOT_DISPUTED, "This entry is not awaiting a decision.")
+        raise errors.Conflict(
+            time_errors.Code.NOT_DISPUTED, "This entry is not awaiting a decision."
+        )
     was_disputed = entry.status == TimeEntryStatus.DISPUTED
     if decision == "adjust":
         if billable_minutes is None:
             raise errors.Invalid(
-                errors.INVALID,
+                errors.Code.INVALID,
                 "billable_minutes is required to adjust.",
                 fields={"billable_minutes": ["Required for adjust."]},
             )
@@ -695,13 +705,13 @@ def time_off_create(
     `assistants.handover`). Returns the time off and what happened to each task."""
     if assistant.role != Role.ASSISTANT:
         raise errors.Invalid(
-            errors.NOT_AN_ASSISTANT,
+            errors.Code.NOT_AN_ASSISTANT,
             f"User {assistant.pk} is not an assistant.",
             fields={"assistant": ["Must be an assistant."]},
         )
     if ends_at <= starts_at:
         raise errors.Invalid(
-            errors.INVALID,
+            errors.Code.INVALID,
             "Time off must end after it starts.",
             fields={"ends_at": ["Must be after starts_at."]},
         )

@@ -168,13 +168,13 @@ def assistant_availability(user, *, assistant_id, start, end):
     max_days = getattr(settings, "AVAILABILITY_MAX_DAYS", 62)
     if end - start > datetime.timedelta(days=max_days):
         raise Invalid(
-            errors.WINDOW_TOO_LONG,
+            errors.Code.WINDOW_TOO_LONG,
             f"The window may span at most {max_days} days.",
             fields={"end": [f"At most {max_days} days after start."]},
         )
     profile = assistant_for_availability(user, assistant_id)
     if profile is None:
-        raise NotFound(errors.NOT_FOUND, "No such assistant.")
+        raise NotFound(errors.Code.NOT_FOUND, "No such assistant.")
     assistant = profile.user
     result = availability(
         start=start,

@@ -51,7 +51,7 @@ def _validated_password(password, user):
         validate_password(password, user)
     except ValidationError as exc:
         raise Invalid(
-            errors.INVALID, exc.messages[0], fields={"password": list(exc.messages)}
+            errors.Code.INVALID, exc.messages[0], fields={"password": list(exc.messages)}
         ) from exc
 
 
@@ -73,7 +73,7 @@ def user_create(
     _validated_password(password, user)
     if User.objects.filter(email__iexact=email).exists():
         raise Conflict(
-            errors.EMAIL_TAKEN,
+            errors.Code.EMAIL_TAKEN,
             "An account with this e-mail address exists.",
             fields={"email": ["An account with this e-mail address exists."]},
         )
@@ -82,7 +82,9 @@ def user_create(
         with transaction.atomic():
             user.save()
     except IntegrityError as exc:  # a concurrent registration won the race
-        raise Conflict(errors.EMAIL_TAKEN, "An account with this e-mail address exists.") from exc
+        raise Conflict(
+            errors.Code.EMAIL_TAKEN, "An account with this e-mail address exists."
+        ) from exc
     if role == Role.CLIENT:
         ClientProfile.objects.create(user=user)
     return user
@@ -201,7 +203,7 @@ def token_revoke(*, token: Token) -> None:
 def token_obtain(*, email: str, password: str) -> Token:
     user = authenticate(username=email.lower(), password=password)
     if user is None:
-        raise Invalid(errors.INVALID_CREDENTIALS, "E-mail or password is wrong.")
+        raise Invalid(errors.Code.INVALID_CREDENTIALS, "E-mail or password is wrong.")
     return token_issue(user=user)
 
 
@@ -220,7 +222,7 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
     """A signed-in person changes their password, proving they know the current one."""
     if not user.check_password(old_password):
         raise Invalid(
-            errors.INVALID_CREDENTIALS,
+            errors.Code.INVALID_CREDENTIALS,
             "The current password is wrong.",
             fields={"old_password": ["The current password is wrong."]},
         )
@@ -228,7 +230,7 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
         validate_password(new_password, user)
     except ValidationError as exc:
         raise Invalid(
-            errors.INVALID, exc.messages[0], fields={"new_password": list(exc.messages)}
+            errors.Code.INVALID, exc.messages[0], fields={"new_password": list(exc.messages)}
         ) from exc
     user.set_password(new_password)
     user.save(update_fields=["password"])
@@ -238,7 +240,7 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
 def _assistant(user_or_none, field):
     if user_or_none is not None and not user_or_none.is_assistant:
         raise Invalid(
-            errors.NOT_AN_ASSISTANT,
+            errors.Code.NOT_AN_ASSISTANT,
             f"{field}: user {user_or_none.pk} is not an assistant.",
             fields={field: ["Must be an assistant."]},
         )
@@ -257,7 +259,7 @@ def client_profile_update(*, profile: ClientProfile, **fields) -> ClientProfile:
         and profile.primary_assistant_id == profile.backup_assistant_id
     ):
         raise Invalid(
-            errors.INVALID,
+            errors.Code.INVALID,
             "The backup assistant must differ from the primary.",
             fields={"backup_assistant": ["Must differ from the primary assistant."]},
         )
@@ -336,14 +338,14 @@ def _validated_recurrence(rule: str) -> str:
         return recurrence.validate(rule)
     except recurrence.InvalidRecurrence as exc:
         raise Invalid(
-            errors.INVALID_RECURRENCE, str(exc), fields={"recurrence": [str(exc)]}
+            errors.Code.INVALID_RECURRENCE, str(exc), fields={"recurrence": [str(exc)]}
         ) from exc
 
 
 def _validate_schedule(start, end):
     if start is not None and end is not None and end <= start:
         raise Invalid(
-            errors.INVALID,
+            errors.Code.INVALID,
             "An appointment must end after it starts.",
             fields={"scheduled_end": ["Must be after scheduled_start."]},
         )
@@ -354,7 +356,7 @@ def _transition(task: Task, *, action: str, actor: User | None, note: str = "") 
     target = allowed_transition(action, task.status)
     if target is None:
         raise Conflict(
-            errors.INVALID_TRANSITION,
+            errors.Code.INVALID_TRANSITION,
             f"A task that is {task.status} cannot be moved by {action.replace('_', '-')}.",
         )
     source, now = task.status, timezone.now()
@@ -375,7 +377,7 @@ def _transition(task: Task, *, action: str, actor: User | None, note: str = "") 
 
 def _require_assignee(task: Task, actor: User):
     if task.assignee_id != actor.pk:
-        raise Forbidden(errors.NOT_ASSIGNEE, "Only the task's assignee may do this.")
+        raise Forbidden(errors.Code.NOT_ASSIGNEE, "Only the task's assignee may do this.")
 
 
 def _assign(
@@ -491,7 +493,7 @@ def task_create(
 ) -> Task:
     """A client delegates a task; it goes straight to an assistant when one fits."""
     if not client.is_client:
-        raise Forbidden(errors.PERMISSION_DENIED, "Only clients create tasks.")
+        raise Forbidden(errors.Code.PERMISSION_DENIED, "Only clients create tasks.")
     hooks.check_task_create(client)
     _validate_schedule(scheduled_start, scheduled_end)
     rule = _validated_recurrence(recurrence) if recurrence else ""
@@ -523,12 +525,12 @@ def task_update(*, task: Task, actor: User, **fields) -> Task:
     """Edit a task's details: clients what they asked for, staff the estimate."""
     task = locked(task)
     if not task.is_open:
-        raise Conflict(errors.TASK_CLOSED, "A completed or cancelled task cannot be edited.")
+        raise Conflict(errors.Code.TASK_CLOSED, "A completed or cancelled task cannot be edited.")
     editable = CLIENT_EDITABLE if actor.is_client else STAFF_EDITABLE
     refused = sorted(set(fields) - editable)
     if refused:
         raise Forbidden(
-            errors.PERMISSION_DENIED,
+            errors.Code.PERMISSION_DENIED,
             f"Your role may not change: {', '.join(refused)}.",
         )
     if actor.is_assistant:
@@ -557,23 +559,23 @@ def task_assign(*, task: Task, actor: User, assistant: User, reason: str = "") -
     task = locked(task)
     if not task.is_open:
         raise Conflict(
-            errors.INVALID_TRANSITION, f"A task that is {task.status} cannot be assigned."
+            errors.Code.INVALID_TRANSITION, f"A task that is {task.status} cannot be assigned."
         )
     if not assistant.is_assistant or not assistant.is_active:
         raise Invalid(
-            errors.NOT_AN_ASSISTANT,
+            errors.Code.NOT_AN_ASSISTANT,
             f"User {assistant.pk} is not an active assistant.",
             fields={"assistant": ["Must be an active assistant."]},
         )
     profile = getattr(assistant, "assistant_profile", None)
     if profile is not None and not profile.active:
-        raise Conflict(errors.ASSISTANT_INACTIVE, f"Assistant {assistant.pk} is inactive.")
+        raise Conflict(errors.Code.ASSISTANT_INACTIVE, f"Assistant {assistant.pk} is inactive.")
     return _assign(task, assistant=assistant, actor=actor, reason=reason or "assigned by a manager")
 
 
 def _require_client(task: Task, actor: User):
     if task.client_id != actor.pk:
-        raise Forbidden(errors.PERMISSION_DENIED, "Only the task's client may do this.")
+        raise Forbidden(errors.Code.PERMISSION_DENIED, "Only the task's client may do this.")
 
 
 def _require_client_or_manager(task: Task, actor: User):
@@ -672,7 +674,7 @@ def task_deliver(*, task: Task, actor: User, message: str = "") -> Task:
 def task_accept(*, task: Task, actor: User, rating: int | None = None, comment: str = "") -> Task:
     def rate(task):
         if rating is not None and not 1 <= rating <= 5:
-            raise Invalid(errors.INVALID, "Rate from 1 to 5.", fields={"rating": ["1 to 5."]})
+            raise Invalid(errors.Code.INVALID, "Rate from 1 to 5.", fields={"rating": ["1 to 5."]})
         task.rating = rating
         task.rating_comment = comment
 
@@ -766,7 +768,7 @@ def task_notify_overdue(*, task_id: int, now: datetime.datetime | None = None) -
 def message_create(*, task: Task, author: User, body: str, internal: bool = False) -> Message:
     """The client, the assignee or a manager writes on a task; internal notes are staff-only."""
     if internal and author.is_client:
-        raise Forbidden(errors.INTERNAL_NOTE_STAFF_ONLY, "Only staff write internal notes.")
+        raise Forbidden(errors.Code.INTERNAL_NOTE_STAFF_ONLY, "Only staff write internal notes.")
     if author.is_client:
         _require_client(task, author)
     elif author.is_assistant:
@@ -880,7 +882,7 @@ def notification_mark_read(*, user: User, notification_id: int) -> Notification:
         Notification.objects.select_for_update().filter(pk=notification_id, user=user).first()
     )
     if notification is None:
-        raise NotFound(errors.NOT_FOUND, "No such notification.")
+        raise NotFound(errors.Code.NOT_FOUND, "No such notification.")
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
@@ -901,7 +903,7 @@ def notification_preferences_set(*, user: User, email: dict[str, bool]) -> dict[
     unknown = sorted(set(email) - set(NotificationKind.values))
     if unknown:
         raise Invalid(
-            errors.UNKNOWN_NOTIFICATION_KIND,
+            errors.Code.UNKNOWN_NOTIFICATION_KIND,
             f"Unknown notification kind: {', '.join(unknown)}.",
             fields={"email": [f"Unknown kind: {kind}." for kind in unknown]},
         )

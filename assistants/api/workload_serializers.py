@@ -92,9 +92,9 @@ class WorkloadWeekSerializer(serializers.Serializer):
     """The week asked for; each refused parameter has its own code."""
 
     codes = {
-        "week": time_errors.INVALID_WEEK,
-        "active": time_errors.INVALID_FILTER,
-        "ordering": time_errors.INVALID_ORDERING,
+        "week": time_errors.Code.INVALID_WEEK,
+        "active": time_errors.Code.INVALID_FILTER,
+        "ordering": time_errors.Code.INVALID_ORDERING,
     }
 
     week = WeekField(required=False)

@@ -158,10 +158,10 @@ class AssistantWorkloadView(APIView):
     def get(self, request, assistant_id):
         week = _query(request, out.WorkloadWeekSerializer)["week"]
         if assistant_id > MAX_ID:
-            raise NotFound(errors.NOT_FOUND, "No such assistant.")
+            raise NotFound(errors.Code.NOT_FOUND, "No such assistant.")
         result = workload_selectors.assistant_workload(
             request.user, assistant_id=assistant_id, week=week, now=timezone.now()
         )
         if result is None:
-            raise NotFound(errors.NOT_FOUND, "No such assistant.")
+            raise NotFound(errors.Code.NOT_FOUND, "No such assistant.")
         return Response(out.AssistantWorkloadSerializer(result).data)
