@@ -40,6 +40,11 @@ class AssistantsConfig(AppConfig):
         from concierge.hooks import set_logged_duration_source
 
         set_logged_duration_source(task_logged_duration)
+
+        from assistants.workload_selectors import tasks_at_risk
+        from concierge.hooks import set_at_risk_rule
+
+        set_at_risk_rule(tasks_at_risk)
         register_reschedule_watcher(reschedule_hand_over)
 
         from assistants import privacy

@@ -56,7 +56,7 @@ def erase(user) -> None:
         open_tasks = Task.objects.filter(assignee=user).exclude(status__in=TERMINAL_STATUSES)
         if open_tasks.exists() or TimeEntry.objects.filter(assistant=user, ended_at=None).exists():
             raise Conflict(
-                time_errors.ASSISTANT_HAS_OPEN_WORK,
+                time_errors.Code.ASSISTANT_HAS_OPEN_WORK,
                 "This assistant still has open tasks or a running timer: reassign them first.",
             )
         TimeOff.objects.filter(assistant=user).delete()

@@ -12,8 +12,9 @@ from django.db.models import (
     Sum,
 )
 
-from assistants.models import AssistantProfile, TimeEntry
-from concierge.models import TERMINAL_STATUSES, ClientProfile, Task
+from assistants.models import AssistantProfile, TimeEntry, TimeOff
+from concierge.models import TERMINAL_STATUSES, ClientProfile, Task, TaskEvent
+from concierge.selectors import tasks_visible_to
 
 
 def assistants_visible_to(user):
@@ -48,6 +49,37 @@ def assistants_serving(client) -> QuerySet[AssistantProfile]:
         )
         .filter(Q(is_primary=True) | Q(is_backup=True) | Q(on_open_task=True))
     )
+
+
+def time_off_visible_to(user):
+    """Managers see all time off; an assistant their own; clients none."""
+    time_off = TimeOff.objects.all()
+    if not user.is_authenticated:
+        return time_off.none()
+    if user.is_manager:
+        return time_off
+    if user.is_assistant:
+        return time_off.filter(assistant=user)
+    return time_off.none()
+
+
+def time_off_moves(user, time_off_ids) -> dict[int, list[TaskEvent]]:
+    """What each time off did to the open work inside it, as `{time_off id: [event]}`: the
+    hand-overs and flags recorded on the tasks `user` may see (with the task and its
+    assignee now). One query."""
+    events = (
+        TaskEvent.objects.filter(
+            kind__in=("assign", "flag"),
+            data__time_off__in=list(time_off_ids),
+            task__in=tasks_visible_to(user),
+        )
+        .select_related("task__assignee")
+        .order_by("created_at", "pk")
+    )
+    moves = {}
+    for event in events:
+        moves.setdefault(event.data["time_off"], []).append(event)
+    return moves
 
 
 def time_entries_visible_to(user):

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from assistants import errors as time_errors
-from assistants.handover import deactivation_hand_over
+from assistants.handover import Move, deactivation_hand_over, time_off_hand_over
 from assistants.hooks import billable_room, billable_time_recorded, check_billable_time
 from assistants.models import (
     AssistantProfile,
@@ -16,11 +16,12 @@ from assistants.models import (
     TimeEntryEvent,
     TimeEntrySource,
     TimeEntryStatus,
+    TimeOff,
 )
 from concierge import errors
 from concierge.models import NotificationKind, Role, Task, User
 from concierge.notifications import notify
-from concierge.services import user_create, user_update
+from concierge.services import locked, user_create, user_update
 
 
 def _clean_skills(skills):
@@ -126,11 +127,15 @@ def _record(entry, actor, kind, **data):
 
 def _check_can_log(*, actor, task, assistant):
     if not (actor.is_manager or (actor.is_assistant and task.assignee_id == actor.pk)):
-        raise errors.Forbidden(errors.NOT_ASSIGNEE, "Only the assignee or a manager logs time.")
+        raise errors.Forbidden(
+            errors.Code.NOT_ASSIGNEE, "Only the assignee or a manager logs time."
+        )
     if task.assignee_id is None or assistant.pk != task.assignee_id:
-        raise errors.Forbidden(errors.NOT_ASSIGNEE, "Time is logged by the task's assignee.")
+        raise errors.Forbidden(errors.Code.NOT_ASSIGNEE, "Time is logged by the task's assignee.")
     if not task.is_open:
-        raise errors.Conflict(time_errors.TASK_NOT_OPEN, "Time can only be logged on open tasks.")
+        raise errors.Conflict(
+            time_errors.Code.TASK_NOT_OPEN, "Time can only be logged on open tasks."
+        )
 
 
 def _check_times(*, actor, started_at, ended_at, changed=("started_at", "ended_at")):
@@ -140,7 +145,7 @@ def _check_times(*, actor, started_at, ended_at, changed=("started_at", "ended_a
     for name, value in (("started_at", started_at), ("ended_at", ended_at)):
         if value is not None and not EARLIEST <= value < LATEST:
             raise errors.Invalid(
-                time_errors.DATETIME_OUT_OF_RANGE,
+                time_errors.Code.DATETIME_OUT_OF_RANGE,
                 "Time entries lie between 2000-01-01 and 2100-01-01.",
                 fields={name: ["Must be between 2000-01-01 and 2100-01-01."]},
             )
@@ -148,19 +153,19 @@ def _check_times(*, actor, started_at, ended_at, changed=("started_at", "ended_a
         return
     if ended_at <= started_at:
         raise errors.Invalid(
-            errors.INVALID,
+            errors.Code.INVALID,
             "ended_at must be after started_at.",
             fields={"ended_at": ["Must be after started_at."]},
         )
     if ended_at - started_at > timedelta(hours=settings.TIMER_MAX_HOURS):
         raise errors.Invalid(
-            time_errors.ENTRY_TOO_LONG,
+            time_errors.Code.ENTRY_TOO_LONG,
             f"An entry lasts at most {settings.TIMER_MAX_HOURS} hours; split longer work.",
             fields={"ended_at": [f"At most {settings.TIMER_MAX_HOURS} hours after started_at."]},
         )
     now = timezone.now()
     if "ended_at" in changed and ended_at > now:
-        raise errors.Invalid(time_errors.ENDS_IN_FUTURE, "An entry may not end in the future.")
+        raise errors.Invalid(time_errors.Code.ENDS_IN_FUTURE, "An entry may not end in the future.")
     backdate = timedelta(days=settings.TIME_BACKDATE_DAYS)
     if (
         actor is not None
@@ -169,7 +174,7 @@ def _check_times(*, actor, started_at, ended_at, changed=("started_at", "ended_a
         and started_at < now - backdate
     ):
         raise errors.Invalid(
-            time_errors.BACKDATED_TOO_FAR,
+            time_errors.Code.BACKDATED_TOO_FAR,
             f"Assistants may date an entry at most {settings.TIME_BACKDATE_DAYS} days back; "
             "a manager can record older time.",
             fields={"started_at": [f"At most {settings.TIME_BACKDATE_DAYS} days ago."]},
@@ -187,9 +192,11 @@ def _check_overlap(*, assistant, started_at, ended_at, exclude_pk=None):
         qs = qs.exclude(pk=exclude_pk)
     conflicts = list(qs.values_list("ended_at", flat=True)[:10])
     if ended_at is None and None in conflicts:
-        raise errors.Conflict(time_errors.TIMER_RUNNING, "A timer is already running.")
+        raise errors.Conflict(time_errors.Code.TIMER_RUNNING, "A timer is already running.")
     if conflicts:
-        raise errors.Conflict(time_errors.OVERLAPPING_ENTRY, "This time overlaps another entry.")
+        raise errors.Conflict(
+            time_errors.Code.OVERLAPPING_ENTRY, "This time overlaps another entry."
+        )
 
 
 def _budget_seconds(task, exclude_pk=None):
@@ -211,13 +218,13 @@ def _check_cap(*, task, started_at, ended_at, exclude_pk=None):
     if ended_at is None:
         if used >= task.max_minutes * 60:
             raise errors.Conflict(
-                time_errors.TASK_CAP_REACHED, "The task's time budget is used up."
+                time_errors.Code.TASK_CAP_REACHED, "The task's time budget is used up."
             )
         return
     total = used + int((ended_at - started_at).total_seconds())
     if total > task.max_minutes * 60:
         raise errors.Conflict(
-            time_errors.TASK_CAP_REACHED, "This time would exceed the task's time budget."
+            time_errors.Code.TASK_CAP_REACHED, "This time would exceed the task's time budget."
         )
 
 
@@ -283,19 +290,48 @@ def _is_new_timer(entry):
 
 def _lost_race(entry):
     if _is_new_timer(entry):
-        return errors.Conflict(time_errors.TIMER_RUNNING, "A timer is already running.")
-    return errors.Conflict(time_errors.OVERLAPPING_ENTRY, "This time overlaps another entry.")
+        return errors.Conflict(time_errors.Code.TIMER_RUNNING, "A timer is already running.")
+    return errors.Conflict(time_errors.Code.OVERLAPPING_ENTRY, "This time overlaps another entry.")
 
 
-def _lock_task(task):
-    return Task.objects.select_for_update().get(pk=task.pk)
+def _new_entry(
+    *,
+    task,
+    assistant,
+    started_at,
+    ended_at,
+    source,
+    created_by,
+    note="",
+    billable=True,
+    status=None,
+    reviewable_from=None,
+) -> TimeEntry:
+    """An entry not yet saved: running while it has no end, stopped otherwise; the client
+    may review it from its creation unless `reviewable_from` says otherwise."""
+    now = timezone.now()
+    if status is None:
+        status = TimeEntryStatus.RUNNING if ended_at is None else TimeEntryStatus.STOPPED
+    return TimeEntry(
+        task=task,
+        assistant=assistant,
+        started_at=started_at,
+        ended_at=ended_at,
+        note=note,
+        billable=billable,
+        source=source,
+        status=status,
+        created_by=created_by,
+        created_at=now,
+        reviewable_from=reviewable_from or now,
+    )
 
 
 @transaction.atomic
 def time_entry_create(
     *, actor, task, started_at, ended_at, note="", billable=True, assistant=None
 ) -> TimeEntry:
-    task = _lock_task(task)
+    task = locked(task)
     started_at, ended_at = _utc(started_at), _utc(ended_at)
     assistant = assistant or task.assignee or actor
     _check_can_log(actor=actor, task=task, assistant=assistant)
@@ -307,8 +343,7 @@ def time_entry_create(
             task=task, assistant=assistant, started_at=started_at, ended_at=ended_at
         )
     before = _budget_seconds(task)
-    now = timezone.now()
-    entry = TimeEntry(
+    entry = _new_entry(
         task=task,
         assistant=assistant,
         started_at=started_at,
@@ -316,10 +351,7 @@ def time_entry_create(
         note=note,
         billable=billable,
         source=TimeEntrySource.MANUAL,
-        status=TimeEntryStatus.STOPPED,
         created_by=actor,
-        created_at=now,
-        reviewable_from=now,
     )
     _save(entry)
     _record(entry, actor, "created", started_at=str(started_at), ended_at=str(ended_at))
@@ -331,31 +363,26 @@ def time_entry_create(
 
 @transaction.atomic
 def timer_start(*, actor, task, note="") -> TimeEntry:
-    task = _lock_task(task)
+    task = locked(task)
     _check_can_log(actor=actor, task=task, assistant=actor)
     now = timezone.now()
     if TimeEntry.objects.filter(assistant=actor, ended_at__isnull=True).exists():
-        raise errors.Conflict(time_errors.TIMER_RUNNING, "A timer is already running.")
+        raise errors.Conflict(time_errors.Code.TIMER_RUNNING, "A timer is already running.")
     _check_overlap(assistant=actor, started_at=now, ended_at=None)
     _check_cap(task=task, started_at=now, ended_at=None)
     check_billable_time(task=task, assistant=actor, started_at=now, ended_at=None)
-    entry = TimeEntry(
+    entry = _new_entry(
         task=task,
         assistant=actor,
         started_at=now,
         ended_at=None,
         note=note,
         source=TimeEntrySource.TIMER,
-        status=TimeEntryStatus.RUNNING,
         created_by=actor,
     )
     _save(entry)
     _record(entry, actor, "timer_started")
     return entry
-
-
-def timer_running(*, actor):
-    return TimeEntry.objects.filter(assistant=actor, ended_at__isnull=True).first()
 
 
 def _split_excess(*, entry, task, actor):
@@ -373,7 +400,7 @@ def _split_excess(*, entry, task, actor):
         entry.note = f"{entry.note}\n{OVER_BUDGET_NOTE}".strip()
         return entry
     cut = entry.started_at + timedelta(seconds=room)
-    excess = TimeEntry(
+    excess = _new_entry(
         task=task,
         assistant=entry.assistant,
         started_at=cut,
@@ -416,11 +443,11 @@ def timer_stop(*, actor, entry=None, status=TimeEntryStatus.STOPPED, ended_at=No
     found = qs.filter(pk=entry.pk) if entry else qs.filter(assistant=actor)
     task_id = found.values_list("task_id", flat=True).first()
     if task_id is None:
-        raise errors.Conflict(time_errors.NO_RUNNING_TIMER, "No timer is running.")
+        raise errors.Conflict(time_errors.Code.NO_RUNNING_TIMER, "No timer is running.")
     task = Task.objects.select_for_update().get(pk=task_id)  # the task first, as elsewhere
     entry = found.select_for_update().first()
     if entry is None:
-        raise errors.Conflict(time_errors.NO_RUNNING_TIMER, "No timer is running.")
+        raise errors.Conflict(time_errors.Code.NO_RUNNING_TIMER, "No timer is running.")
     before = _budget_seconds(task)
     now = timezone.now()
     entry.ended_at = max(ended_at or now, entry.started_at + timedelta(seconds=1))
@@ -461,10 +488,10 @@ def timer_stop_at_room(*, entry_id: int) -> TimeEntry | None:
 def _locked_entry(entry, actor=None):
     entry = TimeEntry.objects.select_for_update().select_related("task").get(pk=entry.pk)
     if entry.invoice_id is not None:
-        raise errors.Conflict(time_errors.ENTRY_LOCKED, "An invoiced entry can't be changed.")
+        raise errors.Conflict(time_errors.Code.ENTRY_LOCKED, "An invoiced entry can't be changed.")
     if entry.status == TimeEntryStatus.DISPUTED and actor is not None and not actor.is_manager:
         raise errors.Conflict(
-            time_errors.ENTRY_DISPUTED,
+            time_errors.Code.ENTRY_DISPUTED,
             "The client disputes this entry; it can't be changed until a manager resolves it.",
         )
     return entry
@@ -480,7 +507,7 @@ def time_entry_update(*, actor, entry, **changes) -> TimeEntry:
     Shortening an entry or making it non-billable is always allowed; more time, or time
     made billable, passes the same rules as new time: an open task, the task's budget and
     the client's spend cap or balance. A change of times reopens the dispute window."""
-    task = _lock_task(entry.task)
+    task = locked(entry.task)
     entry = _locked_entry(entry, actor)
     before_seconds = _seconds(entry.started_at, entry.ended_at)
     was_billable = entry.billable
@@ -505,7 +532,9 @@ def time_entry_update(*, actor, entry, **changes) -> TimeEntry:
         )
     grows = _seconds(entry.started_at, entry.ended_at) > before_seconds
     if grows and not task.is_open:
-        raise errors.Conflict(time_errors.TASK_NOT_OPEN, "Time can only be added on open tasks.")
+        raise errors.Conflict(
+            time_errors.Code.TASK_NOT_OPEN, "Time can only be added on open tasks."
+        )
     if entry.billable and (grows or not was_billable) and entry.ended_at is not None:
         _check_cap(
             task=task, started_at=entry.started_at, ended_at=entry.ended_at, exclude_pk=entry.pk
@@ -561,17 +590,17 @@ def time_entry_dispute(*, actor, entry, reason) -> TimeEntry:
     it as it stands (`reviewable_from`); it is not billed until a manager resolves it."""
     entry = TimeEntry.objects.select_for_update().select_related("task").get(pk=entry.pk)
     if entry.invoice_id is not None:
-        raise errors.Conflict(time_errors.ENTRY_LOCKED, "An invoiced entry can't be disputed.")
+        raise errors.Conflict(time_errors.Code.ENTRY_LOCKED, "An invoiced entry can't be disputed.")
     if (
         entry.ended_at is None
         or entry.status not in (TimeEntryStatus.STOPPED, TimeEntryStatus.NEEDS_REVIEW)
         or entry.dispute_decision
     ):
-        raise errors.Conflict(time_errors.NOT_DISPUTABLE, "This entry can't be disputed.")
+        raise errors.Conflict(time_errors.Code.NOT_DISPUTABLE, "This entry can't be disputed.")
     now = timezone.now()
     if now > entry.dispute_open_until:
         raise errors.Conflict(
-            time_errors.DISPUTE_WINDOW_CLOSED,
+            time_errors.Code.DISPUTE_WINDOW_CLOSED,
             f"Entries can be disputed for {settings.TIME_DISPUTE_DAYS} days after they are "
             "logged or last changed.",
         )
@@ -614,14 +643,16 @@ def time_entry_resolve(*, actor, entry, decision, billable_minutes=None) -> Time
     minutes billed, or reject. The client and the assistant are told."""
     entry = TimeEntry.objects.select_for_update().select_related("task").get(pk=entry.pk)
     if entry.invoice_id is not None:
-        raise errors.Conflict(time_errors.ENTRY_LOCKED, "An invoiced entry can't be changed.")
+        raise errors.Conflict(time_errors.Code.ENTRY_LOCKED, "An invoiced entry can't be changed.")
     if entry.status not in (TimeEntryStatus.DISPUTED, TimeEntryStatus.NEEDS_REVIEW):
-        raise errors.Conflict(time_errors.NOT_DISPUTED, "This entry is not awaiting a decision.")
+        raise errors.Conflict(
+            time_errors.Code.NOT_DISPUTED, "This entry is not awaiting a decision."
+        )
     was_disputed = entry.status == TimeEntryStatus.DISPUTED
     if decision == "adjust":
         if billable_minutes is None:
             raise errors.Invalid(
-                errors.INVALID,
+                errors.Code.INVALID,
                 "billable_minutes is required to adjust.",
                 fields={"billable_minutes": ["Required for adjust."]},
             )
@@ -656,3 +687,40 @@ def time_entry_resolve(*, actor, entry, decision, billable_minutes=None) -> Time
         )
     billable_time_recorded(task=entry.task)
     return entry
+
+
+# Time off ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def time_off_create(
+    *,
+    actor: User,
+    assistant: User,
+    starts_at: datetime,
+    ends_at: datetime,
+    reason: str = "",
+) -> tuple[TimeOff, list[Move]]:
+    """Enter an assistant's time off; their open work falling inside it moves on (see
+    `assistants.handover`). Returns the time off and what happened to each task."""
+    if assistant.role != Role.ASSISTANT:
+        raise errors.Invalid(
+            errors.Code.NOT_AN_ASSISTANT,
+            f"User {assistant.pk} is not an assistant.",
+            fields={"assistant": ["Must be an assistant."]},
+        )
+    if ends_at <= starts_at:
+        raise errors.Invalid(
+            errors.Code.INVALID,
+            "Time off must end after it starts.",
+            fields={"ends_at": ["Must be after starts_at."]},
+        )
+    time_off = TimeOff.objects.create(
+        assistant=assistant, starts_at=starts_at, ends_at=ends_at, reason=reason, created_by=actor
+    )
+    return time_off, time_off_hand_over(time_off=time_off, actor=actor)
+
+
+@transaction.atomic
+def time_off_delete(*, time_off: TimeOff) -> None:
+    time_off.delete()

@@ -229,16 +229,12 @@ def _remaining(task):
     return max((task.estimate_minutes or 0) - workloads.minutes(task.logged_total), 0)
 
 
-def team_at_risk(user, *, now) -> set[int]:
-    """Ids of the open tasks at risk across the assistants `user` may see: the workload's
-    rule (`workloads.at_risk`) applied to each assistant's dated open work and time off.
-    Two queries whatever the team's size."""
+def _at_risk(tasks, *, now) -> set[int]:
+    """Ids of the open tasks at risk among `tasks`: the workload's rule
+    (`workloads.at_risk`) applied to each assignee's dated open work and time off. Two
+    queries whatever their number."""
     tasks = (
-        Task.objects.filter(
-            OPEN,
-            assignee__in=assistants_visible_to(user).values("user_id"),
-            promised_due_at__isnull=False,
-        )
+        tasks.filter(OPEN, promised_due_at__isnull=False, assignee__assistant_profile__isnull=False)
         .select_related("assignee__assistant_profile")
         .annotate(logged_total=Coalesce(task_logged_duration(), ZERO_DURATION))
     )
@@ -261,6 +257,31 @@ def team_at_risk(user, *, now) -> set[int]:
             time_off=time_off.get(assistant_id, ()),
         )
     return risky
+
+
+def team_at_risk(user, *, now) -> set[int]:
+    """Ids of the open tasks at risk across the assistants `user` may see (two queries)."""
+    return _at_risk(
+        Task.objects.filter(assignee__in=assistants_visible_to(user).values("user_id")), now=now
+    )
+
+
+def tasks_at_risk(tasks, *, now) -> set[int]:
+    """The ids of `tasks` at risk, each judged with the whole open work of its assignee.
+    Two queries for any number of tasks; none when no task of them is open, assigned and
+    promised for later. Offered to the task API through `concierge.hooks`."""
+    assignees = {
+        task.assignee_id
+        for task in tasks
+        if task.assignee_id
+        and task.status not in TERMINAL_STATUSES
+        and task.promised_due_at is not None
+        and task.promised_due_at > now
+    }
+    if not assignees:
+        return set()
+    risky = _at_risk(Task.objects.filter(assignee_id__in=assignees), now=now)
+    return risky & {task.pk for task in tasks}
 
 
 def assistant_workload(user, *, assistant_id, week, now):

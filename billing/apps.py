@@ -34,9 +34,9 @@ class BillingConfig(AppConfig):
 
         register_billable_time_guard(
             check_plan_or_balance,
-            refusals=(errors.NO_PLAN_OR_PACK, errors.PACK_BALANCE_EXHAUSTED),
+            refusals=(errors.Code.NO_PLAN_OR_PACK, errors.Code.PACK_BALANCE_EXHAUSTED),
         )
-        register_billable_time_guard(check_spend_cap, refusals=(errors.SPEND_CAP_REACHED,))
+        register_billable_time_guard(check_spend_cap, refusals=(errors.Code.SPEND_CAP_REACHED,))
         register_billable_room(billable_room)
         register_billable_time_watcher(usage_alerts_on_time)
 

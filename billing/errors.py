@@ -1,26 +1,32 @@
 """Error codes of the billing app (rendered as `{"code", "detail", "fields"}`)."""
 
-INVALID = "invalid"
-NOT_FOUND = "not_found"
-ALREADY_SUBSCRIBED = "already_subscribed"
-NO_SUBSCRIPTION = "no_subscription"
-PLAN_INACTIVE = "plan_inactive"
-NOT_A_CLIENT = "not_a_client"
-SPEND_CAP_REACHED = "spend_cap_reached"
-SPEND_CAP_NOT_HOURLY = "spend_cap_not_hourly"
-PERIOD_NOT_ENDED = "period_not_ended"
-SUBSCRIPTION_ENDING = "subscription_ending"
-INVOICE_NOT_PAYABLE = "invoice_not_payable"
-COLLECTED_BY_STRIPE = "collected_by_stripe"
-UNKNOWN_PACK = "unknown_pack"
-PLAN_IN_USE = "plan_in_use"
-NO_PLAN_OR_PACK = "no_plan_or_pack"
-PACK_BALANCE_EXHAUSTED = "pack_balance_exhausted"
+from enum import StrEnum
 
-# Card payments (Stripe): the payment-method endpoint.
-PAYMENTS_NOT_CONFIGURED = "payments_not_configured"
-CARD_DECLINED = "card_declined"
-INVALID_PAYMENT_METHOD = "invalid_payment_method"
-PAYMENT_PROVIDER_ERROR = "payment_provider_error"
 
-INVALID_SIGNATURE = "invalid_signature"
+class Code(StrEnum):
+    """Stable error codes of billing."""
+
+    INVALID = "invalid"
+    NOT_FOUND = "not_found"
+    ALREADY_SUBSCRIBED = "already_subscribed"
+    NO_SUBSCRIPTION = "no_subscription"
+    PLAN_INACTIVE = "plan_inactive"
+    NOT_A_CLIENT = "not_a_client"
+    SPEND_CAP_REACHED = "spend_cap_reached"
+    SPEND_CAP_NOT_HOURLY = "spend_cap_not_hourly"
+    PERIOD_NOT_ENDED = "period_not_ended"
+    SUBSCRIPTION_ENDING = "subscription_ending"
+    INVOICE_NOT_PAYABLE = "invoice_not_payable"
+    COLLECTED_BY_STRIPE = "collected_by_stripe"
+    UNKNOWN_PACK = "unknown_pack"
+    PLAN_IN_USE = "plan_in_use"
+    NO_PLAN_OR_PACK = "no_plan_or_pack"
+    PACK_BALANCE_EXHAUSTED = "pack_balance_exhausted"
+
+    # Card payments (Stripe): the payment-method endpoint.
+    PAYMENTS_NOT_CONFIGURED = "payments_not_configured"
+    CARD_DECLINED = "card_declined"
+    INVALID_PAYMENT_METHOD = "invalid_payment_method"
+    PAYMENT_PROVIDER_ERROR = "payment_provider_error"
+
+    INVALID_SIGNATURE = "invalid_signature"

@@ -8,6 +8,6 @@ from concierge.errors import PaymentRequired
 def require_unpaused_subscription(client):
     if Subscription.objects.filter(client=client, status=SubscriptionStatus.PAUSED).exists():
         raise PaymentRequired(
-            core_errors.PAYMENT_REQUIRED,
+            core_errors.Code.PAYMENT_REQUIRED,
             "Your subscription is paused for an unpaid invoice; pay it to create new tasks.",
         )

@@ -58,6 +58,8 @@ TERMS_FIELDS = (
     "rounding_increment_minutes",
     "overage_tiers",
 )
+# Everything a manager sets on a plan (the API's fields, the services' arguments).
+PLAN_FIELDS = ("code", "name", "kind", *TERMS_FIELDS, "active")
 
 
 class PlanTerms(models.Model):

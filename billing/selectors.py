@@ -324,7 +324,7 @@ def close_status(user: User, *, now: datetime.datetime | None = None) -> CloseSt
     has been invoiced for (none before any close), the last month that has ended, and
     the oldest month still to close."""
     if not (user.is_authenticated and user.is_manager):
-        raise NotFound(errors.NOT_FOUND, "Not found.")
+        raise NotFound(errors.Code.NOT_FOUND, "Not found.")
     from billing.services import _first_open_period  # the close's own rule, read only
 
     first_open = _first_open_period()

@@ -8,6 +8,7 @@ import datetime
 import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -18,6 +19,7 @@ from assistants.models import TimeEntry
 from billing import errors, periods, rating, selectors
 from billing import stripe as billing_stripe
 from billing.models import (
+    PLAN_FIELDS,
     TERMS_FIELDS,
     BillingEventSource,
     HourPack,
@@ -41,6 +43,7 @@ from concierge.errors import Conflict, Invalid
 from concierge.jobs import enqueue
 from concierge.models import NotificationKind, Role, User
 from concierge.notifications import notify
+from concierge.services import locked
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +84,7 @@ def _validate_plan(fields: dict) -> None:
     if fields.get("rounding_increment_minutes", 1) < 1:
         problems["rounding_increment_minutes"] = ["Must be at least 1."]
     if problems:
-        raise Invalid(errors.INVALID, "The plan is not valid.", fields=problems)
+        raise Invalid(errors.Code.INVALID, "The plan is not valid.", fields=problems)
 
 
 def _normalise_tiers(tiers):
@@ -94,37 +97,21 @@ def _normalise_tiers(tiers):
     ]
 
 
-@transaction.atomic
-def plan_create(
-    *,
-    code: str,
-    name: str,
-    kind: str,
-    overage_tiers: list,
-    currency: str = "EUR",
-    monthly_fee: Decimal = Decimal("0.00"),
-    included_minutes: int = 0,
-    rollover_cap_minutes: int = 0,
-    rounding_increment_minutes: int = 1,
-    active: bool = True,
-) -> Plan:
-    fields = {
-        "code": code,
-        "name": name,
-        "kind": kind,
-        "currency": currency.upper(),
-        "monthly_fee": monthly_fee,
-        "included_minutes": included_minutes,
-        "rollover_cap_minutes": rollover_cap_minutes,
-        "rounding_increment_minutes": rounding_increment_minutes,
-        "overage_tiers": overage_tiers,
-        "active": active,
-    }
+def _plan_fields(plan: Plan, changes: dict) -> dict:
+    """`plan`'s PLAN_FIELDS with `changes` made, checked and normalised (400 invalid)."""
+    fields = {name: getattr(plan, name) for name in PLAN_FIELDS} | changes
     _validate_plan(fields)
-    fields["overage_tiers"] = _normalise_tiers(overage_tiers)
-    if Plan.objects.filter(code=code).exists():
-        raise Invalid(errors.INVALID, "The plan is not valid.", fields={"code": ["Taken."]})
-    plan = Plan.objects.create(**fields)
+    if Plan.objects.filter(code=fields["code"]).exclude(pk=plan.pk).exists():
+        raise Invalid(errors.Code.INVALID, "The plan is not valid.", fields={"code": ["Taken."]})
+    fields["overage_tiers"] = _normalise_tiers(fields["overage_tiers"])
+    fields["currency"] = fields["currency"].upper()
+    return fields
+
+
+@transaction.atomic
+def plan_create(**fields: Any) -> Plan:
+    """A new plan of PLAN_FIELDS (the model's defaults for those left out)."""
+    plan = Plan.objects.create(**_plan_fields(Plan(), fields))
     _terms_from(plan, SINCE_ALWAYS)
     return plan
 
@@ -152,33 +139,13 @@ def _plan_in_use(plan: Plan) -> bool:
 
 @transaction.atomic
 def plan_update(*, plan: Plan, **changes) -> Plan:
-    plan = Plan.objects.select_for_update().get(pk=plan.pk)
-    fields = {
-        name: getattr(plan, name)
-        for name in (
-            "code",
-            "name",
-            "kind",
-            "currency",
-            "monthly_fee",
-            "included_minutes",
-            "rollover_cap_minutes",
-            "rounding_increment_minutes",
-            "overage_tiers",
-            "active",
-        )
-    }
-    fields.update(changes)
-    _validate_plan(fields)
-    if Plan.objects.filter(code=fields["code"]).exclude(pk=plan.pk).exists():
-        raise Invalid(errors.INVALID, "The plan is not valid.", fields={"code": ["Taken."]})
-    fields["overage_tiers"] = _normalise_tiers(fields["overage_tiers"])
-    fields["currency"] = fields["currency"].upper()
+    plan = locked(plan)
+    fields = _plan_fields(plan, changes)
     terms_changed = any(fields[name] != getattr(plan, name) for name in TERMS_FIELDS)
     in_use = _plan_in_use(plan)
     if in_use and fields["kind"] != plan.kind:
         raise Conflict(
-            errors.PLAN_IN_USE,
+            errors.Code.PLAN_IN_USE,
             "A plan that has subscribers keeps its kind; create a new plan instead.",
             fields={"kind": ["Fixed once the plan has subscribers."]},
         )
@@ -215,12 +182,12 @@ def subscription_create(
     """Subscribe a client; a manager may give a past `start_date` (migrating a customer).
     The subscription's history starts with a `subscribe` event."""
     if client.role != Role.CLIENT:
-        raise Invalid(errors.NOT_A_CLIENT, "Only clients can subscribe.")
+        raise Invalid(errors.Code.NOT_A_CLIENT, "Only clients can subscribe.")
     if not plan.active:
-        raise Invalid(errors.PLAN_INACTIVE, "This plan is not offered any more.")
+        raise Invalid(errors.Code.PLAN_INACTIVE, "This plan is not offered any more.")
     User.objects.select_for_update().filter(pk=client.pk).first()
     if selectors.live_subscription(client.pk) is not None:
-        raise Conflict(errors.ALREADY_SUBSCRIBED, "This client already has a subscription.")
+        raise Conflict(errors.Code.ALREADY_SUBSCRIBED, "This client already has a subscription.")
     try:
         with transaction.atomic():
             subscription = Subscription.objects.create(
@@ -228,7 +195,7 @@ def subscription_create(
             )
     except IntegrityError:
         raise Conflict(
-            errors.ALREADY_SUBSCRIBED, "This client already has a subscription."
+            errors.Code.ALREADY_SUBSCRIBED, "This client already has a subscription."
         ) from None
     actor = actor or client
     SubscriptionEvent.objects.create(
@@ -242,26 +209,20 @@ def subscription_create(
     return subscription
 
 
-def _locked(subscription: Subscription) -> Subscription:
-    return (
-        Subscription.objects.select_for_update(of=("self",))
-        .select_related("plan", "scheduled_plan")
-        .get(pk=subscription.pk)
-    )
-
-
 @transaction.atomic
 def subscription_change(*, subscription: Subscription, plan: Plan) -> Subscription:
     """Schedule a plan change for the start of the next period (the same plan undoes it)."""
-    subscription = _locked(subscription)
+    subscription = locked(subscription, related=("plan", "scheduled_plan"))
     if subscription.cancel_at_period_end:
-        raise Conflict(errors.SUBSCRIPTION_ENDING, "The subscription ends at this period's end.")
+        raise Conflict(
+            errors.Code.SUBSCRIPTION_ENDING, "The subscription ends at this period's end."
+        )
     if plan.pk == subscription.plan_id:
         subscription.scheduled_plan = None
         subscription.scheduled_plan_from = None
     else:
         if not plan.active:
-            raise Invalid(errors.PLAN_INACTIVE, "This plan is not offered any more.")
+            raise Invalid(errors.Code.PLAN_INACTIVE, "This plan is not offered any more.")
         subscription.scheduled_plan = plan
         subscription.scheduled_plan_from = periods.next_period(
             selectors.current_period(subscription)
@@ -293,7 +254,7 @@ def _record_request(subscription: Subscription, action: str, note: str) -> None:
 @transaction.atomic
 def subscription_cancel(*, subscription: Subscription) -> Subscription:
     """Cancel at the end of the current period; the last period is still invoiced."""
-    subscription = _locked(subscription)
+    subscription = locked(subscription, related=("plan", "scheduled_plan"))
     if not subscription.cancel_at_period_end:
         subscription.cancel_at_period_end = True
         subscription.ended_on = periods.last_day(selectors.current_period(subscription))
@@ -316,9 +277,9 @@ def subscription_cancel(*, subscription: Subscription) -> Subscription:
 def subscription_set_spend_cap(
     *, subscription: Subscription, spend_cap: Decimal | None
 ) -> Subscription:
-    subscription = _locked(subscription)
+    subscription = locked(subscription, related=("plan", "scheduled_plan"))
     if spend_cap is not None and subscription.plan.kind != PlanKind.HOURLY:
-        raise Invalid(errors.SPEND_CAP_NOT_HOURLY, "Only hourly plans take a spend cap.")
+        raise Invalid(errors.Code.SPEND_CAP_NOT_HOURLY, "Only hourly plans take a spend cap.")
     subscription.spend_cap = spend_cap
     subscription.save(update_fields=["spend_cap", "updated_at"])
     return subscription
@@ -337,7 +298,7 @@ def check_spend_cap(*, task, assistant, started_at, ended_at=None) -> None:
     usage = selectors.current_usage(subscription)
     if usage.projected_amount >= subscription.spend_cap:
         raise Conflict(
-            errors.SPEND_CAP_REACHED,
+            errors.Code.SPEND_CAP_REACHED,
             "The client's monthly spend cap is reached; the client must raise it first.",
         )
 
@@ -351,14 +312,14 @@ def check_plan_or_balance(*, task, assistant, started_at, ended_at=None) -> None
     usage = selectors.pack_usage(task.client_id)
     if usage is None:
         raise Conflict(
-            errors.NO_PLAN_OR_PACK,
+            errors.Code.NO_PLAN_OR_PACK,
             "This client has neither a subscription nor an hour pack: billable time can't be "
             "logged for them (log it as non-billable, or the client subscribes or buys a pack).",
         )
     wanted = 0 if ended_at is None else -(-int((ended_at - started_at).total_seconds()) // 60)
     if usage.remaining_minutes <= 0 or wanted > usage.remaining_minutes:
         raise Conflict(
-            errors.PACK_BALANCE_EXHAUSTED,
+            errors.Code.PACK_BALANCE_EXHAUSTED,
             f"The client's hour packs have {usage.remaining_minutes} min left; "
             "they must buy a pack first.",
         )
@@ -522,11 +483,11 @@ def _announce(invoice_ids) -> None:
 def pack_purchase(*, client: User, minutes: int) -> HourPack:
     """Buy an hour pack: minutes credited now; its own invoice with one line."""
     if client.role != Role.CLIENT:
-        raise Invalid(errors.NOT_A_CLIENT, "Only clients buy hour packs.")
+        raise Invalid(errors.Code.NOT_A_CLIENT, "Only clients buy hour packs.")
     offer = next((o for o in pack_offers() if o["minutes"] == minutes), None)
     if offer is None:
         raise Invalid(
-            errors.UNKNOWN_PACK,
+            errors.Code.UNKNOWN_PACK,
             "No hour pack of that size is offered.",
             fields={"minutes": [f"One of {[o['minutes'] for o in pack_offers()]}."]},
         )
@@ -614,14 +575,14 @@ def payment_method_set(*, user: User, payment_method: str):
 def invoice_mark_paid(*, invoice: Invoice, actor: User | None = None) -> Invoice:
     """Local mode: a manager records the payment of an open invoice (repeats are no-ops)."""
     if settings.STRIPE_ENABLED:
-        raise Conflict(errors.COLLECTED_BY_STRIPE, "Invoices are collected through Stripe.")
+        raise Conflict(errors.Code.COLLECTED_BY_STRIPE, "Invoices are collected through Stripe.")
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status == InvoiceStatus.PAID:
         return invoice
     if not invoice_transition(
         invoice=invoice, action="pay", source=BillingEventSource.MANAGER, actor=actor
     ):
-        raise Conflict(errors.INVOICE_NOT_PAYABLE, "Only an open invoice can be marked paid.")
+        raise Conflict(errors.Code.INVOICE_NOT_PAYABLE, "Only an open invoice can be marked paid.")
     return invoice
 
 
@@ -678,7 +639,7 @@ def billing_period_close(
     if period is not None:
         period = periods.period_of(period)
         if period > last:
-            raise Conflict(errors.PERIOD_NOT_ENDED, "That period has not ended yet.")
+            raise Conflict(errors.Code.PERIOD_NOT_ENDED, "That period has not ended yet.")
         last = period
     result = CloseResult()
     current = _first_open_period()

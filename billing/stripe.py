@@ -118,7 +118,7 @@ def _summary(pm) -> PaymentMethodSummary:
 def _require_stripe():
     if not settings.STRIPE_ENABLED:
         raise Conflict(
-            errors.PAYMENTS_NOT_CONFIGURED,
+            errors.Code.PAYMENTS_NOT_CONFIGURED,
             "Card payments are not set up on this service: invoices are settled with a manager.",
         )
 
@@ -142,12 +142,12 @@ def _client_facing_errors():
         yield
     except stripe_sdk.CardError as exc:
         raise PaymentRequired(
-            errors.CARD_DECLINED, exc.user_message or "Your card was declined."
+            errors.Code.CARD_DECLINED, exc.user_message or "Your card was declined."
         ) from exc
     except stripe_sdk.StripeError as exc:
         log.warning("Stripe call failed: %r", exc)
         raise ApplicationError(
-            errors.PAYMENT_PROVIDER_ERROR,
+            errors.Code.PAYMENT_PROVIDER_ERROR,
             "The payment provider could not be reached or refused the request; "
             "please try again later.",
             status=HTTPStatus.BAD_GATEWAY,
@@ -178,7 +178,7 @@ def payment_method_attach(*, user, payment_method: str) -> PaymentMethodSummary:
                 raise  # our customer id, not the client's input: a provider error
             message = exc.user_message or "Stripe does not know this payment method."
             raise Invalid(
-                errors.INVALID_PAYMENT_METHOD,
+                errors.Code.INVALID_PAYMENT_METHOD,
                 f"This payment method cannot be used: {message}",
                 fields={"payment_method": [message]},
             ) from exc

@@ -184,7 +184,9 @@ class VerifiedWebhookView(ProcessWebhookView):
             return _webhook_refused("A Stripe-Signature header is required.")
         endpoint = WebhookEndpoint.objects.filter(djstripe_uuid=uuid).first()
         if endpoint is None:
-            return JsonResponse({"code": core_errors.NOT_FOUND, "detail": "Not found."}, status=404)
+            return JsonResponse(
+                {"code": core_errors.Code.NOT_FOUND, "detail": "Not found."}, status=404
+            )
         if endpoint.djstripe_validation_method == WebhookEndpointValidation.verify_signature:
             try:
                 stripe.WebhookSignature.verify_header(
@@ -199,4 +201,4 @@ class VerifiedWebhookView(ProcessWebhookView):
 
 
 def _webhook_refused(detail):
-    return JsonResponse({"code": errors.INVALID_SIGNATURE, "detail": detail}, status=400)
+    return JsonResponse({"code": errors.Code.INVALID_SIGNATURE, "detail": detail}, status=400)

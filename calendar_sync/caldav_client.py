@@ -39,7 +39,7 @@ def pinned_session(url):
         parts = importer.split_url(url)
         address = importer.vetted_address(parts)
     except importer.FetchError as exc:
-        raise CalDavProblem(errors.URL_NOT_ALLOWED, str(exc)) from exc
+        raise CalDavProblem(errors.Code.URL_NOT_ALLOWED, str(exc)) from exc
     resolver = InMemoryResolver()
     resolver.register(parts.hostname, address)
     session = niquests.Session(resolver=resolver)
@@ -64,30 +64,30 @@ def open_calendar(*, url: str, username: str, password: str, calendar: str):
         principal = client.principal()
     except caldav_error.AuthorizationError as exc:
         raise CalDavProblem(
-            errors.CALDAV_AUTH_FAILED, "The CalDAV server refused this username and password."
+            errors.Code.CALDAV_AUTH_FAILED, "The CalDAV server refused this username and password."
         ) from exc
     except niquests.TooManyRedirects as exc:
         raise CalDavProblem(
-            errors.CALDAV_UNREACHABLE,
+            errors.Code.CALDAV_UNREACHABLE,
             "The server answered with a redirect, which is not followed for safety: "
             "link the address it redirects to instead.",
         ) from exc
     except (caldav_error.DAVError, OSError, ValueError) as exc:
         raise CalDavProblem(
-            errors.CALDAV_UNREACHABLE, f"The CalDAV server could not be used: {exc}"
+            errors.Code.CALDAV_UNREACHABLE, f"The CalDAV server could not be used: {exc}"
         ) from exc
     try:
         return principal.calendar(name=calendar)
     except caldav_error.NotFoundError as exc:
         raise CalDavProblem(
-            errors.CALDAV_CALENDAR_NOT_FOUND,
+            errors.Code.CALDAV_CALENDAR_NOT_FOUND,
             f"There is no calendar named “{calendar}” on this account"
             + _known_calendars(principal)
             + ".",
         ) from exc
     except (caldav_error.DAVError, OSError, ValueError) as exc:
         raise CalDavProblem(
-            errors.CALDAV_UNREACHABLE, f"The calendars could not be listed: {exc}"
+            errors.Code.CALDAV_UNREACHABLE, f"The calendars could not be listed: {exc}"
         ) from exc
 
 

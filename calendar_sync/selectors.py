@@ -2,9 +2,12 @@
 
 import datetime
 
+from django.conf import settings
 from django.db.models import Count, Max, Q, Sum
 
 from assistants.models import AssistantProfile, TimeOff
+from calendar_sync import errors
+from calendar_sync.availability import availability
 from calendar_sync.ics import DEFAULT_APPOINTMENT
 from calendar_sync.models import (
     BusyInterval,
@@ -13,6 +16,7 @@ from calendar_sync.models import (
     IcsSubscription,
     hash_feed_token,
 )
+from concierge.errors import Invalid, NotFound
 from concierge.models import TERMINAL_STATUSES, Task, TaskStatus
 
 FEED_TASK_FIELDS = (
@@ -153,6 +157,35 @@ def busy_sources(assistant, start, end):
         ).values_list("starts_at", "ends_at")
     )
     return spans
+
+
+def assistant_availability(user, *, assistant_id, start, end):
+    """An assistant's busy and free `[start, end)` pairs in the window, with who they are:
+    working hours in their zone, minus time off, appointments and imported busy times.
+
+    A window longer than AVAILABILITY_MAX_DAYS is 400 window_too_long; an assistant
+    `user` may not see is 404."""
+    max_days = getattr(settings, "AVAILABILITY_MAX_DAYS", 62)
+    if end - start > datetime.timedelta(days=max_days):
+        raise Invalid(
+            errors.Code.WINDOW_TOO_LONG,
+            f"The window may span at most {max_days} days.",
+            fields={"end": [f"At most {max_days} days after start."]},
+        )
+    profile = assistant_for_availability(user, assistant_id)
+    if profile is None:
+        raise NotFound(errors.Code.NOT_FOUND, "No such assistant.")
+    assistant = profile.user
+    result = availability(
+        start=start,
+        end=end,
+        zone=assistant.zone,
+        workday_start=profile.workday_start,
+        workday_end=profile.workday_end,
+        working_days=profile.working_days,
+        busy=busy_sources(assistant, start, end),
+    )
+    return {"assistant": assistant, "busy": result["busy"], "free": result["free"]}
 
 
 def feed_version_of(owner, *, since):

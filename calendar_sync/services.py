@@ -57,7 +57,7 @@ def feed_revoke(*, user, feed_id: int) -> CalendarFeed:
         .first()
     )
     if feed is None:
-        raise NotFound(errors.NOT_FOUND, "No such calendar feed.")
+        raise NotFound(errors.Code.NOT_FOUND, "No such calendar feed.")
     feed.revoked_at = timezone.now()
     feed.save(update_fields=["revoked_at"])
     return feed
@@ -68,7 +68,7 @@ def _checked_url(url):
     try:
         importer.check_url(url)
     except importer.FetchError as exc:
-        raise Invalid(errors.URL_NOT_ALLOWED, str(exc), fields={"url": [str(exc)]}) from exc
+        raise Invalid(errors.Code.URL_NOT_ALLOWED, str(exc), fields={"url": [str(exc)]}) from exc
     return url
 
 
@@ -76,7 +76,7 @@ def _own_subscription(user, subscription_id: int, *, lock=False) -> IcsSubscript
     subscriptions = IcsSubscription.objects.filter(pk=subscription_id, user=user)
     subscription = (subscriptions.select_for_update() if lock else subscriptions).first()
     if subscription is None:
-        raise NotFound(errors.NOT_FOUND, "No such calendar subscription.")
+        raise NotFound(errors.Code.NOT_FOUND, "No such calendar subscription.")
     return subscription
 
 
@@ -210,8 +210,8 @@ def _probe(*, url: str, username: str, password: str, calendar: str) -> None:
         )
     except caldav_client.CalDavProblem as exc:
         field = {
-            errors.CALDAV_AUTH_FAILED: "password",
-            errors.CALDAV_CALENDAR_NOT_FOUND: "calendar",
+            errors.Code.CALDAV_AUTH_FAILED: "password",
+            errors.Code.CALDAV_CALENDAR_NOT_FOUND: "calendar",
         }.get(exc.code, "url")
         raise Invalid(exc.code, str(exc), fields={field: [str(exc)]}) from exc
 
@@ -266,7 +266,7 @@ def _caldav_account_write(account, *, url, username, password, calendar):
 def _own_account(user, account_id: int) -> CalDavAccount:
     account = CalDavAccount.objects.filter(pk=account_id, user=user).first()
     if account is None:
-        raise NotFound(errors.NOT_FOUND, "No such CalDAV account.")
+        raise NotFound(errors.Code.NOT_FOUND, "No such CalDAV account.")
     return account
 
 
@@ -285,7 +285,7 @@ def caldav_account_update(*, user, account_id: int, **changes) -> CalDavAccount:
     with transaction.atomic():
         account = CalDavAccount.objects.select_for_update().filter(pk=account.pk).first()
         if account is None:
-            raise NotFound(errors.NOT_FOUND, "No such CalDAV account.")
+            raise NotFound(errors.Code.NOT_FOUND, "No such CalDAV account.")
         _caldav_account_write(
             account, url=url, username=username, password=password, calendar=calendar
         )
@@ -299,7 +299,7 @@ def caldav_account_delete(*, user, account_id: int) -> None:
     there: they are the owner's calendar now."""
     account = CalDavAccount.objects.select_for_update().filter(pk=account_id, user=user).first()
     if account is None:
-        raise NotFound(errors.NOT_FOUND, "No such CalDAV account.")
+        raise NotFound(errors.Code.NOT_FOUND, "No such CalDAV account.")
     account.delete()
 
 

@@ -27,15 +27,3 @@ def promised_due_at(
     if requested_due_at is not None and requested_due_at > committed:
         return requested_due_at
     return committed
-
-
-def is_at_risk(
-    *,
-    now: datetime.datetime,
-    promised: datetime.datetime | None,
-    remaining_minutes: int | None,
-) -> bool:
-    """Not yet overdue, but the remaining estimated work no longer fits before the promise."""
-    if promised is None or promised < now:
-        return False
-    return now + datetime.timedelta(minutes=remaining_minutes or 0) > promised

@@ -5,6 +5,7 @@ renders it as `{"code", "detail", "fields"}` with its HTTP status. Every app lis
 codes in one place: this module for the core domain, `<app>/errors.py` for the others.
 """
 
+from enum import StrEnum
 from http import HTTPStatus
 
 
@@ -40,32 +41,49 @@ class PaymentRequired(ApplicationError):
     status = HTTPStatus.PAYMENT_REQUIRED
 
 
-# Codes of the core domain (users, clients, tasks, messages).
-INVALID = "invalid"
-NOT_FOUND = "not_found"
-PERMISSION_DENIED = "permission_denied"
-INVALID_TRANSITION = "invalid_transition"
-EMAIL_TAKEN = "email_taken"
-INVALID_CREDENTIALS = "invalid_credentials"
-NOT_AN_ASSISTANT = "not_an_assistant"
-IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
-IDEMPOTENCY_KEY_IN_USE = "idempotency_key_in_use"
-PAYMENT_REQUIRED = "payment_required"
-NOT_ASSIGNEE = "not_assignee"
-TASK_CLOSED = "task_closed"
-INVALID_RECURRENCE = "invalid_recurrence"
-INTERNAL_NOTE_STAFF_ONLY = "internal_note_staff_only"
-ASSISTANT_INACTIVE = "assistant_inactive"
-UNKNOWN_NOTIFICATION_KIND = "unknown_notification_kind"
+class Code(StrEnum):
+    """Stable error codes of the core domain, rendered as `{"code", "detail", "fields"}`."""
 
-# Private data: the vault, export and erasure.
-REVEAL_TASK_INVALID = "reveal_task_invalid"
-SECRET_UNREADABLE = "secret_unreadable"  # noqa: S105 (an error code)
-WRONG_PASSWORD = "wrong_password"  # noqa: S105 (an error code)
-ALREADY_ERASED = "already_erased"
-REQUEST_TOO_LARGE = "request_too_large"
+    # Codes of the core domain (users, clients, tasks, messages).
+    INVALID = "invalid"
+    NOT_FOUND = "not_found"
+    PERMISSION_DENIED = "permission_denied"
+    INVALID_TRANSITION = "invalid_transition"
+    EMAIL_TAKEN = "email_taken"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    NOT_AN_ASSISTANT = "not_an_assistant"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    IDEMPOTENCY_KEY_IN_USE = "idempotency_key_in_use"
+    PAYMENT_REQUIRED = "payment_required"
+    NOT_ASSIGNEE = "not_assignee"
+    TASK_CLOSED = "task_closed"
+    INVALID_RECURRENCE = "invalid_recurrence"
+    INTERNAL_NOTE_STAFF_ONLY = "internal_note_staff_only"
+    ASSISTANT_INACTIVE = "assistant_inactive"
+    UNKNOWN_NOTIFICATION_KIND = "unknown_notification_kind"
 
-# Requests refused before any view runs (concierge/api/fallbacks.py).
-BAD_REQUEST = "bad_request"
-CSRF_FAILED = "csrf_failed"
-INVALID_TIMEZONE = "invalid_timezone"
+    # Private data: the vault, export and erasure.
+    REVEAL_TASK_INVALID = "reveal_task_invalid"
+    SECRET_UNREADABLE = "secret_unreadable"  # noqa: S105 (an error code)
+    WRONG_PASSWORD = "wrong_password"  # noqa: S105 (an error code)
+    ALREADY_ERASED = "already_erased"
+    REQUEST_TOO_LARGE = "request_too_large"
+
+    # Requests refused before any view runs (concierge/api/fallbacks.py).
+    BAD_REQUEST = "bad_request"
+    CSRF_FAILED = "csrf_failed"
+    INVALID_TIMEZONE = "invalid_timezone"
+
+
+class DrfCode(StrEnum):
+    """The codes of DRF's own errors (those that are not also the core domain's)."""
+
+    TOKEN_EXPIRED = "token_expired"  # noqa: S105 (an error code)
+    NOT_AUTHENTICATED = "not_authenticated"
+    AUTHENTICATION_FAILED = "authentication_failed"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    NOT_ACCEPTABLE = "not_acceptable"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    PARSE_ERROR = "parse_error"
+    THROTTLED = "throttled"
+    ERROR = "error"  # any other DRF error without a code of its own

@@ -42,6 +42,22 @@ def choose_assignee(task):
     return _assignment_policy(task) if _assignment_policy else None
 
 
+_at_risk_rule = None
+
+
+def set_at_risk_rule(rule):
+    """`rule(tasks, *, now) -> set of task ids`: which of `tasks` cannot be finished by
+    their promised deadline (assistants app: each assignee's open work planned against
+    their working hours, `assistants.workloads.at_risk`)."""
+    global _at_risk_rule
+    _at_risk_rule = rule
+
+
+def tasks_at_risk(tasks, *, now):
+    """The ids of `tasks` at risk; none without a rule installed."""
+    return _at_risk_rule(tasks, now=now) if _at_risk_rule else set()
+
+
 _reschedule_watchers = []
 
 

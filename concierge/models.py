@@ -21,7 +21,7 @@ from concierge.crypto import CiphertextField
 def validate_timezone(value):
     if value not in zoneinfo.available_timezones():
         raise ValidationError(
-            f"{value!r} is not an IANA time zone name.", code=errors.INVALID_TIMEZONE
+            f"{value!r} is not an IANA time zone name.", code=errors.Code.INVALID_TIMEZONE
         )
 
 

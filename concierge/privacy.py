@@ -147,7 +147,7 @@ def person_export(*, user: User, ip_address: str | None = None) -> dict:
 def check_password(*, user: User, password: str) -> None:
     if authenticate(username=user.email, password=password) is None:
         raise Invalid(
-            errors.WRONG_PASSWORD,
+            errors.Code.WRONG_PASSWORD,
             "The password is wrong.",
             fields={"password": ["The password is wrong."]},
         )
@@ -158,7 +158,7 @@ def client_erase_self(*, user: User, password: str) -> User:
     """A client erases their own data, confirming with their password."""
     if not user.is_client:
         raise Forbidden(
-            errors.PERMISSION_DENIED,
+            errors.Code.PERMISSION_DENIED,
             "Staff accounts are erased by an operator (manage.py erase_person).",
         )
     check_password(user=user, password=password)
@@ -174,7 +174,7 @@ def person_erase(*, user: User, now: datetime.datetime | None = None) -> User:
     now = now or timezone.now()
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.erased_at is not None:
-        raise Conflict(errors.ALREADY_ERASED, "This person's data was already erased.")
+        raise Conflict(errors.Code.ALREADY_ERASED, "This person's data was already erased.")
     personal = [v for v in (user.email, user.first_name, user.last_name) if v]
     hooks.run_erasure_steps(user)
 

@@ -136,7 +136,7 @@ def task_get(user, task_id):
     """One task the user may see, or 404."""
     task = task_list(user).filter(pk=task_id).first()
     if task is None:
-        raise NotFound(errors.NOT_FOUND, "No such task.")
+        raise NotFound(errors.Code.NOT_FOUND, "No such task.")
     return task
 
 

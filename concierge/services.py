@@ -2,6 +2,8 @@
 
 import datetime
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.apps import apps as django_apps
 from django.conf import settings
@@ -37,12 +39,19 @@ TOKEN_TOUCH_SECONDS = 300
 log = logging.getLogger(__name__)
 
 
+def locked(instance, *, related=()):
+    """`instance` read again under a row lock (`SELECT … FOR UPDATE` of its own row only),
+    with the `related` rows it reads joined. Call inside the service's transaction."""
+    manager = type(instance)._default_manager
+    return manager.select_for_update(of=("self",)).select_related(*related).get(pk=instance.pk)
+
+
 def _validated_password(password, user):
     try:
         validate_password(password, user)
     except ValidationError as exc:
         raise Invalid(
-            errors.INVALID, exc.messages[0], fields={"password": list(exc.messages)}
+            errors.Code.INVALID, exc.messages[0], fields={"password": list(exc.messages)}
         ) from exc
 
 
@@ -64,7 +73,7 @@ def user_create(
     _validated_password(password, user)
     if User.objects.filter(email__iexact=email).exists():
         raise Conflict(
-            errors.EMAIL_TAKEN,
+            errors.Code.EMAIL_TAKEN,
             "An account with this e-mail address exists.",
             fields={"email": ["An account with this e-mail address exists."]},
         )
@@ -73,7 +82,9 @@ def user_create(
         with transaction.atomic():
             user.save()
     except IntegrityError as exc:  # a concurrent registration won the race
-        raise Conflict(errors.EMAIL_TAKEN, "An account with this e-mail address exists.") from exc
+        raise Conflict(
+            errors.Code.EMAIL_TAKEN, "An account with this e-mail address exists."
+        ) from exc
     if role == Role.CLIENT:
         ClientProfile.objects.create(user=user)
     return user
@@ -192,7 +203,7 @@ def token_revoke(*, token: Token) -> None:
 def token_obtain(*, email: str, password: str) -> Token:
     user = authenticate(username=email.lower(), password=password)
     if user is None:
-        raise Invalid(errors.INVALID_CREDENTIALS, "E-mail or password is wrong.")
+        raise Invalid(errors.Code.INVALID_CREDENTIALS, "E-mail or password is wrong.")
     return token_issue(user=user)
 
 
@@ -211,7 +222,7 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
     """A signed-in person changes their password, proving they know the current one."""
     if not user.check_password(old_password):
         raise Invalid(
-            errors.INVALID_CREDENTIALS,
+            errors.Code.INVALID_CREDENTIALS,
             "The current password is wrong.",
             fields={"old_password": ["The current password is wrong."]},
         )
@@ -219,7 +230,7 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
         validate_password(new_password, user)
     except ValidationError as exc:
         raise Invalid(
-            errors.INVALID, exc.messages[0], fields={"new_password": list(exc.messages)}
+            errors.Code.INVALID, exc.messages[0], fields={"new_password": list(exc.messages)}
         ) from exc
     user.set_password(new_password)
     user.save(update_fields=["password"])
@@ -229,7 +240,7 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
 def _assistant(user_or_none, field):
     if user_or_none is not None and not user_or_none.is_assistant:
         raise Invalid(
-            errors.NOT_AN_ASSISTANT,
+            errors.Code.NOT_AN_ASSISTANT,
             f"{field}: user {user_or_none.pk} is not an assistant.",
             fields={field: ["Must be an assistant."]},
         )
@@ -239,7 +250,7 @@ def _assistant(user_or_none, field):
 @transaction.atomic
 def client_profile_update(*, profile: ClientProfile, **fields) -> ClientProfile:
     """A manager sets a client's primary and backup assistants."""
-    profile = ClientProfile.objects.select_for_update().get(pk=profile.pk)
+    profile = locked(profile)
     for name in ("primary_assistant", "backup_assistant"):
         if name in fields:
             setattr(profile, name, _assistant(fields[name], name))
@@ -248,7 +259,7 @@ def client_profile_update(*, profile: ClientProfile, **fields) -> ClientProfile:
         and profile.primary_assistant_id == profile.backup_assistant_id
     ):
         raise Invalid(
-            errors.INVALID,
+            errors.Code.INVALID,
             "The backup assistant must differ from the primary.",
             fields={"backup_assistant": ["Must differ from the primary assistant."]},
         )
@@ -310,10 +321,6 @@ RESCHEDULING_FIELDS = frozenset(
 )
 
 
-def _locked(task: Task) -> Task:
-    return Task.objects.select_for_update().get(pk=task.pk)
-
-
 def _event(task, *, actor, kind="transition", from_status="", to_status="", note="", data=None):
     return TaskEvent.objects.create(
         task=task,
@@ -331,14 +338,14 @@ def _validated_recurrence(rule: str) -> str:
         return recurrence.validate(rule)
     except recurrence.InvalidRecurrence as exc:
         raise Invalid(
-            errors.INVALID_RECURRENCE, str(exc), fields={"recurrence": [str(exc)]}
+            errors.Code.INVALID_RECURRENCE, str(exc), fields={"recurrence": [str(exc)]}
         ) from exc
 
 
 def _validate_schedule(start, end):
     if start is not None and end is not None and end <= start:
         raise Invalid(
-            errors.INVALID,
+            errors.Code.INVALID,
             "An appointment must end after it starts.",
             fields={"scheduled_end": ["Must be after scheduled_start."]},
         )
@@ -349,7 +356,7 @@ def _transition(task: Task, *, action: str, actor: User | None, note: str = "") 
     target = allowed_transition(action, task.status)
     if target is None:
         raise Conflict(
-            errors.INVALID_TRANSITION,
+            errors.Code.INVALID_TRANSITION,
             f"A task that is {task.status} cannot be moved by {action.replace('_', '-')}.",
         )
     source, now = task.status, timezone.now()
@@ -370,7 +377,7 @@ def _transition(task: Task, *, action: str, actor: User | None, note: str = "") 
 
 def _require_assignee(task: Task, actor: User):
     if task.assignee_id != actor.pk:
-        raise Forbidden(errors.NOT_ASSIGNEE, "Only the task's assignee may do this.")
+        raise Forbidden(errors.Code.NOT_ASSIGNEE, "Only the task's assignee may do this.")
 
 
 def _assign(
@@ -486,7 +493,7 @@ def task_create(
 ) -> Task:
     """A client delegates a task; it goes straight to an assistant when one fits."""
     if not client.is_client:
-        raise Forbidden(errors.PERMISSION_DENIED, "Only clients create tasks.")
+        raise Forbidden(errors.Code.PERMISSION_DENIED, "Only clients create tasks.")
     hooks.check_task_create(client)
     _validate_schedule(scheduled_start, scheduled_end)
     rule = _validated_recurrence(recurrence) if recurrence else ""
@@ -516,14 +523,14 @@ def task_create(
 @transaction.atomic
 def task_update(*, task: Task, actor: User, **fields) -> Task:
     """Edit a task's details: clients what they asked for, staff the estimate."""
-    task = _locked(task)
+    task = locked(task)
     if not task.is_open:
-        raise Conflict(errors.TASK_CLOSED, "A completed or cancelled task cannot be edited.")
+        raise Conflict(errors.Code.TASK_CLOSED, "A completed or cancelled task cannot be edited.")
     editable = CLIENT_EDITABLE if actor.is_client else STAFF_EDITABLE
     refused = sorted(set(fields) - editable)
     if refused:
         raise Forbidden(
-            errors.PERMISSION_DENIED,
+            errors.Code.PERMISSION_DENIED,
             f"Your role may not change: {', '.join(refused)}.",
         )
     if actor.is_assistant:
@@ -549,116 +556,166 @@ def task_update(*, task: Task, actor: User, **fields) -> Task:
 @transaction.atomic
 def task_assign(*, task: Task, actor: User, assistant: User, reason: str = "") -> Task:
     """A manager gives an open task to an assistant (reassigning keeps the status)."""
-    task = _locked(task)
+    task = locked(task)
     if not task.is_open:
         raise Conflict(
-            errors.INVALID_TRANSITION, f"A task that is {task.status} cannot be assigned."
+            errors.Code.INVALID_TRANSITION, f"A task that is {task.status} cannot be assigned."
         )
     if not assistant.is_assistant or not assistant.is_active:
         raise Invalid(
-            errors.NOT_AN_ASSISTANT,
+            errors.Code.NOT_AN_ASSISTANT,
             f"User {assistant.pk} is not an active assistant.",
             fields={"assistant": ["Must be an active assistant."]},
         )
     profile = getattr(assistant, "assistant_profile", None)
     if profile is not None and not profile.active:
-        raise Conflict(errors.ASSISTANT_INACTIVE, f"Assistant {assistant.pk} is inactive.")
+        raise Conflict(errors.Code.ASSISTANT_INACTIVE, f"Assistant {assistant.pk} is inactive.")
     return _assign(task, assistant=assistant, actor=actor, reason=reason or "assigned by a manager")
+
+
+def _require_client(task: Task, actor: User):
+    if task.client_id != actor.pk:
+        raise Forbidden(errors.Code.PERMISSION_DENIED, "Only the task's client may do this.")
+
+
+def _require_client_or_manager(task: Task, actor: User):
+    if not actor.is_manager:
+        _require_client(task, actor)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Whom a move of a task tells, and what (nobody when `user_id` is None)."""
+
+    user_id: int | None
+    kind: str
+    subject: str
+    body: str
+
+
+def _move(
+    task: Task,
+    *,
+    action: str,
+    actor: User,
+    allowed: Callable[[Task, User], None],
+    note: str = "",
+    posted: bool = False,
+    before: Callable[[Task], None] | None = None,
+    notice: Callable[[Task], Notice] | None = None,
+) -> Task:
+    """The one path of a person's move of a task: lock its row, check the actor may
+    (`allowed` raises), make `before`'s changes, move it by `action`, post `note` as a
+    message on the task when `posted`, tell whom `notice` names."""
+    task = locked(task)
+    allowed(task, actor)
+    if before is not None:
+        before(task)
+    task = _transition(task, action=action, actor=actor, note=note)
+    if posted and note:
+        Message.objects.create(task=task, author=actor, body=note)
+    told = notice(task) if notice is not None else None
+    if told is not None and told.user_id is not None:
+        notify(
+            user_id=told.user_id,
+            kind=told.kind,
+            data={"task": task.pk},
+            subject=told.subject,
+            body=told.body,
+        )
+    return task
 
 
 @transaction.atomic
 def task_start(*, task: Task, actor: User) -> Task:
-    task = _locked(task)
-    _require_assignee(task, actor)
-    return _transition(task, action="start", actor=actor)
+    return _move(task, action="start", actor=actor, allowed=_require_assignee)
 
 
 @transaction.atomic
 def task_wait(*, task: Task, actor: User, message: str = "") -> Task:
     """The assignee needs something from the client."""
-    task = _locked(task)
-    _require_assignee(task, actor)
-    task = _transition(task, action="wait", actor=actor, note=message)
-    if message:
-        Message.objects.create(task=task, author=actor, body=message)
-    notify(
-        user_id=task.client_id,
-        kind=NotificationKind.TASK_WAITING,
-        data={"task": task.pk},
-        subject=f"We need your input: {task.title}",
-        body=message or f"Task {task.pk} is waiting on you.",
+    return _move(
+        task,
+        action="wait",
+        actor=actor,
+        allowed=_require_assignee,
+        note=message,
+        posted=True,
+        notice=lambda task: Notice(
+            task.client_id,
+            NotificationKind.TASK_WAITING,
+            f"We need your input: {task.title}",
+            message or f"Task {task.pk} is waiting on you.",
+        ),
     )
-    return task
 
 
 @transaction.atomic
 def task_deliver(*, task: Task, actor: User, message: str = "") -> Task:
-    task = _locked(task)
-    _require_assignee(task, actor)
-    task = _transition(task, action="deliver", actor=actor, note=message)
-    if message:
-        Message.objects.create(task=task, author=actor, body=message)
     days = settings.AUTO_COMPLETE_DAYS
-    notify(
-        user_id=task.client_id,
-        kind=NotificationKind.TASK_DELIVERED,
-        data={"task": task.pk},
-        subject=f"Delivered: {task.title}",
-        body=(message + "\n\n" if message else "")
-        + f"Please accept it or ask for a revision; it completes by itself in {days} days.",
+    return _move(
+        task,
+        action="deliver",
+        actor=actor,
+        allowed=_require_assignee,
+        note=message,
+        posted=True,
+        notice=lambda task: Notice(
+            task.client_id,
+            NotificationKind.TASK_DELIVERED,
+            f"Delivered: {task.title}",
+            (message + "\n\n" if message else "")
+            + f"Please accept it or ask for a revision; it completes by itself in {days} days.",
+        ),
     )
-    return task
-
-
-def _require_client(task: Task, actor: User):
-    if task.client_id != actor.pk:
-        raise Forbidden(errors.PERMISSION_DENIED, "Only the task's client may do this.")
 
 
 @transaction.atomic
 def task_accept(*, task: Task, actor: User, rating: int | None = None, comment: str = "") -> Task:
-    task = _locked(task)
-    _require_client(task, actor)
-    if rating is not None and not 1 <= rating <= 5:
-        raise Invalid(errors.INVALID, "Rate from 1 to 5.", fields={"rating": ["1 to 5."]})
-    task.rating = rating
-    task.rating_comment = comment
-    return _transition(task, action="accept", actor=actor, note=comment)
+    def rate(task):
+        if rating is not None and not 1 <= rating <= 5:
+            raise Invalid(errors.Code.INVALID, "Rate from 1 to 5.", fields={"rating": ["1 to 5."]})
+        task.rating = rating
+        task.rating_comment = comment
+
+    return _move(
+        task, action="accept", actor=actor, allowed=_require_client, note=comment, before=rate
+    )
 
 
 @transaction.atomic
 def task_request_revision(*, task: Task, actor: User, reason: str = "") -> Task:
-    task = _locked(task)
-    _require_client(task, actor)
-    task = _transition(task, action="request_revision", actor=actor, note=reason)
-    if reason:
-        Message.objects.create(task=task, author=actor, body=reason)
-    if task.assignee_id:
-        notify(
-            user_id=task.assignee_id,
-            kind=NotificationKind.TASK_REVISION,
-            data={"task": task.pk},
-            subject=f"Revision requested: {task.title}",
-            body=reason or f"The client sent task {task.pk} back.",
-        )
-    return task
+    return _move(
+        task,
+        action="request_revision",
+        actor=actor,
+        allowed=_require_client,
+        note=reason,
+        posted=True,
+        notice=lambda task: Notice(
+            task.assignee_id,
+            NotificationKind.TASK_REVISION,
+            f"Revision requested: {task.title}",
+            reason or f"The client sent task {task.pk} back.",
+        ),
+    )
 
 
 @transaction.atomic
 def task_cancel(*, task: Task, actor: User, reason: str = "") -> Task:
-    task = _locked(task)
-    if not actor.is_manager:
-        _require_client(task, actor)
-    task = _transition(task, action="cancel", actor=actor, note=reason)
-    if task.assignee_id:
-        notify(
-            user_id=task.assignee_id,
-            kind=NotificationKind.TASK_CANCELLED,
-            data={"task": task.pk},
-            subject=f"Cancelled: {task.title}",
-            body=reason or f"Task {task.pk} was cancelled.",
-        )
-    return task
+    return _move(
+        task,
+        action="cancel",
+        actor=actor,
+        allowed=_require_client_or_manager,
+        note=reason,
+        notice=lambda task: Notice(
+            task.assignee_id,
+            NotificationKind.TASK_CANCELLED,
+            f"Cancelled: {task.title}",
+            reason or f"Task {task.pk} was cancelled.",
+        ),
+    )
 
 
 @transaction.atomic
@@ -711,7 +768,7 @@ def task_notify_overdue(*, task_id: int, now: datetime.datetime | None = None) -
 def message_create(*, task: Task, author: User, body: str, internal: bool = False) -> Message:
     """The client, the assignee or a manager writes on a task; internal notes are staff-only."""
     if internal and author.is_client:
-        raise Forbidden(errors.INTERNAL_NOTE_STAFF_ONLY, "Only staff write internal notes.")
+        raise Forbidden(errors.Code.INTERNAL_NOTE_STAFF_ONLY, "Only staff write internal notes.")
     if author.is_client:
         _require_client(task, author)
     elif author.is_assistant:
@@ -825,7 +882,7 @@ def notification_mark_read(*, user: User, notification_id: int) -> Notification:
         Notification.objects.select_for_update().filter(pk=notification_id, user=user).first()
     )
     if notification is None:
-        raise NotFound(errors.NOT_FOUND, "No such notification.")
+        raise NotFound(errors.Code.NOT_FOUND, "No such notification.")
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
@@ -846,7 +903,7 @@ def notification_preferences_set(*, user: User, email: dict[str, bool]) -> dict[
     unknown = sorted(set(email) - set(NotificationKind.values))
     if unknown:
         raise Invalid(
-            errors.UNKNOWN_NOTIFICATION_KIND,
+            errors.Code.UNKNOWN_NOTIFICATION_KIND,
             f"Unknown notification kind: {', '.join(unknown)}.",
             fields={"email": [f"Unknown kind: {kind}." for kind in unknown]},
         )

@@ -25,6 +25,8 @@ def _serializer_classes():
                     issubclass(cls, serializers.BaseSerializer)
                     and cls.__module__.startswith(f"{app}.")
                     and cls is not bounded.BoundedModelSerializer
+                    # A list serializer has no fields: its child, checked here too, has.
+                    and not issubclass(cls, serializers.ListSerializer)
                 ):
                     found[f"{cls.__module__}.{cls.__name__}"] = cls
     return sorted(found.items())

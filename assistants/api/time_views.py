@@ -16,7 +16,7 @@ from concierge.selectors import tasks_visible_to
 def _task_for(user, task_id):
     task = tasks_visible_to(user).filter(pk=task_id).first()
     if task is None:
-        raise errors.NotFound(errors.NOT_FOUND, "No such task.")
+        raise errors.NotFound(errors.Code.NOT_FOUND, "No such task.")
     return task
 
 
@@ -133,9 +133,9 @@ class TimerView(APIView):
 
     @extend_schema(responses={200: ts.TimeEntrySerializer, 404: None})
     def get(self, request):
-        entry = services.timer_running(actor=request.user)
+        entry = selectors.running_timer(request.user)
         if entry is None:
-            raise errors.NotFound(errors.NOT_FOUND, "No timer is running.")
+            raise errors.NotFound(errors.Code.NOT_FOUND, "No timer is running.")
         return Response(ts.TimeEntrySerializer(entry).data)
 
 

@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from assistants import timeoff
+from assistants import selectors, services
 from assistants.models import TimeOff
 from concierge.api.fields import BoundedModelSerializer, IdField, IntegerField
 from concierge.api.permissions import IsManager, IsStaff
@@ -65,7 +65,7 @@ class TimeOffViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return TimeOff.objects.none()
-        queryset = timeoff.time_off_visible_to(self.request.user)
+        queryset = selectors.time_off_visible_to(self.request.user)
         if self.action == "list":
             data = TimeOffFilterSerializer(data=self.request.query_params)
             data.is_valid(raise_exception=True)
@@ -76,7 +76,7 @@ class TimeOffViewSet(
     def create(self, request):
         data = TimeOffSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        created, moves = timeoff.time_off_create(actor=request.user, **data.validated_data)
+        created, moves = services.time_off_create(actor=request.user, **data.validated_data)
         body = {
             **TimeOffSerializer(created).data,
             "moves": MoveSerializer(moves, many=True).data,
@@ -84,4 +84,4 @@ class TimeOffViewSet(
         return Response(body, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance):
-        timeoff.time_off_delete(time_off=instance)
+        services.time_off_delete(time_off=instance)

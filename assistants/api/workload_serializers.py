@@ -1,32 +1,10 @@
 from rest_framework import serializers
 
+from assistants import errors as time_errors
+from assistants import workloads
 from concierge.api.fields import DateField, DateTimeField, IntegerField
 
 RATIO = {"max_digits": 12, "decimal_places": 4, "coerce_to_string": False, "allow_null": True}
-
-# The columns of a workload row, in order: the JSON fields and the CSV header alike.
-ROW_FIELDS = [
-    "assistant",
-    "name",
-    "email",
-    "active",
-    "week",
-    "open_tasks",
-    "overdue_tasks",
-    "logged_minutes",
-    "billable_minutes",
-    "capacity_minutes",
-    "utilization",
-    "delivered_tasks",
-    "on_time_tasks",
-    "on_time_rate",
-    "rated_tasks",
-    "avg_rating",
-]
-
-
-class WorkloadQuerySerializer(serializers.Serializer):
-    week = serializers.CharField(required=False, help_text="ISO week, e.g. 2026-W47.")
 
 
 class WorkloadRowSerializer(serializers.Serializer):
@@ -52,6 +30,82 @@ class WorkloadRowSerializer(serializers.Serializer):
     avg_rating = serializers.DecimalField(
         max_digits=4, decimal_places=2, coerce_to_string=False, allow_null=True
     )
+
+
+# The columns of a workload row, in order: the JSON fields and the CSV header alike.
+ROW_FIELDS = tuple(WorkloadRowSerializer().fields)
+
+
+class TextField(serializers.Field):
+    """The text as given (compared, never stored)."""
+
+    def to_internal_value(self, data):
+        return data
+
+
+class WeekField(serializers.Field):
+    """An ISO week such as `2026-W47` (None when blank)."""
+
+    def to_internal_value(self, data):
+        if not data:
+            return None
+        try:
+            return workloads.parse_week(data)
+        except workloads.BadWeek as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+
+class ActiveField(serializers.Field):
+    """`true`, `1`, `yes` or `false`, `0`, `no`, in any case (None when blank)."""
+
+    TRUE, FALSE = frozenset({"true", "1", "yes"}), frozenset({"false", "0", "no"})
+
+    def to_internal_value(self, data):
+        if data == "":
+            return None
+        if data.lower() in self.TRUE:
+            return True
+        if data.lower() in self.FALSE:
+            return False
+        raise serializers.ValidationError("active must be true or false.")
+
+
+# Rows sort by any of their fields but the week (the same for every row).
+ORDERING_FIELDS = frozenset(ROW_FIELDS) - {"week"}
+
+
+class OrderingField(serializers.Field):
+    """A row field, `-` before it for descending (the assistant's id when blank)."""
+
+    def to_internal_value(self, data):
+        if not data:
+            return "assistant"
+        if data.removeprefix("-") not in ORDERING_FIELDS:
+            fields = ", ".join(sorted(ORDERING_FIELDS))
+            raise serializers.ValidationError(
+                f"ordering must be one of {fields}, optionally with -."
+            )
+        return data
+
+
+class WorkloadWeekSerializer(serializers.Serializer):
+    """The week asked for; each refused parameter has its own code."""
+
+    codes = {
+        "week": time_errors.Code.INVALID_WEEK,
+        "active": time_errors.Code.INVALID_FILTER,
+        "ordering": time_errors.Code.INVALID_ORDERING,
+    }
+
+    week = WeekField(required=False)
+
+
+class WorkloadQuerySerializer(WorkloadWeekSerializer):
+    """The team workload's query parameters."""
+
+    active = ActiveField(required=False)
+    skill = TextField(required=False)
+    ordering = OrderingField(required=False)
 
 
 class WorkloadTotalsSerializer(serializers.Serializer):

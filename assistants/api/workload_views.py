@@ -8,7 +8,6 @@ from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRen
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assistants import errors as time_errors
 from assistants import workload_selectors, workloads
 from assistants.api import workload_serializers as out
 from concierge import errors
@@ -16,9 +15,7 @@ from concierge.api.pagination import Pagination
 from concierge.api.permissions import IsManager, IsStaff
 from concierge.errors import Invalid, NotFound
 
-ORDERING_FIELDS = frozenset(out.ROW_FIELDS) - {"week"}
 MAX_ID = 2**63 - 1
-TRUE, FALSE = frozenset({"true", "1", "yes"}), frozenset({"false", "0", "no"})
 
 WEEK_PARAMETER = OpenApiParameter(
     "week", OpenApiTypes.STR, description="ISO week (e.g. 2026-W47); the current week if absent."
@@ -59,35 +56,19 @@ def _cell(value):
     return value
 
 
-def _week(request):
-    text = request.query_params.get("week")
-    if not text:
-        return workloads.week_of(timezone.now())
-    try:
-        return workloads.parse_week(text)
-    except workloads.BadWeek as exc:
-        raise Invalid(time_errors.INVALID_WEEK, str(exc), fields={"week": [str(exc)]}) from exc
-
-
-def _active(request):
-    text = request.query_params.get("active")
-    if text is None or text == "":
-        return None
-    if text.lower() in TRUE:
-        return True
-    if text.lower() in FALSE:
-        return False
-    message = "active must be true or false."
-    raise Invalid(time_errors.INVALID_FILTER, message, fields={"active": [message]})
+def _query(request, serializer_class=out.WorkloadQuerySerializer):
+    """The query parameters, parsed; the first refused one is a 400 with its own code."""
+    query = serializer_class(data=request.query_params)
+    if not query.is_valid():
+        name, messages = next(iter(query.errors.items()))
+        message = str(messages[0])
+        raise Invalid(query.codes[name], message, fields={name: [message]})
+    data = query.validated_data
+    return {**data, "week": data.get("week") or workloads.week_of(timezone.now())}
 
 
 def _sorted(rows, ordering):
     field = ordering.removeprefix("-")
-    if field not in ORDERING_FIELDS:
-        message = (
-            f"ordering must be one of {', '.join(sorted(ORDERING_FIELDS))}, optionally with -."
-        )
-        raise Invalid(time_errors.INVALID_ORDERING, message, fields={"ordering": [message]})
     descending = ordering.startswith("-")
     # Ties keep the assistant order; missing values (no ratio) go last either way.
     present = [row for row in rows if row[field] is not None]
@@ -126,15 +107,16 @@ class TeamWorkloadView(APIView):
         },
     )
     def get(self, request):
-        week = _week(request)
+        query = _query(request)
+        week = query["week"]
         rows = workload_selectors.team_workload(
             request.user,
             week=week,
             now=timezone.now(),
-            active=_active(request),
-            skill=request.query_params.get("skill"),
+            active=query.get("active"),
+            skill=query.get("skill"),
         )
-        rows = _sorted(rows, request.query_params.get("ordering") or "assistant")
+        rows = _sorted(rows, query.get("ordering", "assistant"))
         totals = workload_selectors.team_totals(rows)
         week_start, week_end = week.bounds()
         body = {"week": str(week), "week_start": week_start, "week_end": week_end}
@@ -174,12 +156,12 @@ class AssistantWorkloadView(APIView):
         responses=out.AssistantWorkloadSerializer,
     )
     def get(self, request, assistant_id):
-        week = _week(request)
+        week = _query(request, out.WorkloadWeekSerializer)["week"]
         if assistant_id > MAX_ID:
-            raise NotFound(errors.NOT_FOUND, "No such assistant.")
+            raise NotFound(errors.Code.NOT_FOUND, "No such assistant.")
         result = workload_selectors.assistant_workload(
             request.user, assistant_id=assistant_id, week=week, now=timezone.now()
         )
         if result is None:
-            raise NotFound(errors.NOT_FOUND, "No such assistant.")
+            raise NotFound(errors.Code.NOT_FOUND, "No such assistant.")
         return Response(out.AssistantWorkloadSerializer(result).data)

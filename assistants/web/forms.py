@@ -46,12 +46,12 @@ class TimeEntryForm(forms.Form):
 # Where each refusal of `time_entry_create` is shown; codes not listed go where the error's
 # own `fields` say, else above the form.
 FIELD_OF_REFUSAL = {
-    time_errors.OVERLAPPING_ENTRY: "started_at",
-    time_errors.TIMER_RUNNING: "started_at",
-    time_errors.BACKDATED_TOO_FAR: "started_at",
-    time_errors.ENDS_IN_FUTURE: "ended_at",
-    time_errors.ENTRY_TOO_LONG: "ended_at",
-    time_errors.TASK_CAP_REACHED: "billable",
+    time_errors.Code.OVERLAPPING_ENTRY: "started_at",
+    time_errors.Code.TIMER_RUNNING: "started_at",
+    time_errors.Code.BACKDATED_TOO_FAR: "started_at",
+    time_errors.Code.ENDS_IN_FUTURE: "ended_at",
+    time_errors.Code.ENTRY_TOO_LONG: "ended_at",
+    time_errors.Code.TASK_CAP_REACHED: "billable",
 }
 
 

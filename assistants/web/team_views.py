@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from assistants import assignment, timeoff, workload_selectors, workloads
+from assistants import assignment, selectors, services, workload_selectors, workloads
 from assistants.web.chart import WIDTH, week_bar
 from assistants.web.forms import TimeOffForm
 from concierge import selectors as task_selectors
@@ -130,7 +130,7 @@ def time_off(request):
     form = TimeOffForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            created, moves = timeoff.time_off_create(actor=request.user, **form.cleaned_data)
+            created, moves = services.time_off_create(actor=request.user, **form.cleaned_data)
         except ApplicationError as error:
             attach_error(form, error)
         else:
@@ -145,13 +145,13 @@ def time_off(request):
             )
             return redirect("portal:team-time-off")
     upcoming = (
-        timeoff.time_off_visible_to(request.user)
+        selectors.time_off_visible_to(request.user)
         .filter(ends_at__gt=timezone.now())
         .select_related("assistant")
         .order_by("starts_at", "pk")
     )
     page = Paginator(upcoming, PAGE_SIZE).get_page(request.GET.get("page"))
-    moves = timeoff.time_off_moves(request.user, [leave.pk for leave in page.object_list])
+    moves = selectors.time_off_moves(request.user, [leave.pk for leave in page.object_list])
     for leave in page.object_list:
         leave.moves = moves.get(leave.pk, [])
     return render(

@@ -42,7 +42,7 @@ def time_ledger(request):
 def _entry(user, pk):
     entry = entries_for(user).filter(pk=pk).first()
     if entry is None:
-        raise errors.NotFound(errors.NOT_FOUND, "No such time entry.")
+        raise errors.NotFound(errors.Code.NOT_FOUND, "No such time entry.")
     return entry
 
 

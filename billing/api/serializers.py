@@ -4,6 +4,8 @@ from rest_framework import serializers
 
 from billing import periods
 from billing.models import (
+    PLAN_FIELDS,
+    TERMS_FIELDS,
     HourPack,
     Invoice,
     InvoiceLine,
@@ -44,15 +46,7 @@ class PlanTermsSerializer(BoundedModelSerializer):
 
     class Meta:
         model = PlanTerms
-        fields = [
-            "effective_from",
-            "currency",
-            "monthly_fee",
-            "included_minutes",
-            "rollover_cap_minutes",
-            "rounding_increment_minutes",
-            "overage_tiers",
-        ]
+        fields = ["effective_from", *TERMS_FIELDS]
         read_only_fields = fields
 
 
@@ -67,20 +61,7 @@ class PlanSerializer(BoundedModelSerializer):
 
     class Meta:
         model = Plan
-        fields = [
-            "id",
-            "code",
-            "name",
-            "kind",
-            "currency",
-            "monthly_fee",
-            "included_minutes",
-            "rollover_cap_minutes",
-            "rounding_increment_minutes",
-            "overage_tiers",
-            "active",
-            "terms",
-        ]
+        fields = ["id", *PLAN_FIELDS, "terms"]
         read_only_fields = ["id", "terms"]
         extra_kwargs = {"code": {"validators": []}}
 

@@ -51,7 +51,7 @@ class PlanViewSet(
 def _own_subscription(user):
     subscription = selectors.subscription_of(user)
     if subscription is None:
-        raise NotFound(errors.NO_SUBSCRIPTION, "You have no subscription.")
+        raise NotFound(errors.Code.NO_SUBSCRIPTION, "You have no subscription.")
     return subscription
 
 
@@ -116,7 +116,7 @@ class SubscriptionCancelView(APIView):
 def _client_or_404(client_id):
     client = User.objects.filter(pk=client_id, role=Role.CLIENT).first()
     if client is None:
-        raise NotFound(errors.NOT_FOUND, "No such client.")
+        raise NotFound(errors.Code.NOT_FOUND, "No such client.")
     return client
 
 
@@ -130,7 +130,7 @@ class ClientSubscriptionView(APIView):
         client = _client_or_404(pk)
         subscription = selectors.live_subscription(client.pk)
         if subscription is None:
-            raise NotFound(errors.NO_SUBSCRIPTION, "This client has no subscription.")
+            raise NotFound(errors.Code.NO_SUBSCRIPTION, "This client has no subscription.")
         return Response(serializers.SubscriptionSerializer(subscription).data)
 
     @extend_schema(
@@ -163,14 +163,14 @@ class UsageView(APIView):
             query.is_valid(raise_exception=True)
             if "client" not in query.validated_data:
                 raise Invalid(
-                    errors.INVALID, "Give ?client=<id>.", fields={"client": ["Required."]}
+                    errors.Code.INVALID, "Give ?client=<id>.", fields={"client": ["Required."]}
                 )
             client = _client_or_404(query.validated_data["client"])
         else:
             client = request.user
         usage = selectors.client_usage(client.pk)
         if usage is None:
-            raise NotFound(errors.NO_SUBSCRIPTION, "No subscription and no hour pack.")
+            raise NotFound(errors.Code.NO_SUBSCRIPTION, "No subscription and no hour pack.")
         r = usage.rating
         body = {
             "period_start": usage.period_start,

@@ -84,7 +84,7 @@ def billing_close(request):
 def invoice_mark_paid(request, pk):
     invoice = selectors.invoices_visible_to(request.user).filter(pk=pk).first()
     if invoice is None:
-        raise NotFound(errors.NOT_FOUND, "No such invoice.")
+        raise NotFound(errors.Code.NOT_FOUND, "No such invoice.")
     invoice = services.invoice_mark_paid(invoice=invoice, actor=request.user)
     messages.success(request, _("Invoice %(number)s is marked paid.") % {"number": invoice.number})
     return back(request, default="portal:invoice-list")

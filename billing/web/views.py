@@ -73,7 +73,7 @@ def invoice_detail(request, pk):
         .first()
     )
     if invoice is None:
-        raise NotFound(errors.NOT_FOUND, "No such invoice.")
+        raise NotFound(errors.Code.NOT_FOUND, "No such invoice.")
     return render(request, "billing/web/invoice_detail.html", {"invoice": invoice})
 
 
@@ -130,7 +130,7 @@ def _plan_action(request, action):
 def _own_subscription(user):
     subscription = selectors.subscription_of(user)
     if subscription is None:
-        raise NotFound(errors.NO_SUBSCRIPTION, "You have no subscription.")
+        raise NotFound(errors.Code.NO_SUBSCRIPTION, "You have no subscription.")
     return subscription
 
 

@@ -1,18 +1,13 @@
-import datetime
-
-from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from calendar_sync import errors, selectors, services
+from calendar_sync import selectors, services
 from calendar_sync.api import serializers
-from calendar_sync.availability import availability
 from calendar_sync.models import CalDavAccount, CalendarFeed, IcsSubscription
 from concierge.api.permissions import IsStaff
-from concierge.errors import Invalid, NotFound
 
 
 class FeedViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
@@ -163,31 +158,12 @@ class AvailabilityView(APIView):
         query = serializers.AvailabilityQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         start, end = query.validated_data["start"], query.validated_data["end"]
-        max_days = getattr(settings, "AVAILABILITY_MAX_DAYS", 62)
-        if end - start > datetime.timedelta(days=max_days):
-            raise Invalid(
-                errors.WINDOW_TOO_LONG,
-                f"The window may span at most {max_days} days.",
-                fields={"end": [f"At most {max_days} days after start."]},
-            )
-        profile = selectors.assistant_for_availability(
-            request.user, query.validated_data["assistant"]
-        )
-        if profile is None:
-            raise NotFound(errors.NOT_FOUND, "No such assistant.")
-        assistant = profile.user
-        result = availability(
-            start=start,
-            end=end,
-            zone=assistant.zone,
-            workday_start=profile.workday_start,
-            workday_end=profile.workday_end,
-            working_days=profile.working_days,
-            busy=selectors.busy_sources(assistant, start, end),
+        result = selectors.assistant_availability(
+            request.user, assistant_id=query.validated_data["assistant"], start=start, end=end
         )
         body = {
-            "assistant": assistant.pk,
-            "timezone": assistant.timezone,
+            "assistant": result["assistant"].pk,
+            "timezone": result["assistant"].timezone,
             "start": start,
             "end": end,
             "busy": [{"start": lo, "end": hi} for lo, hi in result["busy"]],

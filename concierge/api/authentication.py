@@ -14,12 +14,13 @@ from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
 from concierge import services
+from concierge.errors import DrfCode
 from concierge.timezones import activate_zone_of
 
 
 class TokenExpired(exceptions.AuthenticationFailed):
     default_detail = "This token has expired or was revoked; obtain a new one."
-    default_code = "token_expired"
+    default_code = DrfCode.TOKEN_EXPIRED
 
 
 class TokenAuthentication(authentication.TokenAuthentication):

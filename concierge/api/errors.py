@@ -10,20 +10,20 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from concierge.api.authentication import TokenExpired
-from concierge.errors import REQUEST_TOO_LARGE, ApplicationError
+from concierge.errors import ApplicationError, Code, DrfCode
 
 # DRF exception class -> our stable code (DRF's own codes are kept where they are stable).
 _CODES = {
-    TokenExpired: "token_expired",
-    exceptions.NotAuthenticated: "not_authenticated",
-    exceptions.AuthenticationFailed: "authentication_failed",
-    exceptions.PermissionDenied: "permission_denied",
-    exceptions.NotFound: "not_found",
-    exceptions.MethodNotAllowed: "method_not_allowed",
-    exceptions.NotAcceptable: "not_acceptable",
-    exceptions.UnsupportedMediaType: "unsupported_media_type",
-    exceptions.ParseError: "parse_error",
-    exceptions.Throttled: "throttled",
+    TokenExpired: DrfCode.TOKEN_EXPIRED,
+    exceptions.NotAuthenticated: DrfCode.NOT_AUTHENTICATED,
+    exceptions.AuthenticationFailed: DrfCode.AUTHENTICATION_FAILED,
+    exceptions.PermissionDenied: Code.PERMISSION_DENIED,
+    exceptions.NotFound: Code.NOT_FOUND,
+    exceptions.MethodNotAllowed: DrfCode.METHOD_NOT_ALLOWED,
+    exceptions.NotAcceptable: DrfCode.NOT_ACCEPTABLE,
+    exceptions.UnsupportedMediaType: DrfCode.UNSUPPORTED_MEDIA_TYPE,
+    exceptions.ParseError: DrfCode.PARSE_ERROR,
+    exceptions.Throttled: DrfCode.THROTTLED,
 }
 
 
@@ -45,7 +45,7 @@ def error_body(code, detail, fields=None):
 
 def exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
-        body = error_body(REQUEST_TOO_LARGE, "The request body is too large.")
+        body = error_body(Code.REQUEST_TOO_LARGE, "The request body is too large.")
         return Response(body, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, ApplicationError):
         body = error_body(exc.code, exc.detail, exc.fields)
@@ -66,13 +66,13 @@ def exception_handler(exc, context):
         if isinstance(fields, list):
             fields = {"non_field_errors": fields}
         first = _first_message(fields)
-        response.data = error_body("invalid", first or "Invalid input.", fields)
+        response.data = error_body(Code.INVALID, first or "Invalid input.", fields)
         response.status_code = status.HTTP_400_BAD_REQUEST
         return response
 
     code = next(
         (code for cls, code in _CODES.items() if isinstance(exc, cls)),
-        getattr(exc, "default_code", "error"),
+        getattr(exc, "default_code", DrfCode.ERROR),
     )
     response.data = error_body(code, exc.detail)
     return response

@@ -26,11 +26,11 @@ def bad_request(request, exception=None):
         return defaults.bad_request(request, exception)
     if isinstance(exception, RequestDataTooBig):
         return JsonResponse(
-            {"code": errors.REQUEST_TOO_LARGE, "detail": "The request body is too large."},
+            {"code": errors.Code.REQUEST_TOO_LARGE, "detail": "The request body is too large."},
             status=413,
         )
     return JsonResponse(
-        {"code": errors.BAD_REQUEST, "detail": "The request could not be read (malformed)."},
+        {"code": errors.Code.BAD_REQUEST, "detail": "The request could not be read (malformed)."},
         status=400,
     )
 
@@ -39,16 +39,18 @@ def csrf_failure(request, reason=""):
     if is_portal(request):
         return csrf.csrf_failure(request, reason)
     return JsonResponse(
-        {"code": errors.CSRF_FAILED, "detail": f"CSRF check failed: {reason}"}, status=403
+        {"code": errors.Code.CSRF_FAILED, "detail": f"CSRF check failed: {reason}"}, status=403
     )
 
 
 def forbidden(request, exception=None):
-    return _answer(request, 403, "permission_denied", "Your role may not do this.", "403.html")
+    return _answer(
+        request, 403, errors.Code.PERMISSION_DENIED, "Your role may not do this.", "403.html"
+    )
 
 
 def not_found(request, exception=None):
-    return _answer(request, 404, "not_found", "Not found.", "404.html")
+    return _answer(request, 404, errors.Code.NOT_FOUND, "Not found.", "404.html")
 
 
 def server_error(request):

@@ -45,12 +45,12 @@ def _fingerprint(request):
 def _replay(record, fingerprint):
     if record.request_hash != fingerprint:
         raise Conflict(
-            errors.IDEMPOTENCY_KEY_REUSED,
+            errors.Code.IDEMPOTENCY_KEY_REUSED,
             "This Idempotency-Key was used for a different request.",
         )
     if record.status_code == IN_PROGRESS:
         raise Conflict(
-            errors.IDEMPOTENCY_KEY_IN_USE,
+            errors.Code.IDEMPOTENCY_KEY_IN_USE,
             "A request with this Idempotency-Key is still being processed; retry.",
         )
     response = Response(record.body, status=record.status_code)
@@ -97,7 +97,7 @@ def idempotent(view_method):
         if not key:
             return view_method(self, request, *args, **kwargs)
         if len(key) > 255:
-            raise errors.Invalid(errors.INVALID, f"{HEADER} is longer than 255 characters.")
+            raise errors.Invalid(errors.Code.INVALID, f"{HEADER} is longer than 255 characters.")
         fingerprint = _fingerprint(request)
         with transaction.atomic():
             held = _claim(request, key, fingerprint)

@@ -29,7 +29,7 @@ class JSONParser(parsers.JSONParser):
         raw = stream.read(limit + 1) if stream is not None else b""
         if len(raw) > limit:
             raise RequestTooLarge(
-                errors.REQUEST_TOO_LARGE, f"The request body is larger than {limit} bytes."
+                errors.Code.REQUEST_TOO_LARGE, f"The request body is larger than {limit} bytes."
             )
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
         try:

@@ -3,7 +3,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from concierge import deadlines
+from concierge import hooks
 from concierge.api.fields import BoundedModelSerializer, DateTimeField, IdField, IntegerField
 from concierge.models import Message, Role, Task, TaskPriority, TaskStatus, User
 
@@ -26,6 +26,15 @@ class StatusHistorySerializer(serializers.Serializer):
     by = IntegerField(allow_null=True, help_text="Who did it; null: the service.")
     at = DateTimeField()
     note = serializers.CharField(allow_blank=True)
+
+
+class TaskListSerializer(serializers.ListSerializer):
+    """Tasks rendered together: which of them are at risk is worked out once for all."""
+
+    def to_representation(self, data):
+        tasks = list(data.all() if hasattr(data, "all") else data)
+        self.context["at_risk_ids"] = self.child.tasks_at_risk(tasks)
+        return super().to_representation(tasks)
 
 
 class TaskSerializer(BoundedModelSerializer):
@@ -83,6 +92,10 @@ class TaskSerializer(BoundedModelSerializer):
             "status_history",
         ]
         read_only_fields = fields
+        list_serializer_class = TaskListSerializer
+
+    def tasks_at_risk(self, tasks):
+        return hooks.tasks_at_risk(tasks, now=self.context.get("now") or timezone.now())
 
     @extend_schema_field(AssignmentHistorySerializer(many=True))
     def get_assignment_history(self, task) -> list:
@@ -126,15 +139,10 @@ class TaskSerializer(BoundedModelSerializer):
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_at_risk(self, task) -> bool:
-        """Open, not yet overdue, but the estimate left no longer fits before the promise."""
-        if not task.is_open or task.status == TaskStatus.DELIVERED:
-            return False
-        remaining = max((task.estimate_minutes or 0) - self.get_logged_minutes(task), 0)
-        return deadlines.is_at_risk(
-            now=self.context.get("now") or timezone.now(),
-            promised=task.promised_due_at,
-            remaining_minutes=remaining,
-        )
+        """Open, not yet overdue, but its assignee's open work due no later no longer fits
+        in their working hours before the promise."""
+        risky = self.context.get("at_risk_ids")
+        return task.pk in (self.tasks_at_risk([task]) if risky is None else risky)
 
 
 class TaskCreateSerializer(serializers.Serializer):

@@ -11,6 +11,7 @@ from rest_framework.exceptions import Throttled
 from rest_framework.throttling import SimpleRateThrottle
 
 from concierge.api.errors import error_body
+from concierge.errors import DrfCode
 
 
 class LoginThrottle(SimpleRateThrottle):
@@ -35,7 +36,7 @@ def throttled_login(view):
             if not throttle.allow_request(request, None):
                 wait = throttle.wait()
                 exc = Throttled(wait)
-                response = JsonResponse(error_body("throttled", exc.detail), status=429)
+                response = JsonResponse(error_body(DrfCode.THROTTLED, exc.detail), status=429)
                 if wait is not None:
                     response["Retry-After"] = str(math.ceil(wait))
                 return response

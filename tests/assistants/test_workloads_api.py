@@ -293,6 +293,33 @@ def test_bad_filters_are_400(manager_api, week):
     assert_error(manager_api.get(LIST, {"active": "maybe"}), 400, "invalid_filter")
 
 
+def test_a_refused_parameter_is_named_with_its_own_code(manager_api, assistant_api, week):
+    def refusal(code, name, message):
+        return {"code": code, "detail": message, "fields": {name: [message]}}
+
+    bad_week = "'W13' is not an ISO week such as 2026-W47."
+    # The week is read first: with a bad filter too, only the week is named.
+    got = manager_api.get(LIST, {"week": "W13", "active": "maybe", "ordering": "x"})
+    assert got.json() == refusal("invalid_week", "week", bad_week)
+    got = manager_api.get(LIST, {"active": "maybe", "ordering": "x"})
+    assert got.json() == refusal("invalid_filter", "active", "active must be true or false.")
+    columns = (
+        "active, assistant, avg_rating, billable_minutes, capacity_minutes, delivered_tasks, "
+        "email, logged_minutes, name, on_time_rate, on_time_tasks, open_tasks, overdue_tasks, "
+        "rated_tasks, utilization"
+    )
+    got = manager_api.get(LIST, {"ordering": "-week", "active": "YES", "skill": " "})
+    message = f"ordering must be one of {columns}, optionally with -."
+    assert got.json() == refusal("invalid_ordering", "ordering", message)
+    # One assistant's week reads only the week.
+    got = assistant_api.get(detail(week["a"]), {"active": "maybe", "ordering": "x"})
+    assert got.status_code == 200
+    got = assistant_api.get(detail(week["a"]), {"week": " 2026-W13"})
+    assert got.json() == refusal(
+        "invalid_week", "week", "' 2026-W13' is not an ISO week such as 2026-W47."
+    )
+
+
 def test_default_week_is_the_current_one(manager_api, week):
     from assistants import workloads
 

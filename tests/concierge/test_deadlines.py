@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from concierge.deadlines import buffer_for, is_at_risk, promised_due_at
+from concierge.deadlines import buffer_for, promised_due_at
 
 UTC = datetime.UTC
 T0 = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -51,13 +51,3 @@ def test_without_estimate_the_request_is_the_promise():
 def test_buffer_is_configurable(ratio, min_hours, estimate_min, expected_buffer_min):
     got = buffer_for(datetime.timedelta(minutes=estimate_min), ratio=ratio, min_hours=min_hours)
     assert got == datetime.timedelta(minutes=expected_buffer_min)
-
-
-def test_at_risk():
-    promised = T0 + datetime.timedelta(hours=2)
-    assert is_at_risk(now=T0, promised=promised, remaining_minutes=180)
-    assert not is_at_risk(now=T0, promised=promised, remaining_minutes=60)
-    assert not is_at_risk(
-        now=T0 + datetime.timedelta(hours=3), promised=promised, remaining_minutes=0
-    )
-    assert not is_at_risk(now=T0, promised=None, remaining_minutes=10)

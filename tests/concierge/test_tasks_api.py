@@ -380,23 +380,79 @@ def test_list_query_count_is_flat(
     assert sum(t["logged_minutes"] for t in resp.json()["results"]) == 300
 
 
-def test_at_risk(manager_api, assistant_user):
+def always_at_work(assistant):
+    """Every minute of every day is working time: the at-risk rule then reads clock time."""
+    profile = assistant.assistant_profile
+    profile.workday_start, profile.workday_end = datetime.time(0), datetime.time.max
+    profile.working_days = list(range(7))
+    profile.weekly_capacity_minutes = 7 * 24 * 60
+    profile.save()
+
+
+def test_at_risk_is_the_workload_rule(manager_api, assistant_user, other_assistant_user):
+    always_at_work(assistant_user)
+    always_at_work(other_assistant_user)
     now = timezone.now()
-    risky = factories.TaskFactory(
-        assignee=assistant_user,
-        status=S.IN_PROGRESS,
-        estimate_minutes=240,
-        promised_due_at=now + datetime.timedelta(hours=2),
-    )
+
+    def open_task(assignee, estimate, hours):
+        due = now + datetime.timedelta(hours=hours)
+        return factories.TaskFactory(
+            assignee=assignee, status=S.IN_PROGRESS, estimate_minutes=estimate, promised_due_at=due
+        )
+
+    risky = open_task(assistant_user, 240, 2)
     factories.TimeEntryFactory(task=risky)  # 60 of 240 minutes done: 180 left, 120 to go
-    safe = factories.TaskFactory(
-        assignee=assistant_user,
-        status=S.IN_PROGRESS,
+    # Fits alone in its three hours, but comes after the 180 minutes due before it.
+    behind = open_task(assistant_user, 60, 3)
+    # The same work for another assistant, whose hours are free: fits.
+    safe = open_task(other_assistant_user, 60, 3)
+    # Nobody's hours to measure against: not at risk (a manager sees it unassigned).
+    unassigned = open_task(None, 600, 2)
+    unassigned.status = S.NEW
+    unassigned.save()
+
+    def at_risk(task):
+        return manager_api.get(url(task)).json()["at_risk"]
+
+    assert [at_risk(t) for t in (risky, behind, safe, unassigned)] == [True, True, False, False]
+    listed = {t["id"]: t["at_risk"] for t in manager_api.get(URL).json()["results"]}
+    assert listed == {risky.pk: True, behind.pk: True, safe.pk: False, unassigned.pk: False}
+    workload = manager_api.get(f"/api/v1/workloads/{assistant_user.pk}/").json()
+    assert {t["id"] for t in workload["tasks"] if t["at_risk"]} == {risky.pk, behind.pk}
+
+
+def test_time_off_puts_a_task_at_risk(manager_api, other_assistant_user):
+    always_at_work(other_assistant_user)
+    now = timezone.now()
+    task = factories.TaskFactory(
+        assignee=other_assistant_user,
+        status=S.ASSIGNED,
         estimate_minutes=60,
-        promised_due_at=now + datetime.timedelta(hours=2),
+        promised_due_at=now + datetime.timedelta(hours=3),
     )
-    assert manager_api.get(url(risky)).json()["at_risk"] is True
-    assert manager_api.get(url(safe)).json()["at_risk"] is False
+    assert manager_api.get(url(task)).json()["at_risk"] is False
+    factories.TimeOffFactory(
+        assistant=other_assistant_user, starts_at=now, ends_at=now + datetime.timedelta(hours=3)
+    )
+    assert manager_api.get(url(task)).json()["at_risk"] is True
+
+
+@pytest.mark.parametrize("size", [10, 100])
+def test_at_risk_costs_two_queries_per_page(
+    size, manager_api, assistant_user, other_assistant_user, django_assert_num_queries
+):
+    now = timezone.now()
+    for n in range(size):
+        factories.TaskFactory(
+            assignee=(assistant_user, other_assistant_user)[n % 2],
+            status=S.IN_PROGRESS,
+            estimate_minutes=60,
+            promised_due_at=now + datetime.timedelta(days=1 + n),
+        )
+    # Token, count, page, history; the assignees' open work with their hours; time off.
+    with django_assert_num_queries(6):
+        resp = manager_api.get(URL, {"page_size": 200})
+    assert resp.json()["count"] == size
 
 
 @pytest.mark.parametrize("size", [10, 100])

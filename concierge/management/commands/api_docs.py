@@ -136,8 +136,8 @@ ERROR_MODULES = ("concierge.errors", "assistants.errors", "billing.errors", "cal
 
 
 def error_codes() -> dict[str, list[str]]:
-    """Every stable error code, with the apps that raise it: the named constants of each
-    app's `errors.py`, and the codes the exception handler gives DRF's own errors."""
+    """Every stable error code, with the apps that raise it: the `Code` enum of each app's
+    `errors.py`, and the codes the exception handler gives DRF's own errors."""
     from concierge.api.errors import _CODES
 
     found: dict[str, set[str]] = {}
@@ -145,9 +145,8 @@ def error_codes() -> dict[str, list[str]]:
         found.setdefault(code, set()).add("api")
     for name in ERROR_MODULES:
         module = import_module(name)
-        for attribute, value in vars(module).items():
-            if attribute.isupper() and isinstance(value, str):
-                found.setdefault(value, set()).add(name.split(".")[0])
+        for code in module.Code:
+            found.setdefault(code, set()).add(name.split(".")[0])
     return {code: sorted(apps) for code, apps in sorted(found.items())}
 
 
