@@ -15,7 +15,6 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
-from assistants.models import TimeEntry
 from billing import errors, periods, rating, selectors
 from billing import stripe as billing_stripe
 from billing.models import (
@@ -24,6 +23,7 @@ from billing.models import (
     BillingEventSource,
     HourPack,
     Invoice,
+    InvoicedEntry,
     InvoiceEvent,
     InvoiceKind,
     InvoiceLine,
@@ -721,7 +721,9 @@ def _issue(invoices, rated_of, packs_touched, now, actor) -> bool:
                 )
             )
         for entry_id, minutes in rated.entry_minutes.items():
-            billed.append(TimeEntry(pk=entry_id, invoice_id=invoice.pk, billed_minutes=minutes))
+            billed.append(
+                InvoicedEntry(entry_id=entry_id, invoice_id=invoice.pk, billed_minutes=minutes)
+            )
         events.append(
             InvoiceEvent(
                 invoice=invoice,
@@ -734,7 +736,7 @@ def _issue(invoices, rated_of, packs_touched, now, actor) -> bool:
         )
     InvoiceLine.objects.bulk_create(lines, batch_size=1000)
     InvoiceEvent.objects.bulk_create(events, batch_size=1000)
-    _update_rows(TimeEntry, ["invoice_id", "billed_minutes"], billed)
+    InvoicedEntry.objects.bulk_create(billed, batch_size=1000)
     _update_rows(HourPack, ["remaining_minutes"], packs_touched)
     _announce(invoice.pk for invoice in invoices if invoice.total)
     return True

@@ -267,12 +267,13 @@ class InvoiceUsageSerializer(serializers.Serializer):
     )
 
 
+# A time entry the invoice bills (an InvoicedEntry), shown as the entry and its minutes.
 class InvoiceEntrySerializer(serializers.Serializer):
-    id = IntegerField()
-    task = IntegerField(source="task_id")
-    started_at = DateTimeField()
-    ended_at = DateTimeField()
-    duration_seconds = IntegerField()
+    id = IntegerField(source="entry_id")
+    task = IntegerField(source="entry.task_id")
+    started_at = DateTimeField(source="entry.started_at")
+    ended_at = DateTimeField(source="entry.ended_at")
+    duration_seconds = IntegerField(source="entry.duration_seconds")
     billable_minutes = IntegerField(source="billed_minutes")
 
 
@@ -324,7 +325,7 @@ class InvoiceSerializer(BoundedModelSerializer):
 
 
 class InvoiceDetailSerializer(InvoiceSerializer):
-    entries = InvoiceEntrySerializer(many=True, source="time_entries")
+    entries = InvoiceEntrySerializer(many=True, source="billed_entries")
     history = BillingEventSerializer(source="events", many=True, read_only=True)
 
     class Meta(InvoiceSerializer.Meta):
