@@ -108,7 +108,6 @@ def test_a_lower_app_has_no_relation_to_a_higher_one(app):
 @pytest.mark.parametrize("app", sorted(HIGHER))
 def test_a_lower_app_migrates_without_a_higher_one(app):
     from django.db.migrations.loader import MigrationLoader
-
     from django.test import override_settings
 
     with override_settings(MIGRATION_MODULES={}):  # the suite itself runs without them
@@ -122,3 +121,11 @@ def test_a_lower_app_migrates_without_a_higher_one(app):
     ]
     assert own, f"no migrations found for {app}"
     assert offences == []
+
+
+def test_the_registry_lists_a_lower_app_before_the_higher_ones():
+    """`seed_demo` loads each app's demo data in the registry's order."""
+    from django.apps import apps
+
+    order = [config.label for config in apps.get_app_configs()]
+    assert all(order.index(low) < order.index(high) for low in HIGHER for high in HIGHER[low])
