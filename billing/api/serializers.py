@@ -9,7 +9,6 @@ from billing.models import (
     HourPack,
     Invoice,
     InvoiceLine,
-    InvoiceStatus,
     Plan,
     PlanKind,
     PlanTerms,
@@ -343,11 +342,6 @@ class ClosePeriodSerializer(serializers.Serializer):
             return periods.parse(value)
         except ValueError as exc:
             raise serializers.ValidationError(str(exc)) from exc
-
-
-class InvoiceFilterSerializer(serializers.Serializer):
-    client = IdField(required=False, help_text="manager: one client's invoices")
-    status = serializers.ChoiceField(choices=InvoiceStatus.choices, required=False)
 
 
 class UsageQuerySerializer(serializers.Serializer):
