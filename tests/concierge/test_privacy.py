@@ -122,6 +122,8 @@ def test_export_round_trip(person, api_for, other_client_user):
         person["unbilled"].pk,
     }
     invoice = Invoice.objects.get(client=client)
+    billed_by = {e["id"]: e["invoice"] for e in data["time_entries"]}
+    assert billed_by == {person["billed"].pk: invoice.pk, person["unbilled"].pk: None}
     [exported] = data["invoices"]
     assert (exported["number"], Decimal(exported["total"])) == (invoice.number, invoice.total)
     assert [e["id"] for e in exported["entries"]] == [person["billed"].pk]
