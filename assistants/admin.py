@@ -33,11 +33,31 @@ class TimeEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     (overlap, budget, balance, disputes, the lock once invoiced) and write the history."""
 
     inlines = [TimeEntryEventInline]
-    list_display = ["assistant", "task", "started_at", "ended_at", "status", "billable", "invoice"]
+    list_display = [
+        "assistant",
+        "task",
+        "started_at",
+        "ended_at",
+        "status",
+        "billable",
+        "invoice",
+        "billed",
+    ]
     list_filter = ["status", "billable", "source"]
-    list_select_related = ["assistant", "task", "invoice"]
-    raw_id_fields = ["assistant", "task", "invoice", "created_by"]
+    list_select_related = ["assistant", "task"]
+    raw_id_fields = ["assistant", "task", "created_by"]
     date_hierarchy = "started_at"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_billing()
+
+    @admin.display(description="invoice")
+    def invoice(self, entry):
+        return entry.invoice_id
+
+    @admin.display(description="billed minutes")
+    def billed(self, entry):
+        return entry.billed_minutes
 
 
 @admin.register(TimeEntryEvent)

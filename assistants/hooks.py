@@ -1,5 +1,7 @@
 """Hook registries of the assistants app (see concierge/hooks.py for the idea)."""
 
+from django.db.models import IntegerField, Value
+
 _billable_time_guards = []
 _billable_time_refusals = set()
 _billable_room_providers = []
@@ -54,3 +56,26 @@ def register_billable_time_watcher(watcher):
 def billable_time_recorded(*, task):
     for watcher in _billable_time_watchers:
         watcher(task=task)
+
+
+_entry_billing_providers = []
+
+
+def register_entry_billing(provider):
+    """`provider() -> {"invoice_id": expression, "billed_minutes": expression}`: how a
+    query reads, for each time entry, the invoice that bills it and the minutes it charged
+    (billing: its own record of the entries each invoice bills). An entry an invoice bills
+    is locked: it can no longer be changed, deleted or disputed."""
+    if provider not in _entry_billing_providers:
+        _entry_billing_providers.append(provider)
+    return provider
+
+
+def entry_billing():
+    found = {
+        "invoice_id": Value(None, output_field=IntegerField()),
+        "billed_minutes": Value(None, output_field=IntegerField()),
+    }
+    for provider in _entry_billing_providers:
+        found.update(provider())
+    return found

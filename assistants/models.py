@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Func, Q
 from django.utils import timezone
 
+from assistants import hooks
 from concierge.models import Task
 
 
@@ -139,11 +140,22 @@ class TimeEntryQuerySet(models.QuerySet):
     def billable(self):
         return self.filter(BILLABLE)
 
+    def with_billing(self):
+        """Each entry with `invoice_id`, the invoice that bills it, and `billed_minutes`,
+        what that invoice charged: both None until billed (read through the entry billing
+        hook; billing keeps the record)."""
+        return self.annotate(**hooks.entry_billing())
+
+    def locked(self):
+        """The entries an invoice bills: they can no longer change."""
+        return self.with_billing().filter(invoice_id__isnull=False)
+
 
 class TimeEntry(models.Model):
     """Time an assistant spent on a task, `[started_at, ended_at)`, raw and unrounded.
 
-    Rounding happens only in billing; `billed_minutes` records what the invoice charged.
+    Rounding happens only in billing, which records what each invoice charged; an entry
+    read `with_billing()` carries it.
     """
 
     # Both are served by the (…, started_at) indexes below, which lead with them.
@@ -167,16 +179,6 @@ class TimeEntry(models.Model):
     # A manager's "adjust" decision on a dispute: the minutes to bill instead of the rounded
     # duration.
     billable_minutes_override = models.PositiveIntegerField(null=True, blank=True)
-    # Set by billing when a period closes; an invoiced entry is locked. The string reference
-    # keeps this app free of imports from billing (apps depend billing → assistants).
-    invoice = models.ForeignKey(
-        "billing.Invoice",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="time_entries",
-    )
-    billed_minutes = models.PositiveIntegerField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -236,10 +238,6 @@ class TimeEntry(models.Model):
         return self.ended_at is None
 
     @property
-    def is_invoiced(self):
-        return self.invoice_id is not None
-
-    @property
     def duration_seconds(self):
         end = self.ended_at or timezone.now()
         return int(end.timestamp() - self.started_at.timestamp())
@@ -251,7 +249,8 @@ class TimeEntry(models.Model):
 
     def is_disputable(self, now=None):
         """What `time_entry_dispute` accepts: stopped, not invoiced, not decided yet, inside
-        its dispute window. The portal offers "Dispute" only then."""
+        its dispute window. The portal offers "Dispute" only then (on entries read
+        `with_billing()`)."""
         now = now or timezone.now()
         return (
             self.invoice_id is None

@@ -22,7 +22,7 @@ def export_time_entries(user) -> list:
         entries = TimeEntry.objects.filter(task__client=user)
     else:
         entries = TimeEntry.objects.filter(created_by=user)
-    entries = entries.prefetch_related("events").order_by("started_at", "id")
+    entries = entries.with_billing().prefetch_related("events").order_by("started_at", "id")
     return TimeEntryDetailSerializer(entries, many=True).data
 
 

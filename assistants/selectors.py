@@ -86,7 +86,8 @@ def time_entries_visible_to(user):
     """Managers see every entry; an assistant their own; a client those on their tasks."""
     from assistants.models import TimeEntry
 
-    entries = TimeEntry.objects.select_related("assistant")  # with the assistant's name
+    # With the assistant's name, and what billing charged for each.
+    entries = TimeEntry.objects.select_related("assistant").with_billing()
     if not user.is_authenticated:
         return entries.none()
     if user.is_manager:

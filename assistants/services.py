@@ -487,7 +487,7 @@ def timer_stop_at_room(*, entry_id: int) -> TimeEntry | None:
 
 def _locked_entry(entry, actor=None):
     entry = TimeEntry.objects.select_for_update().select_related("task").get(pk=entry.pk)
-    if entry.invoice_id is not None:
+    if TimeEntry.objects.locked().filter(pk=entry.pk).exists():
         raise errors.Conflict(time_errors.Code.ENTRY_LOCKED, "An invoiced entry can't be changed.")
     if entry.status == TimeEntryStatus.DISPUTED and actor is not None and not actor.is_manager:
         raise errors.Conflict(
@@ -589,7 +589,7 @@ def time_entry_dispute(*, actor, entry, reason) -> TimeEntry:
     """The client disputes an entry within TIME_DISPUTE_DAYS of when they could first see
     it as it stands (`reviewable_from`); it is not billed until a manager resolves it."""
     entry = TimeEntry.objects.select_for_update().select_related("task").get(pk=entry.pk)
-    if entry.invoice_id is not None:
+    if TimeEntry.objects.locked().filter(pk=entry.pk).exists():
         raise errors.Conflict(time_errors.Code.ENTRY_LOCKED, "An invoiced entry can't be disputed.")
     if (
         entry.ended_at is None
@@ -642,7 +642,7 @@ def time_entry_resolve(*, actor, entry, decision, billable_minutes=None) -> Time
     """A manager decides a dispute (or reviews a runaway timer): accept, adjust the
     minutes billed, or reject. The client and the assistant are told."""
     entry = TimeEntry.objects.select_for_update().select_related("task").get(pk=entry.pk)
-    if entry.invoice_id is not None:
+    if TimeEntry.objects.locked().filter(pk=entry.pk).exists():
         raise errors.Conflict(time_errors.Code.ENTRY_LOCKED, "An invoiced entry can't be changed.")
     if entry.status not in (TimeEntryStatus.DISPUTED, TimeEntryStatus.NEEDS_REVIEW):
         raise errors.Conflict(

@@ -165,14 +165,13 @@ def snapshot():
 
     return (
         list(Subscription.objects.values()),
-        list(TimeEntry.objects.filter(invoice__isnull=True).values_list("id", flat=True)),
+        list(TimeEntry.objects.filter(billed__isnull=True).values_list("id", flat=True)),
         list(HourPack.objects.values_list("id", "remaining_minutes")),
     )
 
 
 def restore(saved):
-    from assistants.models import TimeEntry
-    from billing.models import HourPack, Subscription
+    from billing.models import HourPack, InvoicedEntry, Subscription
 
     subscriptions, unbilled, packs = saved
     Subscription.objects.bulk_update(
@@ -180,7 +179,7 @@ def restore(saved):
         SUBSCRIPTION_STATE,
         batch_size=1000,
     )
-    TimeEntry.objects.filter(id__in=unbilled).update(invoice=None, billed_minutes=None)
+    InvoicedEntry.objects.filter(entry_id__in=unbilled).delete()
     HourPack.objects.bulk_update(
         [HourPack(id=i, remaining_minutes=m) for i, m in packs],
         ["remaining_minutes"],

@@ -3,6 +3,7 @@ from django.contrib import admin
 from billing.models import (
     HourPack,
     Invoice,
+    InvoicedEntry,
     InvoiceEvent,
     InvoiceLine,
     InvoiceNumberSequence,
@@ -113,6 +114,14 @@ class InvoiceEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     readonly_fields = fields
 
 
+class InvoicedEntryInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = InvoicedEntry
+    extra = 0
+    can_delete = False
+    fields = ["entry", "billed_minutes"]
+    readonly_fields = fields
+
+
 @admin.register(Invoice)
 class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: invoices are finalised (numbered) when made; payment moves through the
@@ -122,7 +131,7 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "kind"]
     list_select_related = ["client"]
     raw_id_fields = ["client", "subscription", "hour_pack", "plan"]
-    inlines = [InvoiceLineInline, InvoiceEventInline]
+    inlines = [InvoiceLineInline, InvoicedEntryInline, InvoiceEventInline]
 
 
 @admin.register(InvoiceEvent)

@@ -11,6 +11,7 @@ class BillingConfig(AppConfig):
         *("add_subscription", "change_subscription", "view_subscription"),
         *("add_hourpack", "change_hourpack", "view_hourpack"),
         *("change_invoice", "view_invoice", "view_invoiceline", "view_invoicenumbersequence"),
+        "view_invoicedentry",
         "view_usagealert",
     ]
 
@@ -23,8 +24,10 @@ class BillingConfig(AppConfig):
             register_billable_room,
             register_billable_time_guard,
             register_billable_time_watcher,
+            register_entry_billing,
         )
         from billing import errors
+        from billing.selectors import entry_billing
         from billing.services import (
             billable_room,
             check_plan_or_balance,
@@ -39,6 +42,7 @@ class BillingConfig(AppConfig):
         register_billable_time_guard(check_spend_cap, refusals=(errors.Code.SPEND_CAP_REACHED,))
         register_billable_room(billable_room)
         register_billable_time_watcher(usage_alerts_on_time)
+        register_entry_billing(entry_billing)
 
         from billing import stripe_jobs  # noqa: F401  (signal receivers)
         from billing.guards import require_unpaused_subscription

@@ -1,10 +1,12 @@
-"""A client's lived-in month, built through the real services: a plan since the start of
-last month, last month closed with its invoice, tasks in every status, messages, time
-entries this month including a disputed one. `seed_demo` loads it for the demo client;
-the portal's browser tests start from it."""
+"""Demo data of billing: two plans, and a client's lived-in month built through the real
+services: a plan since the start of last month, last month closed with its invoice, tasks
+in every status, messages, time entries this month including a disputed one; and a second
+client's busy week for the manager's pages. `seed_demo` loads them (`seed`); the portal's
+browser tests start from the month."""
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,9 +14,57 @@ from django.utils import timezone
 from assistants import services as time_services
 from assistants.models import TimeEntry
 from billing import periods, services
-from billing.models import Invoice, Plan, Subscription
+from billing.models import Invoice, Plan, PlanKind, Subscription
 from concierge import services as task_services
+from concierge.demo import Demo
 from concierge.models import Task, TaskEvent, User
+
+PLANS = [
+    {
+        "code": "essential",
+        "name": "Essential (2 h / month)",
+        "kind": PlanKind.MONTHLY,
+        "monthly_fee": Decimal("49.00"),
+        "included_minutes": 120,
+        "rollover_cap_minutes": 60,
+        "rounding_increment_minutes": 15,
+        "overage_tiers": [
+            {"up_to_minutes": 480, "hourly_rate": "28.00"},
+            {"up_to_minutes": None, "hourly_rate": "24.00"},
+        ],
+    },
+    {
+        "code": "hourly",
+        "name": "Pay as you go",
+        "kind": PlanKind.HOURLY,
+        "monthly_fee": Decimal("0.00"),
+        "included_minutes": 0,
+        "rollover_cap_minutes": 0,
+        "rounding_increment_minutes": 6,
+        "overage_tiers": [{"up_to_minutes": None, "hourly_rate": "32.00"}],
+    },
+]
+
+
+def seed(demo: Demo) -> None:
+    for plan in PLANS:
+        Plan.objects.get_or_create(code=plan["code"], defaults=plan)
+    if not Subscription.objects.filter(client=demo.showcase).exists():
+        lived_in_month(
+            client=demo.showcase,
+            assistant=demo.assistants[0],
+            manager=demo.manager,
+            plan=Plan.objects.get(code="essential"),
+        )
+    second_client = demo.clients[1]
+    if not Subscription.objects.filter(client=second_client).exists():
+        busy_week(
+            client=second_client,
+            plan=Plan.objects.get(code="hourly"),
+            late=demo.assistants[1],
+            steady=demo.assistants[2],
+            manager=demo.manager,
+        )
 
 
 @dataclass

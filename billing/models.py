@@ -250,6 +250,25 @@ class Invoice(models.Model):
         return self.number or f"draft invoice {self.pk}"
 
 
+class InvoicedEntry(models.Model):
+    """A time entry an invoice bills, with the minutes it charged (the entry's duration
+    rounded up to the plan's increment, or a manager's adjustment). The entry is the key:
+    no entry is billed twice. An entry listed here is locked (assistants' entry billing
+    hook)."""
+
+    entry = models.OneToOneField(
+        "assistants.TimeEntry", on_delete=models.PROTECT, primary_key=True, related_name="billed"
+    )
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="billed_entries")
+    billed_minutes = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name_plural = "invoiced entries"
+
+    def __str__(self):
+        return f"entry {self.entry_id} on invoice {self.invoice_id}"
+
+
 class LineKind(models.TextChoices):
     FEE = "fee", "Fee"
     OVERAGE = "overage", "Overage"

@@ -15,7 +15,6 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
-from assistants.models import TimeEntry
 from billing import errors, periods, rating, selectors
 from billing import stripe as billing_stripe
 from billing.models import (
@@ -24,6 +23,7 @@ from billing.models import (
     BillingEventSource,
     HourPack,
     Invoice,
+    InvoicedEntry,
     InvoiceEvent,
     InvoiceKind,
     InvoiceLine,
@@ -721,7 +721,9 @@ def _issue(invoices, rated_of, packs_touched, now, actor) -> bool:
                 )
             )
         for entry_id, minutes in rated.entry_minutes.items():
-            billed.append(TimeEntry(pk=entry_id, invoice_id=invoice.pk, billed_minutes=minutes))
+            billed.append(
+                InvoicedEntry(entry_id=entry_id, invoice_id=invoice.pk, billed_minutes=minutes)
+            )
         events.append(
             InvoiceEvent(
                 invoice=invoice,
@@ -734,8 +736,8 @@ def _issue(invoices, rated_of, packs_touched, now, actor) -> bool:
         )
     InvoiceLine.objects.bulk_create(lines, batch_size=1000)
     InvoiceEvent.objects.bulk_create(events, batch_size=1000)
-    _update_rows(TimeEntry, ["invoice_id", "billed_minutes"], billed)
-    _update_rows(HourPack, ["remaining_minutes"], packs_touched)
+    InvoicedEntry.objects.bulk_create(billed, batch_size=1000)
+    _save_fields(packs_touched, ["remaining_minutes"])
     _announce(invoice.pk for invoice in invoices if invoice.total)
     return True
 
@@ -759,83 +761,125 @@ def _period_invoice(*, client_id, subscription, period, number, rated, currency,
     )
 
 
-@transaction.atomic
-def _close_chunk(
-    period: datetime.date, ids: list[int], now: datetime.datetime, actor: User | None
-) -> int:
-    subs = list(
+def _lock_awaiting(period: datetime.date, ids: list[int]) -> list[Subscription]:
+    """These subscriptions, locked, if they still await `period`'s close (a concurrent
+    close may have taken them since their ids were read)."""
+    return list(
         Subscription.objects.select_for_update(of=("self",))
         .select_related("plan", "scheduled_plan")
         .filter(_awaiting(period), id__in=ids)
         .order_by("id")
     )
+
+
+def _apply_scheduled_plan(sub: Subscription, period: datetime.date) -> None:
+    """A downgrade scheduled for this period takes effect now, before it is rated."""
+    if sub.scheduled_plan_id and sub.scheduled_plan_from and sub.scheduled_plan_from <= period:
+        sub.plan = sub.scheduled_plan
+        sub.scheduled_plan = None
+        sub.scheduled_plan_from = None
+
+
+def _rate_subscription(sub, terms, period, factor, entries, packs) -> rating.Rating:
+    """The period rated at the subscription's plan and `terms`, prorated by `factor`,
+    with the minutes it rolled over and its client's `packs`."""
+    return rating.rate_period(
+        plan=selectors.rating_plan(sub.plan, terms),
+        entries=entries,
+        rollover_in=sub.rollover_minutes if sub.closed_through else 0,
+        factor=factor,
+        packs=[rating.PackBalance(p.pk, p.remaining_minutes) for p in packs],
+        factor_label=(
+            f"{factor.numerator * periods.days_in(period) // factor.denominator}"
+            f"/{periods.days_in(period)} days"
+        ),
+    )
+
+
+def _subscription_invoice(sub, period, terms, factor, rated, number, now) -> Invoice:
+    usage = {**rated.usage(), "proration": str(factor)}
+    if terms is not None:
+        usage["terms_effective_from"] = terms.effective_from.isoformat()
+    return _period_invoice(
+        client_id=sub.client_id,
+        subscription=sub,
+        period=period,
+        number=number,
+        rated=rated,
+        currency=terms.currency if terms else sub.plan.currency,
+        now=now,
+        usage=usage,
+        plan=sub.plan,
+        plan_terms=terms,
+    )
+
+
+def _mark_closed(sub, period, rated, now, actor) -> SubscriptionEvent | None:
+    """Record `period` as closed on the subscription, with the minutes it rolls over; one
+    cancelled at the end of this period ends (the event returned, to be stored)."""
+    sub.closed_through = period
+    sub.rollover_minutes = rated.rollover_out
+    sub.updated_at = now
+    if not (sub.cancel_at_period_end and sub.ended_on and sub.ended_on <= periods.last_day(period)):
+        return None
+    target = _allowed(SUBSCRIPTION_TRANSITIONS, "end", sub.status)
+    if target is None:
+        return None
+    event = SubscriptionEvent(
+        subscription=sub,
+        action="end",
+        from_status=sub.status,
+        to_status=target,
+        source=_source(actor),
+        actor=actor,
+        note="cancelled at the end of its last period",
+        created_at=now,
+    )
+    sub.status = target
+    return event
+
+
+# What closing a period changes on a subscription (saved for the whole chunk at once).
+CLOSED_FIELDS = [
+    "plan",
+    "scheduled_plan",
+    "scheduled_plan_from",
+    "closed_through",
+    "rollover_minutes",
+    "status",
+    "updated_at",
+]
+
+
+@transaction.atomic
+def _close_chunk(
+    period: datetime.date, ids: list[int], now: datetime.datetime, actor: User | None
+) -> int:
+    """Close `period` for these subscriptions: rate each one's usage, issue its invoice,
+    draw its packs and carry its rollover; all or nothing."""
+    subs = _lock_awaiting(period, ids)
     if not subs:
         return 0
     entries_by_client, packs_by_client = _load_usage([s.client_id for s in subs], period)
     terms_of = selectors.terms_by_plan(
         [s.plan_id for s in subs] + [s.scheduled_plan_id for s in subs if s.scheduled_plan_id]
     )
-
     numbers = iter(_numbers(now.astimezone(periods.zone()).year, len(subs)))
     invoices, rated_of, packs_touched, ended = [], [], [], []
-    last = periods.last_day(period)
     for sub in subs:
-        if sub.scheduled_plan_id and sub.scheduled_plan_from and sub.scheduled_plan_from <= period:
-            sub.plan = sub.scheduled_plan
-            sub.scheduled_plan = None
-            sub.scheduled_plan_from = None
-        plan = sub.plan
-        terms = selectors.terms_in_force(terms_of.get(plan.pk, []), period)
+        _apply_scheduled_plan(sub, period)
+        terms = selectors.terms_in_force(terms_of.get(sub.plan_id, []), period)
         factor = periods.proration_factor(start_date=sub.start_date, period=period)
-        client_packs = packs_by_client.get(sub.client_id, [])
-        rated = rating.rate_period(
-            plan=selectors.rating_plan(plan, terms),
-            entries=entries_by_client.get(sub.client_id, []),
-            rollover_in=sub.rollover_minutes if sub.closed_through else 0,
-            factor=factor,
-            packs=[rating.PackBalance(p.pk, p.remaining_minutes) for p in client_packs],
-            factor_label=(
-                f"{factor.numerator * periods.days_in(period) // factor.denominator}"
-                f"/{periods.days_in(period)} days"
-            ),
-        )
-        _draw_packs(client_packs, rated, packs_touched)
-        usage = {**rated.usage(), "proration": str(factor)}
-        if terms is not None:
-            usage["terms_effective_from"] = terms.effective_from.isoformat()
+        packs = packs_by_client.get(sub.client_id, [])
+        entries = entries_by_client.get(sub.client_id, [])
+        rated = _rate_subscription(sub, terms, period, factor, entries, packs)
+        _draw_packs(packs, rated, packs_touched)
         invoices.append(
-            _period_invoice(
-                client_id=sub.client_id,
-                subscription=sub,
-                period=period,
-                number=next(numbers),
-                rated=rated,
-                currency=terms.currency if terms else plan.currency,
-                now=now,
-                usage=usage,
-                plan=plan,
-                plan_terms=terms,
-            )
+            _subscription_invoice(sub, period, terms, factor, rated, next(numbers), now)
         )
         rated_of.append(rated)
-        sub.closed_through = period
-        sub.rollover_minutes = rated.rollover_out
-        if sub.cancel_at_period_end and sub.ended_on and sub.ended_on <= last:
-            target = _allowed(SUBSCRIPTION_TRANSITIONS, "end", sub.status)
-            if target is not None:
-                ended.append(
-                    SubscriptionEvent(
-                        subscription=sub,
-                        action="end",
-                        from_status=sub.status,
-                        to_status=target,
-                        source=_source(actor),
-                        actor=actor,
-                        note="cancelled at the end of its last period",
-                        created_at=now,
-                    )
-                )
-                sub.status = target
+        if event := _mark_closed(sub, period, rated, now, actor):
+            ended.append(event)
 
     if not _issue(invoices, rated_of, packs_touched, now, actor):
         # Another close made these invoices between our read and our write.
@@ -843,25 +887,7 @@ def _close_chunk(
         transaction.set_rollback(True)
         return 0
     SubscriptionEvent.objects.bulk_create(ended)
-    ops = connection.ops
-    _update_rows(
-        Subscription,
-        [
-            "plan_id",
-            "scheduled_plan_id",
-            "scheduled_plan_from",
-            "closed_through",
-            "rollover_minutes",
-            "status",
-            "updated_at",
-        ],
-        subs,
-        adapt={
-            "scheduled_plan_from": ops.adapt_datefield_value,
-            "closed_through": ops.adapt_datefield_value,
-            "updated_at": lambda _: ops.adapt_datetimefield_value(now),
-        },
-    )
+    _save_fields(subs, CLOSED_FIELDS)
     return len(invoices)
 
 
@@ -922,17 +948,21 @@ def close_pack_statements(
     return len(invoices)
 
 
-def _update_rows(model, columns, objects, adapt=None):
-    """`UPDATE … SET columns WHERE id = …` for many rows in one executemany: the
-    per-row CASE expressions of bulk_update cost more than the close itself."""
+def _save_fields(objects: list, fields: list[str]) -> None:
+    """Save `fields` of many rows of one model as bulk_update would, in one `UPDATE …
+    WHERE id = %s` run by executemany: bulk_update's per-row CASE expressions cost more
+    than the close itself."""
     if not objects:
         return
-    adapt = adapt or {}
+    meta = type(objects[0])._meta
+    columns = [meta.get_field(name) for name in fields]
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
-    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"  # noqa: S608 - names from model metadata
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in columns)
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608 - names from model metadata
     rows = [
-        [adapt.get(c, lambda v: v)(getattr(obj, c)) for c in columns] + [obj.pk] for obj in objects
+        [field.get_db_prep_save(getattr(obj, field.attname), connection) for field in columns]
+        + [obj.pk]
+        for obj in objects
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)

@@ -84,3 +84,48 @@ def test_a_lower_app_imports_no_higher_one(app):
     ]
     assert modules_of(app), f"no modules found for {app}"
     assert offences == []
+
+
+# The same rule for the schema: a lower app's tables point at no higher app's, and its
+# migrations depend on none of them, so it migrates (and could ship) without them.
+
+
+@pytest.mark.parametrize("app", sorted(HIGHER))
+def test_a_lower_app_has_no_relation_to_a_higher_one(app):
+    from django.apps import apps
+
+    offences = [
+        f"{model.__name__}.{field.name} -> {field.related_model._meta.label}"
+        for model in apps.get_app_config(app).get_models()
+        for field in model._meta.get_fields()
+        if field.concrete
+        and field.is_relation
+        and field.related_model._meta.app_label in HIGHER[app]
+    ]
+    assert offences == []
+
+
+@pytest.mark.parametrize("app", sorted(HIGHER))
+def test_a_lower_app_migrates_without_a_higher_one(app):
+    from django.db.migrations.loader import MigrationLoader
+    from django.test import override_settings
+
+    with override_settings(MIGRATION_MODULES={}):  # the suite itself runs without them
+        graph = MigrationLoader(None, ignore_no_migrations=True).graph
+    own = [key for key in graph.nodes if key[0] == app]
+    offences = [
+        f"{name} depends on {parent[0]}.{parent[1]}"
+        for key in own
+        for name, parent in ((key[1], p.key) for p in graph.node_map[key].parents)
+        if parent[0] in HIGHER[app]
+    ]
+    assert own, f"no migrations found for {app}"
+    assert offences == []
+
+
+def test_the_registry_lists_a_lower_app_before_the_higher_ones():
+    """`seed_demo` loads each app's demo data in the registry's order."""
+    from django.apps import apps
+
+    order = [config.label for config in apps.get_app_configs()]
+    assert all(order.index(low) < order.index(high) for low in HIGHER for high in HIGHER[low])

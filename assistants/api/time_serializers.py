@@ -18,6 +18,10 @@ class TimeEntrySerializer(BoundedModelSerializer):
     dispute_open_until = DateTimeField(
         read_only=True, help_text="Until when the client may dispute the entry as it stands."
     )
+    # Read through the entry billing hook (`time_entries_visible_to`); an entry a write
+    # returns is one no invoice bills yet (a billed entry is locked).
+    invoice = serializers.IntegerField(source="invoice_id", read_only=True, allow_null=True)
+    billed_minutes = IntegerField(read_only=True, allow_null=True)
 
     class Meta:
         model = TimeEntry

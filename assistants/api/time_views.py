@@ -71,7 +71,7 @@ class TimeEntryViewSet(
             if f.get(key) is not None:
                 queryset = queryset.filter(**{lookup: f[key]})
         if f.get("invoiced") is not None:
-            queryset = queryset.filter(invoice__isnull=not f["invoiced"])
+            queryset = queryset.filter(invoice_id__isnull=not f["invoiced"])
         return queryset
 
     @extend_schema(parameters=[ts.TimeEntryFilterSerializer])

@@ -76,7 +76,6 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("billable_minutes_override", models.PositiveIntegerField(blank=True, null=True)),
-                ("billed_minutes", models.PositiveIntegerField(blank=True, null=True)),
                 ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
                 ("updated_at", models.DateTimeField(auto_now=True)),
             ],

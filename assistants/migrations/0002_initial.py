@@ -12,7 +12,6 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("assistants", "0001_initial"),
-        ("billing", "0001_initial"),
         ("concierge", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -45,17 +44,6 @@ class Migration(migrations.Migration):
                 on_delete=django.db.models.deletion.SET_NULL,
                 related_name="+",
                 to=settings.AUTH_USER_MODEL,
-            ),
-        ),
-        migrations.AddField(
-            model_name="timeentry",
-            name="invoice",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="time_entries",
-                to="billing.invoice",
             ),
         ),
         migrations.AddField(
@@ -105,10 +93,6 @@ class Migration(migrations.Migration):
             index=models.Index(
                 fields=["task", "started_at"], name="assistants__task_id_d8e7a5_idx"
             ),
-        ),
-        migrations.AddIndex(
-            model_name="timeentry",
-            index=models.Index(fields=["invoice"], name="assistants__invoice_079d05_idx"),
         ),
         migrations.AddConstraint(
             model_name="timeentry",

@@ -14,10 +14,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RemoveIndex(
-            model_name='timeentry',
-            name='assistants__invoice_079d05_idx',
-        ),
         migrations.AlterField(
             model_name='timeentry',
             name='assistant',

@@ -20,7 +20,7 @@ PAGE_SIZE = 50
 
 
 def entries_for(user):
-    return selectors.time_entries_visible_to(user).select_related("assistant", "task", "invoice")
+    return selectors.time_entries_visible_to(user).select_related("task")
 
 
 @signed_in

@@ -9,7 +9,6 @@ from billing.models import (
     HourPack,
     Invoice,
     InvoiceLine,
-    InvoiceStatus,
     Plan,
     PlanKind,
     PlanTerms,
@@ -267,12 +266,13 @@ class InvoiceUsageSerializer(serializers.Serializer):
     )
 
 
+# A time entry the invoice bills (an InvoicedEntry), shown as the entry and its minutes.
 class InvoiceEntrySerializer(serializers.Serializer):
-    id = IntegerField()
-    task = IntegerField(source="task_id")
-    started_at = DateTimeField()
-    ended_at = DateTimeField()
-    duration_seconds = IntegerField()
+    id = IntegerField(source="entry_id")
+    task = IntegerField(source="entry.task_id")
+    started_at = DateTimeField(source="entry.started_at")
+    ended_at = DateTimeField(source="entry.ended_at")
+    duration_seconds = IntegerField(source="entry.duration_seconds")
     billable_minutes = IntegerField(source="billed_minutes")
 
 
@@ -324,7 +324,7 @@ class InvoiceSerializer(BoundedModelSerializer):
 
 
 class InvoiceDetailSerializer(InvoiceSerializer):
-    entries = InvoiceEntrySerializer(many=True, source="time_entries")
+    entries = InvoiceEntrySerializer(many=True, source="billed_entries")
     history = BillingEventSerializer(source="events", many=True, read_only=True)
 
     class Meta(InvoiceSerializer.Meta):
@@ -342,11 +342,6 @@ class ClosePeriodSerializer(serializers.Serializer):
             return periods.parse(value)
         except ValueError as exc:
             raise serializers.ValidationError(str(exc)) from exc
-
-
-class InvoiceFilterSerializer(serializers.Serializer):
-    client = IdField(required=False, help_text="manager: one client's invoices")
-    status = serializers.ChoiceField(choices=InvoiceStatus.choices, required=False)
 
 
 class UsageQuerySerializer(serializers.Serializer):

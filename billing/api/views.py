@@ -1,7 +1,6 @@
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
-    extend_schema_view,
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -12,6 +11,7 @@ from rest_framework.views import APIView
 from billing import errors, selectors, services
 from billing import stripe as billing_stripe
 from billing.api import serializers
+from billing.api.filters import InvoiceFilter
 from billing.models import HourPack
 from concierge.api.idempotency import idempotent
 from concierge.api.permissions import IsClient, IsManager, roles
@@ -225,11 +225,11 @@ class PackViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(serializers.PackSerializer(pack).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema_view(list=extend_schema(parameters=[serializers.InvoiceFilterSerializer]))
 class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
     """Invoices with their lines, usage breakdown and (in detail) the entries billed."""
 
     permission_classes = [roles(Role.CLIENT, Role.MANAGER)]
+    filterset_class = InvoiceFilter
 
     def get_permissions(self):
         if self.action == "mark_paid":
@@ -244,12 +244,6 @@ class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         invoices = selectors.invoices_visible_to(self.request.user)
         if self.action == "list":
-            query = serializers.InvoiceFilterSerializer(data=self.request.query_params)
-            query.is_valid(raise_exception=True)
-            if "client" in query.validated_data:
-                invoices = invoices.filter(client_id=query.validated_data["client"])
-            if query.validated_data.get("status"):
-                invoices = invoices.filter(status=query.validated_data["status"])
             return invoices.prefetch_related("lines")
         return selectors.invoices_with_details(invoices)
 

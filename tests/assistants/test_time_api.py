@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from assistants.jobs import stop_runaway_timers
 from assistants.models import TimeEntry, TimeEntryEvent, TimeEntryStatus
-from billing.models import Invoice
+from billing.models import Invoice, InvoicedEntry
 from concierge.models import TaskStatus
 from tests import factories
 from tests.checks import assert_access_matrix, assert_error
@@ -299,10 +299,12 @@ def test_billable_time_guard_is_consulted(assistant_api, task):
 # --- edit / delete / lock -----------------------------------------------------------------
 
 
-def _invoice(client):
-    return Invoice.objects.create(
+def _bill(entry, client, minutes=30):
+    invoice = Invoice.objects.create(
         client=client, period_start=datetime.date(2026, 1, 1), period_end=datetime.date(2026, 1, 31)
     )
+    InvoicedEntry.objects.create(entry=entry, invoice=invoice, billed_minutes=minutes)
+    return invoice
 
 
 def test_edit_and_delete_until_invoiced(assistant_api, task, client_user):
@@ -312,8 +314,7 @@ def test_edit_and_delete_until_invoiced(assistant_api, task, client_user):
     )
     assert resp.status_code == 200 and resp.json()["note"] == "Fixed"
     assert resp.json()["billable"] is False
-    entry.invoice = _invoice(client_user)
-    entry.save()
+    _bill(entry, client_user)
     assert_error(
         assistant_api.patch(f"{URL}{entry.pk}/", {"note": "y"}, format="json"), 409, "entry_locked"
     )
@@ -487,8 +488,7 @@ def test_filters(manager_api, task, client_user):
     a = factories.TimeEntryFactory(task=task)
     b = factories.TimeEntryFactory(task=task)
     c = factories.TimeEntryFactory()
-    b.invoice = _invoice(client_user)
-    b.save()
+    invoice = _bill(b, client_user, minutes=45)
 
     def ids(**params):
         return {r["id"] for r in manager_api.get(URL, params).json()["results"]}
@@ -497,6 +497,8 @@ def test_filters(manager_api, task, client_user):
     assert ids(assistant=c.assistant_id) == {c.pk}
     assert ids(client=client_user.pk) == {a.pk, b.pk}
     assert ids(invoiced="true") == {b.pk}
+    billed = manager_api.get(URL, {"invoiced": "true"}).json()["results"][0]
+    assert (billed["invoice"], billed["billed_minutes"]) == (invoice.pk, 45)
     assert ids(invoiced="false") == {a.pk, c.pk}
     assert ids(started_after=_iso(b.started_at)) == {b.pk, c.pk}
     assert ids(started_before=_iso(b.started_at)) == {a.pk}

@@ -371,6 +371,8 @@ def test_manager_marks_an_invoice_paid_in_local_mode(
     listed = manager_api.get(f"/api/v1/invoices/?client={client_user.pk}&status=paid").json()
     assert [row["id"] for row in listed["results"]] == [invoice.pk]
     assert manager_api.get("/api/v1/invoices/?status=open").json()["count"] == 0
+    for bad in ("status=bogus", "client=abc", "client=1.5", "client=0"):
+        assert_error(manager_api.get(f"/api/v1/invoices/?{bad}"), 400, "invalid")
     assert manager_api.post(url).status_code == 200  # a repeat changes nothing
     Invoice.objects.filter(pk=invoice.pk).update(status=InvoiceStatus.VOID)
     assert_error(manager_api.post(url), 409, "invoice_not_payable")

@@ -151,7 +151,8 @@ def test_pack_only_client_draws_from_packs_and_is_refused_past_them(
     statement = Invoice.objects.get(client=client_user, subscription__isnull=True, kind="period")
     assert statement.total == Decimal("0.00") and statement.status == InvoiceStatus.PAID
     assert statement.usage["from_packs"] == 300 and statement.usage["overage_minutes"] == 0
-    assert sorted(statement.time_entries.values_list("billed_minutes", flat=True)) == [30, 60, 210]
+    billed = statement.billed_entries.values_list("billed_minutes", flat=True)
+    assert sorted(billed) == [30, 60, 210]
     assert HourPack.objects.get(client=client_user).remaining_minutes == 0
     assert services.billing_period_close().invoices == 0  # idempotent
 

@@ -13,6 +13,7 @@ from billing import services
 from billing.models import (
     HourPack,
     Invoice,
+    InvoicedEntry,
     InvoiceNumberSequence,
     InvoiceStatus,
     PlanKind,
@@ -63,7 +64,11 @@ def test_worked_example_closes_line_by_line():
         ("oct", oct_, [45, 30]),
         ("nov", nov, [600, 90, 10]),
     ):
-        rows = TimeEntry.objects.filter(pk__in=[e.pk for e in entries[key]]).order_by("started_at")
+        rows = (
+            TimeEntry.objects.with_billing()
+            .filter(pk__in=[e.pk for e in entries[key]])
+            .order_by("started_at")
+        )
         assert [(r.invoice_id, r.billed_minutes) for r in rows] == [(invoice.pk, m) for m in billed]
     assert all(i.status == InvoiceStatus.OPEN for i in (sep, oct_, nov))
     subscription.refresh_from_db()
@@ -96,8 +101,8 @@ def test_late_entry_is_billed_on_the_next_invoice():
     services.billing_period_close(now=at(2026, 10, 2))
     late = log(subscription.client, at(2026, 9, 20), 30)  # logged after September closed
     services.billing_period_close(now=at(2026, 11, 2))
-    late.refresh_from_db()
-    assert late.invoice.period_start == OCT and late.billed_minutes == 30
+    billed = InvoicedEntry.objects.get(entry=late)
+    assert billed.invoice.period_start == OCT and billed.billed_minutes == 30
 
 
 def test_disputed_entry_waits_and_is_billed_once_resolved():
@@ -110,17 +115,17 @@ def test_disputed_entry_waits_and_is_billed_once_resolved():
     services.billing_period_close(now=at(2026, 10, 2))
     september = Invoice.objects.get(period_start=SEP)
     assert september.usage["used_minutes"] == 0
-    assert not september.time_entries.exists()
+    assert not september.billed_entries.exists()
 
     # Resolved "adjust": billable again with the manager's minutes.
     TimeEntry.objects.filter(pk=disputed.pk).update(
         status=TimeEntryStatus.STOPPED, billable_minutes_override=100
     )
     services.billing_period_close(now=at(2026, 11, 2))
-    disputed.refresh_from_db()
-    assert disputed.invoice.period_start == OCT and disputed.billed_minutes == 100
+    billed = InvoicedEntry.objects.get(entry=disputed)
+    assert billed.invoice.period_start == OCT and billed.billed_minutes == 100
     services.billing_period_close(now=at(2026, 12, 2))
-    assert TimeEntry.objects.filter(invoice__isnull=False).count() == 1
+    assert InvoicedEntry.objects.count() == 1
 
 
 def test_packs_cover_usage_after_the_allowance_oldest_first():
@@ -250,7 +255,7 @@ def test_close_query_count_does_not_grow_with_subscriptions(django_assert_max_nu
     make(8)
     Subscription.objects.update(closed_through=None)
     Invoice.objects.filter(period_start=SEP).update(period_start=datetime.date(2025, 9, 1))
-    TimeEntry.objects.update(invoice=None)
+    InvoicedEntry.objects.all().delete()
     with django_assert_max_num_queries(26):
         services.billing_period_close(period=SEP, now=DEC_2)
     assert Invoice.objects.filter(period_start=SEP).count() == 10
@@ -299,7 +304,7 @@ def test_two_concurrent_closes_make_one_invoice():
         "2026-000002",
         "2026-000003",
     ]
-    assert TimeEntry.objects.filter(invoice__isnull=True).count() == 0
+    assert TimeEntry.objects.filter(billed__isnull=True).count() == 0
 
 
 def test_the_constraint_stops_a_second_invoice_and_nothing_is_half_written():
@@ -313,9 +318,9 @@ def test_the_constraint_stops_a_second_invoice_and_nothing_is_half_written():
     )
     assert services.billing_period_close(period=SEP, now=DEC_2).invoices == 0
     assert Invoice.objects.filter(subscription=subscription).count() == 1
-    entry.refresh_from_db()
     subscription.refresh_from_db()
-    assert entry.invoice_id is None and subscription.closed_through is None
+    assert not InvoicedEntry.objects.filter(entry=entry).exists()
+    assert subscription.closed_through is None
     assert not InvoiceNumberSequence.objects.filter(last_number__gt=0).exists()
 
 
@@ -351,4 +356,4 @@ def test_concurrent_closes_of_one_period_invoice_each_subscription_once():
     assert sorted(Invoice.objects.values_list("number", flat=True)) == [
         f"2026-{n:06d}" for n in range(1, 7)
     ]
-    assert not TimeEntry.objects.filter(invoice__isnull=True).exists()
+    assert not TimeEntry.objects.filter(billed__isnull=True).exists()

@@ -100,21 +100,22 @@ def _expected_minutes(entry, increment):
 
 
 def _check_ledger(increment):
-    invoices = list(Invoice.objects.filter(kind="period").prefetch_related("time_entries"))
+    invoices = list(Invoice.objects.filter(kind="period").prefetch_related("billed_entries__entry"))
     billed = {}
     for invoice in invoices:
-        listed = list(invoice.time_entries.all())
+        listed = list(invoice.billed_entries.all())
         # The invoice bills exactly the minutes of the entries it lists.
-        assert invoice.usage["used_minutes"] == sum(e.billed_minutes for e in listed)
-        for entry in listed:
+        assert invoice.usage["used_minutes"] == sum(b.billed_minutes for b in listed)
+        for line in listed:
+            entry = line.entry
             assert entry.pk not in billed  # never on two invoices
             billed[entry.pk] = invoice.pk
             # Billed as it stands: an invoiced entry could not change afterwards.
             assert entry.billable and entry.status == TimeEntryStatus.STOPPED
-            assert entry.billed_minutes == _expected_minutes(entry, increment)
+            assert line.billed_minutes == _expected_minutes(entry, increment)
     # Whatever was never billable is not on an invoice.
     assert (
-        not TimeEntry.objects.filter(invoice__isnull=False)
+        not TimeEntry.objects.filter(billed__isnull=False)
         .exclude(billable=True, status=TimeEntryStatus.STOPPED)
         .exists()
     )

@@ -100,7 +100,7 @@ def test_month_dispute_an_entry_and_read_the_invoice(visit, month):
     for line in month.invoice.lines.all():
         expect(page.get_by_role("cell", name=line.description)).to_be_visible()
     entries = page.locator("text=Find and book a plumber for the kitchen sink")
-    expect(entries).to_have_count(month.invoice.time_entries.count())
+    expect(entries).to_have_count(month.invoice.billed_entries.count())
     visit.page_check("invoice-detail")
 
     page.get_by_role("link", name="Plan", exact=True).click()

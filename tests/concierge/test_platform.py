@@ -91,7 +91,7 @@ def test_seed_demo_is_idempotent_and_prints_logins(capsys):
 
 
 def test_seeded_credentials_obtain_a_token_that_reads_me(anon_api):
-    from billing.management.commands.seed_demo import PASSWORD
+    from concierge.demo import PASSWORD
 
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
     token = anon_api.post(

@@ -122,6 +122,8 @@ def test_export_round_trip(person, api_for, other_client_user):
         person["unbilled"].pk,
     }
     invoice = Invoice.objects.get(client=client)
+    billed_by = {e["id"]: e["invoice"] for e in data["time_entries"]}
+    assert billed_by == {person["billed"].pk: invoice.pk, person["unbilled"].pk: None}
     [exported] = data["invoices"]
     assert (exported["number"], Decimal(exported["total"])) == (invoice.number, invoice.total)
     assert [e["id"] for e in exported["entries"]] == [person["billed"].pk]
@@ -208,7 +210,7 @@ def test_erasure_keeps_invoices_and_leaves_nothing_personal(
         for i in Invoice.objects.filter(client=client).prefetch_related("lines")
     ]
     billed_before = list(
-        TimeEntry.objects.filter(invoice__isnull=False).values_list(
+        TimeEntry.objects.locked().values_list(
             "pk", "invoice_id", "billed_minutes", "started_at", "ended_at"
         )
     )
@@ -247,7 +249,7 @@ def test_erasure_keeps_invoices_and_leaves_nothing_personal(
     )
     assert (
         list(
-            TimeEntry.objects.filter(invoice__isnull=False).values_list(
+            TimeEntry.objects.locked().values_list(
                 "pk", "invoice_id", "billed_minutes", "started_at", "ended_at"
             )
         )
@@ -301,7 +303,8 @@ def test_operator_erases_an_assistant_keeping_billed_time(person, assistant_user
     )
     billed_by.refresh_from_db()
     assert billed_by.erased_at and not billed_by.is_active
-    assert TimeEntry.objects.filter(assistant=billed_by, invoice=invoice).count() == 1
+    billed = TimeEntry.objects.locked().filter(assistant=billed_by, invoice_id=invoice.pk)
+    assert billed.count() == 1
     assert Invoice.objects.get(pk=invoice.pk).total == invoice.total
     # An assistant still holding open work is refused until it is reassigned.
     with pytest.raises(CommandError, match="assistant_has_open_work"):

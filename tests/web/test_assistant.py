@@ -187,7 +187,7 @@ def test_the_ledger_shows_what_was_billed(work, web_for):
         "Billed",
         "not billed yet",
     )
-    first = work.invoice.time_entries.order_by("started_at").first()
+    first = work.invoice.billed_entries.order_by("entry__started_at").first()
     assert first.billed_minutes == 90
     assert "1 h 30 min" in body  # what the invoice billed for it
 

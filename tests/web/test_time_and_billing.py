@@ -117,7 +117,7 @@ def test_the_invoice_shows_lines_usage_and_every_billed_entry(month, web_for):
         "Print",
         "2 h 15 min",  # used last month: 90 + 45 minutes
     )
-    assert body.count("Find and book a plumber") == invoice.time_entries.count() == 2
+    assert body.count("Find and book a plumber") == invoice.billed_entries.count() == 2
 
 
 def test_invoices_are_for_their_client_and_managers(month, web_for, other_client_user):
