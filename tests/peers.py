@@ -1,5 +1,6 @@
 """Outside processes the tests start on loopback: helpers to find a port, wait for a
-server, and point a child process at the test database."""
+server, and point a child process at the test database; and `race`, which runs calls at
+the same instant on their own database connections."""
 
 import contextlib
 import os
@@ -7,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -20,9 +22,34 @@ BIN = Path(sys.executable).parent
 
 
 def free_port():
+    """A loopback port nothing listens on (the kernel's choice, released at once)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def race(*calls):
+    """Run the calls at the same instant, each in its own thread and database connection
+    (tests marked `django_db(transaction=True)`), and return what each returned or raised,
+    in the order of the calls."""
+    barrier = threading.Barrier(len(calls))
+    outcomes = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait()
+            outcomes[index] = call()
+        except Exception as exc:  # returned to the test, which asserts on it
+            outcomes[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=item) for item in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
 
 
 def wait_until_up(url, *, timeout=30.0, process=None):

@@ -1,6 +1,5 @@
 """A localstripe process on loopback for Stripe tests."""
 
-import socket
 import subprocess
 import sys
 import time
@@ -8,6 +7,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.peers import free_port
 
 LOCALSTRIPE = Path(sys.executable).with_name("localstripe")
 SECRET_KEY = "sk_test_" + "a" * 32
@@ -18,12 +19,6 @@ CARD_OK = "4242424242424242"
 CARD_DECLINED_ON_CHARGE = "4000000000000341"
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def localstripe(tmp_path, settings):
     """Start localstripe, point the Stripe settings at it, stop it at teardown."""
@@ -31,7 +26,7 @@ def localstripe(tmp_path, settings):
         pytest.skip("localstripe is not installed")
     import stripe
 
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(  # noqa: S603
         [str(LOCALSTRIPE), "--port", str(port), "--from-scratch"],
         env={"TMPDIR": str(tmp_path), "PATH": "/usr/bin:/bin"},

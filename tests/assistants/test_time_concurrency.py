@@ -1,11 +1,9 @@
 """Concurrent writes against PostgreSQL: the database constraints, not luck, keep an
 assistant's time free of overlaps and limited to one running timer."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from assistants import services
@@ -13,34 +11,21 @@ from assistants.models import TimeEntry
 from concierge.errors import ApplicationError
 from concierge.models import TaskStatus
 from tests import factories
+from tests.peers import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def _race(calls):
-    barrier = threading.Barrier(len(calls))
+    """Each call's outcome: ("ok", pk), ("error", code) or ("exception", repr)."""
     outcomes = []
-    lock = threading.Lock()
-
-    def run(call):
-        try:
-            barrier.wait()
-            result = call()
-            outcome = ("ok", result.pk)
-        except ApplicationError as exc:
-            outcome = ("error", exc.code)
-        except Exception as exc:  # recorded so that the assertion shows it
-            outcome = ("exception", repr(exc))
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    for outcome in race(*calls):
+        if isinstance(outcome, ApplicationError):
+            outcomes.append(("error", outcome.code))
+        elif isinstance(outcome, Exception):
+            outcomes.append(("exception", repr(outcome)))
+        else:
+            outcomes.append(("ok", outcome.pk))
     return outcomes
 
 

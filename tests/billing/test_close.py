@@ -1,12 +1,10 @@
 """Closing billing periods: invoices, order, idempotence, and the rules of BILLING.md."""
 
 import datetime
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from assistants.models import TimeEntry, TimeEntryStatus
 from billing import services
@@ -24,6 +22,7 @@ from billing.signals import invoice_finalised
 from concierge.errors import Conflict
 from tests.billing.helpers import at, log, worked_example_entries
 from tests.factories import ClientFactory, PlanFactory, SubscriptionFactory
+from tests.peers import race
 
 pytestmark = pytest.mark.django_db
 DEC_2 = at(2026, 12, 2)
@@ -277,24 +276,9 @@ def test_two_concurrent_closes_make_one_invoice():
         client=ClientFactory(), start_date=datetime.date(2026, 9, 16)
     )
     worked_example_entries(subscription.client)
-    barrier = threading.Barrier(2)
-    results, failures = [], []
-
-    def close():
-        try:
-            barrier.wait()
-            results.append(services.billing_period_close(now=DEC_2).invoices)
-        except Exception as exc:  # pragma: no cover - reported below
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=close) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
+    outcomes = race(*[lambda: services.billing_period_close(now=DEC_2).invoices] * 2)
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    results = outcomes
     # The two closers may share the work (one closes September, the other October and
     # November), but every period is invoiced exactly once and in order.
     assert len(results) == 2 and sum(results) == 3
@@ -333,24 +317,9 @@ def test_concurrent_closes_of_one_period_invoice_each_subscription_once():
     ]
     for subscription in subscriptions:
         log(subscription.client, at(2026, 9, 3), 200)
-    barrier = threading.Barrier(3)
-    results, failures = [], []
-
-    def close():
-        try:
-            barrier.wait()
-            results.append(services.billing_period_close(period=SEP, now=DEC_2).invoices)
-        except Exception as exc:  # pragma: no cover - reported below
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=close) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
+    outcomes = race(*[lambda: services.billing_period_close(period=SEP, now=DEC_2).invoices] * 3)
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    results = outcomes
     assert sorted(results) == [0, 0, 6]
     assert Invoice.objects.count() == 6
     assert sorted(Invoice.objects.values_list("number", flat=True)) == [

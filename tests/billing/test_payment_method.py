@@ -6,10 +6,10 @@ import stripe
 from djstripe.models import Customer
 
 from tests.checks import assert_access_matrix, assert_error
+from tests.peers import free_port
 from tests.stripe_peer import (  # noqa: F401
     CARD_OK,
     SECRET_KEY,
-    _free_port,
     card_payment_method,
     localstripe,
 )
@@ -123,7 +123,7 @@ def test_unreachable_stripe_is_502(monkeypatch, settings, client_api, client_use
     settings.STRIPE_TEST_SECRET_KEY = SECRET_KEY
     settings.STRIPE_LIVE_MODE = False
     settings.STRIPE_ENABLED = True
-    settings.STRIPE_API_HOST = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
+    settings.STRIPE_API_HOST = f"http://127.0.0.1:{free_port()}"  # nothing listens there
 
     assert_error(
         client_api.post(URL, {"payment_method": "pm_card_visa"}, format="json"),

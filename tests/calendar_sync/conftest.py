@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.peers import free_port
+
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     routes: dict = {}
@@ -105,12 +107,6 @@ def rebinding_dns(monkeypatch):
     return rebind
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 RADICALE_USER = "alice"
 RADICALE_PASSWORD = "s3cret-pass"
 
@@ -125,7 +121,7 @@ def radicale(tmp_path):
         binary = Path(found)
     users = tmp_path / "users"
     users.write_text(f"{RADICALE_USER}:{RADICALE_PASSWORD}\n")
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(  # noqa: S603 - fixed arguments
         [
             str(binary),

@@ -1,14 +1,13 @@
 """Two runs of the recurrence job at the same moment create each occurrence once."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection
 
 from concierge import services
 from concierge.models import Task
 from tests import factories
+from tests.peers import race
 
 UTC = datetime.UTC
 
@@ -24,24 +23,11 @@ def test_concurrent_runs_create_each_occurrence_once():
         recurrence="FREQ=DAILY",
     )
     now = datetime.datetime(2026, 10, 29, 12, 0, tzinfo=UTC)
-    barrier = threading.Barrier(4)
-    results, failures = [], []
-
-    def run():
-        try:
-            barrier.wait()
-            results.append(len(services.task_recurrence_extend(template_id=template.pk, now=now)))
-        except Exception as exc:  # reported below
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
+    outcomes = race(
+        *[lambda: services.task_recurrence_extend(template_id=template.pk, now=now)] * 4
+    )
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    results = [len(created) for created in outcomes]
     occurrences = list(
         Task.objects.filter(recurrence_parent=template)
         .order_by("occurrence_at")
