@@ -280,20 +280,20 @@ def test_task_cap_refuses_and_notifies_at_80_percent(
     )
 
 
-def test_billable_time_guard_is_consulted(assistant_api, task):
-    from assistants import hooks
-    from concierge.errors import Conflict
+def _task_without_plan_or_pack(assistant):
+    return factories.TaskFactory(
+        client=factories.ClientFactory(), assignee=assistant, status=TaskStatus.IN_PROGRESS
+    )
 
-    def guard(*, task, assistant, started_at, ended_at):
-        raise Conflict("spend_cap_reached", "Spend cap reached.")
 
-    hooks.register_billable_time_guard(guard)
-    try:
-        assert_error(_manual(assistant_api, task, _ago(2), _ago(1)), 409, "spend_cap_reached")
-        resp = _manual(assistant_api, task, _ago(2), _ago(1), billable=False)
-        assert resp.status_code == 201
-    finally:
-        hooks._billable_time_guards.remove(guard)
+def test_billable_time_guard_is_consulted(assistant_api, assistant_user):
+    """Billing's guard refuses billable time for a client with neither plan nor pack;
+    non-billable time is still recorded."""
+    task = _task_without_plan_or_pack(assistant_user)
+    assert_error(_manual(assistant_api, task, _ago(2), _ago(1)), 409, "no_plan_or_pack")
+    resp = _manual(assistant_api, task, _ago(2), _ago(1), billable=False)
+    assert resp.status_code == 201
+    assert TimeEntry.objects.filter(task=task).get().billable is False
 
 
 # --- edit / delete / lock -----------------------------------------------------------------
@@ -365,30 +365,20 @@ def test_no_time_is_added_to_a_closed_task_by_editing(assistant_api, task):
     assert resp.status_code == 200 and resp.json()["duration_seconds"] == 20 * 60
 
 
-def test_making_time_billable_again_passes_the_billable_time_guard(assistant_api, task):
-    from assistants import hooks
-    from concierge.errors import Conflict
-
+def test_making_time_billable_again_passes_the_billable_time_guard(assistant_api, assistant_user):
+    task = _task_without_plan_or_pack(assistant_user)
     t = _ago(10)
     entry = factories.TimeEntryFactory(
         task=task, started_at=t, ended_at=t + timedelta(minutes=30), billable=False
     )
-
-    def guard(*, task, assistant, started_at, ended_at):
-        raise Conflict("spend_cap_reached", "Spend cap reached.")
-
-    hooks.register_billable_time_guard(guard)
-    try:
-        assert_error(
-            assistant_api.patch(f"{URL}{entry.pk}/", {"billable": True}, format="json"),
-            409,
-            "spend_cap_reached",
-        )
-        assert TimeEntry.objects.get(pk=entry.pk).billable is False
-        resp = assistant_api.patch(f"{URL}{entry.pk}/", {"note": "Only words"}, format="json")
-        assert resp.status_code == 200
-    finally:
-        hooks._billable_time_guards.remove(guard)
+    assert_error(
+        assistant_api.patch(f"{URL}{entry.pk}/", {"billable": True}, format="json"),
+        409,
+        "no_plan_or_pack",
+    )
+    assert TimeEntry.objects.get(pk=entry.pk).billable is False
+    resp = assistant_api.patch(f"{URL}{entry.pk}/", {"note": "Only words"}, format="json")
+    assert resp.status_code == 200
 
 
 def test_deleting_an_entry_keeps_its_history(assistant_api, assistant_user, task):

@@ -5,21 +5,12 @@ from decimal import Decimal
 
 import pytest
 
-from assistants import hooks
 from billing import jobs, services
 from billing.models import HourPack, Invoice, UsageAlert
-from concierge.schedules import declared_schedules
 from tests.billing.helpers import at, freeze, log
 from tests.factories import SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def test_schedules_declare_a_daily_close_and_usage_alerts():
-    names = {s["name"]: s for s in declared_schedules()}
-    assert names["billing.close_periods"]["func"] == "billing.jobs.close_periods"
-    assert names["billing.close_periods"]["schedule_type"] == "D"
-    assert "billing.usage_alerts" in names
 
 
 def test_close_job_closes_ended_periods_and_is_safe_twice(monkeypatch):
@@ -46,7 +37,3 @@ def test_pack_revoked_when_its_payment_fails(client_user):
     pack = HourPack.objects.get(pk=pack.pk)
     assert pack.remaining_minutes == 0 and pack.revoked_at is not None
     assert pack.price == Decimal("125.00")
-
-
-def test_spend_cap_guard_is_registered():
-    assert services.check_spend_cap in hooks._billable_time_guards

@@ -304,10 +304,6 @@ def test_refresh_all_job_survives_broken_feeds(ics_server, django_capture_on_com
     assert jobs.refresh_subscription(10**9) is None
 
 
-def test_schedule_declared():
-    assert [s["func"] for s in jobs.SCHEDULES] == ["calendar_sync.jobs.refresh_all_subscriptions"]
-
-
 # --- API -------------------------------------------------------------------------------
 
 

@@ -5,19 +5,9 @@ from django.utils import timezone
 
 from concierge import jobs, services
 from concierge.models import TaskStatus
-from concierge.schedules import declared_schedules
 from tests import factories
 
 S = TaskStatus
-
-
-def test_schedules_declared():
-    names = {s["name"] for s in declared_schedules()}
-    assert {
-        "concierge.extend_recurring_tasks",
-        "concierge.auto_complete_deliveries",
-        "concierge.notify_overdue_tasks",
-    } <= names
 
 
 def test_auto_complete_after_three_days(db, settings):

@@ -142,14 +142,12 @@ def test_create_validation(client_api):
     )
 
 
-def test_create_guard_is_called(client_api, monkeypatch):
-    from concierge import hooks
-    from concierge.errors import PaymentRequired
-
-    def refuse(client):
-        raise PaymentRequired("payment_required", "Subscription paused.")
-
-    monkeypatch.setattr(hooks, "_task_create_guards", [refuse])
+def test_a_paused_subscription_refuses_new_tasks(client_api, client_user):
+    """Billing's task-creation guard is consulted: a client paused for an unpaid invoice
+    cannot delegate a new task until they pay."""
+    factories.SubscriptionFactory(
+        client=client_user, start_date=datetime.date(2025, 1, 1), status="paused"
+    )
     assert_error(client_api.post(URL, {"title": "x"}, format="json"), 402, "payment_required")
     assert not Task.objects.exists()
 
