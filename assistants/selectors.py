@@ -1,5 +1,7 @@
 """Reads of the assistants app; each takes the acting user first."""
 
+from collections.abc import Collection
+
 from django.db.models import (
     DurationField,
     Exists,
@@ -13,11 +15,11 @@ from django.db.models import (
 )
 
 from assistants.models import AssistantProfile, TimeEntry, TimeOff
-from concierge.models import TERMINAL_STATUSES, ClientProfile, Task, TaskEvent
+from concierge.models import TERMINAL_STATUSES, ClientProfile, Task, TaskEvent, User
 from concierge.selectors import tasks_visible_to
 
 
-def assistants_visible_to(user):
+def assistants_visible_to(user: User) -> QuerySet[AssistantProfile]:
     """Managers see every assistant; an assistant sees only themself."""
     profiles = AssistantProfile.objects.select_related("user")
     if not user.is_authenticated:
@@ -29,7 +31,7 @@ def assistants_visible_to(user):
     return profiles.none()
 
 
-def assistants_serving(client) -> QuerySet[AssistantProfile]:
+def assistants_serving(client: User) -> QuerySet[AssistantProfile]:
     """The assistants serving a client: their primary and backup assistants and whoever is
     assigned one of their open tasks, each annotated with how (`is_primary`, `is_backup`,
     `on_open_task`). Clients see only these, and only their names and time zones (the view
@@ -51,7 +53,7 @@ def assistants_serving(client) -> QuerySet[AssistantProfile]:
     )
 
 
-def time_off_visible_to(user):
+def time_off_visible_to(user: User) -> QuerySet[TimeOff]:
     """Managers see all time off; an assistant their own; clients none."""
     time_off = TimeOff.objects.all()
     if not user.is_authenticated:
@@ -63,7 +65,7 @@ def time_off_visible_to(user):
     return time_off.none()
 
 
-def time_off_moves(user, time_off_ids) -> dict[int, list[TaskEvent]]:
+def time_off_moves(user: User, time_off_ids: Collection[int]) -> dict[int, list[TaskEvent]]:
     """What each time off did to the open work inside it, as `{time_off id: [event]}`: the
     hand-overs and flags recorded on the tasks `user` may see (with the task and its
     assignee now). One query."""
@@ -76,13 +78,13 @@ def time_off_moves(user, time_off_ids) -> dict[int, list[TaskEvent]]:
         .select_related("task__assignee")
         .order_by("created_at", "pk")
     )
-    moves = {}
+    moves: dict[int, list[TaskEvent]] = {}
     for event in events:
         moves.setdefault(event.data["time_off"], []).append(event)
     return moves
 
 
-def time_entries_visible_to(user):
+def time_entries_visible_to(user: User) -> QuerySet[TimeEntry]:
     """Managers see every entry; an assistant their own; a client those on their tasks."""
     from assistants.models import TimeEntry
 
@@ -97,7 +99,7 @@ def time_entries_visible_to(user):
     return entries.filter(task__client=user)
 
 
-def running_timer(user):
+def running_timer(user: User) -> TimeEntry | None:
     """The user's own running timer, with its task, or None: one query."""
     running = time_entries_visible_to(user).filter(assistant=user, ended_at__isnull=True)
     return running.select_related("task").first()
@@ -107,7 +109,7 @@ def running_timer(user):
 DURATION = ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField())
 
 
-def task_logged_duration():
+def task_logged_duration() -> Subquery:
     """A task's stopped time entries summed, as a subquery on the task row (`OuterRef("pk")`);
     NULL when it has none. Offered to the task list through `concierge.hooks`."""
     entries = (

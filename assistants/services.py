@@ -1,6 +1,8 @@
 """Writes of the assistants app: profiles and time entries."""
 
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime, time, timedelta
+from typing import Any, overload
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
@@ -24,7 +26,7 @@ from concierge.notifications import notify
 from concierge.services import locked, user_create, user_update
 
 
-def _clean_skills(skills):
+def _clean_skills(skills: Iterable[str]) -> list[str]:
     seen, cleaned = set(), []
     for skill in skills:
         skill = skill.strip()
@@ -78,7 +80,7 @@ def assistant_create(
 
 @transaction.atomic
 def assistant_update(
-    *, profile: AssistantProfile, actor: User | None = None, **fields
+    *, profile: AssistantProfile, actor: User | None = None, **fields: Any
 ) -> AssistantProfile:
     """Edit an assistant; deactivating one moves all their open work on."""
     profile = AssistantProfile.objects.select_for_update().select_related("user").get(pk=profile.pk)
@@ -114,18 +116,22 @@ LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 OVER_BUDGET_NOTE = "Past the task's time budget: not billable unless the client approves it."
 
 
-def _utc(value):
+@overload
+def _utc(value: datetime) -> datetime: ...
+@overload
+def _utc(value: None) -> None: ...
+def _utc(value: datetime | None) -> datetime | None:
     """Aware UTC, so that differences are real elapsed time even across a DST change."""
     return value.astimezone(UTC) if value is not None else None
 
 
-def _record(entry, actor, kind, **data):
+def _record(entry: TimeEntry, actor: User | None, kind: str, **data: Any) -> None:
     TimeEntryEvent.objects.create(
         entry=entry, actor=actor if actor and actor.pk else None, kind=kind, data=data
     )
 
 
-def _check_can_log(*, actor, task, assistant):
+def _check_can_log(*, actor: User, task: Task, assistant: User) -> None:
     if not (actor.is_manager or (actor.is_assistant and task.assignee_id == actor.pk)):
         raise errors.Forbidden(
             errors.Code.NOT_ASSIGNEE, "Only the assignee or a manager logs time."
@@ -138,7 +144,13 @@ def _check_can_log(*, actor, task, assistant):
         )
 
 
-def _check_times(*, actor, started_at, ended_at, changed=("started_at", "ended_at")):
+def _check_times(
+    *,
+    actor: User | None,
+    started_at: datetime,
+    ended_at: datetime | None,
+    changed: Collection[str] = ("started_at", "ended_at"),
+) -> None:
     """The domain's bounds on an entry's times (400s with a stable code each): both in
     2000 to 2100, ending after it starts, no longer than TIMER_MAX_HOURS, not ending in the
     future, and, for anyone but a manager, starting at most TIME_BACKDATE_DAYS ago."""
@@ -181,7 +193,13 @@ def _check_times(*, actor, started_at, ended_at, changed=("started_at", "ended_a
         )
 
 
-def _check_overlap(*, assistant, started_at, ended_at, exclude_pk=None):
+def _check_overlap(
+    *,
+    assistant: User,
+    started_at: datetime,
+    ended_at: datetime | None,
+    exclude_pk: int | None = None,
+) -> None:
     """The SQLite path of the PostgreSQL exclusion constraint (run inside the transaction)."""
     qs = TimeEntry.objects.filter(assistant=assistant).filter(
         Q(ended_at__isnull=True) | Q(ended_at__gt=started_at)
@@ -199,7 +217,7 @@ def _check_overlap(*, assistant, started_at, ended_at, exclude_pk=None):
         )
 
 
-def _budget_seconds(task, exclude_pk=None):
+def _budget_seconds(task: Task, exclude_pk: int | None = None) -> int:
     """The task's billable time counted against its budget (`max_minutes`): stopped,
     billable entries that were not rejected. Non-billable time costs the client nothing
     and is not capped."""
@@ -208,10 +226,17 @@ def _budget_seconds(task, exclude_pk=None):
     )
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
-    return sum(int((e - s).total_seconds()) for s, e in qs.values_list("started_at", "ended_at"))
+    spans = qs.values_list("started_at", "ended_at")
+    return sum(int((e - s).total_seconds()) for s, e in spans if e is not None)
 
 
-def _check_cap(*, task, started_at, ended_at, exclude_pk=None):
+def _check_cap(
+    *,
+    task: Task,
+    started_at: datetime,
+    ended_at: datetime | None,
+    exclude_pk: int | None = None,
+) -> None:
     if task.max_minutes is None:
         return
     used = _budget_seconds(task, exclude_pk)
@@ -228,7 +253,7 @@ def _check_cap(*, task, started_at, ended_at, exclude_pk=None):
         )
 
 
-def _room_seconds(task, exclude_pk=None):
+def _room_seconds(task: Task, exclude_pk: int | None = None) -> int | None:
     """How much more billable time this task can take: the rest of its budget and the
     client's billable room (a pack-only client's balance), None when unlimited."""
     rooms = []
@@ -240,7 +265,7 @@ def _room_seconds(task, exclude_pk=None):
     return max(min(rooms), 0) if rooms else None
 
 
-def _notify_cap(*, task, before_seconds):
+def _notify_cap(*, task: Task, before_seconds: int) -> None:
     if task.max_minutes is None:
         return
     threshold = task.max_minutes * 60 * 0.8
@@ -261,7 +286,7 @@ def _notify_cap(*, task, before_seconds):
 DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
 
 
-def _save(entry):
+def _save(entry: TimeEntry) -> None:
     """Save, turning the database's overlap and running-timer constraints into 409s.
 
     On PostgreSQL, two transactions inserting overlapping entries at the same instant
@@ -284,11 +309,11 @@ def _save(entry):
         raise _lost_race(entry) from exc
 
 
-def _is_new_timer(entry):
+def _is_new_timer(entry: TimeEntry) -> bool:
     return entry.pk is None and entry.ended_at is None
 
 
-def _lost_race(entry):
+def _lost_race(entry: TimeEntry) -> errors.Conflict:
     if _is_new_timer(entry):
         return errors.Conflict(time_errors.Code.TIMER_RUNNING, "A timer is already running.")
     return errors.Conflict(time_errors.Code.OVERLAPPING_ENTRY, "This time overlaps another entry.")
@@ -296,16 +321,16 @@ def _lost_race(entry):
 
 def _new_entry(
     *,
-    task,
-    assistant,
-    started_at,
-    ended_at,
-    source,
-    created_by,
-    note="",
-    billable=True,
-    status=None,
-    reviewable_from=None,
+    task: Task,
+    assistant: User,
+    started_at: datetime,
+    ended_at: datetime | None,
+    source: str,
+    created_by: User | None,
+    note: str = "",
+    billable: bool = True,
+    status: str | None = None,
+    reviewable_from: datetime | None = None,
 ) -> TimeEntry:
     """An entry not yet saved: running while it has no end, stopped otherwise; the client
     may review it from its creation unless `reviewable_from` says otherwise."""
@@ -329,7 +354,14 @@ def _new_entry(
 
 @transaction.atomic
 def time_entry_create(
-    *, actor, task, started_at, ended_at, note="", billable=True, assistant=None
+    *,
+    actor: User,
+    task: Task,
+    started_at: datetime,
+    ended_at: datetime | None,
+    note: str = "",
+    billable: bool = True,
+    assistant: User | None = None,
 ) -> TimeEntry:
     task = locked(task)
     started_at, ended_at = _utc(started_at), _utc(ended_at)
@@ -362,7 +394,7 @@ def time_entry_create(
 
 
 @transaction.atomic
-def timer_start(*, actor, task, note="") -> TimeEntry:
+def timer_start(*, actor: User, task: Task, note: str = "") -> TimeEntry:
     task = locked(task)
     _check_can_log(actor=actor, task=task, assistant=actor)
     now = timezone.now()
@@ -385,7 +417,7 @@ def timer_start(*, actor, task, note="") -> TimeEntry:
     return entry
 
 
-def _split_excess(*, entry, task, actor):
+def _split_excess(*, entry: TimeEntry, task: Task, actor: User | None) -> TimeEntry | None:
     """A stopping timer that ran past its task's budget or the client's billable room is
     cut there: the entry keeps the billable part, the rest becomes a non-billable entry
     (made billable only by passing the same checks once the client raises the budget).
@@ -416,7 +448,7 @@ def _split_excess(*, entry, task, actor):
     return excess
 
 
-def _tell_over_budget(*, entry, task, excess):
+def _tell_over_budget(*, entry: TimeEntry, task: Task, excess: TimeEntry) -> None:
     minutes = -(-excess.duration_seconds // 60)
     body = (
         f"The timer on “{task.title}” ran past the time the task may bill. "
@@ -438,7 +470,13 @@ def _tell_over_budget(*, entry, task, excess):
 
 
 @transaction.atomic
-def timer_stop(*, actor, entry=None, status=TimeEntryStatus.STOPPED, ended_at=None) -> TimeEntry:
+def timer_stop(
+    *,
+    actor: User | None,
+    entry: TimeEntry | None = None,
+    status: str = TimeEntryStatus.STOPPED,
+    ended_at: datetime | None = None,
+) -> TimeEntry:
     qs = TimeEntry.objects.filter(ended_at__isnull=True)
     found = qs.filter(pk=entry.pk) if entry else qs.filter(assistant=actor)
     task_id = found.values_list("task_id", flat=True).first()
@@ -470,8 +508,8 @@ def timer_stop(*, actor, entry=None, status=TimeEntryStatus.STOPPED, ended_at=No
 def timer_stop_at_room(*, entry_id: int) -> TimeEntry | None:
     """Job: stop a running timer once its task's budget or the client's billable room is
     used up, at the instant it was (nothing past it is billed). A no-op otherwise."""
-    entry = TimeEntry.objects.select_related("task").filter(pk=entry_id, ended_at__isnull=True)
-    entry = entry.first()
+    running = TimeEntry.objects.filter(pk=entry_id, ended_at__isnull=True)
+    entry = running.select_related("task").first()
     if entry is None or not entry.billable:
         return None
     room = _room_seconds(entry.task, exclude_pk=entry.pk)
@@ -485,7 +523,7 @@ def timer_stop_at_room(*, entry_id: int) -> TimeEntry | None:
         return None  # stopped meanwhile
 
 
-def _locked_entry(entry, actor=None):
+def _locked_entry(entry: TimeEntry, actor: User | None = None) -> TimeEntry:
     entry = TimeEntry.objects.select_for_update().select_related("task").get(pk=entry.pk)
     if TimeEntry.objects.locked().filter(pk=entry.pk).exists():
         raise errors.Conflict(time_errors.Code.ENTRY_LOCKED, "An invoiced entry can't be changed.")
@@ -497,12 +535,12 @@ def _locked_entry(entry, actor=None):
     return entry
 
 
-def _seconds(started_at, ended_at):
+def _seconds(started_at: datetime, ended_at: datetime | None) -> int:
     return int((ended_at - started_at).total_seconds()) if ended_at is not None else 0
 
 
 @transaction.atomic
-def time_entry_update(*, actor, entry, **changes) -> TimeEntry:
+def time_entry_update(*, actor: User, entry: TimeEntry, **changes: Any) -> TimeEntry:
     """Edit an entry until it is invoiced (an assistant not while it is disputed).
     Shortening an entry or making it non-billable is always allowed; more time, or time
     made billable, passes the same rules as new time: an open task, the task's budget and
@@ -558,7 +596,7 @@ def time_entry_update(*, actor, entry, **changes) -> TimeEntry:
 
 
 @transaction.atomic
-def time_entry_delete(*, actor, entry) -> None:
+def time_entry_delete(*, actor: User, entry: TimeEntry) -> None:
     """Delete an entry until it is invoiced (an assistant not while it is disputed). Its
     history stays, closed by a `deleted` event that keeps what the entry was."""
     entry = _locked_entry(entry, actor)
@@ -577,7 +615,7 @@ def time_entry_delete(*, actor, entry) -> None:
     entry.delete()
 
 
-def _describe(entry):
+def _describe(entry: TimeEntry) -> str:
     return (
         f"entry {entry.pk} on “{entry.task.title}”, "
         f"{entry.started_at:%Y-%m-%d %H:%M} UTC, {-(-entry.duration_seconds // 60)} min"
@@ -585,7 +623,7 @@ def _describe(entry):
 
 
 @transaction.atomic
-def time_entry_dispute(*, actor, entry, reason) -> TimeEntry:
+def time_entry_dispute(*, actor: User, entry: TimeEntry, reason: str) -> TimeEntry:
     """The client disputes an entry within TIME_DISPUTE_DAYS of when they could first see
     it as it stands (`reviewable_from`); it is not billed until a manager resolves it."""
     entry = TimeEntry.objects.select_for_update().select_related("task").get(pk=entry.pk)
@@ -638,7 +676,9 @@ DECISION_TEXT = {
 
 
 @transaction.atomic
-def time_entry_resolve(*, actor, entry, decision, billable_minutes=None) -> TimeEntry:
+def time_entry_resolve(
+    *, actor: User, entry: TimeEntry, decision: str, billable_minutes: int | None = None
+) -> TimeEntry:
     """A manager decides a dispute (or reviews a runaway timer): accept, adjust the
     minutes billed, or reject. The client and the assistant are told."""
     entry = TimeEntry.objects.select_for_update().select_related("task").get(pk=entry.pk)

@@ -1,9 +1,10 @@
 """Reads of the calendar sync app; each takes the acting user first."""
 
 import datetime
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from assistants.models import AssistantProfile, TimeOff
 from calendar_sync import errors
@@ -17,7 +18,7 @@ from calendar_sync.models import (
     hash_feed_token,
 )
 from concierge.errors import Invalid, NotFound
-from concierge.models import TERMINAL_STATUSES, Task, TaskStatus
+from concierge.models import TERMINAL_STATUSES, Task, TaskStatus, User
 
 FEED_TASK_FIELDS = (
     "id",
@@ -37,19 +38,19 @@ FEED_TASK_FIELDS = (
 )
 
 
-def feeds_of(user):
+def feeds_of(user: User) -> QuerySet[CalendarFeed]:
     return CalendarFeed.objects.filter(user=user, revoked_at__isnull=True)
 
 
-def subscriptions_of(user):
+def subscriptions_of(user: User) -> QuerySet[IcsSubscription]:
     return IcsSubscription.objects.filter(user=user)
 
 
-def caldav_accounts_of(user):
+def caldav_accounts_of(user: User) -> QuerySet[CalDavAccount]:
     return CalDavAccount.objects.filter(user=user).order_by("id")
 
 
-def feed_for_token(token):
+def feed_for_token(token: str) -> CalendarFeed | None:
     """The active feed with this token (with its user), or None."""
     if not token or len(token) > 100:
         return None
@@ -60,11 +61,11 @@ def feed_for_token(token):
     )
 
 
-def _dated():
+def _dated() -> Q:
     return Q(promised_due_at__isnull=False) | Q(scheduled_start__isnull=False)
 
 
-def _covered_by_series():
+def _covered_by_series() -> Q:
     """Occurrences whose recurring template is itself on the calendar (as an RRULE)."""
     return (
         Q(recurrence_parent__isnull=False)
@@ -76,7 +77,7 @@ def _covered_by_series():
     )
 
 
-def calendar_tasks_of(owner):
+def calendar_tasks_of(owner: User) -> QuerySet[Task]:
     """The tasks on `owner`'s calendar: a client's own tasks, an assistant's assigned work,
     each when it has a promised deadline or an appointment."""
     if owner.is_client:
@@ -97,14 +98,14 @@ def calendar_tasks_of(owner):
 FEED_PAST_DAYS = 30
 
 
-def feed_window_start(now):
+def feed_window_start(now: datetime.datetime) -> datetime.datetime:
     """Where a feed's past begins: midnight UTC `FEED_PAST_DAYS` days ago (a day's steps, so
     a feed stays the same, and cached, from one poll to the next within a day)."""
     today = now.astimezone(datetime.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return today - datetime.timedelta(days=FEED_PAST_DAYS)
 
 
-def feed_tasks_of(owner, *, since):
+def feed_tasks_of(owner: User, *, since: datetime.datetime) -> QuerySet[Task]:
     """The tasks of `owner`'s ICS feed: open work whatever its date, recurring series, and
     completed or cancelled tasks dated (deadline or appointment) from `since` on."""
     return calendar_tasks_of(owner).filter(
@@ -115,13 +116,13 @@ def feed_tasks_of(owner, *, since):
     )
 
 
-def calendar_time_off_of(owner):
+def calendar_time_off_of(owner: User) -> QuerySet[TimeOff]:
     if not owner.is_assistant:
         return TimeOff.objects.none()
     return TimeOff.objects.filter(assistant=owner).order_by("id")
 
 
-def assistant_for_availability(user, assistant_id):
+def assistant_for_availability(user: User, assistant_id: int) -> AssistantProfile | None:
     """The assistant's profile (with user) if `user` may see their availability, else None."""
     profiles = AssistantProfile.objects.select_related("user").filter(user_id=assistant_id)
     if user.is_manager:
@@ -131,7 +132,9 @@ def assistant_for_availability(user, assistant_id):
     return None
 
 
-def busy_sources(assistant, start, end):
+def busy_sources(
+    assistant: User, start: datetime.datetime, end: datetime.datetime
+) -> list[tuple[datetime.datetime, datetime.datetime]]:
     """Busy `[start, end)` pairs of an assistant from time off, appointments of their
     open assigned tasks, and imported calendars (three queries)."""
     spans = list(
@@ -150,6 +153,7 @@ def busy_sources(assistant, start, end):
             | Q(scheduled_end__isnull=True, scheduled_start__gt=start - DEFAULT_APPOINTMENT)
         )
         .values_list("scheduled_start", "scheduled_end")
+        if s is not None  # the query says so; this tells the type checker
     ]
     spans += list(
         BusyInterval.objects.filter(
@@ -159,7 +163,9 @@ def busy_sources(assistant, start, end):
     return spans
 
 
-def assistant_availability(user, *, assistant_id, start, end):
+def assistant_availability(
+    user: User, *, assistant_id: int, start: datetime.datetime, end: datetime.datetime
+) -> dict[str, Any]:
     """An assistant's busy and free `[start, end)` pairs in the window, with who they are:
     working hours in their zone, minus time off, appointments and imported busy times.
 
@@ -188,7 +194,7 @@ def assistant_availability(user, *, assistant_id, start, end):
     return {"assistant": assistant, "busy": result["busy"], "free": result["free"]}
 
 
-def feed_version_of(owner, *, since):
+def feed_version_of(owner: User, *, since: datetime.datetime) -> dict[str, Any]:
     """What a feed's content depends on, read in one query: task count, latest change,
     sum of sequences and highest id (every task save bumps `updated_at`)."""
     return (

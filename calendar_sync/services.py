@@ -2,6 +2,8 @@
 
 import datetime
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -21,13 +23,13 @@ from calendar_sync.models import (
 from concierge import bounded, crypto
 from concierge.errors import Invalid, NotFound
 from concierge.jobs import enqueue
-from concierge.models import NotificationKind
+from concierge.models import NotificationKind, User
 from concierge.notifications import notify
 
 log = logging.getLogger(__name__)
 
 
-def import_days():
+def import_days() -> int:
     return getattr(settings, "CALENDAR_IMPORT_DAYS", 60)
 
 
@@ -40,7 +42,7 @@ def import_memory_bytes() -> int:
     return getattr(settings, "CALENDAR_IMPORT_MEMORY_BYTES", 256 * 1024 * 1024)
 
 
-def feed_create(*, user, name: str = "") -> tuple[CalendarFeed, str]:
+def feed_create(*, user: User, name: str = "") -> tuple[CalendarFeed, str]:
     """A new feed and its token (returned once; only its hash is stored)."""
     token = new_feed_token()
     feed = CalendarFeed.objects.create(
@@ -50,7 +52,7 @@ def feed_create(*, user, name: str = "") -> tuple[CalendarFeed, str]:
 
 
 @transaction.atomic
-def feed_revoke(*, user, feed_id: int) -> CalendarFeed:
+def feed_revoke(*, user: User, feed_id: int) -> CalendarFeed:
     feed = (
         CalendarFeed.objects.select_for_update()
         .filter(pk=feed_id, user=user, revoked_at__isnull=True)
@@ -63,7 +65,7 @@ def feed_revoke(*, user, feed_id: int) -> CalendarFeed:
     return feed
 
 
-def _checked_url(url):
+def _checked_url(url: str) -> str:
     url = importer.normalise_url(url)
     try:
         importer.check_url(url)
@@ -72,7 +74,7 @@ def _checked_url(url):
     return url
 
 
-def _own_subscription(user, subscription_id: int, *, lock=False) -> IcsSubscription:
+def _own_subscription(user: User, subscription_id: int, *, lock: bool = False) -> IcsSubscription:
     subscriptions = IcsSubscription.objects.filter(pk=subscription_id, user=user)
     subscription = (subscriptions.select_for_update() if lock else subscriptions).first()
     if subscription is None:
@@ -82,7 +84,7 @@ def _own_subscription(user, subscription_id: int, *, lock=False) -> IcsSubscript
 
 @transaction.atomic
 def subscription_update(
-    *, user, subscription_id: int, name: str | None = None, url: str | None = None
+    *, user: User, subscription_id: int, name: str | None = None, url: str | None = None
 ) -> IcsSubscription:
     """Rename a subscription, or point it at another address: the old address's busy
     times go at once and the new one is fetched."""
@@ -103,7 +105,7 @@ def subscription_update(
 
 
 @transaction.atomic
-def subscription_delete(*, user, subscription_id: int) -> None:
+def subscription_delete(*, user: User, subscription_id: int) -> None:
     """Stop importing an outside calendar; its busy times go with it."""
     subscription = _own_subscription(user, subscription_id, lock=True)
     subscription.busy_intervals.all().delete()
@@ -111,7 +113,7 @@ def subscription_delete(*, user, subscription_id: int) -> None:
 
 
 @transaction.atomic
-def subscription_create(*, user, url: str, name: str = "") -> IcsSubscription:
+def subscription_create(*, user: User, url: str, name: str = "") -> IcsSubscription:
     subscription = IcsSubscription.objects.create(user=user, url=_checked_url(url), name=name)
     enqueue("calendar_sync.jobs.refresh_subscription", subscription.pk)
     return subscription
@@ -123,7 +125,9 @@ def subscription_refresh_request(*, subscription: IcsSubscription) -> None:
     enqueue("calendar_sync.jobs.refresh_subscription", subscription.pk)
 
 
-def subscription_refresh(*, subscription_id: int, now: datetime.datetime | None = None):
+def subscription_refresh(
+    *, subscription_id: int, now: datetime.datetime | None = None
+) -> IcsSubscription | None:
     """Fetches the calendar (outside any transaction) and replaces its busy intervals.
 
     A failure is recorded on the subscription, keeping the last good intervals; nothing
@@ -160,14 +164,16 @@ def subscription_refresh(*, subscription_id: int, now: datetime.datetime | None 
     return _store_busy(subscription.pk, subscription.url, spans, now)
 
 
-def _still(subscription_id, url):
+def _still(subscription_id: int, url: str) -> IcsSubscription | None:
     """The locked subscription, unless it was deleted or pointed elsewhere meanwhile
     (then what was fetched from `url` is dropped)."""
     return IcsSubscription.objects.select_for_update().filter(pk=subscription_id, url=url).first()
 
 
 @transaction.atomic
-def _record_failure(subscription_id, url, message, now):
+def _record_failure(
+    subscription_id: int, url: str, message: str, now: datetime.datetime
+) -> IcsSubscription | None:
     subscription = _still(subscription_id, url)
     if subscription is None:
         return IcsSubscription.objects.filter(pk=subscription_id).first()
@@ -179,7 +185,12 @@ def _record_failure(subscription_id, url, message, now):
 
 
 @transaction.atomic
-def _store_busy(subscription_id, url, spans, now):
+def _store_busy(
+    subscription_id: int,
+    url: str,
+    spans: Sequence[tuple[datetime.datetime, datetime.datetime]],
+    now: datetime.datetime,
+) -> IcsSubscription | None:
     subscription = _still(subscription_id, url)
     if subscription is None:
         return IcsSubscription.objects.filter(pk=subscription_id).first()
@@ -209,15 +220,16 @@ def _probe(*, url: str, username: str, password: str, calendar: str) -> None:
             url=url, username=username, password=password, calendar=calendar
         )
     except caldav_client.CalDavProblem as exc:
-        field = {
+        fields: dict[str, str] = {
             errors.Code.CALDAV_AUTH_FAILED: "password",
             errors.Code.CALDAV_CALENDAR_NOT_FOUND: "calendar",
-        }.get(exc.code, "url")
+        }
+        field = fields.get(exc.code, "url")
         raise Invalid(exc.code, str(exc), fields={field: [str(exc)]}) from exc
 
 
 def caldav_account_set(
-    *, user, url: str, username: str, password: str, calendar: str
+    *, user: User, url: str, username: str, password: str, calendar: str
 ) -> tuple[CalDavAccount, bool]:
     """Links (or relinks) the user's CalDAV calendar once the server accepts the
     credentials and has the calendar; queues a push of their calendar.
@@ -232,7 +244,9 @@ def caldav_account_set(
 
 
 @transaction.atomic
-def _caldav_account_store(*, user, url, username, password, calendar):
+def _caldav_account_store(
+    *, user: User, url: str, username: str, password: str, calendar: str
+) -> tuple[CalDavAccount, bool]:
     existing = CalDavAccount.objects.select_for_update().filter(user=user).first()
     if existing is not None:
         _caldav_account_write(
@@ -250,7 +264,9 @@ def _caldav_account_store(*, user, url, username, password, calendar):
     return account, True
 
 
-def _caldav_account_write(account, *, url, username, password, calendar):
+def _caldav_account_write(
+    account: CalDavAccount, *, url: str, username: str, password: str, calendar: str
+) -> None:
     """Store checked settings on a locked account; a different server or calendar starts
     from an empty record of what was pushed. A failure spell ends: pushes start again."""
     moved = (account.url, account.username, account.calendar) != (url, username, calendar)
@@ -263,14 +279,14 @@ def _caldav_account_write(account, *, url, username, password, calendar):
     enqueue("calendar_sync.jobs.push_account", account.pk)
 
 
-def _own_account(user, account_id: int) -> CalDavAccount:
+def _own_account(user: User, account_id: int) -> CalDavAccount:
     account = CalDavAccount.objects.filter(pk=account_id, user=user).first()
     if account is None:
         raise NotFound(errors.Code.NOT_FOUND, "No such CalDAV account.")
     return account
 
 
-def caldav_account_update(*, user, account_id: int, **changes) -> CalDavAccount:
+def caldav_account_update(*, user: User, account_id: int, **changes: Any) -> CalDavAccount:
     """Change some of a linked account's settings (`url`, `username`, `password`,
     `calendar`); the result is checked against the server like a new link. Without a new
     password the stored one is used (and its use recorded)."""
@@ -283,9 +299,10 @@ def caldav_account_update(*, user, account_id: int, **changes) -> CalDavAccount:
         password = caldav_password_reveal(account=account, purpose="caldav relink check")
     _probe(url=url, username=username, password=password, calendar=calendar)
     with transaction.atomic():
-        account = CalDavAccount.objects.select_for_update().filter(pk=account.pk).first()
-        if account is None:
+        relinked = CalDavAccount.objects.select_for_update().filter(pk=account.pk).first()
+        if relinked is None:
             raise NotFound(errors.Code.NOT_FOUND, "No such CalDAV account.")
+        account = relinked
         _caldav_account_write(
             account, url=url, username=username, password=password, calendar=calendar
         )
@@ -293,7 +310,7 @@ def caldav_account_update(*, user, account_id: int, **changes) -> CalDavAccount:
 
 
 @transaction.atomic
-def caldav_account_delete(*, user, account_id: int) -> None:
+def caldav_account_delete(*, user: User, account_id: int) -> None:
     """Unlink: the stored secret and the record of pushed events go; no push reaches the
     server again (a queued one finds no account). Events already on the calendar stay
     there: they are the owner's calendar now."""

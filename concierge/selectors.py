@@ -3,11 +3,14 @@ user may see: clients their own, assistants what is assigned to them, managers a
 Anything outside is simply absent, so views turn it into a 404."""
 
 import datetime
+from typing import Any
 
 from django.db.models import (
     DurationField,
+    Expression,
     Prefetch,
     Q,
+    QuerySet,
     Value,
 )
 from django.db.models.functions import Coalesce
@@ -32,7 +35,7 @@ from concierge.models import (
 OPEN_STATUSES = [s for s in TaskStatus.values if s not in TERMINAL_STATUSES]
 
 
-def assistants_for_assignment(user):
+def assistants_for_assignment(user: User) -> QuerySet[User]:
     """The active assistants a manager may give a task to (nobody, for other roles)."""
     if not user.is_authenticated or not user.is_manager:
         return User.objects.none()
@@ -41,7 +44,7 @@ def assistants_for_assignment(user):
     )
 
 
-def clients_visible_to(user):
+def clients_visible_to(user: User) -> QuerySet[ClientProfile]:
     """Client profiles: managers all; assistants the clients they serve (primary, backup or
     assigned a task of theirs); clients none through this path (they use `me/`)."""
     profiles = ClientProfile.objects.select_related("user", "primary_assistant", "backup_assistant")
@@ -60,7 +63,7 @@ def clients_visible_to(user):
     return profiles.none()
 
 
-def tasks_visible_to(user):
+def tasks_visible_to(user: User) -> QuerySet[Task]:
     """Tasks: clients their own; assistants those assigned to them now; managers all.
 
     Least privilege: from the moment a task is reassigned, its former assignee sees
@@ -81,7 +84,7 @@ def tasks_visible_to(user):
 _ZERO = Value(datetime.timedelta(), output_field=DurationField())
 
 
-def _logged_duration():
+def _logged_duration() -> Expression:
     """Sum of a task's stopped time, as one subquery per row (no N+1), from the app that
     records time (a hook: this app cannot import it); zero when none is installed."""
     source = hooks.logged_duration_source()
@@ -91,14 +94,20 @@ def _logged_duration():
 HISTORY_EVENT_KINDS = ("create", "assign", "flag", "transition")
 
 
-def _history():
+def _history() -> Prefetch:
     """A task's history events (assignments, flags, status changes), in one query for a
     whole page, as `task.history_events`."""
     events = TaskEvent.objects.filter(kind__in=HISTORY_EVENT_KINDS).order_by("created_at", "id")
     return Prefetch("events", queryset=events, to_attr="history_events")
 
 
-def task_list(user, *, filters=None, now=None, history=True):
+def task_list(
+    user: User,
+    *,
+    filters: dict[str, Any] | None = None,
+    now: datetime.datetime | None = None,
+    history: bool = True,
+) -> QuerySet[Task]:
     """The tasks `user` may see, with `logged_duration` and (unless `history` is off)
     their history, filtered as API.md lists."""
     filters = filters or {}
@@ -132,7 +141,7 @@ def task_list(user, *, filters=None, now=None, history=True):
     return tasks
 
 
-def task_get(user, task_id):
+def task_get(user: User, task_id: int) -> Task:
     """One task the user may see, or 404."""
     task = task_list(user).filter(pk=task_id).first()
     if task is None:
@@ -140,7 +149,7 @@ def task_get(user, task_id):
     return task
 
 
-def messages_visible_to(user, task):
+def messages_visible_to(user: User, task: Task) -> QuerySet[Message]:
     """A task's messages; internal notes only for staff."""
     messages = Message.objects.filter(task=task).select_related("author")
     if not user.is_authenticated:
@@ -150,7 +159,7 @@ def messages_visible_to(user, task):
     return messages
 
 
-def notifications_of(user, *, unread: bool | None = None):
+def notifications_of(user: User, *, unread: bool | None = None) -> QuerySet[Notification]:
     """The user's own notifications, newest first; nobody sees another's."""
     if not user.is_authenticated:
         return Notification.objects.none()
@@ -162,18 +171,18 @@ def notifications_of(user, *, unread: bool | None = None):
     return notifications.order_by("-created_at", "-id")
 
 
-def notification_unread_count(user) -> int:
+def notification_unread_count(user: User) -> int:
     if not user.is_authenticated:
         return 0
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
-def notification_preferences_of(user) -> dict[str, bool]:
+def notification_preferences_of(user: User) -> dict[str, bool]:
     """{kind: whether it also comes by e-mail} for every kind (default: yes)."""
     chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "email"))
     return {kind: chosen.get(kind, True) for kind in NotificationKind.values}
 
 
-def open_tasks_assigned_to(user):
+def open_tasks_assigned_to(user: User) -> QuerySet[Task]:
     """The open tasks `user` is assigned now (not those they once had)."""
     return Task.objects.filter(assignee=user).exclude(status__in=TERMINAL_STATUSES)

@@ -2,8 +2,9 @@
 
 import datetime
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from django.apps import apps as django_apps
 from django.conf import settings
@@ -12,7 +13,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from rest_framework.authtoken.models import Token
@@ -39,14 +40,17 @@ TOKEN_TOUCH_SECONDS = 300
 log = logging.getLogger(__name__)
 
 
-def locked(instance, *, related=()):
+M = TypeVar("M", bound=Model)
+
+
+def locked(instance: M, *, related: Iterable[str] = ()) -> M:
     """`instance` read again under a row lock (`SELECT … FOR UPDATE` of its own row only),
     with the `related` rows it reads joined. Call inside the service's transaction."""
     manager = type(instance)._default_manager
     return manager.select_for_update(of=("self",)).select_related(*related).get(pk=instance.pk)
 
 
-def _validated_password(password, user):
+def _validated_password(password: str, user: User | None) -> None:
     try:
         validate_password(password, user)
     except ValidationError as exc:
@@ -119,7 +123,7 @@ def manager_grant(*, user: User) -> User:
 
 @transaction.atomic
 def manager_create(
-    *, email: str, password: str, first_name: str = "", last_name: str = "", timezone="UTC"
+    *, email: str, password: str, first_name: str = "", last_name: str = "", timezone: str = "UTC"
 ) -> User:
     user = user_create(
         email=email,
@@ -146,7 +150,9 @@ def user_staff_sync(*, user: User) -> User:
     return user
 
 
-def user_register(*, email, password, first_name="", last_name="", timezone="UTC") -> User:
+def user_register(
+    *, email: str, password: str, first_name: str = "", last_name: str = "", timezone: str = "UTC"
+) -> User:
     """Self-service sign-up: always a client."""
     return user_create(
         email=email,
@@ -208,7 +214,7 @@ def token_obtain(*, email: str, password: str) -> Token:
 
 
 @transaction.atomic
-def user_update(*, user: User, **fields) -> User:
+def user_update(*, user: User, **fields: Any) -> User:
     for name in ("first_name", "last_name", "timezone", "language"):
         if name in fields:
             setattr(user, name, fields[name])
@@ -237,7 +243,7 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
     return user
 
 
-def _assistant(user_or_none, field):
+def _assistant(user_or_none: User | None, field: str) -> User | None:
     if user_or_none is not None and not user_or_none.is_assistant:
         raise Invalid(
             errors.Code.NOT_AN_ASSISTANT,
@@ -248,7 +254,7 @@ def _assistant(user_or_none, field):
 
 
 @transaction.atomic
-def client_profile_update(*, profile: ClientProfile, **fields) -> ClientProfile:
+def client_profile_update(*, profile: ClientProfile, **fields: Any) -> ClientProfile:
     """A manager sets a client's primary and backup assistants."""
     profile = locked(profile)
     for name in ("primary_assistant", "backup_assistant"):
@@ -305,7 +311,7 @@ def allowed_transition(action: str, status: str) -> str | None:
     return target if status in sources else None
 
 
-def _promise(task, *, start):
+def _promise(task: Task, *, start: datetime.datetime) -> datetime.datetime | None:
     return deadlines.promised_due_at(
         start=start,
         estimate_minutes=task.estimate_minutes,
@@ -321,7 +327,16 @@ RESCHEDULING_FIELDS = frozenset(
 )
 
 
-def _event(task, *, actor, kind="transition", from_status="", to_status="", note="", data=None):
+def _event(
+    task: Task,
+    *,
+    actor: User | None,
+    kind: str = "transition",
+    from_status: str = "",
+    to_status: str = "",
+    note: str = "",
+    data: dict[str, Any] | None = None,
+) -> TaskEvent:
     return TaskEvent.objects.create(
         task=task,
         actor=actor,
@@ -342,7 +357,7 @@ def _validated_recurrence(rule: str) -> str:
         ) from exc
 
 
-def _validate_schedule(start, end):
+def _validate_schedule(start: datetime.datetime | None, end: datetime.datetime | None) -> None:
     if start is not None and end is not None and end <= start:
         raise Invalid(
             errors.Code.INVALID,
@@ -375,7 +390,7 @@ def _transition(task: Task, *, action: str, actor: User | None, note: str = "") 
     return task
 
 
-def _require_assignee(task: Task, actor: User):
+def _require_assignee(task: Task, actor: User) -> None:
     if task.assignee_id != actor.pk:
         raise Forbidden(errors.Code.NOT_ASSIGNEE, "Only the task's assignee may do this.")
 
@@ -521,7 +536,7 @@ def task_create(
 
 
 @transaction.atomic
-def task_update(*, task: Task, actor: User, **fields) -> Task:
+def task_update(*, task: Task, actor: User, **fields: Any) -> Task:
     """Edit a task's details: clients what they asked for, staff the estimate."""
     task = locked(task)
     if not task.is_open:
@@ -573,12 +588,12 @@ def task_assign(*, task: Task, actor: User, assistant: User, reason: str = "") -
     return _assign(task, assistant=assistant, actor=actor, reason=reason or "assigned by a manager")
 
 
-def _require_client(task: Task, actor: User):
+def _require_client(task: Task, actor: User) -> None:
     if task.client_id != actor.pk:
         raise Forbidden(errors.Code.PERMISSION_DENIED, "Only the task's client may do this.")
 
 
-def _require_client_or_manager(task: Task, actor: User):
+def _require_client_or_manager(task: Task, actor: User) -> None:
     if not actor.is_manager:
         _require_client(task, actor)
 
@@ -672,7 +687,7 @@ def task_deliver(*, task: Task, actor: User, message: str = "") -> Task:
 
 @transaction.atomic
 def task_accept(*, task: Task, actor: User, rating: int | None = None, comment: str = "") -> Task:
-    def rate(task):
+    def rate(task: Task) -> None:
         if rating is not None and not 1 <= rating <= 5:
             raise Invalid(errors.Code.INVALID, "Rate from 1 to 5.", fields={"rating": ["1 to 5."]})
         task.rating = rating
@@ -736,7 +751,7 @@ def task_notify_overdue(*, task_id: int, now: datetime.datetime | None = None) -
     """Tell the assignee (or the managers, when nobody has it) once that a task is overdue."""
     now = now or timezone.now()
     task = Task.objects.select_for_update().filter(pk=task_id).first()
-    if task is None or not task.is_overdue(now):
+    if task is None or task.promised_due_at is None or not task.is_overdue(now):
         return False
     if task.events.filter(kind="overdue").exists():
         return False
@@ -800,7 +815,10 @@ def _series_anchor(task: Task) -> datetime.datetime:
 
 @transaction.atomic
 def task_recurrence_extend(
-    *, template_id: int, now: datetime.datetime | None = None, horizon=RECURRENCE_HORIZON
+    *,
+    template_id: int,
+    now: datetime.datetime | None = None,
+    horizon: datetime.timedelta = RECURRENCE_HORIZON,
 ) -> list[Task]:
     """Create the series' occurrences due before `now + horizon` that do not exist yet.
 
