@@ -11,7 +11,7 @@ PORT ?= 8000
 # `make run` is a development server: DEBUG on, embedded SQLite and the ORM broker.
 RUN_ENV := DJANGO_DEBUG=1
 
-.PHONY: help install install-dev run test lint format migrate seed schema docs messages clean
+.PHONY: help install install-dev run test lint typecheck format migrate seed schema docs messages clean
 
 help:
 	@echo "make run    install, migrate, load demo data, serve on http://$(HOST):$(PORT) + worker"
@@ -48,6 +48,11 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# mypy with django-stubs on the services, selectors and rating rules ([tool.mypy] in
+# pyproject.toml lists them).
+typecheck: install-dev
+	$(VENV)/bin/mypy
+
 format: install-dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
@@ -73,7 +78,7 @@ BROWSER := $(shell if [ -n "$${CHROMIUM_PATH:-}" ]; then [ -x "$$CHROMIUM_PATH" 
 	|| command -v google-chrome-stable; fi)
 
 # pytest exit code 5 (no tests collected) is a failure like any other.
-test: lint schema
+test: lint typecheck schema
 	@if [ -n "$(BROWSER)" ]; then echo "Browser tests: running with $(BROWSER)"; \
 	else echo "Browser tests: SKIPPED, no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)"; fi
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
