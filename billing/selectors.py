@@ -1,10 +1,11 @@
 """Reads of the billing app. Each takes the acting user first (when there is one)."""
 
 import datetime
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, Prefetch
+from django.db.models import Count, F, Prefetch, QuerySet
 from django.utils import timezone
 
 from assistants.models import TimeEntry
@@ -21,11 +22,11 @@ from billing.models import (
     SubscriptionStatus,
 )
 from concierge.errors import NotFound
-from concierge.models import User
+from concierge.models import ClientProfile, User
 from concierge.selectors import clients_visible_to
 
 
-def plans_visible_to(user):
+def plans_visible_to(user: User) -> QuerySet[Plan]:
     """Everyone reads active plans; managers also inactive ones."""
     plans = Plan.objects.all()
     if user.is_authenticated and user.is_manager:
@@ -33,7 +34,7 @@ def plans_visible_to(user):
     return plans.filter(active=True)
 
 
-def live_subscription(client_id):
+def live_subscription(client_id: int) -> Subscription | None:
     """The client's subscription that is not cancelled, or None."""
     return (
         Subscription.objects.select_related("plan", "scheduled_plan")
@@ -43,7 +44,7 @@ def live_subscription(client_id):
     )
 
 
-def live_subscriptions(client_ids) -> dict:
+def live_subscriptions(client_ids: Collection[int]) -> dict:
     """`{client id: subscription}` for those of `client_ids` with one not cancelled."""
     subscriptions = (
         Subscription.objects.select_related("plan", "scheduled_plan")
@@ -53,7 +54,7 @@ def live_subscriptions(client_ids) -> dict:
     return {subscription.client_id: subscription for subscription in subscriptions}
 
 
-def invoice_counts_by_status(user) -> dict:
+def invoice_counts_by_status(user: User) -> dict:
     """`{status: count}` of the invoices `user` may see, every status present."""
     found = dict(
         invoices_visible_to(user)
@@ -65,13 +66,13 @@ def invoice_counts_by_status(user) -> dict:
     return {status: found.get(status, 0) for status in InvoiceStatus.values}
 
 
-def subscription_of(user, *, client_id=None):
+def subscription_of(user: User, *, client_id: int | None = None) -> Subscription | None:
     if user.is_manager and client_id is not None:
         return live_subscription(client_id)
     return live_subscription(user.pk)
 
 
-def clients_with_plans(user):
+def clients_with_plans(user: User) -> QuerySet[ClientProfile]:
     """The client profiles `user` may see (concierge's scope), each with its live
     subscription and plan as `live_subscriptions` (none or one): two queries."""
     live = Subscription.objects.exclude(status=SubscriptionStatus.CANCELLED).select_related("plan")
@@ -80,7 +81,7 @@ def clients_with_plans(user):
     )
 
 
-def invoices_visible_to(user):
+def invoices_visible_to(user: User) -> QuerySet[Invoice]:
     invoices = Invoice.objects.all()
     if not user.is_authenticated:
         return invoices.none()
@@ -91,7 +92,7 @@ def invoices_visible_to(user):
     return invoices.none()
 
 
-def unpaid_card_invoices(client_id):
+def unpaid_card_invoices(client_id: int) -> QuerySet[Invoice]:
     """A client's open period invoices that Stripe collects (mirrored there), oldest
     first: those a new card should settle. Pack invoices are not among them: a pack whose
     payment failed was revoked, and charging for it now would sell hours no longer held."""
@@ -104,7 +105,7 @@ def unpaid_card_invoices(client_id):
     )
 
 
-def invoices_with_details(queryset):
+def invoices_with_details(queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:
     return queryset.prefetch_related(
         "lines",
         "events",
@@ -117,13 +118,13 @@ def invoices_with_details(queryset):
     )
 
 
-def entry_billing():
+def entry_billing() -> dict[str, F]:
     """What an invoice charged for each time entry, as `TimeEntry.objects.with_billing()`
     reads it (the assistants' entry billing hook): one outer join on the entry's key."""
     return {"invoice_id": F("billed__invoice_id"), "billed_minutes": F("billed__billed_minutes")}
 
 
-def hour_packs_of(user):
+def hour_packs_of(user: User) -> QuerySet[HourPack]:
     return HourPack.objects.filter(client=user).order_by("-purchased_at", "-id")
 
 
@@ -137,7 +138,7 @@ def terms_in_force(terms: list[PlanTerms], period: datetime.date) -> PlanTerms |
     return found
 
 
-def terms_by_plan(plan_ids) -> dict[int, list[PlanTerms]]:
+def terms_by_plan(plan_ids: Iterable[int]) -> dict[int, list[PlanTerms]]:
     found: dict[int, list[PlanTerms]] = {}
     for item in PlanTerms.objects.filter(plan_id__in=set(plan_ids)):
         found.setdefault(item.plan_id, []).append(item)
@@ -163,7 +164,7 @@ def rating_plan(plan: Plan, terms: PlanTerms | None = None) -> rating.RatingPlan
     )
 
 
-def pack_rating_plan(client_id) -> rating.RatingPlan:
+def pack_rating_plan(client_id: int) -> rating.RatingPlan:
     """How a client without a subscription is rated: time draws from their packs, whole
     minutes, and any time beyond them (only a race or a revoked pack leaves any) is
     billed at their latest pack's own price per hour."""
@@ -185,18 +186,21 @@ def plan_for_period(subscription: Subscription, period: datetime.date) -> Plan:
         subscription.scheduled_plan_id
         and subscription.scheduled_plan_from
         and subscription.scheduled_plan_from <= period
+        and subscription.scheduled_plan is not None
     ):
         return subscription.scheduled_plan
     return subscription.plan
 
 
-def current_period(subscription: Subscription, now=None) -> datetime.date:
+def current_period(
+    subscription: Subscription, now: datetime.datetime | None = None
+) -> datetime.date:
     now = now or timezone.now()
     period = periods.period_of_instant(now)
     return max(period, periods.period_of(subscription.start_date))
 
 
-def unbilled_entries(client_ids, before):
+def unbilled_entries(client_ids: Collection[int], before: datetime.datetime) -> QuerySet[TimeEntry]:
     """Billable (TimeEntry.objects.billable()), not yet invoiced entries of these clients'
     tasks started before `before`."""
     return TimeEntry.objects.billable().filter(
@@ -204,12 +208,14 @@ def unbilled_entries(client_ids, before):
     )
 
 
-def unbilled_entries_of_all(before):
+def unbilled_entries_of_all(before: datetime.datetime) -> QuerySet[TimeEntry]:
     """Every client's billable, not yet invoiced entries started before `before`."""
     return TimeEntry.objects.billable().filter(billed__isnull=True, started_at__lt=before)
 
 
-def usable_packs(client_ids, start, end):
+def usable_packs(
+    client_ids: Collection[int], start: datetime.datetime, end: datetime.datetime
+) -> QuerySet[HourPack]:
     """Packs bought before the period's end, not expired at its start, oldest first."""
     return HourPack.objects.filter(
         client_id__in=client_ids,
@@ -220,7 +226,14 @@ def usable_packs(client_ids, start, end):
     ).order_by("purchased_at", "id")
 
 
-def entry_usage(entry_id, started_at, ended_at, override):
+def entry_usage(
+    entry_id: int,
+    started_at: datetime.datetime,
+    ended_at: datetime.datetime | None,
+    override: int | None,
+) -> rating.EntryUsage:
+    if ended_at is None:
+        raise ValueError(f"Entry {entry_id} is running: only stopped time is billed.")
     seconds = int((ended_at - started_at).total_seconds())
     return rating.EntryUsage(key=entry_id, duration_seconds=seconds, override_minutes=override)
 
@@ -259,7 +272,7 @@ class Usage:
         return periods.bounds(self.period_start)[1]
 
 
-def current_usage(subscription: Subscription, now=None) -> Usage:
+def current_usage(subscription: Subscription, now: datetime.datetime | None = None) -> Usage:
     """The current period rated as if it closed now."""
     period = current_period(subscription, now)
     start, end = periods.bounds(period)
@@ -288,7 +301,7 @@ def current_usage(subscription: Subscription, now=None) -> Usage:
     return Usage(subscription, period, periods.last_day(period), plan, rated, currency)
 
 
-def pack_usage(client_id, now=None) -> Usage | None:
+def pack_usage(client_id: int, now: datetime.datetime | None = None) -> Usage | None:
     """A client without a subscription: the current period's time drawn from their packs
     (None when they have never bought one)."""
     if not HourPack.objects.filter(client_id=client_id).exists():
@@ -308,7 +321,7 @@ def pack_usage(client_id, now=None) -> Usage | None:
     return Usage(None, period, periods.last_day(period), None, rated, plan.currency)
 
 
-def client_usage(client_id, now=None) -> Usage | None:
+def client_usage(client_id: int, now: datetime.datetime | None = None) -> Usage | None:
     """The client's current usage: of their subscription, else of their hour packs, else
     None (neither: no billable time may be logged for them)."""
     subscription = live_subscription(client_id)

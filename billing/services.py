@@ -6,8 +6,10 @@ stores the result and links every billed entry to its invoice in the same transa
 
 import datetime
 import logging
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from django.conf import settings
@@ -41,7 +43,7 @@ from billing.models import (
 from billing.signals import invoice_finalised
 from concierge.errors import Conflict, Invalid
 from concierge.jobs import enqueue
-from concierge.models import NotificationKind, Role, User
+from concierge.models import NotificationKind, Role, Task, User
 from concierge.notifications import notify
 from concierge.services import locked
 
@@ -57,7 +59,8 @@ DEFAULT_PACKS = (
 ALERT_THRESHOLDS = (80, 100)
 
 
-def pack_offers():
+def pack_offers() -> list[dict[str, Any]]:
+    offers: Iterable[dict[str, Any]] = getattr(settings, "BILLING_PACKS", DEFAULT_PACKS)
     return [
         {
             "minutes": o["minutes"],
@@ -65,7 +68,7 @@ def pack_offers():
             "currency": o["currency"],
             "valid_days": PACK_VALIDITY.days,
         }
-        for o in getattr(settings, "BILLING_PACKS", DEFAULT_PACKS)
+        for o in offers
     ]
 
 
@@ -87,7 +90,7 @@ def _validate_plan(fields: dict) -> None:
         raise Invalid(errors.Code.INVALID, "The plan is not valid.", fields=problems)
 
 
-def _normalise_tiers(tiers):
+def _normalise_tiers(tiers: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         {
             "up_to_minutes": t["up_to_minutes"],
@@ -138,7 +141,7 @@ def _plan_in_use(plan: Plan) -> bool:
 
 
 @transaction.atomic
-def plan_update(*, plan: Plan, **changes) -> Plan:
+def plan_update(*, plan: Plan, **changes: Any) -> Plan:
     plan = locked(plan)
     fields = _plan_fields(plan, changes)
     terms_changed = any(fields[name] != getattr(plan, name) for name in TERMS_FIELDS)
@@ -285,7 +288,13 @@ def subscription_set_spend_cap(
     return subscription
 
 
-def check_spend_cap(*, task, assistant, started_at, ended_at=None) -> None:
+def check_spend_cap(
+    *,
+    task: Task,
+    assistant: User | None,
+    started_at: datetime.datetime,
+    ended_at: datetime.datetime | None = None,
+) -> None:
     """Billable-time guard: refuse new billable time once an hourly plan's current period
     has reached the client's spend cap."""
     subscription = selectors.live_subscription(task.client_id)
@@ -303,7 +312,13 @@ def check_spend_cap(*, task, assistant, started_at, ended_at=None) -> None:
         )
 
 
-def check_plan_or_balance(*, task, assistant, started_at, ended_at=None) -> None:
+def check_plan_or_balance(
+    *,
+    task: Task,
+    assistant: User | None,
+    started_at: datetime.datetime,
+    ended_at: datetime.datetime | None = None,
+) -> None:
     """Billable-time guard: a client bills time through a subscription or their hour
     packs. Without a subscription, billable time must fit in the packs' balance
     (409 pack_balance_exhausted); with neither, none is taken (409 no_plan_or_pack)."""
@@ -325,7 +340,7 @@ def check_plan_or_balance(*, task, assistant, started_at, ended_at=None) -> None
         )
 
 
-def billable_room(*, task) -> int | None:
+def billable_room(*, task: Task) -> int | None:
     """Billable-room provider: a pack-only client's balance left, in seconds."""
     if selectors.live_subscription(task.client_id) is not None:
         return None
@@ -354,7 +369,18 @@ def _allowed(table: dict, action: str, status: str) -> str | None:
     return target if status in sources else None
 
 
-def _move(obj, *, table, action, event_model, source, actor, stripe_event_id, note, now):
+def _move(
+    obj: Subscription | Invoice,
+    *,
+    table: dict,
+    action: str,
+    event_model: type[SubscriptionEvent] | type[InvoiceEvent],
+    source: str,
+    actor: User | None,
+    stripe_event_id: str,
+    note: str,
+    now: datetime.datetime | None,
+) -> bool:
     """Move a locked subscription or invoice by `action` if its status allows it, with an
     event row; False (and nothing written) otherwise."""
     target = _allowed(table, action, obj.status)
@@ -370,7 +396,7 @@ def _move(obj, *, table, action, event_model, source, actor, stripe_event_id, no
         obj.paid_at = now if target == IS.PAID else obj.paid_at
         obj.save(update_fields=["status", "paid_at"])
     event_model.objects.create(
-        **{obj._meta.model_name: obj},
+        **{str(obj._meta.model_name): obj},
         action=action,
         from_status=previous,
         to_status=target,
@@ -467,12 +493,12 @@ def _numbers(year: int, count: int) -> list[str]:
     return [f"{year}-{n:06d}" for n in range(first, first + count)]
 
 
-def _announce(invoice_ids) -> None:
+def _announce(invoice_ids: Iterable[int]) -> None:
     ids = list(invoice_ids)
     if not ids:
         return
 
-    def send():
+    def send() -> None:
         for invoice_id in ids:
             invoice_finalised.send(sender=Invoice, invoice_id=invoice_id)
 
@@ -562,7 +588,7 @@ def hour_pack_restore(*, pack_id: int) -> HourPack:
     return pack
 
 
-def payment_method_set(*, user: User, payment_method: str):
+def payment_method_set(*, user: User, payment_method: str) -> billing_stripe.PaymentMethodSummary:
     """Make a card (a PaymentMethod id from Stripe.js) the client's default for invoices;
     unpaid subscription invoices are then charged again with it, by a job."""
     summary = billing_stripe.payment_method_attach(user=user, payment_method=payment_method)
@@ -670,7 +696,9 @@ def close_one_period(
     return created
 
 
-def _load_usage(client_ids, period):
+def _load_usage(
+    client_ids: Collection[int], period: datetime.date
+) -> tuple[dict[int, list[rating.EntryUsage]], dict[int, list[HourPack]]]:
     """The entries to bill (locked) and the usable packs (locked) of these clients."""
     start, end = periods.bounds(period)
     entries_by_client: dict[int, list] = {}
@@ -690,7 +718,9 @@ def _load_usage(client_ids, period):
     return entries_by_client, packs_by_client
 
 
-def _draw_packs(client_packs, rated, packs_touched):
+def _draw_packs(
+    client_packs: list[HourPack], rated: rating.Rating, packs_touched: list[HourPack]
+) -> None:
     for pack in client_packs:
         used = rated.pack_usage.get(pack.pk)
         if used:
@@ -698,7 +728,13 @@ def _draw_packs(client_packs, rated, packs_touched):
             packs_touched.append(pack)
 
 
-def _issue(invoices, rated_of, packs_touched, now, actor) -> bool:
+def _issue(
+    invoices: list[Invoice],
+    rated_of: list[rating.Rating],
+    packs_touched: list[HourPack],
+    now: datetime.datetime,
+    actor: User | None,
+) -> bool:
     """Store new invoices with their lines and issue events, link every billed entry to
     its invoice and draw the packs. False when a concurrent close got there first."""
     try:
@@ -742,7 +778,17 @@ def _issue(invoices, rated_of, packs_touched, now, actor) -> bool:
     return True
 
 
-def _period_invoice(*, client_id, subscription, period, number, rated, currency, now, **extra):
+def _period_invoice(
+    *,
+    client_id: int,
+    subscription: Subscription | None,
+    period: datetime.date,
+    number: str,
+    rated: rating.Rating,
+    currency: str,
+    now: datetime.datetime,
+    **extra: Any,
+) -> Invoice:
     paid = rated.total == 0
     return Invoice(
         client_id=client_id,
@@ -774,13 +820,25 @@ def _lock_awaiting(period: datetime.date, ids: list[int]) -> list[Subscription]:
 
 def _apply_scheduled_plan(sub: Subscription, period: datetime.date) -> None:
     """A downgrade scheduled for this period takes effect now, before it is rated."""
-    if sub.scheduled_plan_id and sub.scheduled_plan_from and sub.scheduled_plan_from <= period:
+    if (
+        sub.scheduled_plan_id
+        and sub.scheduled_plan_from
+        and sub.scheduled_plan_from <= period
+        and sub.scheduled_plan is not None
+    ):
         sub.plan = sub.scheduled_plan
         sub.scheduled_plan = None
         sub.scheduled_plan_from = None
 
 
-def _rate_subscription(sub, terms, period, factor, entries, packs) -> rating.Rating:
+def _rate_subscription(
+    sub: Subscription,
+    terms: PlanTerms | None,
+    period: datetime.date,
+    factor: Fraction,
+    entries: list[rating.EntryUsage],
+    packs: list[HourPack],
+) -> rating.Rating:
     """The period rated at the subscription's plan and `terms`, prorated by `factor`,
     with the minutes it rolled over and its client's `packs`."""
     return rating.rate_period(
@@ -796,7 +854,15 @@ def _rate_subscription(sub, terms, period, factor, entries, packs) -> rating.Rat
     )
 
 
-def _subscription_invoice(sub, period, terms, factor, rated, number, now) -> Invoice:
+def _subscription_invoice(
+    sub: Subscription,
+    period: datetime.date,
+    terms: PlanTerms | None,
+    factor: Fraction,
+    rated: rating.Rating,
+    number: str,
+    now: datetime.datetime,
+) -> Invoice:
     usage = {**rated.usage(), "proration": str(factor)}
     if terms is not None:
         usage["terms_effective_from"] = terms.effective_from.isoformat()
@@ -814,7 +880,13 @@ def _subscription_invoice(sub, period, terms, factor, rated, number, now) -> Inv
     )
 
 
-def _mark_closed(sub, period, rated, now, actor) -> SubscriptionEvent | None:
+def _mark_closed(
+    sub: Subscription,
+    period: datetime.date,
+    rated: rating.Rating,
+    now: datetime.datetime,
+    actor: User | None,
+) -> SubscriptionEvent | None:
     """Record `period` as closed on the subscription, with the minutes it rolls over; one
     cancelled at the end of this period ends (the event returned, to be stored)."""
     sub.closed_through = period
@@ -865,7 +937,10 @@ def _close_chunk(
         [s.plan_id for s in subs] + [s.scheduled_plan_id for s in subs if s.scheduled_plan_id]
     )
     numbers = iter(_numbers(now.astimezone(periods.zone()).year, len(subs)))
-    invoices, rated_of, packs_touched, ended = [], [], [], []
+    invoices: list[Invoice] = []
+    rated_of: list[rating.Rating] = []
+    packs_touched: list[HourPack] = []
+    ended = []
     for sub in subs:
         _apply_scheduled_plan(sub, period)
         terms = selectors.terms_in_force(terms_of.get(sub.plan_id, []), period)
@@ -919,7 +994,9 @@ def close_pack_statements(
     entries_by_client, packs_by_client = _load_usage(client_ids, period)
     client_ids = [c for c in client_ids if entries_by_client.get(c)]
     numbers = iter(_numbers(now.astimezone(periods.zone()).year, len(client_ids)))
-    invoices, rated_of, packs_touched = [], [], []
+    invoices: list[Invoice] = []
+    rated_of: list[rating.Rating] = []
+    packs_touched: list[HourPack] = []
     for client_id in client_ids:
         client_packs = packs_by_client.get(client_id, [])
         plan = selectors.pack_rating_plan(client_id)
@@ -973,7 +1050,10 @@ def _save_fields(objects: list, fields: list[str]) -> None:
 
 @transaction.atomic
 def usage_alerts_check(
-    *, subscription_id: int | None = None, client_id: int | None = None, now=None
+    *,
+    subscription_id: int | None = None,
+    client_id: int | None = None,
+    now: datetime.datetime | None = None,
 ) -> list[int]:
     """Notify the client once per period when usage crosses 80 % and 100 % of the
     allowance (rollover + included + packs; a pack-only client: their packs' balance).
@@ -1040,6 +1120,6 @@ def usage_alerts_check(
     return crossed
 
 
-def usage_alerts_on_time(*, task) -> None:
+def usage_alerts_on_time(*, task: Task) -> None:
     """Billable-time watcher: alert the moment a threshold is crossed."""
     usage_alerts_check(client_id=task.client_id)
