@@ -5,6 +5,8 @@ from assistants.web import team_views, views, work_views
 urlpatterns = [
     path("app/time/", views.time_ledger, name="time"),
     path("app/time/<int:pk>/dispute/", views.time_entry_dispute, name="time-dispute"),
+    path("app/time/<int:pk>/edit/", work_views.time_entry_edit, name="time-edit"),
+    path("app/time/<int:pk>/delete/", work_views.time_entry_delete, name="time-delete"),
     path("app/timer/start/", work_views.timer_start, name="timer-start"),
     path("app/timer/stop/", work_views.timer_stop, name="timer-stop"),
     path("app/tasks/<int:pk>/time/", work_views.log_time, name="log-time"),

@@ -39,7 +39,8 @@ def time_ledger(request):
     )
 
 
-def _entry(user, pk):
+def entry_of(user, pk):
+    """One entry `user` may see, or 404."""
     entry = entries_for(user).filter(pk=pk).first()
     if entry is None:
         raise errors.NotFound(errors.Code.NOT_FOUND, "No such time entry.")
@@ -49,7 +50,7 @@ def _entry(user, pk):
 @clients_only
 @require_POST
 def time_entry_dispute(request, pk):
-    entry = _entry(request.user, pk)
+    entry = entry_of(request.user, pk)
     form = DisputeForm(request.POST)
     if form.is_valid():
         try:
@@ -63,7 +64,7 @@ def time_entry_dispute(request, pk):
     else:
         messages.error(request, _("Say why you dispute this entry."))
     if request.htmx:
-        entry = _entry(request.user, pk)
+        entry = entry_of(request.user, pk)
         return render(
             request,
             "assistants/web/_entry_row.html",
@@ -92,7 +93,7 @@ def disputes(request):
 @managers_only
 @require_POST
 def dispute_resolve(request, pk):
-    entry = _entry(request.user, pk)
+    entry = entry_of(request.user, pk)
     form = ResolveForm(request.POST)
     if form.is_valid():
         try:

@@ -1,17 +1,22 @@
-"""An assistant's tools: the running timer (in every page's header) and "Log time" on a
-task page. Each is a plain POST that goes back where it came from and, sent by htmx,
-answers with the part of the page it changed. Writes go through the same services as the
-API, so the entries' history is the same whichever door was used."""
+"""An assistant's tools: the running timer (in every page's header), "Log time" on a
+task page, and editing or deleting an entry from the time ledger. Each is a plain POST that
+goes back where it came from and, sent by htmx, answers with the part of the page it
+changed. Writes go through the same services as the API, so the entries' history is the
+same whichever door was used."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_htmx.http import trigger_client_event
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from assistants import services
+from assistants.models import TimeEntry
 from assistants.web import panels
 from assistants.web.forms import TimeEntryForm, TimerStartForm, place_error
+from assistants.web.views import entry_of
 from concierge.errors import ApplicationError
 from concierge.models import Role
 from concierge.selectors import task_get
@@ -19,6 +24,9 @@ from concierge.web.access import role_required, signed_in
 from concierge.web.middleware import back
 
 assistants_only = role_required(Role.ASSISTANT)
+# Who may change an entry: as the API's PATCH and DELETE time-entries/{id}/, an assistant
+# their own (another's is not found), a manager any.
+staff_only = role_required(Role.ASSISTANT, Role.MANAGER)
 # Sent with every timer change: the panels that show the timer refresh themselves.
 TIMER_CHANGED = "timer-changed"
 
@@ -90,4 +98,62 @@ def log_time(request, pk):
         "assistants/web/log_time.html",
         {"task": task, "form": form},
         status=400 if form.errors else 200,
+    )
+
+
+def _initial(entry: TimeEntry) -> dict:
+    zone = timezone.get_current_timezone()
+    return {
+        "started_at": entry.started_at.astimezone(zone),
+        "ended_at": entry.ended_at.astimezone(zone) if entry.ended_at else None,
+        "note": entry.note,
+        "billable": entry.billable,
+    }
+
+
+@staff_only
+def time_entry_edit(request, pk):
+    """Change an entry's times, note or billable flag; the service's refusals (invoiced,
+    disputed, overlapping, over budget…) land beside their field or above the form."""
+    entry = entry_of(request.user, pk)
+    form = TimeEntryForm(request.POST or None, initial=_initial(entry))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.time_entry_update(actor=request.user, entry=entry, **form.cleaned_data)
+        except ApplicationError as error:
+            place_error(form, error)
+        else:
+            messages.success(request, _("Entry changed."))
+            if request.htmx:
+                return HttpResponseClientRedirect(reverse("portal:time"))
+            return redirect("portal:time")
+    context = {"entry": entry, "form": form}
+    if request.htmx:  # the form again, its refusals beside their fields
+        return render(request, "assistants/web/_entry_edit_form.html", context)
+    return render(
+        request,
+        "assistants/web/time_entry_edit.html",
+        context,
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_only
+def time_entry_delete(request, pk):
+    """Delete an entry after a confirmation page (its history is kept)."""
+    entry = entry_of(request.user, pk)
+    refusal = None
+    if request.method == "POST":
+        try:
+            services.time_entry_delete(actor=request.user, entry=entry)
+        except ApplicationError as error:
+            refusal = error.detail
+        else:
+            messages.success(request, _("Entry deleted."))
+            return redirect("portal:time")
+    return render(
+        request,
+        "assistants/web/time_entry_delete.html",
+        {"entry": entry, "refusal": refusal},
+        status=409 if refusal else 200,
     )

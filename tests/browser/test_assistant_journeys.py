@@ -114,3 +114,42 @@ def test_the_header_timer_stops_without_javascript(browser, live_server, month):
         context.close()
     visit.assert_clean()
     assert not month.disputable.assistant.time_entries.filter(ended_at__isnull=True).exists()
+
+
+def test_an_assistant_corrects_an_entry_from_the_ledger(visit, month):
+    """Edit an entry into time already logged: refused beside "Started at"; then a
+    correction that fits is saved, and another entry is deleted after a confirmation."""
+    assistant = month.disputable.assistant
+    task = month.tasks["in_progress"]
+    start = timezone.now() - datetime.timedelta(hours=6)
+    entry = task.time_entries.create(
+        assistant=assistant,
+        started_at=start,
+        ended_at=start + datetime.timedelta(minutes=30),
+        note="Called the hotel",
+        created_by=assistant,
+        reviewable_from=start,
+    )
+    page = sign_in(visit, assistant.email)
+    page.goto(f"{visit.base_url}/app/time/")
+    page.locator(f"#entry-{entry.pk}").get_by_role("link", name="Edit").click()
+    expect(page.get_by_role("heading", name="Edit time entry")).to_be_visible()
+    busy = month.disputable.started_at + datetime.timedelta(minutes=5)
+    page.get_by_label("Started at").fill(local(busy, assistant))
+    page.get_by_label("Ended at").fill(local(busy + datetime.timedelta(minutes=20), assistant))
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#id_started_at_error")).to_have_text("This time overlaps another entry.")
+    visit.page_check("assistant-edit-entry")
+    page.get_by_label("Started at").fill(local(start, assistant))
+    page.get_by_label("Ended at").fill(local(start + datetime.timedelta(minutes=45), assistant))
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Entry changed.")).to_be_visible()
+    entry.refresh_from_db()
+    assert entry.duration_seconds == 45 * 60
+
+    page.locator(f"#entry-{entry.pk}").get_by_role("link", name="Delete").click()
+    expect(page.get_by_role("heading", name="Delete time entry")).to_be_visible()
+    visit.page_check()
+    page.get_by_role("button", name="Delete").click()
+    expect(page.get_by_text("Entry deleted.")).to_be_visible()
+    assert not task.time_entries.filter(pk=entry.pk).exists()
