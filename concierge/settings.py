@@ -125,7 +125,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     # The test database is a file, not memory: threads and the end-to-end server
     # processes share it. (Only the test runner reads TEST.)
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # TEST_SQLITE_NAME lets two runs on one checkout keep apart.
+    DATABASES["default"]["TEST"] = {
+        "NAME": env.str("TEST_SQLITE_NAME", default=str(VAR_DIR / "test.sqlite3"))
+    }
 # Persistent connections: each process (a gunicorn worker, a django-q2 worker) keeps its
 # connection for this many seconds instead of opening one per request (0: one per
 # request), and checks it still works before reusing it after a request or a job.
