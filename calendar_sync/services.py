@@ -33,7 +33,6 @@ def import_days() -> int:
     return getattr(settings, "CALENDAR_IMPORT_DAYS", 60)
 
 
-@transaction.atomic
 def import_seconds() -> float:
     return getattr(settings, "CALENDAR_IMPORT_SECONDS", 20)
 
@@ -141,8 +140,9 @@ def subscription_refresh(
     end = start + datetime.timedelta(days=import_days())
     try:
         body = importer.fetch(subscription.url)
-        # Parsed and expanded in a child process with a time and memory limit: a calendar
-        # is outside data, and its rules can ask for unbounded work.
+        # Parsed and expanded in a child interpreter with a time and memory limit (in a
+        # web worker and in a job worker alike): a calendar is outside data, and its rules
+        # can ask for unbounded work.
         spans = bounded.run(
             importer.busy_intervals,
             body,

@@ -41,7 +41,7 @@ def validate(rule: str) -> str:
     Beyond the syntax, a rule must be one the service can expand cheaply: an INTERVAL of
     at least 1, a COUNT of at most MAX_COUNT, at least one occurrence in PROBE_YEARS, at
     most MAX_PER_DAY occurrences on any day — checked by expanding it in a bounded child
-    process (`concierge.bounded`), since a rule that never occurs keeps dateutil busy for
+    interpreter (`concierge.bounded`), since a rule that never occurs keeps dateutil busy for
     tens of seconds.
     """
     text = _strip_prefix(rule)

@@ -3,13 +3,14 @@ stored rules are expanded with a time limit, and one series' bad rule delays no 
 series (one job each)."""
 
 import datetime
+import multiprocessing
 
 import pytest
 
 from concierge import bounded, recurrence
 from concierge.jobs import extend_recurring_task, extend_recurring_tasks
 from concierge.models import Task
-from tests import factories
+from tests import bounded_work, factories
 
 pytestmark = pytest.mark.django_db
 
@@ -57,22 +58,38 @@ def test_a_bad_stored_series_delays_no_other_series(
 
 def test_bounded_run_stops_runaway_time_and_memory():
     with pytest.raises(bounded.Overrun, match="longer than"):
-        bounded.run(_forever, seconds=0.3)
+        bounded.run(bounded_work.forever, seconds=0.5)
     with pytest.raises(bounded.Overrun, match="memory"):
-        bounded.run(_hog, seconds=10, memory_bytes=64 * 1024 * 1024)
+        bounded.run(bounded_work.hog, seconds=10, memory_bytes=64 * 1024 * 1024)
     assert bounded.run(sum, [1, 2, 3], seconds=5) == 6
     with pytest.raises(ZeroDivisionError):
-        bounded.run(_divide, 1, 0, seconds=5)
+        bounded.run(bounded_work.divide, 1, 0, seconds=5)
+    with pytest.raises(bounded.Overrun, match="The computation failed"):
+        bounded.run(bounded_work.unpicklable, seconds=5)
 
 
-def _forever():
-    while True:
-        pass
+def test_a_function_that_needs_django_is_refused_with_its_name():
+    with pytest.raises(bounded.Overrun, match="cannot be run bounded"):
+        bounded.run(extend_recurring_task, 1, seconds=5)
 
 
-def _hog():
-    return len(bytearray(512 * 1024 * 1024))
+def _in_a_daemonic_process(answers):
+    try:
+        answers.put(("ok", recurrence.validate("FREQ=WEEKLY;BYDAY=MO")))
+        bounded.run(bounded_work.forever, seconds=0.5)
+    except bounded.Overrun as exc:
+        answers.put(("overrun", str(exc)))
+    except BaseException as exc:
+        answers.put(("error", repr(exc)))
 
 
-def _divide(a, b):
-    return a / b
+def test_bounded_work_runs_in_a_daemonic_process_as_django_q2_workers_are():
+    """django-q2 runs each job in a daemonic `multiprocessing` process, which may not have
+    `multiprocessing` children: the bounded child must be started some other way."""
+    context = multiprocessing.get_context("fork")
+    answers = context.Queue()
+    worker = context.Process(target=_in_a_daemonic_process, args=(answers,), daemon=True)
+    worker.start()
+    worker.join(30)
+    assert answers.get(timeout=5) == ("ok", "FREQ=WEEKLY;BYDAY=MO")
+    assert answers.get(timeout=5)[0] == "overrun"
