@@ -249,6 +249,9 @@ class Usage:
     plan: Plan | None
     rating: rating.Rating
     currency: str
+    # An earlier period still awaits its close: its time is not counted here, and what it
+    # rolls over (or draws from packs) is not known yet, so the allowance is not final.
+    awaiting_close: bool = False
 
     @property
     def projected_amount(self) -> Decimal:
@@ -273,18 +276,29 @@ class Usage:
 
 
 def current_usage(subscription: Subscription, now: datetime.datetime | None = None) -> Usage:
-    """The current period rated as if it closed now."""
+    """The current period rated as if it closed now. While an earlier period is not
+    closed yet, the time started before this period's start is that period's (its close
+    bills every unbilled entry started before its end): only this period's own time counts.
+    Once the earlier periods are closed, time logged late is this period's too (BILLING.md,
+    "What is billed")."""
     period = current_period(subscription, now)
     start, end = periods.bounds(period)
     plan = plan_for_period(subscription, period)
+    first_open = (
+        periods.next_period(subscription.closed_through)
+        if subscription.closed_through
+        else periods.period_of(subscription.start_date)
+    )
+    awaiting_close = first_open < period
     rollover_in = (
         subscription.rollover_minutes
         if subscription.closed_through == periods.previous_period(period)
         else 0
     )
-    entries = unbilled_entries([subscription.client_id], end).values_list(
-        "id", "started_at", "ended_at", "billable_minutes_override"
-    )
+    pending = unbilled_entries([subscription.client_id], end)
+    if awaiting_close:
+        pending = pending.filter(started_at__gte=start)
+    entries = pending.values_list("id", "started_at", "ended_at", "billable_minutes_override")
     packs = usable_packs([subscription.client_id], start, end).values_list(
         "id", "remaining_minutes"
     )
@@ -298,7 +312,9 @@ def current_usage(subscription: Subscription, now: datetime.datetime | None = No
         packs=[rating.PackBalance(pk, left) for pk, left in packs],
     )
     currency = terms.currency if terms else plan.currency
-    return Usage(subscription, period, periods.last_day(period), plan, rated, currency)
+    return Usage(
+        subscription, period, periods.last_day(period), plan, rated, currency, awaiting_close
+    )
 
 
 def pack_usage(client_id: int, now: datetime.datetime | None = None) -> Usage | None:

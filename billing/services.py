@@ -1069,7 +1069,9 @@ def usage_alerts_check(
     if client_id is None:
         return []
     usage = selectors.client_usage(client_id, now)
-    if usage is None:
+    if usage is None or usage.awaiting_close:
+        # Until the previous period is closed this period's allowance (its rollover) is
+        # not known; the job checks again once the close has run.
         return []
     allowance = usage.allowance_minutes
     used = usage.rating.used_minutes

@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from billing import jobs as billing_jobs
 from billing import models as billing_models
 from billing import services
 from billing.models import (
@@ -343,3 +344,37 @@ def test_plan_changes_and_cancellation_requests_are_on_record(client_api, client
         ("schedule_plan", "client", client_user.pk),
         ("cancel", "client", client_user.pk),
     ]
+
+
+def test_usage_alert_on_the_first_counts_only_the_period_it_names(
+    monkeypatch, client_api, client_user, django_capture_on_commit_callbacks
+):
+    """Time logged late in November, before November is closed, is November's: the alert
+    job run on 1 December (service zone, Paris; whatever the client's own zone) neither
+    counts it in December nor alerts on it, and agrees with `usage/`."""
+    client_user.timezone = "Pacific/Honolulu"  # still 30 November there
+    client_user.save(update_fields=["timezone"])
+    SubscriptionFactory(client=client_user, start_date=datetime.date(2026, 11, 1))
+    log(client_user, at(2026, 11, 30, 10), 90)
+    log(client_user, at(2026, 11, 30, 22, 10), 45)  # 23:10-23:55 in Paris: November
+    log(client_user, at(2026, 11, 30, 23), 45)  # 00:00 in Paris on 1 December
+    freeze(monkeypatch, at(2026, 12, 1, 7))
+    with django_capture_on_commit_callbacks(execute=True):
+        billing_jobs.usage_alerts()
+    assert mail.outbox == [] and not UsageAlert.objects.exists()
+    usage = client_api.get("/api/v1/usage/").json()
+    assert (usage["period_start"], usage["used_minutes"]) == ("2026-12-01", 45)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        billing_jobs.close_periods()  # November's invoice, and its e-mail
+        billing_jobs.usage_alerts()
+    assert not UsageAlert.objects.exists()
+    assert not [m for m in mail.outbox if "You have used" in m.subject]
+    log(client_user, at(2026, 12, 1, 5), 60)  # December: 105 of 120
+    with django_capture_on_commit_callbacks(execute=True):
+        billing_jobs.usage_alerts()
+    (alert,) = UsageAlert.objects.all()
+    assert (alert.period_start, alert.threshold) == (datetime.date(2026, 12, 1), 80)
+    assert (alert.used_minutes, alert.allowance_minutes) == (105, 120)
+    (told,) = [m for m in mail.outbox if "You have used" in m.subject]
+    assert "105 of your 120 minutes (December 2026)" in told.body
