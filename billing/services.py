@@ -990,7 +990,20 @@ def close_pack_statements(
     )
     if not client_ids:
         return 0
-    User.objects.select_for_update().filter(pk__in=client_ids).order_by("pk").count()
+    # Lock the clients' rows, as `subscription_create` does, in pk order: the rows must be
+    # fetched for the lock to be taken (Django drops FOR UPDATE from `.count()`). Then read
+    # again, with the lock held, who still has no subscription: one created while we
+    # waited is committed now, and that client's time is its subscription's to bill.
+    list(
+        User.objects.select_for_update()
+        .filter(pk__in=client_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    subscribed = live.filter(client_id__in=client_ids).values_list("client_id", flat=True)
+    client_ids = sorted(set(client_ids) - set(subscribed))
+    if not client_ids:
+        return 0
     entries_by_client, packs_by_client = _load_usage(client_ids, period)
     client_ids = [c for c in client_ids if entries_by_client.get(c)]
     numbers = iter(_numbers(now.astimezone(periods.zone()).year, len(client_ids)))

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from assistants.models import TimeEntry, TimeEntryStatus
 from billing import services
@@ -326,3 +328,43 @@ def test_concurrent_closes_of_one_period_invoice_each_subscription_once():
         f"2026-{n:06d}" for n in range(1, 7)
     ]
     assert not TimeEntry.objects.filter(billed__isnull=True).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_pack_statement_waits_for_a_subscription_being_created_and_leaves_it_the_time():
+    """`subscription_create` locks the client's row; a pack statement run meanwhile
+    waits for that lock, then sees the subscription and makes no statement (the time is
+    billed once, by the subscription's close)."""
+    import threading
+    import time
+
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    client = ClientFactory()
+    log(client, at(2026, 10, 5), 45)
+    plan = PlanFactory()
+    created = threading.Event()
+
+    def subscribe():
+        with transaction.atomic():
+            services.subscription_create(client=client, plan=plan, start_date=NOV)
+            created.set()
+            time.sleep(1.0)  # the statement below starts while this transaction is open
+        return "subscribed"
+
+    def state():
+        assert created.wait(10)
+        with CaptureQueriesContext(connection) as queries:
+            made = services.close_pack_statements(period=OCT, now=DEC_2)
+        table = get_user_model()._meta.db_table
+        assert any(table in q["sql"] and "FOR UPDATE" in q["sql"] for q in queries), [
+            q["sql"] for q in queries
+        ]
+        return made
+
+    outcomes = race(subscribe, state)
+    assert outcomes == ["subscribed", 0], outcomes
+    assert Subscription.objects.filter(client=client).exists()
+    assert not Invoice.objects.filter(client=client, subscription__isnull=True).exists()
