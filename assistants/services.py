@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assistants import errors as time_errors
 from assistants.handover import Move, deactivation_hand_over, time_off_hand_over
@@ -20,20 +22,16 @@ from assistants.models import (
     TimeEntryStatus,
     TimeOff,
 )
-from concierge import errors
+from concierge import categories, errors
 from concierge.models import NotificationKind, Role, Task, User
-from concierge.notifications import notify
+from concierge.notifications import addressed_to, local_time, notify
 from concierge.services import locked, user_create, user_update
 
 
 def _clean_skills(skills: Iterable[str]) -> list[str]:
-    seen, cleaned = set(), []
-    for skill in skills:
-        skill = skill.strip()
-        if skill and skill.lower() not in seen:
-            seen.add(skill.lower())
-            cleaned.append(skill)
-    return cleaned
+    """Skills name categories of the vocabulary (their codes), so a task always finds the
+    assistants who take its category."""
+    return categories.validated_many(skills)
 
 
 @transaction.atomic
@@ -271,16 +269,19 @@ def _notify_cap(*, task: Task, before_seconds: int) -> None:
     threshold = task.max_minutes * 60 * 0.8
     after = _budget_seconds(task)
     if before_seconds < threshold <= after:
-        notify(
-            user_id=task.client_id,
-            kind=NotificationKind.TASK_BUDGET,
-            data={"task": task.pk},
-            subject=f"80% of the time budget used on {task.title}",
-            body=(
-                f"{after // 60} of {task.max_minutes} minutes are logged on “{task.title}”. "
-                "Raise the budget if more time is needed."
-            ),
-        )
+        words = {"title": task.title, "logged": after // 60, "budget": task.max_minutes}
+        with addressed_to(task.client_id):
+            notify(
+                user_id=task.client_id,
+                kind=NotificationKind.TASK_BUDGET,
+                data={"task": task.pk},
+                subject=_("80%% of the time budget used on %(title)s") % words,
+                body=_(
+                    "%(logged)s of %(budget)s minutes are logged on “%(title)s”. "
+                    "Raise the budget if more time is needed."
+                )
+                % words,
+            )
 
 
 DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
@@ -449,24 +450,25 @@ def _split_excess(*, entry: TimeEntry, task: Task, actor: User | None) -> TimeEn
 
 
 def _tell_over_budget(*, entry: TimeEntry, task: Task, excess: TimeEntry) -> None:
-    minutes = -(-excess.duration_seconds // 60)
-    body = (
-        f"The timer on “{task.title}” ran past the time the task may bill. "
-        f"{minutes} min were kept as non-billable time (entry {excess.pk}); "
-        "raise the task's budget or your balance to have them billed."
-    )
+    words = {"title": task.title, "minutes": -(-excess.duration_seconds // 60), "entry": excess.pk}
     data = {"task": task.pk, "entry": entry.pk, "excess_entry": excess.pk}
     for user_id, subject in (
-        (task.client_id, f"Time budget reached on {task.title}"),
-        (entry.assistant_id, f"Timer cut at the budget: {task.title}"),
+        (task.client_id, gettext_lazy("Time budget reached on %(title)s")),
+        (entry.assistant_id, gettext_lazy("Timer cut at the budget: %(title)s")),
     ):
-        notify(
-            user_id=user_id,
-            kind=NotificationKind.TASK_BUDGET,
-            data=data,
-            subject=subject,
-            body=body,
-        )
+        with addressed_to(user_id):
+            notify(
+                user_id=user_id,
+                kind=NotificationKind.TASK_BUDGET,
+                data=data,
+                subject=str(subject) % words,
+                body=_(
+                    "The timer on “%(title)s” ran past the time the task may bill. "
+                    "%(minutes)s min were kept as non-billable time (entry %(entry)s); "
+                    "raise the task's budget or your balance to have them billed."
+                )
+                % words,
+            )
 
 
 @transaction.atomic
@@ -616,10 +618,13 @@ def time_entry_delete(*, actor: User, entry: TimeEntry) -> None:
 
 
 def _describe(entry: TimeEntry) -> str:
-    return (
-        f"entry {entry.pk} on “{entry.task.title}”, "
-        f"{entry.started_at:%Y-%m-%d %H:%M} UTC, {-(-entry.duration_seconds // 60)} min"
-    )
+    """The entry in the reader's words (call inside `addressed_to`)."""
+    return _("entry %(entry)s on “%(title)s”, %(when)s, %(minutes)s min") % {
+        "entry": entry.pk,
+        "title": entry.task.title,
+        "when": local_time(entry.started_at),
+        "minutes": -(-entry.duration_seconds // 60),
+    }
 
 
 @transaction.atomic
@@ -648,30 +653,33 @@ def time_entry_dispute(*, actor: User, entry: TimeEntry, reason: str) -> TimeEnt
     entry.disputed_at = now
     entry.save(update_fields=["status", "dispute_reason", "disputed_at", "updated_at"])
     _record(entry, actor, "disputed", reason=reason, previous_status=previous)
-    what = _describe(entry)
     data = {"task": entry.task_id, "entry": entry.pk}
-    notify(
-        user_id=entry.assistant_id,
-        kind=NotificationKind.DISPUTE_OPENED,
-        data=data,
-        subject=f"Time disputed on {entry.task.title}",
-        body=f"The client disputes {what}: “{reason}”. A manager will decide.",
-    )
-    notify(
-        user_id=entry.task.client_id,
-        kind=NotificationKind.DISPUTE_OPENED,
-        data=data,
-        subject=f"Your dispute is recorded: {entry.task.title}",
-        body=f"You dispute {what}. It is not billed until a manager decides.",
-    )
+    with addressed_to(entry.assistant_id):
+        words = {"title": entry.task.title, "what": _describe(entry), "reason": reason}
+        notify(
+            user_id=entry.assistant_id,
+            kind=NotificationKind.DISPUTE_OPENED,
+            data=data,
+            subject=_("Time disputed on %(title)s") % words,
+            body=_("The client disputes %(what)s: “%(reason)s”. A manager will decide.") % words,
+        )
+    with addressed_to(entry.task.client_id):
+        words = {"title": entry.task.title, "what": _describe(entry)}
+        notify(
+            user_id=entry.task.client_id,
+            kind=NotificationKind.DISPUTE_OPENED,
+            data=data,
+            subject=_("Your dispute is recorded: %(title)s") % words,
+            body=_("You dispute %(what)s. It is not billed until a manager decides.") % words,
+        )
     billable_time_recorded(task=entry.task)
     return entry
 
 
 DECISION_TEXT = {
-    "accept": "the entry stands as logged",
-    "adjust": "the entry is billed as {minutes} min",
-    "reject": "the entry is not billed",
+    "accept": gettext_lazy("accepted, the entry stands as logged"),
+    "adjust": gettext_lazy("adjusted, the entry is billed as %(minutes)s min"),
+    "reject": gettext_lazy("rejected, the entry is not billed"),
 }
 
 
@@ -715,16 +723,25 @@ def time_entry_resolve(
         ]
     )
     _record(entry, actor, "resolved", decision=decision, billable_minutes=billable_minutes)
-    outcome = DECISION_TEXT[decision].format(minutes=billable_minutes)
-    what = _describe(entry)
     for user_id in (entry.task.client_id, entry.assistant_id):
-        notify(
-            user_id=user_id,
-            kind=NotificationKind.DISPUTE_RESOLVED,
-            data={"task": entry.task_id, "entry": entry.pk, "decision": decision},
-            subject=f"Time {'dispute' if was_disputed else 'review'} decided: {entry.task.title}",
-            body=f"Decision on {what}: {decision}, {outcome}.",
-        )
+        with addressed_to(user_id):
+            words = {
+                "title": entry.task.title,
+                "what": _describe(entry),
+                "outcome": str(DECISION_TEXT[decision]) % {"minutes": billable_minutes},
+            }
+            notify(
+                user_id=user_id,
+                kind=NotificationKind.DISPUTE_RESOLVED,
+                data={"task": entry.task_id, "entry": entry.pk, "decision": decision},
+                subject=(
+                    _("Time dispute decided: %(title)s")
+                    if was_disputed
+                    else _("Time review decided: %(title)s")
+                )
+                % words,
+                body=_("Decision on %(what)s: %(outcome)s.") % words,
+            )
     billable_time_recorded(task=entry.task)
     return entry
 

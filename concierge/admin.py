@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from concierge import services
 from concierge.models import (
+    Category,
     ClientProfile,
     IdempotencyRecord,
     Message,
@@ -79,6 +80,20 @@ class TaskEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     can_delete = False
     readonly_fields = ["created_at", "actor", "kind", "from_status", "to_status", "note", "data"]
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    """The vocabulary of tasks and skills. A category in use is retired (`active` off),
+    never deleted, so old tasks keep reading their label."""
+
+    list_display = ["code", "label", "label_fr", "active", "position"]
+    list_editable = ["active", "position"]
+    list_filter = ["active"]
+    search_fields = ["code", "label", "label_fr"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code"] if obj is not None else []  # tasks and skills hold the code
 
 
 @admin.register(Task)

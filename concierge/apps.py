@@ -12,6 +12,14 @@ def _sync_manager_group(sender, using, **kwargs):
         manager_group_sync(using=using)
 
 
+def _starting_categories(sender, using, **kwargs):
+    """A fresh (or flushed) database gets the starting category vocabulary."""
+    if sender.name == "concierge":
+        from concierge.categories import ensure_starting
+
+        ensure_starting(using=using)
+
+
 class ConciergeConfig(AppConfig):
     name = "concierge"
     verbose_name = "Concierge"
@@ -25,6 +33,7 @@ class ConciergeConfig(AppConfig):
         *("view_taskevent", "view_message", "add_message"),
         *("view_notification", "view_outboxjob", "change_outboxjob"),
         *("view_tokensession", "delete_tokensession"),  # end someone's API session
+        *("add_category", "change_category", "view_category"),  # retire, never delete
     ]
 
     def ready(self):
@@ -40,3 +49,4 @@ class ConciergeConfig(AppConfig):
         # After every app's permissions exist (their own post_migrate receivers run first:
         # this app is listed after django.contrib.auth).
         post_migrate.connect(_sync_manager_group, dispatch_uid="concierge.manager_group")
+        post_migrate.connect(_starting_categories, dispatch_uid="concierge.categories")

@@ -61,6 +61,7 @@ class Code(StrEnum):
     INTERNAL_NOTE_STAFF_ONLY = "internal_note_staff_only"
     ASSISTANT_INACTIVE = "assistant_inactive"
     UNKNOWN_NOTIFICATION_KIND = "unknown_notification_kind"
+    UNKNOWN_CATEGORY = "unknown_category"
 
     # Private data: the vault, export and erasure.
     REVEAL_TASK_INVALID = "reveal_task_invalid"

@@ -169,6 +169,34 @@ class TaskPriority(models.TextChoices):
     URGENT = "urgent", "Urgent"
 
 
+class Category(models.Model):
+    """The kinds of errand the service takes, kept by managers: what a client picks when
+    delegating and what an assistant's skills name, so the two always match.
+
+    Tasks and skills hold the `code`. A category is retired (`active` off), never deleted
+    while used: old tasks keep their code and still read their label.
+    """
+
+    code = models.SlugField(max_length=64, unique=True)
+    label = models.CharField(max_length=100)
+    label_fr = models.CharField("label (French)", max_length=100, blank=True)
+    active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.label
+
+    def label_in(self, language: str) -> str:
+        """The label in `language` ("en", "fr"), English when there is no translation."""
+        if language.startswith("fr") and self.label_fr:
+            return self.label_fr
+        return self.label
+
+
 class Task(models.Model):
     """Something a client delegates: one-off, recurring, or an appointment."""
 

@@ -135,6 +135,12 @@ def task_list(
         tasks = tasks.filter(flagged_at__isnull=False)
     elif filters.get("flagged") is False:
         tasks = tasks.filter(flagged_at__isnull=True)
+    if filters.get("unassigned") is True:
+        tasks = tasks.filter(assignee__isnull=True, status__in=OPEN_STATUSES)
+    elif filters.get("unassigned") is False:
+        tasks = tasks.filter(assignee__isnull=False)
+    if filters.get("category"):
+        tasks = tasks.filter(category=filters["category"])
     if filters.get("q"):
         q = filters["q"]
         tasks = tasks.filter(Q(title__icontains=q) | Q(description__icontains=q))

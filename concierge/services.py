@@ -16,9 +16,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
-from concierge import bounded, deadlines, errors, hooks, recurrence, selectors
+from concierge import bounded, categories, deadlines, errors, hooks, recurrence, selectors
 from concierge.errors import ApplicationError, Conflict, Forbidden, Invalid, NotFound
 from concierge.models import (
     TERMINAL_STATUSES,
@@ -34,7 +35,7 @@ from concierge.models import (
     TokenSession,
     User,
 )
-from concierge.notifications import notify
+from concierge.notifications import addressed_to, local_time, notify
 
 TOKEN_TOUCH_SECONDS = 300
 log = logging.getLogger(__name__)
@@ -421,36 +422,51 @@ def _assign(
         data=event_data,
     )
     link = {"task": task.pk}
-    notify(
-        user_id=assistant.pk,
-        kind=NotificationKind.TASK_ASSIGNED,
-        data=link,
-        subject=f"New task for you: {task.title}",
-        body=f"Task {task.pk} ({task.title}) is now assigned to you."
-        + (f" Why: {reason}." if previous is not None else ""),
-    )
+    words = {"task": task.pk, "title": task.title, "name": assistant.full_name, "reason": reason}
+    with addressed_to(assistant):
+        notify(
+            user_id=assistant.pk,
+            kind=NotificationKind.TASK_ASSIGNED,
+            data=link,
+            subject=_("New task for you: %(title)s") % words,
+            body=(
+                _("Task %(task)s (%(title)s) is now assigned to you.")
+                if previous is None
+                else _("Task %(task)s (%(title)s) is now assigned to you. Why: %(reason)s.")
+            )
+            % words,
+        )
     if previous is not None and previous != assistant.pk:
-        notify(
-            user_id=previous,
-            kind=NotificationKind.TASK_REASSIGNED,
-            data=link,
-            subject=f"Handed over: {task.title}",
-            body=f"Task {task.pk} ({task.title}) now goes to {assistant.full_name}. Why: {reason}.",
-        )
-        notify(
-            user_id=task.client_id,
-            kind=NotificationKind.TASK_REASSIGNED,
-            data=link,
-            subject=f"{assistant.full_name} now takes care of {task.title}",
-            body=f"Your task “{task.title}” is now with {assistant.full_name}. Why: {reason}.",
-        )
+        with addressed_to(previous):
+            notify(
+                user_id=previous,
+                kind=NotificationKind.TASK_REASSIGNED,
+                data=link,
+                subject=_("Handed over: %(title)s") % words,
+                body=_("Task %(task)s (%(title)s) now goes to %(name)s. Why: %(reason)s.") % words,
+            )
+        with addressed_to(task.client_id):
+            notify(
+                user_id=task.client_id,
+                kind=NotificationKind.TASK_REASSIGNED,
+                data=link,
+                subject=_("%(name)s now takes care of %(title)s") % words,
+                body=_("Your task “%(title)s” is now with %(name)s. Why: %(reason)s.") % words,
+            )
     return task
 
 
 def _auto_assign(task: Task) -> Task:
+    """Give a new task to whoever the rule chooses; when nobody can take it right now,
+    flag it at once so the managers choose (a task is never left unseen)."""
     choice = hooks.choose_assignee(task)
     if choice is None:
-        return task
+        reason = (
+            f"nobody free takes the category “{task.category}” right now"
+            if task.category
+            else "no assistant is free right now"
+        )
+        return _flag(task, actor=None, reason=reason, data={"category": task.category})
     return _assign(task, assistant=choice.assistant, actor=None, reason=choice.reason)
 
 
@@ -476,18 +492,24 @@ def task_flag(
     task = Task.objects.select_for_update().filter(pk=task_id).first()
     if task is None or not task.is_open:
         return None
+    return _flag(task, actor=actor, reason=reason, data=data)
+
+
+def _flag(task: Task, *, actor: User | None, reason: str, data: dict | None = None) -> Task:
+    """Flag a locked task for the managers, who are told."""
     task.flagged_at, task.flag_reason = timezone.now(), reason[:300]
     task.save(update_fields=["flagged_at", "flag_reason", "updated_at"])
     _event(task, actor=actor, kind="flag", note=reason, data={"reason": reason, **(data or {})})
-    managers = User.objects.filter(role=Role.MANAGER, is_active=True).values_list("pk", flat=True)
-    for manager_id in managers:
-        notify(
-            user_id=manager_id,
-            kind=NotificationKind.TASK_NEEDS_ASSIGNEE,
-            data={"task": task.pk},
-            subject=f"Needs an assignee: {task.title}",
-            body=f"Task {task.pk} ({task.title}) needs a new assignee. Why: {reason}.",
-        )
+    words = {"task": task.pk, "title": task.title, "reason": reason}
+    for manager in User.objects.filter(role=Role.MANAGER, is_active=True):
+        with addressed_to(manager):
+            notify(
+                user_id=manager.pk,
+                kind=NotificationKind.TASK_NEEDS_ASSIGNEE,
+                data={"task": task.pk},
+                subject=_("Needs an assignee: %(title)s") % words,
+                body=_("Task %(task)s (%(title)s) needs a new assignee. Why: %(reason)s.") % words,
+            )
     return task
 
 
@@ -511,6 +533,7 @@ def task_create(
         raise Forbidden(errors.Code.PERMISSION_DENIED, "Only clients create tasks.")
     hooks.check_task_create(client)
     _validate_schedule(scheduled_start, scheduled_end)
+    category = categories.validated(category)
     rule = _validated_recurrence(recurrence) if recurrence else ""
     now = timezone.now()
     task = Task(
@@ -550,6 +573,8 @@ def task_update(*, task: Task, actor: User, **fields: Any) -> Task:
         )
     if actor.is_assistant:
         _require_assignee(task, actor)
+    if "category" in fields and fields["category"] != task.category:
+        fields["category"] = categories.validated(fields["category"])
     changed = {}
     for name, value in fields.items():
         if getattr(task, name) != value:
@@ -600,12 +625,12 @@ def _require_client_or_manager(task: Task, actor: User) -> None:
 
 @dataclass(frozen=True)
 class Notice:
-    """Whom a move of a task tells, and what (nobody when `user_id` is None)."""
+    """Whom a move of a task tells (nobody when `user_id` is None), and what: `words`
+    gives the subject and the body, and is called in the reader's language and zone."""
 
     user_id: int | None
     kind: str
-    subject: str
-    body: str
+    words: Callable[[], tuple[str, str]]
 
 
 def _move(
@@ -631,13 +656,15 @@ def _move(
         Message.objects.create(task=task, author=actor, body=note)
     told = notice(task) if notice is not None else None
     if told is not None and told.user_id is not None:
-        notify(
-            user_id=told.user_id,
-            kind=told.kind,
-            data={"task": task.pk},
-            subject=told.subject,
-            body=told.body,
-        )
+        with addressed_to(told.user_id):
+            subject, body = told.words()
+            notify(
+                user_id=told.user_id,
+                kind=told.kind,
+                data={"task": task.pk},
+                subject=subject,
+                body=body,
+            )
     return task
 
 
@@ -659,8 +686,10 @@ def task_wait(*, task: Task, actor: User, message: str = "") -> Task:
         notice=lambda task: Notice(
             task.client_id,
             NotificationKind.TASK_WAITING,
-            f"We need your input: {task.title}",
-            message or f"Task {task.pk} is waiting on you.",
+            lambda: (
+                _("We need your input: %(title)s") % {"title": task.title},
+                message or _("Task %(task)s is waiting on you.") % {"task": task.pk},
+            ),
         ),
     )
 
@@ -678,9 +707,15 @@ def task_deliver(*, task: Task, actor: User, message: str = "") -> Task:
         notice=lambda task: Notice(
             task.client_id,
             NotificationKind.TASK_DELIVERED,
-            f"Delivered: {task.title}",
-            (message + "\n\n" if message else "")
-            + f"Please accept it or ask for a revision; it completes by itself in {days} days.",
+            lambda: (
+                _("Delivered: %(title)s") % {"title": task.title},
+                (message + "\n\n" if message else "")
+                + _(
+                    "Please accept it or ask for a revision; it completes by itself in "
+                    "%(days)s days."
+                )
+                % {"days": days},
+            ),
         ),
     )
 
@@ -710,8 +745,10 @@ def task_request_revision(*, task: Task, actor: User, reason: str = "") -> Task:
         notice=lambda task: Notice(
             task.assignee_id,
             NotificationKind.TASK_REVISION,
-            f"Revision requested: {task.title}",
-            reason or f"The client sent task {task.pk} back.",
+            lambda: (
+                _("Revision requested: %(title)s") % {"title": task.title},
+                reason or _("The client sent task %(task)s back.") % {"task": task.pk},
+            ),
         ),
     )
 
@@ -727,8 +764,10 @@ def task_cancel(*, task: Task, actor: User, reason: str = "") -> Task:
         notice=lambda task: Notice(
             task.assignee_id,
             NotificationKind.TASK_CANCELLED,
-            f"Cancelled: {task.title}",
-            reason or f"Task {task.pk} was cancelled.",
+            lambda: (
+                _("Cancelled: %(title)s") % {"title": task.title},
+                reason or _("Task %(task)s was cancelled.") % {"task": task.pk},
+            ),
         ),
     )
 
@@ -758,21 +797,21 @@ def task_notify_overdue(*, task_id: int, now: datetime.datetime | None = None) -
     _event(
         task, actor=None, kind="overdue", data={"promised_due_at": task.promised_due_at.isoformat()}
     )
-    recipients = (
-        [task.assignee_id]
+    readers = (
+        [task.assignee]
         if task.assignee_id
-        else list(
-            User.objects.filter(role=Role.MANAGER, is_active=True).values_list("pk", flat=True)
-        )
+        else list(User.objects.filter(role=Role.MANAGER, is_active=True))
     )
-    for user_id in recipients:
-        notify(
-            user_id=user_id,
-            kind=NotificationKind.TASK_OVERDUE,
-            data={"task": task.pk},
-            subject=f"Overdue: {task.title}",
-            body=f"Task {task.pk} was promised for {task.promised_due_at:%Y-%m-%d %H:%M} UTC.",
-        )
+    for reader in readers:
+        with addressed_to(reader):
+            notify(
+                user_id=reader.pk,
+                kind=NotificationKind.TASK_OVERDUE,
+                data={"task": task.pk},
+                subject=_("Overdue: %(title)s") % {"title": task.title},
+                body=_("Task %(task)s was promised for %(due)s.")
+                % {"task": task.pk, "due": local_time(task.promised_due_at)},
+            )
     return True
 
 
@@ -796,13 +835,14 @@ def message_create(*, task: Task, author: User, body: str, internal: bool = Fals
     else:
         recipients = [task.client_id]
     for user_id in recipients:
-        notify(
-            user_id=user_id,
-            kind=NotificationKind.TASK_MESSAGE,
-            data={"task": task.pk},
-            subject=f"New message on {task.title}",
-            body=body,
-        )
+        with addressed_to(user_id):
+            notify(
+                user_id=user_id,
+                kind=NotificationKind.TASK_MESSAGE,
+                data={"task": task.pk},
+                subject=_("New message on %(title)s") % {"title": task.title},
+                body=body,
+            )
     return message
 
 

@@ -93,6 +93,20 @@ def team_late(request):
 
 
 @managers_only
+def team_unassigned(request):
+    """The intake queue: open tasks nobody holds, and those flagged because nobody free
+    could take them (over), oldest first — a task is never left unseen."""
+    tasks = (
+        task_selectors.task_list(request.user, history=False)
+        .filter(Q(assignee__isnull=True) | Q(flagged_at__isnull=False))
+        .exclude(status__in=TERMINAL_STATUSES)
+        .order_by("created_at", "pk")
+    )
+    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "assistants/web/team/unassigned.html", {"page": page})
+
+
+@managers_only
 def task_reassign(request, pk):
     task = task_selectors.task_get(request.user, pk)
     form = AssignForm(

@@ -16,6 +16,7 @@ urlpatterns = [
     path("app/team/", team_views.team_week, name="team"),
     path("app/team/<int:assistant_id>/", team_views.team_member, name="team-member"),
     path("app/team/late/", team_views.team_late, name="team-late"),
+    path("app/team/unassigned/", team_views.team_unassigned, name="team-unassigned"),
     path("app/team/tasks/<int:pk>/reassign/", team_views.task_reassign, name="team-reassign"),
     path("app/team/time-off/", team_views.time_off, name="team-time-off"),
 ]

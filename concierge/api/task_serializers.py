@@ -191,6 +191,13 @@ class TaskFilterSerializer(serializers.Serializer):
         default=None,
         help_text="Only tasks flagged for a manager (nobody free could take them over).",
     )
+    unassigned = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Only open tasks with no assignee (`false`: only assigned ones).",
+    )
+    category = serializers.CharField(required=False, max_length=64, help_text="A category code.")
 
     def validate_status(self, value):
         statuses = [s.strip() for s in value.split(",") if s.strip()]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
     path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),
     path("me/", views.MeView.as_view(), name="me"),
+    path("categories/", views.CategoryListView.as_view(), name="categories"),
     path("me/export/", privacy_views.ExportView.as_view(), name="me-export"),
     path("me/erase/", privacy_views.EraseView.as_view(), name="me-erase"),
     *router.urls,

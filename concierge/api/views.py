@@ -5,12 +5,13 @@ from django.db import connection
 from django.http import JsonResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework import serializers as drf_serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from concierge import selectors, services
+from concierge import categories, selectors, services
 from concierge.api import serializers
 from concierge.api.permissions import IsManager, IsStaff
 from concierge.api.throttles import LoginThrottle, RegisterThrottle
@@ -58,6 +59,21 @@ class LogoutView(APIView):
         else:
             logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CategorySerializer(drf_serializers.Serializer):
+    code = drf_serializers.CharField(help_text="What `category` and `skills` hold.")
+    label = drf_serializers.CharField(help_text="In the request's language.")
+
+
+class CategoryListView(APIView):
+    """The categories a task may name and an assistant's skills list: the active ones of
+    the vocabulary managers keep (admin), in their order. A short list, not paginated."""
+
+    @extend_schema(responses=CategorySerializer(many=True))
+    def get(self, request):
+        rows = [{"code": code, "label": label} for code, label in categories.choices()]
+        return Response(CategorySerializer(rows, many=True).data)
 
 
 class MeView(APIView):

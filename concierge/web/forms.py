@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from concierge import categories
 from concierge.errors import ApplicationError
 from concierge.models import TaskPriority
 
@@ -83,7 +84,7 @@ REPEAT_RULES = {
 class TaskForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
-    category = forms.CharField(label=_("Category"), max_length=64, required=False)
+    category = forms.ChoiceField(label=_("Category"), required=False)
     priority = forms.ChoiceField(
         label=_("Priority"),
         choices=[
@@ -112,6 +113,11 @@ class TaskForm(forms.Form):
             ("monthly", _("Every month")),
         ],
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The vocabulary managers keep, labels in the page's language.
+        self.fields["category"].choices = [("", _("Any / not sure")), *categories.choices()]
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)

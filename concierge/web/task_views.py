@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from concierge import selectors, services
+from concierge import categories, selectors, services
 from concierge.errors import ApplicationError
 from concierge.models import TERMINAL_STATUSES, Role
 from concierge.web import forms
@@ -60,6 +60,7 @@ def _page(request, task, **forms_in_use):
         actions = ()  # a past assignee reads the task; the current one works on it
     return {
         "task": task,
+        "category_label": categories.labels([task.category]).get(task.category, task.category),
         "can": {a for a in actions if services.allowed_transition(a, task.status)},
         "events": task.events.select_related("actor"),
         "messages_list": selectors.messages_visible_to(request.user, task),

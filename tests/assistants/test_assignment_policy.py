@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from assistants.assignment import choose_assignee, open_load_minutes, works_at
 from concierge import services
-from concierge.models import TaskEvent, TaskStatus
+from concierge.models import Category, TaskEvent, TaskStatus
 from tests import factories
 
 
@@ -110,7 +110,8 @@ def test_working_day_overlap_beats_load(team):
     assert create(team).assignee == team["idle"]
 
 
-def test_nobody_skilled_leaves_task_new(team):
+def test_nobody_skilled_leaves_task_new_and_flagged(team):
+    Category.objects.create(code="plumbing", label="Plumbing")
     task = create(team, category="plumbing")
     assert task.assignee == team["primary"]  # the client's own assistant takes any task
     team["client"].client_profile.primary_assistant = None
@@ -118,7 +119,9 @@ def test_nobody_skilled_leaves_task_new(team):
     team["client"].client_profile.save()
     task = create(team, category="plumbing")
     assert task.assignee is None and task.status == TaskStatus.NEW
+    assert task.flagged_at is not None
     assert not TaskEvent.objects.filter(task=task, kind="assign").exists()
+    assert TaskEvent.objects.filter(task=task, kind="flag").exists()
     assert choose_assignee(task) is None
 
 

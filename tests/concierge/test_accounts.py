@@ -168,7 +168,7 @@ NEW_ASSISTANT = {
     "first_name": "Dana",
     "last_name": "Ng",
     "timezone": "Asia/Manila",
-    "skills": ["Booking", "research", "booking"],
+    "skills": ["booking", " research", "booking"],
     "weekly_capacity_minutes": 1200,
 }
 
@@ -177,12 +177,22 @@ def test_manager_creates_an_assistant(manager_api):
     response = manager_api.post("/api/v1/assistants/", NEW_ASSISTANT)
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["skills"] == ["Booking", "research"]  # de-duplicated, case-insensitively
+    assert body["skills"] == ["booking", "research"]  # category codes, trimmed, once each
     assert body["weekly_capacity_minutes"] == 1200
     assert body["active"] is True
     user = User.objects.get(pk=body["id"])
     assert user.role == Role.ASSISTANT and user.timezone == "Asia/Manila"
     assert user.check_password(NEW_ASSISTANT["password"])
+
+
+def test_skills_name_categories_of_the_vocabulary(manager_api):
+    """A skill outside the vocabulary would never match a task: refused, nothing made."""
+    response = manager_api.post(
+        "/api/v1/assistants/", {**NEW_ASSISTANT, "skills": ["booking", "bookings"]}
+    )
+    assert_error(response, 400, "unknown_category")
+    assert response.json()["fields"] == {"skills": ["Unknown category: bookings."]}
+    assert not User.objects.filter(email=NEW_ASSISTANT["email"]).exists()
 
 
 def test_assistants_endpoints_access_matrix(

@@ -3,9 +3,10 @@ import datetime
 import pytest
 from django.core import mail
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from concierge import services
-from concierge.models import Message, Task, TaskEvent, TaskStatus
+from concierge.models import Message, Notification, Task, TaskEvent, TaskStatus
 from tests import factories
 from tests.checks import assert_access_matrix, assert_error
 
@@ -117,10 +118,40 @@ def test_client_creates_and_it_is_assigned_to_primary(
     assert [m.to for m in mail.outbox] == [[assistant_user.email]]
 
 
-def test_create_without_anyone_fitting_stays_new(client_api):
+def test_a_category_outside_the_vocabulary_is_refused(client_api):
     resp = client_api.post(URL, {"title": "Odd job", "category": "taxidermy"}, format="json")
-    assert resp.status_code == 201
-    assert resp.json()["status"] == "new" and resp.json()["assignee"] is None
+    assert_error(resp, 400, "unknown_category")
+    assert resp.json()["fields"] == {"category": ["Unknown category: taxidermy."]}
+    assert not Task.objects.filter(title="Odd job").exists()
+
+
+def test_a_task_nobody_can_take_is_flagged_at_once_and_the_managers_told(client_api):
+    """A new client (no assistant of their own) asks for bookings; no assistant takes
+    bookings: the task is flagged, in the managers' queue, and every manager is told."""
+    managers = factories.ManagerFactory.create_batch(2)
+    resp = client_api.post(URL, {"title": "Book a table", "category": "booking"}, format="json")
+    assert resp.status_code == 201, resp.content
+    body = resp.json()
+    assert body["status"] == "new" and body["assignee"] is None
+    assert body["flagged_at"] is not None
+    assert "booking" in body["flag_reason"]
+    told = Notification.objects.filter(kind="task_needs_assignee", data__task=body["id"])
+    assert sorted(told.values_list("user_id", flat=True)) == sorted(m.pk for m in managers)
+    manager_api = APIClient()
+    manager_api.force_authenticate(managers[0])
+    for query in ("flagged=true", "unassigned=true", "category=booking"):
+        listed = manager_api.get(f"{URL}?{query}").json()["results"]
+        assert [t["id"] for t in listed] == [body["id"]], query
+    assert manager_api.get(f"{URL}?unassigned=false").json()["results"] == []
+
+
+def test_the_categories_are_listed_in_the_readers_language(client_api):
+    resp = client_api.get("/api/v1/categories/")
+    assert resp.status_code == 200
+    assert {"code": "booking", "label": "Bookings"} in resp.json()
+    french = client_api.get("/api/v1/categories/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert {"code": "booking", "label": "Réservations"} in french.json()
+    assert APIClient().get("/api/v1/categories/").status_code == 401
 
 
 def test_create_validation(client_api):

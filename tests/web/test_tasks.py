@@ -55,7 +55,7 @@ def test_a_client_delegates_a_recurring_task_in_their_zone(client_web, client_us
         {
             "title": "Water the plants",
             "description": "Every Monday",
-            "category": "home",
+            "category": "errands",
             "priority": "low",
             "requested_due_at": "2030-01-07T09:00",
             "max_minutes": "30",

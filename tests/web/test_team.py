@@ -62,6 +62,7 @@ def _pages(assistant, task):
         "/app/team/",
         f"/app/team/{assistant.pk}/",
         "/app/team/late/",
+        "/app/team/unassigned/",
         f"/app/team/tasks/{task.pk}/reassign/",
         "/app/team/time-off/",
     )
