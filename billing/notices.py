@@ -2,12 +2,14 @@
 invoice (the notification itself is the record that it was told)."""
 
 from django.db import transaction
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from billing import selectors
 from billing.models import Invoice, PlanKind
 from concierge.jobs import enqueue
 from concierge.models import Notification, NotificationKind
-from concierge.notifications import notify
+from concierge.notifications import addressed_to, notify
 
 
 def _told(invoice: Invoice, kind: str) -> bool:
@@ -27,17 +29,25 @@ def tell_invoice_issued(invoice_id: int) -> bool:
     invoice = Invoice.objects.select_for_update().filter(pk=invoice_id).first()
     if invoice is None or not invoice.number or _told(invoice, NotificationKind.INVOICE_ISSUED):
         return False
-    notify(
-        user_id=invoice.client_id,
-        kind=NotificationKind.INVOICE_ISSUED,
-        data={"invoice": invoice.pk},
-        subject=f"Invoice {invoice.number}: {invoice.total} {invoice.currency}",
-        body=(
-            f"Your invoice {invoice.number} for {invoice.period_start:%d %B %Y} to "
-            f"{invoice.period_end:%d %B %Y} comes to {invoice.total} {invoice.currency}. "
-            "Its lines and the time it bills are in your account."
-        ),
-    )
+    with addressed_to(invoice.client_id):
+        words = {
+            "number": invoice.number,
+            "total": invoice.total,
+            "currency": invoice.currency,
+            "start": date_format(invoice.period_start, "j F Y"),
+            "end": date_format(invoice.period_end, "j F Y"),
+        }
+        notify(
+            user_id=invoice.client_id,
+            kind=NotificationKind.INVOICE_ISSUED,
+            data={"invoice": invoice.pk},
+            subject=_("Invoice %(number)s: %(total)s %(currency)s") % words,
+            body=_(
+                "Your invoice %(number)s for %(start)s to %(end)s comes to %(total)s "
+                "%(currency)s. Its lines and the time it bills are in your account."
+            )
+            % words,
+        )
     return True
 
 
@@ -46,17 +56,20 @@ def tell_payment_failed(invoice: Invoice) -> bool:
     row lock, in the transaction that records the failure)."""
     if _told(invoice, NotificationKind.PAYMENT_FAILED):
         return False
-    notify(
-        user_id=invoice.client_id,
-        kind=NotificationKind.PAYMENT_FAILED,
-        data={"invoice": invoice.pk},
-        subject=f"Payment failed for invoice {invoice.number}",
-        body=(
-            f"We could not collect {invoice.total} {invoice.currency} for invoice "
-            f"{invoice.number}. Please check the card on your account; the invoice is "
-            "charged again once a working card is attached."
-        ),
-    )
+    words = {"number": invoice.number, "total": invoice.total, "currency": invoice.currency}
+    with addressed_to(invoice.client_id):
+        notify(
+            user_id=invoice.client_id,
+            kind=NotificationKind.PAYMENT_FAILED,
+            data={"invoice": invoice.pk},
+            subject=_("Payment failed for invoice %(number)s") % words,
+            body=_(
+                "We could not collect %(total)s %(currency)s for invoice %(number)s. Please "
+                "check the card on your account; the invoice is charged again once a working "
+                "card is attached."
+            )
+            % words,
+        )
     return True
 
 
@@ -86,16 +99,22 @@ def spend_cap_watch(*, task) -> bool:
     )
     if told.exists():
         return False
-    currency = usage.currency
-    notify(
-        user_id=subscription.client_id,
-        kind=NotificationKind.SPEND_CAP_REACHED,
-        data=key,
-        subject="Your monthly spend cap is reached",
-        body=(
-            f"This period's time comes to {usage.projected_amount} {currency}, your cap "
-            f"is {subscription.spend_cap} {currency}. Your assistants cannot log more "
-            "time until you raise the cap in your subscription settings."
-        ),
-    )
+    words = {
+        "amount": usage.projected_amount,
+        "cap": subscription.spend_cap,
+        "currency": usage.currency,
+    }
+    with addressed_to(subscription.client_id):
+        notify(
+            user_id=subscription.client_id,
+            kind=NotificationKind.SPEND_CAP_REACHED,
+            data=key,
+            subject=_("Your monthly spend cap is reached"),
+            body=_(
+                "This period's time comes to %(amount)s %(currency)s, your cap is %(cap)s "
+                "%(currency)s. Your assistants cannot log more time until you raise the cap "
+                "in your subscription settings."
+            )
+            % words,
+        )
     return True

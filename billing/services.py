@@ -16,6 +16,8 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from billing import errors, periods, rating, selectors
 from billing import stripe as billing_stripe
@@ -44,7 +46,7 @@ from billing.signals import invoice_finalised
 from concierge.errors import Conflict, Invalid
 from concierge.jobs import enqueue
 from concierge.models import NotificationKind, Role, Task, User
-from concierge.notifications import notify
+from concierge.notifications import addressed_to, notify
 from concierge.services import locked
 
 log = logging.getLogger(__name__)
@@ -125,7 +127,7 @@ SINCE_ALWAYS = datetime.date(2000, 1, 1)
 
 
 def _terms_from(plan: Plan, effective_from: datetime.date) -> PlanTerms:
-    terms, _ = PlanTerms.objects.update_or_create(
+    terms, _created = PlanTerms.objects.update_or_create(
         plan=plan,
         effective_from=effective_from,
         defaults={name: getattr(plan, name) for name in TERMS_FIELDS},
@@ -1095,7 +1097,7 @@ def usage_alerts_check(
         if used * 100 < threshold * allowance:
             continue
         with transaction.atomic():
-            _, created = UsageAlert.objects.get_or_create(
+            _alert, created = UsageAlert.objects.get_or_create(
                 client_id=client_id,
                 period_start=usage.period_start,
                 threshold=threshold,
@@ -1109,29 +1111,38 @@ def usage_alerts_check(
             crossed.append(threshold)
     if crossed:
         top = max(crossed)
-        if usage.subscription is None:
-            subject = f"You have used {top} % of your hour packs"
-            further = (
-                "Buy a pack to keep billable time going."
-                if top >= 100
-                else "Buy another pack before they run out."
+        with addressed_to(client_id):
+            words = {
+                "top": top,
+                "used": used,
+                "allowance": allowance,
+                "period": date_format(usage.period_start, "YEAR_MONTH_FORMAT"),
+            }
+            if usage.subscription is None:
+                subject = _("You have used %(top)s %% of your hour packs") % words
+                further = (
+                    _("Buy a pack to keep billable time going.")
+                    if top >= 100
+                    else _("Buy another pack before they run out.")
+                )
+            else:
+                subject = _("You have used %(top)s %% of this month's hours") % words
+                further = _("Further time is billed as overage.")
+            notify(
+                user_id=client_id,
+                kind=NotificationKind.HOURS_RUNNING_LOW,
+                data={
+                    "subscription": usage.subscription.pk if usage.subscription else None,
+                    "threshold": top,
+                },
+                subject=subject,
+                body=_(
+                    "This period you have used %(used)s of your %(allowance)s minutes (%(period)s)."
+                )
+                % words
+                + " "
+                + further,
             )
-        else:
-            subject = f"You have used {top} % of this month's hours"
-            further = "Further time is billed as overage."
-        notify(
-            user_id=client_id,
-            kind=NotificationKind.HOURS_RUNNING_LOW,
-            data={
-                "subscription": usage.subscription.pk if usage.subscription else None,
-                "threshold": top,
-            },
-            subject=subject,
-            body=(
-                f"This period you have used {used} of your {allowance} minutes "
-                f"({usage.period_start:%B %Y}). {further}"
-            ),
-        )
     return crossed
 
 

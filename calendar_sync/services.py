@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from calendar_sync import caldav_client, errors, importer
 from calendar_sync.models import (
@@ -24,7 +25,7 @@ from concierge import bounded, crypto
 from concierge.errors import Invalid, NotFound
 from concierge.jobs import enqueue
 from concierge.models import NotificationKind, User
-from concierge.notifications import notify
+from concierge.notifications import addressed_to, notify
 
 log = logging.getLogger(__name__)
 
@@ -323,17 +324,20 @@ def caldav_account_delete(*, user: User, account_id: int) -> None:
 def caldav_failure_tell(*, account: CalDavAccount, message: str) -> None:
     """Tell the owner that pushes to their calendar stopped working (called once per
     failure spell by the push)."""
-    notify(
-        user_id=account.user_id,
-        kind=NotificationKind.CALENDAR_FAILING,
-        data={"caldav_account": account.pk},
-        subject="Your linked calendar is not being updated",
-        body=(
-            f"Tasks could not be written to the calendar “{account.calendar}” at "
-            f"{account.url}: {message} Update the account's settings to start again; "
-            "we will not tell you again until it has worked once."
-        ),
-    )
+    words = {"calendar": account.calendar, "url": account.url, "message": message}
+    with addressed_to(account.user_id):
+        notify(
+            user_id=account.user_id,
+            kind=NotificationKind.CALENDAR_FAILING,
+            data={"caldav_account": account.pk},
+            subject=_("Your linked calendar is not being updated"),
+            body=_(
+                "Tasks could not be written to the calendar “%(calendar)s” at %(url)s: "
+                "%(message)s Update the account's settings to start again; we will not tell "
+                "you again until it has worked once."
+            )
+            % words,
+        )
 
 
 def caldav_password_reveal(*, account: CalDavAccount, purpose: str) -> str:

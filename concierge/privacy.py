@@ -18,6 +18,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from concierge import errors, hooks, selectors, vault_selectors, vault_services
@@ -33,7 +34,7 @@ from concierge.models import (
     VaultItem,
     VaultReveal,
 )
-from concierge.notifications import notify
+from concierge.notifications import addressed_to, notify
 
 EXPORT_FORMAT = "concierge-export/1"
 ERASED_TITLE = "Erased"
@@ -234,12 +235,16 @@ def _erase_task(task: Task) -> None:
     task.recurrence = ""
     task.save()  # a save, not an update: assistants' calendars hear of it
     if was_open and task.assignee_id:
-        notify(
-            user_id=task.assignee_id,
-            subject=f"Cancelled: task {task.pk}",
-            body=f"Task {task.pk} is cancelled: its client closed their account and their "
-            "data was erased. Stop any timer still running on it.",
-        )
+        with addressed_to(task.assignee_id):
+            notify(
+                user_id=task.assignee_id,
+                subject=_("Cancelled: task %(task)s") % {"task": task.pk},
+                body=_(
+                    "Task %(task)s is cancelled: its client closed their account and their "
+                    "data was erased. Stop any timer still running on it."
+                )
+                % {"task": task.pk},
+            )
 
 
 def _erase_admin_log(user: User, personal: list[str], task_ids: list[int]) -> None:

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from billing.webhooks import VerifiedWebhookView
 from concierge.api.throttles import throttled_login
 from concierge.api.views import healthz
+from concierge.web.views import set_language
 
 api_v1 = [
     path("", include("concierge.api.urls")),
@@ -32,7 +33,8 @@ urlpatterns = [
     path("stripe/webhook/<uuid:uuid>/", VerifiedWebhookView.as_view(), name="stripe-webhook"),
     path("stripe/", include("djstripe.urls", namespace="djstripe")),
     path("calendar/", include("calendar_sync.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The footer's switch: Django's set_language, which also saves a signed-in person's choice.
+    path("i18n/setlang/", set_language, name="set_language"),
     path("", include((portal, "portal"))),
 ]
 

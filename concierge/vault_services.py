@@ -8,11 +8,12 @@ raises with a secret in it.
 import json
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from concierge import crypto, errors
 from concierge.errors import Forbidden, Invalid, NotFound
 from concierge.models import User, VaultItem, VaultReveal
-from concierge.notifications import notify
+from concierge.notifications import addressed_to, local_time, notify
 from concierge.selectors import open_tasks_assigned_to, tasks_visible_to
 
 
@@ -150,14 +151,23 @@ def vault_item_reveal(
     )
     secrets = vault_item_secrets(item)
     if actor.pk != item.client_id and item.notify_on_reveal:
-        notify(
-            user_id=item.client_id,
-            subject=f"{actor.full_name} opened “{item.title}” from your vault",
-            body=(
-                f"{actor.full_name} revealed “{item.title}” for task {task.pk} "
-                f"({task.title}) at {reveal.revealed_at:%Y-%m-%d %H:%M} UTC.\n"
-                f"Purpose given: {purpose}\n\n"
-                "Every access is listed in your vault's access log."
-            ),
-        )
+        with addressed_to(item.client_id):
+            words = {
+                "name": actor.full_name,
+                "item": item.title,
+                "task": task.pk,
+                "title": task.title,
+                "when": local_time(reveal.revealed_at),
+                "purpose": purpose,
+            }
+            notify(
+                user_id=item.client_id,
+                subject=_("%(name)s opened “%(item)s” from your vault") % words,
+                body=_(
+                    "%(name)s revealed “%(item)s” for task %(task)s (%(title)s) at %(when)s.\n"
+                    "Purpose given: %(purpose)s\n\n"
+                    "Every access is listed in your vault's access log."
+                )
+                % words,
+            )
     return secrets, reveal

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render, resolve_url
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.http import require_POST
 
 from concierge import services
@@ -26,6 +27,22 @@ def _with_language(response, user):
             max_age=settings.LANGUAGE_COOKIE_AGE,
             samesite="Lax",
         )
+    return response
+
+
+def set_language(request):
+    """The footer's language switch: Django's (a cookie, then back to `next`), and for a
+    signed-in person their account's language too, so that what the service writes to
+    them (notifications, e-mails) speaks it."""
+    response = i18n.set_language(request)
+    language = request.POST.get("language", "") if request.method == "POST" else ""
+    if (
+        request.user.is_authenticated
+        and language in dict(settings.LANGUAGES)
+        and settings.LANGUAGE_COOKIE_NAME in response.cookies
+        and request.user.language != language
+    ):
+        services.user_update(user=request.user, language=language)
     return response
 
 
