@@ -1,10 +1,19 @@
 """What the assistants app holds about a person, and how it forgets them (registered in
 `AssistantsConfig.ready()`; see concierge/privacy.py)."""
 
+from datetime import timedelta
+
 from django.db.models import Q
+from django.utils import timezone
 
 from assistants import errors as time_errors
-from assistants.models import AssistantProfile, TimeEntry, TimeEntryEvent, TimeOff
+from assistants.models import (
+    AssistantProfile,
+    TimeEntry,
+    TimeEntryEvent,
+    TimeEntryStatus,
+    TimeOff,
+)
 from concierge.errors import Conflict
 from concierge.models import TERMINAL_STATUSES, Task
 
@@ -48,6 +57,24 @@ def export_assistant_profile(user) -> dict | None:
     }
 
 
+def _settle_running_timers(client) -> None:
+    """A timer still running on the erased client's work stops now, for a manager's
+    review: never billed as is to an account that is going (its assistant is told by the
+    task's cancellation). Each stop is in the entry's history."""
+    now = timezone.now()
+    running = TimeEntry.objects.select_for_update().filter(task__client=client, ended_at=None)
+    for entry in running:
+        entry.ended_at = max(now, entry.started_at + timedelta(seconds=1))
+        entry.status = TimeEntryStatus.NEEDS_REVIEW
+        entry.reviewable_from = now
+        entry.save(update_fields=["ended_at", "status", "reviewable_from", "updated_at"])
+        TimeEntryEvent.objects.create(
+            entry=entry,
+            kind="timer_stopped",
+            data={"ended_at": str(entry.ended_at), "status": entry.status, "why": "erasure"},
+        )
+
+
 def erase(user) -> None:
     """A client: entries on their tasks stay (invoices bill them), without their notes.
     An assistant: their entries stay as logged; their profile, leave and skills go. An
@@ -62,6 +89,7 @@ def erase(user) -> None:
         TimeOff.objects.filter(assistant=user).delete()
         AssistantProfile.objects.filter(user=user).update(active=False, skills=[])
         return
+    _settle_running_timers(user)
     entries = TimeEntry.objects.filter(task__client=user)
     task_ids = list(Task.objects.filter(client=user).values_list("pk", flat=True))
     entries.exclude(note="").update(note="")

@@ -231,6 +231,7 @@ def _erase_task(task: Task) -> None:
         task = _transition(task, action="cancel", actor=None, note="Erased on request.")
     task.title = ERASED_TITLE
     task.description = ""
+    task.category = ""  # what the errand was about says something of the person too
     task.rating_comment = ""
     task.recurrence = ""
     task.save()  # a save, not an update: assistants' calendars hear of it

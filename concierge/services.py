@@ -283,6 +283,8 @@ OPEN_STATUSES = frozenset(S) - TERMINAL_STATUSES
 TRANSITIONS = {
     "start": (frozenset({S.ASSIGNED, S.WAITING_ON_CLIENT}), S.IN_PROGRESS),
     "wait": (frozenset({S.IN_PROGRESS}), S.WAITING_ON_CLIENT),
+    # The client's answer to a task waiting on them puts it back in the assignee's hands.
+    "client_reply": (frozenset({S.WAITING_ON_CLIENT}), S.IN_PROGRESS),
     "deliver": (frozenset({S.IN_PROGRESS}), S.DELIVERED),
     "accept": (frozenset({S.DELIVERED}), S.COMPLETED),
     "auto_complete": (frozenset({S.DELIVERED}), S.COMPLETED),
@@ -828,6 +830,10 @@ def message_create(*, task: Task, author: User, body: str, internal: bool = Fals
     elif author.is_assistant:
         _require_assignee(task, author)
     message = Message.objects.create(task=task, author=author, body=body, internal=internal)
+    if author.is_client and task.status == S.WAITING_ON_CLIENT:
+        task = locked(task)
+        if task.status == S.WAITING_ON_CLIENT:  # still, now that it is locked
+            _transition(task, action="client_reply", actor=author, note="The client replied.")
     if author.is_client:
         recipients = [task.assignee_id] if task.assignee_id else []
     elif internal:

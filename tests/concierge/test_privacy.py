@@ -363,3 +363,27 @@ def test_erasure_ends_sessions_too(client_user):
     assert browser.post(ERASE, {"password": PASSWORD}, format="json").status_code == 202
     assert_error(browser.get("/api/v1/me/"), 401, "not_authenticated")
     assert not APIClient().login(email=client_user.email, password=PASSWORD)
+
+
+def test_erasure_stops_a_timer_running_on_the_clients_work_for_review(
+    client_api, client_user, assistant_api, assistant_user
+):
+    from assistants.models import BILLABLE, TimeEntryStatus
+
+    task = factories.TaskFactory(
+        client=client_user, assignee=assistant_user, status="in_progress", category="bills"
+    )
+    factories.SubscriptionFactory(client=client_user)  # the time is billable
+    started = assistant_api.post("/api/v1/timer/start/", {"task": task.pk}, format="json")
+    assert started.status_code == 201, started.content
+    answer = client_api.post(ERASE, {"password": PASSWORD}, format="json")
+    assert answer.status_code == 202, answer.content
+    entry = TimeEntry.objects.get(pk=started.json()["id"])
+    assert entry.ended_at is not None and entry.status == TimeEntryStatus.NEEDS_REVIEW
+    assert not TimeEntry.objects.filter(BILLABLE, pk=entry.pk).exists()  # not billed as is
+    assert entry.events.filter(kind="timer_stopped", data__why="erasure").exists()
+    # The assistant has nothing left running, and stopping now finds nothing.
+    stop = assistant_api.post("/api/v1/timer/stop/", format="json")
+    assert_error(stop, 409, "no_running_timer")
+    task.refresh_from_db()
+    assert task.category == "" and task.status == TaskStatus.CANCELLED

@@ -493,3 +493,25 @@ def test_messages_query_count_is_flat(size, task, client_api, django_assert_num_
     with django_assert_num_queries(4):
         resp = client_api.get(url(task, "messages/"), {"page_size": 200})
     assert resp.json()["count"] == size
+
+
+def test_the_clients_reply_puts_a_waiting_task_back_to_work(
+    client_api, assistant_api, client_user, assistant_user
+):
+    task = factories.TaskFactory(client=client_user, assignee=assistant_user, status="assigned")
+    assert assistant_api.post(url(task, "start/"), format="json").status_code == 200
+    asked = assistant_api.post(url(task, "wait/"), {"message": "Which day?"}, format="json")
+    assert asked.json()["status"] == "waiting_on_client"
+    # A staff message leaves it waiting; the client's answer resumes it.
+    assistant_api.post(url(task, "messages/"), {"body": "Any day works?"}, format="json")
+    assert Task.objects.get(pk=task.pk).status == TaskStatus.WAITING_ON_CLIENT
+    answer = client_api.post(url(task, "messages/"), {"body": "Tuesday."}, format="json")
+    assert answer.status_code == 201, answer.content
+    body = client_api.get(url(task, "")).json()
+    assert body["status"] == "in_progress"
+    last = body["status_history"][-1]
+    assert (last["from_status"], last["to_status"]) == ("waiting_on_client", "in_progress")
+    assert last["by"] == client_user.pk and last["note"] == "The client replied."
+    # A second message changes nothing more.
+    client_api.post(url(task, "messages/"), {"body": "Morning if possible."}, format="json")
+    assert TaskEvent.objects.filter(task=task, data__action="client_reply").count() == 1
