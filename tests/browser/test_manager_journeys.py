@@ -161,3 +161,33 @@ def test_the_week_in_french(visit, month):
     expect(page.get_by_role("link", name="Télécharger le CSV")).to_be_visible()
     expect(page.get_by_role("img", name=re.compile("1 h 05 min saisies"))).to_be_visible()
     visit.page_check("manager-week-fr")
+
+
+def test_a_task_nobody_could_take_waits_in_the_queue_and_is_given_in_place(visit, month):
+    """The intake queue: a flagged, unassigned task is given to a free assistant without
+    leaving the page, and leaves the queue."""
+    fred = factories.AssistantFactory(
+        first_name="Fred", last_name="Free", profile__skills=["tradespeople"]
+    )
+    stranded = factories.TaskFactory(
+        client=month.subscription.client,
+        title="Find a piano tuner",
+        category="tradespeople",
+        flagged_at=timezone.now(),
+        flag_reason="nobody free takes the category “tradespeople” right now",
+    )
+    manager = User.objects.get(role="manager")
+    page = sign_in(visit, manager.email)
+    page.goto(f"{visit.base_url}/app/team/unassigned/")
+    row = page.locator(f"#unassigned-{stranded.pk}")
+    expect(row).to_contain_text("nobody free takes the category")
+    visit.page_check("manager-unassigned")
+    row.get_by_role("link", name=re.compile("Assign")).click()
+    candidates = page.locator(f"#who-{stranded.pk}")
+    expect(candidates).to_contain_text("Fred Free")
+    candidates.get_by_role("button", name="Give to Fred Free").click()
+    expect(page.get_by_text("now goes to Fred Free")).to_be_visible()
+    stranded.refresh_from_db()
+    assert stranded.assignee == fred and stranded.flagged_at is None
+    page.goto(f"{visit.base_url}/app/team/unassigned/")
+    expect(page.get_by_text("Find a piano tuner")).to_have_count(0)
