@@ -209,7 +209,8 @@ THROTTLE_RATES = {
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Falls back to a per-process memory cache while Redis is unreachable.
+            "BACKEND": "concierge.cache.FallbackRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "concierge-cache",
         }
