@@ -14,15 +14,22 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone as django_timezone
 
-from concierge import errors
+from concierge import errors, zones
 from concierge.crypto import CiphertextField
 
 
 def validate_timezone(value):
-    if value not in zoneinfo.available_timezones():
-        raise ValidationError(
-            f"{value!r} is not an IANA time zone name.", code=errors.Code.INVALID_TIMEZONE
+    """One of the zones people live in (concierge/zones.py), or UTC."""
+    if zones.is_valid_zone(value):
+        return
+    instead = zones.canonical(value) if isinstance(value, str) else None
+    if instead:
+        message = f"{value!r} is a legacy name: choose {instead!r}, its current name."
+    else:
+        message = (
+            f"{value!r} is not the time zone of a place: choose one like 'Europe/Paris', or 'UTC'."
         )
+    raise ValidationError(message, code=errors.Code.INVALID_TIMEZONE)
 
 
 class Role(models.TextChoices):

@@ -216,10 +216,13 @@ def token_obtain(*, email: str, password: str) -> Token:
 
 @transaction.atomic
 def user_update(*, user: User, **fields: Any) -> User:
+    # A zone left as it was is not judged again: one stored before the list of zones
+    # narrowed (concierge/zones.py) stays until its owner picks another.
+    kept = ["timezone"] if fields.get("timezone", user.timezone) == user.timezone else []
     for name in ("first_name", "last_name", "timezone", "language"):
         if name in fields:
             setattr(user, name, fields[name])
-    user.full_clean(exclude=["password"])
+    user.full_clean(exclude=["password", *kept])
     user.save()
     return user
 

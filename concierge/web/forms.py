@@ -1,18 +1,12 @@
 """Portal forms: they parse what the browser sent; the services decide."""
 
-import zoneinfo
-
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from concierge import categories
+from concierge import categories, zones
 from concierge.errors import ApplicationError
 from concierge.models import TaskPriority
-
-
-def timezone_choices():
-    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
 def attach_error(form: forms.Form, error: ApplicationError) -> None:
@@ -35,7 +29,7 @@ class SignUpForm(forms.Form):
     )
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
-    timezone = forms.ChoiceField(label=_("Time zone"), choices=timezone_choices)
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=zones.grouped_choices)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -54,12 +48,21 @@ class SignInForm(forms.Form):
 class AccountForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
-    timezone = forms.ChoiceField(label=_("Time zone"), choices=timezone_choices)
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=zones.grouped_choices)
     language = forms.ChoiceField(
         label=_("Language"),
         choices=[("", _("As my browser says")), *settings.LANGUAGES],
         required=False,
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A zone stored before the list narrowed: its listed equivalent is preselected
+        # (US/Eastern → America/New_York); without one, it is offered as it is.
+        stored = self.initial.get("timezone")
+        self.fields["timezone"].choices = zones.grouped_choices(current=stored)
+        if stored and not zones.is_valid_zone(stored) and zones.canonical(stored):
+            self.initial["timezone"] = zones.canonical(stored)
 
 
 class PasswordChangeForm(forms.Form):
