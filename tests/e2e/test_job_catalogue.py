@@ -48,8 +48,12 @@ CASES = {
     + "called in-process by tests/e2e/test_faults.py",
     "assistants.jobs.stop_timers_at_budget": NOT_IN_A_CLUSTER + "no cluster case written",
     "billing.jobs.close_periods": NOT_IN_A_CLUSTER + "no cluster case written",
-    "billing.jobs.usage_alerts": NOT_IN_A_CLUSTER + "no cluster case written",
-    "billing.jobs.usage_alert_client": NOT_IN_A_CLUSTER + "no cluster case written",
+    "billing.jobs.usage_alerts": (
+        "a client on a monthly plan: the job queues a usage_alert_client outbox row for them"
+    ),
+    "billing.jobs.usage_alert_client": (
+        "the row usage_alerts queued is run by the cluster: done, with no error"
+    ),
     "billing.jobs.reconcile_payments": NOT_IN_A_CLUSTER + "needs the Stripe peer",
     "billing.stripe_jobs.pause_past_due_subscriptions": NOT_IN_A_CLUSTER + "needs the Stripe peer",
     "billing.stripe_jobs.anonymise_customer": NOT_IN_A_CLUSTER + "needs the Stripe peer",
@@ -116,7 +120,7 @@ def wait_for(check, cluster, log, what, timeout=60):
 @pytest.mark.django_db(transaction=True)
 def test_jobs_run_in_a_real_cluster_on_the_database_broker(tmp_path, monkeypatch, settings):
     from assistants.models import TimeEntry, TimeEntryStatus
-    from concierge.models import Notification, NotificationKind, Task, TaskStatus
+    from concierge.models import Notification, NotificationKind, OutboxJob, Task, TaskStatus
     from concierge.notifications import notify
 
     began = time.monotonic()
@@ -145,6 +149,8 @@ def test_jobs_run_in_a_real_cluster_on_the_database_broker(tmp_path, monkeypatch
     runaway = factories.TimeEntryFactory(
         started_at=started, ended_at=None, status=TimeEntryStatus.RUNNING
     )
+
+    subscriber = factories.SubscriptionFactory(start_date=datetime.date(2025, 1, 1))
 
     log = tmp_path / "qcluster.log"
     cluster = start(
@@ -206,6 +212,36 @@ def test_jobs_run_in_a_real_cluster_on_the_database_broker(tmp_path, monkeypatch
         entry = TimeEntry.objects.get(pk=runaway.pk)
         assert entry.status == TimeEntryStatus.NEEDS_REVIEW
         assert entry.ended_at == started + datetime.timedelta(hours=settings.TIMER_MAX_HOURS)
+
+        # concierge.jobs.outbox_sweep
+        lost = OutboxJob.objects.create(
+            func="concierge.jobs.send_email",
+            args=[user.pk, "Catalogue swept", "Lost by the broker"],
+            kwargs={},
+            dispatched_at=now - datetime.timedelta(hours=1),
+        )
+        async_task("concierge.jobs.outbox_sweep")
+        wait_for(
+            lambda: OutboxJob.objects.filter(pk=lost.pk, done_at__isnull=False).exists(),
+            cluster,
+            log,
+            "outbox_sweep",
+        )
+        assert OutboxJob.objects.get(pk=lost.pk).last_error == ""
+        assert "Catalogue swept" in mails()
+
+        # billing.jobs.usage_alerts, then billing.jobs.usage_alert_client
+        async_task("billing.jobs.usage_alerts")
+        alerts = OutboxJob.objects.filter(
+            func="billing.jobs.usage_alert_client", args=[subscriber.client_id]
+        )
+        wait_for(
+            lambda: alerts.filter(done_at__isnull=False).exists(),
+            cluster,
+            log,
+            "usage_alerts",
+        )
+        assert list(alerts.values_list("last_error", flat=True)) == [""]
     finally:
         stop(cluster)
         print(f"\njob catalogue cluster test: {time.monotonic() - began:.1f} s")
