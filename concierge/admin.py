@@ -17,6 +17,7 @@ from concierge.models import (
     VaultItem,
     VaultReveal,
 )
+from concierge.web.forms import SingleLineField
 
 
 class ReadOnlyAdminMixin:
@@ -94,6 +95,11 @@ class CategoryAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ["code"] if obj is not None else []  # tasks and skills hold the code
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in ("label", "label_fr"):  # one line: labels reach e-mails
+            kwargs["form_class"] = SingleLineField
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 @admin.register(Task)

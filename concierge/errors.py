@@ -62,6 +62,8 @@ class Code(StrEnum):
     ASSISTANT_INACTIVE = "assistant_inactive"
     UNKNOWN_NOTIFICATION_KIND = "unknown_notification_kind"
     UNKNOWN_CATEGORY = "unknown_category"
+    # A one-line field (title, name, label) given a line break or other control character.
+    CONTROL_CHARACTERS = "control_characters"
 
     # Private data: the vault, export and erasure.
     REVEAL_TASK_INVALID = "reveal_task_invalid"

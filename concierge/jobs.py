@@ -42,6 +42,8 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_q.tasks import async_task
 
+from concierge.text import header_safe
+
 log = logging.getLogger(__name__)
 
 RUNNER = "concierge.jobs.run_outbox_job"
@@ -191,8 +193,8 @@ def send_email(user_id, subject, body, *, intent=None):
         log.info("e-mail %r not sent: user %s is gone or inactive", subject, user_id)
         return 0
     headers = {} if intent is None else {"Message-ID": _message_id("job", intent)}
-    message = EmailMessage(
-        subject, body, settings.DEFAULT_FROM_EMAIL, [user.email], headers=headers
+    message = EmailMessage(  # a subject stored with a line break still sends
+        header_safe(subject), body, settings.DEFAULT_FROM_EMAIL, [user.email], headers=headers
     )
     return message.send()
 
@@ -228,7 +230,7 @@ def send_notification_email(notification_id):
             log.info("notification %s not e-mailed: inactive or e-mail turned off", notification.pk)
             return 0
         sent = EmailMessage(
-            notification.subject,
+            header_safe(notification.subject),  # rows stored before subjects were one line
             notification.body,
             settings.DEFAULT_FROM_EMAIL,
             [user.email],

@@ -22,6 +22,7 @@ from django.utils.translation import check_for_language
 
 from concierge.jobs import enqueue
 from concierge.models import Notification, NotificationKind, NotificationPreference, User
+from concierge.text import header_safe
 
 
 def kind_of(kind) -> str:
@@ -48,7 +49,7 @@ def notify(
     unless they turned e-mail off for this kind."""
     kind = kind_of(kind)
     notification = Notification.objects.create(
-        user_id=user_id, kind=kind, subject=subject[:300], body=body, data=data or {}
+        user_id=user_id, kind=kind, subject=header_safe(subject)[:300], body=body, data=data or {}
     )
     if wants_email(user_id, kind):
         enqueue("concierge.jobs.send_notification_email", notification.pk)

@@ -1,7 +1,12 @@
 from rest_framework import serializers
 
 from assistants.models import AssistantProfile
-from concierge.api.fields import BoundedModelSerializer, IntegerField, LocalTimeField
+from concierge.api.fields import (
+    BoundedModelSerializer,
+    IntegerField,
+    LocalTimeField,
+    SingleLineCharField,
+)
 from concierge.api.serializers import TimezoneField
 
 
@@ -57,8 +62,8 @@ class AssistantPublicSerializer(BoundedModelSerializer):
 
 
 class AssistantWriteSerializer(serializers.Serializer):
-    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    first_name = SingleLineCharField(max_length=150, required=False, allow_blank=True)
+    last_name = SingleLineCharField(max_length=150, required=False, allow_blank=True)
     timezone = TimezoneField(required=False)
     skills = serializers.ListField(
         child=serializers.CharField(max_length=64), required=False, max_length=50

@@ -4,7 +4,13 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from calendar_sync.models import CalDavAccount, CalendarFeed, FetchStatus, IcsSubscription
-from concierge.api.fields import BoundedModelSerializer, DateTimeField, IdField, IntegerField
+from concierge.api.fields import (
+    BoundedModelSerializer,
+    DateTimeField,
+    IdField,
+    IntegerField,
+    SingleLineCharField,
+)
 
 
 class CalendarFeedSerializer(BoundedModelSerializer):
@@ -30,7 +36,7 @@ class CalendarFeedCreatedSerializer(CalendarFeedSerializer):
 
 
 class CalendarFeedCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    name = SingleLineCharField(max_length=100, required=False, allow_blank=True, default="")
 
 
 class IcsSubscriptionSerializer(BoundedModelSerializer):
@@ -54,12 +60,12 @@ class IcsSubscriptionSerializer(BoundedModelSerializer):
 
 class IcsSubscriptionCreateSerializer(serializers.Serializer):
     url = serializers.CharField(max_length=2000)
-    name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    name = SingleLineCharField(max_length=100, required=False, allow_blank=True, default="")
 
 
 class IcsSubscriptionUpdateSerializer(serializers.Serializer):
     url = serializers.CharField(max_length=2000, required=False)
-    name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    name = SingleLineCharField(max_length=100, required=False, allow_blank=True)
 
 
 class CalDavAccountSerializer(BoundedModelSerializer):
@@ -82,20 +88,20 @@ class CalDavAccountSerializer(BoundedModelSerializer):
 
 class CalDavAccountWriteSerializer(serializers.Serializer):
     url = serializers.URLField(max_length=2000)
-    username = serializers.CharField(max_length=200)
+    username = SingleLineCharField(max_length=200)
     password = serializers.CharField(max_length=500, write_only=True, trim_whitespace=False)
-    calendar = serializers.CharField(max_length=200)
+    calendar = SingleLineCharField(max_length=200)
 
 
 class CalDavAccountUpdateSerializer(serializers.Serializer):
     """Any of the settings; the result is checked against the server before it is kept."""
 
     url = serializers.URLField(max_length=2000, required=False)
-    username = serializers.CharField(max_length=200, required=False)
+    username = SingleLineCharField(max_length=200, required=False)
     password = serializers.CharField(
         max_length=500, write_only=True, trim_whitespace=False, required=False
     )
-    calendar = serializers.CharField(max_length=200, required=False)
+    calendar = SingleLineCharField(max_length=200, required=False)
 
 
 class AvailabilityQuerySerializer(serializers.Serializer):

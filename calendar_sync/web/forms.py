@@ -1,18 +1,20 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from concierge.web.forms import SingleLineField
+
 
 class FeedForm(forms.Form):
-    name = forms.CharField(label=_("Feed name"), max_length=100, required=False)
+    name = SingleLineField(label=_("Feed name"), max_length=100, required=False)
 
 
 class IcsForm(forms.Form):
     url = forms.URLField(label=_("Calendar address (ICS)"), max_length=2000, assume_scheme="https")
-    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    name = SingleLineField(label=_("Name"), max_length=100, required=False)
 
 
 class CalDavForm(forms.Form):
     url = forms.URLField(label=_("CalDAV server address"), max_length=2000, assume_scheme="https")
-    username = forms.CharField(label=_("User name"), max_length=200)
+    username = SingleLineField(label=_("User name"), max_length=200)
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, max_length=500)
-    calendar = forms.CharField(label=_("Calendar name"), max_length=200)
+    calendar = SingleLineField(label=_("Calendar name"), max_length=200)

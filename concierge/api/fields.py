@@ -20,6 +20,7 @@ from rest_framework import ISO_8601, fields, relations, serializers
 from rest_framework.settings import api_settings
 
 from concierge import bounds
+from concierge.text import validate_single_line
 
 
 class DateTimeField(serializers.DateTimeField):
@@ -75,6 +76,16 @@ class LocalTimeField(serializers.TimeField):
         kwargs.setdefault("format", "%H:%M")
         kwargs.setdefault("input_formats", ["%H:%M", "%H:%M:%S"])
         super().__init__(**kwargs)
+
+
+class SingleLineCharField(serializers.CharField):
+    """One line of text (a title, a name, a label): a line break, a tab or any other
+    control character is 400 `invalid`, the field's message coded `control_characters`
+    (concierge/text.py says why TAB too). What reaches an e-mail subject is one of these."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(validate_single_line)
 
 
 PK_REPRESENTATION = relations.PrimaryKeyRelatedField.to_representation
@@ -156,6 +167,8 @@ class BoundedModelSerializer(serializers.ModelSerializer):
         models.PositiveIntegerField: IntegerField,
         models.PositiveSmallIntegerField: IntegerField,
         models.TimeField: LocalTimeField,
+        # A model's CharField is one line (a TextField is the multi-line kind).
+        models.CharField: SingleLineCharField,
     }
 
     @cached_property

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from concierge.api.fields import BoundedModelSerializer, IntegerField
+from concierge.api.fields import BoundedModelSerializer, IntegerField, SingleLineCharField
 from concierge.models import ClientProfile, Role, User, validate_timezone
 
 
@@ -19,16 +19,16 @@ class UserSerializer(BoundedModelSerializer):
 
 
 class MeUpdateSerializer(serializers.Serializer):
-    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    first_name = SingleLineCharField(max_length=150, required=False, allow_blank=True)
+    last_name = SingleLineCharField(max_length=150, required=False, allow_blank=True)
     timezone = TimezoneField(required=False)
 
 
 class RegisterSerializer(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
-    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
-    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    first_name = SingleLineCharField(max_length=150, required=False, allow_blank=True, default="")
+    last_name = SingleLineCharField(max_length=150, required=False, allow_blank=True, default="")
     timezone = TimezoneField(required=False, default="UTC")
 
 

@@ -4,7 +4,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from concierge import hooks
-from concierge.api.fields import BoundedModelSerializer, DateTimeField, IdField, IntegerField
+from concierge.api.fields import (
+    BoundedModelSerializer,
+    DateTimeField,
+    IdField,
+    IntegerField,
+    SingleLineCharField,
+)
 from concierge.models import Message, Role, Task, TaskPriority, TaskStatus, User
 
 
@@ -146,7 +152,7 @@ class TaskSerializer(BoundedModelSerializer):
 
 
 class TaskCreateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
+    title = SingleLineCharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     category = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     priority = serializers.ChoiceField(
@@ -165,7 +171,7 @@ class TaskCreateSerializer(serializers.Serializer):
 
 
 class TaskUpdateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200, required=False)
+    title = SingleLineCharField(max_length=200, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
     category = serializers.CharField(max_length=64, required=False, allow_blank=True)
     priority = serializers.ChoiceField(choices=TaskPriority.choices, required=False)

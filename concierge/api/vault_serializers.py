@@ -2,7 +2,7 @@ import re
 
 from rest_framework import serializers
 
-from concierge.api.fields import BoundedModelSerializer, IntegerField
+from concierge.api.fields import BoundedModelSerializer, IntegerField, SingleLineCharField
 from concierge.models import VaultItem, VaultItemKind, VaultReveal
 
 MAX_FIELDS = 30
@@ -64,7 +64,7 @@ class VaultItemSerializer(BoundedModelSerializer):
 
 
 class VaultItemCreateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
+    title = SingleLineCharField(max_length=200)
     kind = serializers.ChoiceField(choices=VaultItemKind.choices)
     fields = SecretFieldsField(allow_empty=False)
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
@@ -72,7 +72,7 @@ class VaultItemCreateSerializer(serializers.Serializer):
 
 
 class VaultItemUpdateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200, required=False)
+    title = SingleLineCharField(max_length=200, required=False)
     kind = serializers.ChoiceField(choices=VaultItemKind.choices, required=False)
     fields = SecretFieldsField(allow_null_values=True, required=False)
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)

@@ -7,6 +7,14 @@ from django.utils.translation import gettext_lazy as _
 from concierge import categories, zones
 from concierge.errors import ApplicationError
 from concierge.models import TaskPriority
+from concierge.text import validate_single_line
+
+
+class SingleLineField(forms.CharField):
+    """One line of text (a title, a name): a line break, a tab or any other control
+    character is refused beside the field, as the API's `SingleLineCharField` does."""
+
+    default_validators = [validate_single_line]
 
 
 def attach_error(form: forms.Form, error: ApplicationError) -> None:
@@ -27,8 +35,8 @@ class SignUpForm(forms.Form):
         label=_("Password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
-    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
-    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    first_name = SingleLineField(label=_("First name"), max_length=150, required=False)
+    last_name = SingleLineField(label=_("Last name"), max_length=150, required=False)
     timezone = forms.ChoiceField(label=_("Time zone"), choices=zones.grouped_choices)
 
     def __init__(self, *args, **kwargs):
@@ -46,8 +54,8 @@ class SignInForm(forms.Form):
 
 
 class AccountForm(forms.Form):
-    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
-    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    first_name = SingleLineField(label=_("First name"), max_length=150, required=False)
+    last_name = SingleLineField(label=_("Last name"), max_length=150, required=False)
     timezone = forms.ChoiceField(label=_("Time zone"), choices=zones.grouped_choices)
     language = forms.ChoiceField(
         label=_("Language"),
@@ -85,7 +93,7 @@ REPEAT_RULES = {
 
 
 class TaskForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = SingleLineField(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
     category = forms.ChoiceField(label=_("Category"), required=False)
     priority = forms.ChoiceField(
