@@ -804,7 +804,7 @@ def task_notify_overdue(*, task_id: int, now: datetime.datetime | None = None) -
     )
     readers = (
         [task.assignee]
-        if task.assignee_id
+        if task.assignee is not None
         else list(User.objects.filter(role=Role.MANAGER, is_active=True))
     )
     for reader in readers:
