@@ -282,6 +282,9 @@ Q_CLUSTER = {
     "catch_up": False,
     "ack_failures": True,
     "save_limit": 1000,
+    # Lets Q_CLUSTER_NAME (read by django-q2 from the environment) give a cluster a queue
+    # of its own on a shared broker, as the suite's clusters do on CI's one Redis.
+    "ALT_CLUSTERS": {},
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
