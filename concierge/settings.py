@@ -348,6 +348,57 @@ FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[]) or env.lis
     "FIELD_ENCRYPTION_KEY", default=[]
 )
 
+# --- Files attached to tasks (concierge/attachments) --------------------------------------
+# Kept in a private storage, read only through the views that check who may see them.
+# By default the local filesystem under DJANGO_MEDIA_ROOT; with ATTACHMENTS_S3_BUCKET set,
+# S3-compatible object storage (django-storages), so that several app servers share them.
+MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media")))
+ATTACHMENTS_S3_BUCKET = env.str("ATTACHMENTS_S3_BUCKET", default="")
+# How long a pre-signed download URL of object storage works, in seconds.
+ATTACHMENT_URL_SECONDS = env.int("ATTACHMENT_URL_SECONDS", default=60)
+if ATTACHMENTS_S3_BUCKET:
+    STORAGES["attachments"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": ATTACHMENTS_S3_BUCKET,
+            "endpoint_url": env.str("ATTACHMENTS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("ATTACHMENTS_S3_REGION", default="") or None,
+            # Empty: boto3 finds credentials itself (environment, instance role).
+            "access_key": env.str("ATTACHMENTS_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("ATTACHMENTS_S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("ATTACHMENTS_S3_PREFIX", default=""),
+            "addressing_style": env.str("ATTACHMENTS_S3_ADDRESSING_STYLE", default="") or None,
+            "signature_version": "s3v4",
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": ATTACHMENT_URL_SECONDS,
+            "file_overwrite": False,
+        },
+    }
+else:
+    STORAGES["attachments"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT / "attachments"), "base_url": None},
+    }
+# Limits: bytes per file, bytes per task (all its files), files per task.
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=25 * 1024 * 1024)
+ATTACHMENT_TASK_MAX_BYTES = env.int("ATTACHMENT_TASK_MAX_BYTES", default=250 * 1024 * 1024)
+ATTACHMENT_TASK_MAX_FILES = env.int("ATTACHMENT_TASK_MAX_FILES", default=50)
+# Behind nginx (X-Accel-Redirect) or Apache/lighttpd (X-Sendfile), local files can be sent
+# by the proxy once the view has checked access: "x-accel-redirect" with the internal
+# location ATTACHMENT_ACCEL_PREFIX that maps to MEDIA_ROOT/attachments, or "x-sendfile".
+ATTACHMENT_SENDFILE = env.str("ATTACHMENT_SENDFILE", default="")
+ATTACHMENT_ACCEL_PREFIX = env.str("ATTACHMENT_ACCEL_PREFIX", default="/protected-attachments/")
+if ATTACHMENT_SENDFILE not in ("", "x-accel-redirect", "x-sendfile"):
+    raise ImproperlyConfigured("ATTACHMENT_SENDFILE is x-accel-redirect, x-sendfile or empty.")
+# Uploads are counted, hashed and written to a temporary file as they arrive, and stop
+# being kept past ATTACHMENT_MAX_BYTES (concierge/attachments/uploads.py).
+FILE_UPLOAD_HANDLERS = ["concierge.attachments.uploads.LimitedUploadHandler"]
+# A malware scan of each upload by clamd, when configured: a Unix socket, or host and port.
+CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")
+CLAMD_HOST = env.str("CLAMD_HOST", default="")
+CLAMD_PORT = env.int("CLAMD_PORT", default=3310)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
