@@ -341,6 +341,8 @@ DEADLINE_BUFFER_MIN_HOURS = env.int("DEADLINE_BUFFER_MIN_HOURS", default=4)
 AUTO_COMPLETE_DAYS = env.int("AUTO_COMPLETE_DAYS", default=3)
 # Outside URLs (ICS import, CalDAV) may not target private or loopback ranges unless allowed.
 ALLOW_PRIVATE_FETCH = env.bool("ALLOW_PRIVATE_FETCH", default=False)
+# The time one outside calendar may take to parse and expand (seconds), in its own process.
+CALENDAR_IMPORT_SECONDS = env.float("CALENDAR_IMPORT_SECONDS", default=20)
 # Keys for secrets encrypted at rest (Fernet), newest first: the newest encrypts, all
 # decrypt (concierge/crypto.py). The key derived from SECRET_KEY is always accepted for
 # reading. FIELD_ENCRYPTION_KEY, a single key, is still read when the list is not set.
