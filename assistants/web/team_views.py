@@ -22,6 +22,7 @@ from concierge.errors import ApplicationError
 from concierge.models import TERMINAL_STATUSES
 from concierge.web.access import managers_only
 from concierge.web.forms import AssignForm, attach_error
+from concierge.web.once import once
 
 PAGE_SIZE = 50
 WEEK = datetime.timedelta(days=7)
@@ -107,6 +108,7 @@ def team_unassigned(request):
 
 
 @managers_only
+@once
 def task_reassign(request, pk):
     task = task_selectors.task_get(request.user, pk)
     form = AssignForm(
@@ -140,6 +142,7 @@ def task_reassign(request, pk):
 
 
 @managers_only
+@once
 def time_off(request):
     form = TimeOffForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():

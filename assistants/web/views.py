@@ -15,6 +15,7 @@ from concierge import errors
 from concierge.errors import ApplicationError
 from concierge.web.access import clients_only, managers_only, signed_in
 from concierge.web.middleware import back
+from concierge.web.once import once
 
 PAGE_SIZE = 50
 
@@ -49,6 +50,7 @@ def entry_of(user, pk):
 
 @clients_only
 @require_POST
+@once
 def time_entry_dispute(request, pk):
     entry = entry_of(request.user, pk)
     form = DisputeForm(request.POST)
@@ -92,6 +94,7 @@ def disputes(request):
 
 @managers_only
 @require_POST
+@once
 def dispute_resolve(request, pk):
     entry = entry_of(request.user, pk)
     form = ResolveForm(request.POST)

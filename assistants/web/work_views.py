@@ -22,6 +22,7 @@ from concierge.models import Role
 from concierge.selectors import task_get
 from concierge.web.access import role_required, signed_in
 from concierge.web.middleware import back
+from concierge.web.once import once
 
 assistants_only = role_required(Role.ASSISTANT)
 # Who may change an entry: as the API's PATCH and DELETE time-entries/{id}/, an assistant
@@ -48,6 +49,7 @@ def _timer_answer(request, service, **fields):
 
 @assistants_only
 @require_POST
+@once
 def timer_start(request):
     form = TimerStartForm(request.POST)
     task = task_get(request.user, form.cleaned_data["task"] if form.is_valid() else None)
@@ -56,6 +58,7 @@ def timer_start(request):
 
 @assistants_only
 @require_POST
+@once
 def timer_stop(request):
     return _timer_answer(request, services.timer_stop)
 
@@ -77,6 +80,7 @@ def task_time_entries(request, pk):
 
 
 @assistants_only
+@once
 def log_time(request, pk):
     """A manual entry ("Log time") on a task the assistant is assigned."""
     task = task_get(request.user, pk)
@@ -139,6 +143,7 @@ def time_entry_edit(request, pk):
 
 
 @staff_only
+@once
 def time_entry_delete(request, pk):
     """Delete an entry after a confirmation page (its history is kept)."""
     entry = entry_of(request.user, pk)

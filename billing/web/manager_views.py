@@ -14,6 +14,7 @@ from concierge.errors import ApplicationError, NotFound
 from concierge.selectors import clients_visible_to
 from concierge.web.access import managers_only
 from concierge.web.middleware import back
+from concierge.web.once import once
 
 PAGE_SIZE = 50
 
@@ -50,6 +51,7 @@ def billing(request):
 
 @managers_only
 @require_POST
+@once
 def billing_close(request):
     form = ClosePeriodForm(request.POST)
     if not form.is_valid():
@@ -81,6 +83,7 @@ def billing_close(request):
 
 @managers_only
 @require_POST
+@once
 def invoice_mark_paid(request, pk):
     invoice = selectors.invoices_visible_to(request.user).filter(pk=pk).first()
     if invoice is None:

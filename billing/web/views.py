@@ -16,6 +16,7 @@ from concierge.errors import ApplicationError, NotFound
 from concierge.models import Role
 from concierge.web.access import clients_only, role_required
 from concierge.web.middleware import back
+from concierge.web.once import once
 
 PAGE_SIZE = 25
 billing_readers = role_required(Role.CLIENT, Role.MANAGER)
@@ -136,18 +137,21 @@ def _own_subscription(user):
 
 @clients_only
 @require_POST
+@once
 def plan_subscribe(request):
     return _plan_action(request, "subscribe")
 
 
 @clients_only
 @require_POST
+@once
 def plan_change(request):
     return _plan_action(request, "change")
 
 
 @clients_only
 @require_POST
+@once
 def plan_cancel(request):
     subscription = services.subscription_cancel(subscription=_own_subscription(request.user))
     messages.success(
@@ -160,6 +164,7 @@ def plan_cancel(request):
 
 @clients_only
 @require_POST
+@once
 def pack_buy(request):
     form = PackForm(request.POST)
     if not form.is_valid():
@@ -178,6 +183,7 @@ def pack_buy(request):
 
 @clients_only
 @require_POST
+@once
 def card_set(request):
     """The PaymentMethod id Stripe.js made from the card becomes the default for invoices."""
     form = CardForm(request.POST)

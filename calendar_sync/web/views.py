@@ -11,6 +11,7 @@ from calendar_sync.web.forms import CalDavForm, FeedForm, IcsForm
 from concierge.errors import ApplicationError
 from concierge.web.access import signed_in
 from concierge.web.forms import attach_error
+from concierge.web.once import once
 
 
 def _render(request, *, status=200, **forms):
@@ -34,6 +35,7 @@ def calendar_page(request):
 
 @signed_in
 @require_POST
+@once
 def feed_create(request):
     form = FeedForm(request.POST)
     if not form.is_valid():
@@ -46,6 +48,7 @@ def feed_create(request):
 
 @signed_in
 @require_POST
+@once
 def feed_revoke(request, pk):
     services.feed_revoke(user=request.user, feed_id=pk)
     messages.success(request, _("The feed address no longer works."))
@@ -54,6 +57,7 @@ def feed_revoke(request, pk):
 
 @signed_in
 @require_POST
+@once
 def ics_add(request):
     form = IcsForm(request.POST)
     if form.is_valid():
@@ -69,6 +73,7 @@ def ics_add(request):
 
 @signed_in
 @require_POST
+@once
 def caldav_link(request):
     form = CalDavForm(request.POST)
     if form.is_valid():

@@ -58,10 +58,10 @@ def _replay(record, fingerprint):
     return response
 
 
-def _claim(request, key, fingerprint):
+def claim(request, key, fingerprint):
     """Insert the claim (inside the caller's transaction), or return the row that holds
     the key. An in-progress row older than the claim timeout is a dead request's: it is
-    taken over."""
+    taken over. The portal's forms claim their keys here too (`concierge.web.once`)."""
     try:
         with transaction.atomic():
             IdempotencyRecord.objects.create(
@@ -100,7 +100,7 @@ def idempotent(view_method):
             raise errors.Invalid(errors.Code.INVALID, f"{HEADER} is longer than 255 characters.")
         fingerprint = _fingerprint(request)
         with transaction.atomic():
-            held = _claim(request, key, fingerprint)
+            held = claim(request, key, fingerprint)
             if held is not None:
                 return _replay(held, fingerprint)
             # An error raised here rolls back the work and the claim together.

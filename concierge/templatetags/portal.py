@@ -9,6 +9,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from concierge.web import once
+
 register = template.Library()
 
 
@@ -110,3 +112,9 @@ def label(code):
 @register.filter
 def disputable(entry, now=None):
     return entry.is_disputable(now)
+
+
+@register.simple_tag
+def once_key():
+    """The hidden field that makes a form's POST happen once (`concierge.web.once`)."""
+    return format_html('<input type="hidden" name="{}" value="{}">', once.FIELD, once.new_key())

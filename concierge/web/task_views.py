@@ -13,6 +13,7 @@ from concierge.errors import ApplicationError
 from concierge.models import TERMINAL_STATUSES, Role
 from concierge.web import forms
 from concierge.web.access import clients_only, role_required, signed_in
+from concierge.web.once import once
 from concierge.web.registry import panels_for
 
 PAGE_SIZE = 25
@@ -38,6 +39,7 @@ def task_list(request):
 
 
 @clients_only
+@once
 def task_new(request):
     form = forms.TaskForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -82,6 +84,7 @@ def task_detail(request, pk):
 
 @signed_in
 @require_POST
+@once
 def task_message(request, pk):
     task = selectors.task_get(request.user, pk)
     form = forms.MessageForm(request.POST)
@@ -116,6 +119,7 @@ def _act(request, task, service, **fields):
 
 @clients_only
 @require_POST
+@once
 def task_accept(request, pk):
     task = selectors.task_get(request.user, pk)
     form = forms.AcceptForm(request.POST)
@@ -127,6 +131,7 @@ def task_accept(request, pk):
 
 @clients_only
 @require_POST
+@once
 def task_request_revision(request, pk):
     task = selectors.task_get(request.user, pk)
     form = forms.ReasonForm(request.POST)
@@ -136,6 +141,7 @@ def task_request_revision(request, pk):
 
 @clients_only
 @require_POST
+@once
 def task_cancel(request, pk):
     task = selectors.task_get(request.user, pk)
     form = forms.ReasonForm(request.POST)
@@ -145,6 +151,7 @@ def task_cancel(request, pk):
 
 @role_required(Role.ASSISTANT)
 @require_POST
+@once
 def task_start(request, pk):
     return _act(request, selectors.task_get(request.user, pk), services.task_start)
 
@@ -158,18 +165,21 @@ def _with_message(request, pk, service):
 
 @role_required(Role.ASSISTANT)
 @require_POST
+@once
 def task_wait(request, pk):
     return _with_message(request, pk, services.task_wait)
 
 
 @role_required(Role.ASSISTANT)
 @require_POST
+@once
 def task_deliver(request, pk):
     return _with_message(request, pk, services.task_deliver)
 
 
 @role_required(Role.MANAGER)
 @require_POST
+@once
 def task_assign(request, pk):
     task = selectors.task_get(request.user, pk)
     form = forms.AssignForm(
