@@ -12,9 +12,9 @@ from concierge.models import (
     OutboxJob,
     Task,
     TaskEvent,
-    TokenSession,
     User,
     VaultItem,
+    TokenSession,
     VaultReveal,
 )
 from concierge.web.forms import SingleLineField
@@ -187,16 +187,10 @@ class VaultItemAdmin(admin.ModelAdmin):
 
 @admin.register(TokenSession)
 class TokenSessionAdmin(admin.ModelAdmin):
-    """API tokens in use; deleting one ends that session at once."""
+    """Sessions of tokens stored in plain text, before tokens were hashed: emptied by the
+    accounts app's migration 0002 (AccountSession holds every session now)."""
 
-    list_display = ["token_id", "user_email", "last_used_at"]
-    list_select_related = ["token__user"]
-    search_fields = ["token__user__email"]
-    readonly_fields = ["token", "password_fingerprint", "last_used_at"]
-
-    @admin.display(description="user", ordering="token__user__email")
-    def user_email(self, obj):
-        return obj.token.user.email
+    list_display = ["token_id", "last_used_at"]
 
     def has_add_permission(self, request):
         return False

@@ -32,7 +32,6 @@ class ConciergeConfig(AppConfig):
         *("add_task", "change_task", "view_task"),
         *("view_taskevent", "view_message", "add_message"),
         *("view_notification", "view_outboxjob", "change_outboxjob"),
-        *("view_tokensession", "delete_tokensession"),  # end someone's API session
         *("add_category", "change_category", "view_category"),  # retire, never delete
     ]
 

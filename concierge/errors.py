@@ -65,6 +65,17 @@ class Code(StrEnum):
     # A one-line field (title, name, label) given a line break or other control character.
     CONTROL_CHARACTERS = "control_characters"
 
+    # Accounts: verification, password reset, the second factor, re-authentication.
+    EMAIL_UNVERIFIED = "email_unverified"
+    VERIFICATION_LINK_INVALID = "verification_link_invalid"
+    RESET_LINK_INVALID = "reset_link_invalid"
+    MFA_CODE_REQUIRED = "mfa_code_required"
+    MFA_CODE_INVALID = "mfa_code_invalid"
+    MFA_REQUIRED = "mfa_required"
+    MFA_ALREADY_ENABLED = "mfa_already_enabled"
+    MFA_NOT_ENABLED = "mfa_not_enabled"
+    REAUTHENTICATION_REQUIRED = "reauthentication_required"
+
     # Private data: the vault, export and erasure.
     REVEAL_TASK_INVALID = "reveal_task_invalid"
     SECRET_UNREADABLE = "secret_unreadable"  # noqa: S105 (an error code)

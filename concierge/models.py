@@ -619,9 +619,9 @@ class OutboxJob(models.Model):
 
 
 class TokenSession(models.Model):
-    """What makes an API token end: when it was last used (it expires after an idle time)
-    and a fingerprint of the password it was issued under (a password change ends it).
-    A token without this row is not accepted: tokens are issued by `token_issue`."""
+    """Legacy: the session of a token stored in plain text (`authtoken_token`), before
+    tokens were hashed. The accounts app's migration 0002 moved every live one to
+    `accounts.AccountSession` as a digest and emptied both tables; nothing reads it."""
 
     token = models.OneToOneField(
         "authtoken.Token", on_delete=models.CASCADE, primary_key=True, related_name="session"

@@ -19,9 +19,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
 
 from concierge import errors, hooks, selectors, vault_selectors, vault_services
+from concierge.accounts.models import AccountSession, PendingEmail, RecoveryCode, TotpDevice
 from concierge.errors import Conflict, Forbidden, Invalid
 from concierge.models import (
     ClientProfile,
@@ -197,7 +197,11 @@ def person_erase(*, user: User, now: datetime.datetime | None = None) -> User:
         subject=ERASED_TITLE, body=""
     )
 
-    Token.objects.filter(user=user).delete()
+    # Every token and browser session ends; the second factor goes with the account.
+    AccountSession.objects.filter(user=user).delete()
+    TotpDevice.objects.filter(user=user).delete()
+    RecoveryCode.objects.filter(user=user).delete()
+    PendingEmail.objects.filter(user=user).delete()
     # Replayable answers hold what was said: the person's own, and others' about their
     # tasks (an assistant's time entry with its note).
     IdempotencyRecord.objects.filter(Q(user=user) | Q(body__task__in=task_ids)).delete()

@@ -8,18 +8,17 @@ from typing import Any, TypeVar
 
 from django.apps import apps as django_apps
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Model, Q
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
 
 from concierge import bounded, categories, deadlines, errors, hooks, recurrence, selectors
+from concierge.accounts import sessions as account_sessions
+from concierge.accounts.models import AccountSession
 from concierge.errors import ApplicationError, Conflict, Forbidden, Invalid, NotFound
 from concierge.models import (
     TERMINAL_STATUSES,
@@ -32,7 +31,6 @@ from concierge.models import (
     Task,
     TaskEvent,
     TaskStatus,
-    TokenSession,
     User,
 )
 from concierge.notifications import addressed_to, local_time, notify
@@ -165,53 +163,14 @@ def user_register(
     )
 
 
-def password_fingerprint(user: User) -> str:
-    """Changes whenever the user's password does (as Django's session auth hash)."""
-    return salted_hmac("concierge.token-session", user.password, algorithm="sha256").hexdigest()
+# API tokens and browser sessions live in concierge.accounts (hashed at rest).
+password_fingerprint = account_sessions.password_fingerprint
+token_issue = account_sessions.token_issue
 
 
-def token_is_live(token: Token, *, now: datetime.datetime) -> bool:
-    """Issued under the current password and used within the idle timeout."""
-    session = getattr(token, "session", None)
-    if session is None or session.password_fingerprint != password_fingerprint(token.user):
-        return False
-    return now - session.last_used_at < datetime.timedelta(
-        seconds=settings.TOKEN_IDLE_TIMEOUT_SECONDS
-    )
-
-
-@transaction.atomic
-def token_issue(*, user: User) -> Token:
-    """The user's API token: the live one, or a new one replacing a dead one."""
-    now = timezone.now()
-    token = Token.objects.select_related("user", "session").filter(user=user).first()
-    if token is not None and token_is_live(token, now=now):
-        return token
-    Token.objects.filter(user=user).delete()
-    token = Token.objects.create(user=user)
-    TokenSession.objects.create(
-        token=token, password_fingerprint=password_fingerprint(user), last_used_at=now
-    )
-    return token
-
-
-def token_touch(*, token: Token, now: datetime.datetime) -> None:
-    """Records a use of a live token, at most once per TOKEN_TOUCH_SECONDS (no write on
-    most requests)."""
-    if now - token.session.last_used_at >= datetime.timedelta(seconds=TOKEN_TOUCH_SECONDS):
-        TokenSession.objects.filter(pk=token.pk).update(last_used_at=now)
-
-
-def token_revoke(*, token: Token) -> None:
+def token_revoke(*, token: AccountSession) -> None:
     """Logout: the token presented stops working at once."""
-    Token.objects.filter(pk=token.pk).delete()
-
-
-def token_obtain(*, email: str, password: str) -> Token:
-    user = authenticate(username=email.lower(), password=password)
-    if user is None:
-        raise Invalid(errors.Code.INVALID_CREDENTIALS, "E-mail or password is wrong.")
-    return token_issue(user=user)
+    AccountSession.objects.filter(pk=token.pk).delete()
 
 
 @transaction.atomic

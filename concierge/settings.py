@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "concierge",
+    "concierge.accounts",
     "assistants",
     "billing",
     "calendar_sync",
@@ -84,6 +85,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A browser session whose row was ended (sessions list, logout everywhere) signs out;
+    # a person of MFA_REQUIRED_ROLES without a second factor is sent to enrolment.
+    "concierge.accounts.middleware.AccountSessionMiddleware",
     "concierge.timezones.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -199,24 +203,68 @@ REDIS_URL = env.str("REDIS_URL", default="")
 # --- Accounts ---------------------------------------------------------------------------
 # An API token unused this long stops working (the client logs in again).
 TOKEN_IDLE_TIMEOUT_SECONDS = env.int("TOKEN_IDLE_TIMEOUT_SECONDS", default=14 * 24 * 3600)
-# Attempts per client address on the login and sign-up endpoints and the admin login.
+# Every door that takes a secret is throttled (concierge/accounts/throttles.py): attempts
+# per client address, and failed attempts per account (the owner is told by e-mail when
+# their account is locked for a while).
 THROTTLE_RATES = {
+    # Sign-in (portal, API token, admin, second-factor codes), per address.
     "login": env.str("THROTTLE_LOGIN_RATE", default="10/min"),
+    # Failed sign-ins per account, from any address.
+    "login_account": env.str("THROTTLE_LOGIN_ACCOUNT_RATE", default="20/hour"),
+    # Sign-up (portal and API), per address.
     "register": env.str("THROTTLE_REGISTER_RATE", default="5/hour"),
+    # Password-reset and verification e-mails asked for, per address and per account.
+    "email": env.str("THROTTLE_EMAIL_RATE", default="5/hour"),
+    "email_account": env.str("THROTTLE_EMAIL_ACCOUNT_RATE", default="3/hour"),
+    # Links and keys presented (password reset confirm, e-mail verification), per address.
+    "link": env.str("THROTTLE_LINK_RATE", default="20/hour"),
 }
+# `mandatory`: a new account signs in once its address is verified; `optional`: a
+# verification e-mail is sent, nothing waits for it; `none`: no e-mail at all.
+ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
+if ACCOUNT_EMAIL_VERIFICATION not in ("mandatory", "optional", "none"):
+    raise ImproperlyConfigured("ACCOUNT_EMAIL_VERIFICATION is mandatory, optional or none.")
+# How long a verification link and a password-reset link work.
+ACCOUNT_EMAIL_VERIFICATION_SECONDS = env.int(
+    "ACCOUNT_EMAIL_VERIFICATION_SECONDS", default=3 * 24 * 3600
+)
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
+# Roles that must sign in with a second factor (comma-separated; empty: none). Debug on
+# (`make run`): none, so the demo people sign in with their password alone.
+MFA_REQUIRED_ROLES = [
+    role.strip()
+    for role in env.list("MFA_REQUIRED_ROLES", default=[] if DEBUG else ["manager", "assistant"])
+    if role.strip()
+]
+# A vault reveal, an erasure, a change of e-mail, password or second factor need the
+# password (or a code) given within this many seconds.
+REAUTH_SECONDS = env.int("REAUTH_SECONDS", default=300)
+# The portal's address in e-mailed links (`https://portal.example.com`); empty: the
+# address of the request that sent the e-mail (a host of DJANGO_ALLOWED_HOSTS).
+PORTAL_URL = env.str("PORTAL_URL", default="").rstrip("/")
+# The issuer an authenticator app shows beside the account.
+MFA_ISSUER = env.str("MFA_ISSUER", default="Concierge")
 
-# Cache (throttle counters): shared between processes through Redis when there is one.
+# Caches. Throttle counters live in the `throttle` cache, shared by every process: Redis
+# when there is one, else a table of the database (`migrate` creates it), never a
+# process's memory.
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            # Falls back to a per-process memory cache while Redis is unreachable.
-            "BACKEND": "concierge.cache.FallbackRedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "concierge-cache",
-        }
+    _redis_cache = {
+        # Falls back to a per-process memory cache while Redis is unreachable.
+        "BACKEND": "concierge.cache.FallbackRedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "concierge-cache",
     }
+    CACHES = {"default": _redis_cache, "throttle": _redis_cache}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "throttle": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "concierge_throttle_cache",
+        },
+    }
+THROTTLE_CACHE = "throttle"
 
 # --- Django REST framework -------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -224,7 +272,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Both answer in the user's own time zone (concierge/timezones.py).
         "concierge.api.authentication.ExpiringTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "concierge.api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,

@@ -23,8 +23,21 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# Throttle counters in process memory, emptied before each test (tests/conftest.py).
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The default cache in process memory, emptied before each test (tests/conftest.py);
+# throttle counters in the database as in production (emptied with each test's data).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "concierge_throttle_cache",
+    },
+}
+# The suite's people sign in with a password alone unless a test asks for more.
+MFA_REQUIRED_ROLES: list[str] = []
+ACCOUNT_EMAIL_VERIFICATION = "optional"
 # The test client speaks plain HTTP; the production defaults are checked by
 # tests/concierge/test_deploy_settings.py against `concierge.settings` itself.
 SECURE_SSL_REDIRECT = False
+# Invoices are issued without a seller unless a test records one (the `seller` fixture
+# of tests/billing/conftest.py); tests/billing/test_legal.py checks the refusal.
+BILLING_REQUIRE_SELLER = False

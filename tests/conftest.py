@@ -9,7 +9,7 @@ import os
 import shutil
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -31,11 +31,16 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    """Throttle counters start from zero in every test (the suite's cache is in memory)."""
+def _empty_cache(request):
+    """The default cache (memory) starts empty in every test. Throttle counters live in a
+    database table (the `throttle` cache): a test's transaction takes them away, and a
+    test that commits (transactional_db, live_server) empties the table after itself."""
     cache.clear()
     yield
     cache.clear()
+    if {"transactional_db", "live_server"} & set(request.fixturenames):
+        with request.getfixturevalue("django_db_blocker").unblock():
+            caches["throttle"].clear()
 
 
 @pytest.fixture

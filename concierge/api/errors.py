@@ -9,12 +9,14 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from concierge.api.authentication import TokenExpired
+from concierge.accounts.throttles import AttemptsExhausted
+from concierge.api.authentication import MfaRequired, TokenExpired
 from concierge.errors import ApplicationError, Code, DrfCode
 
 # DRF exception class -> our stable code (DRF's own codes are kept where they are stable).
 _CODES = {
     TokenExpired: DrfCode.TOKEN_EXPIRED,
+    MfaRequired: Code.MFA_REQUIRED,
     exceptions.NotAuthenticated: DrfCode.NOT_AUTHENTICATED,
     exceptions.AuthenticationFailed: DrfCode.AUTHENTICATION_FAILED,
     exceptions.PermissionDenied: Code.PERMISSION_DENIED,
@@ -47,6 +49,8 @@ def exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
         body = error_body(Code.REQUEST_TOO_LARGE, "The request body is too large.")
         return Response(body, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, AttemptsExhausted):
+        exc = exceptions.Throttled(exc.wait)
     if isinstance(exc, ApplicationError):
         body = error_body(exc.code, exc.detail, exc.fields)
         return Response(body, status=int(exc.status))

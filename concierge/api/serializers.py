@@ -35,6 +35,12 @@ class RegisterSerializer(serializers.Serializer):
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    code = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text="With a second factor: a TOTP code or an unused recovery code.",
+    )
 
 
 class TokenSerializer(serializers.Serializer):

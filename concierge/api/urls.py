@@ -1,7 +1,15 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from concierge.api import notification_views, privacy_views, task_views, vault_views, views
+from concierge.accounts import api as accounts
+from concierge.api import (
+    attachment_views,
+    notification_views,
+    privacy_views,
+    task_views,
+    vault_views,
+    views,
+)
 
 router = SimpleRouter()
 router.register("clients", views.ClientViewSet, basename="client")
@@ -13,9 +21,52 @@ urlpatterns = [
     path("auth/register/", views.RegisterView.as_view(), name="auth-register"),
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
     path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),
+    path("auth/logout-all/", accounts.LogoutAllView.as_view(), name="auth-logout-all"),
+    path("auth/sessions/", accounts.SessionListView.as_view(), name="auth-sessions"),
+    path("auth/sessions/<int:pk>/", accounts.SessionDetailView.as_view(), name="auth-session"),
+    path("auth/verify-email/", accounts.VerifyEmailView.as_view(), name="auth-verify-email"),
+    path(
+        "auth/verify-email/resend/",
+        accounts.VerifyEmailResendView.as_view(),
+        name="auth-verify-email-resend",
+    ),
+    path("auth/password-reset/", accounts.PasswordResetView.as_view(), name="auth-password-reset"),
+    path(
+        "auth/password-reset/confirm/",
+        accounts.PasswordResetConfirmView.as_view(),
+        name="auth-password-reset-confirm",
+    ),
+    path("auth/mfa/totp/", accounts.TotpView.as_view(), name="auth-mfa-totp"),
+    path(
+        "auth/mfa/totp/confirm/", accounts.TotpConfirmView.as_view(), name="auth-mfa-totp-confirm"
+    ),
+    path(
+        "auth/mfa/recovery-codes/",
+        accounts.RecoveryCodesView.as_view(),
+        name="auth-mfa-recovery-codes",
+    ),
+    path("auth/reauthenticate/", accounts.ReauthenticateView.as_view(), name="auth-reauthenticate"),
     path("me/", views.MeView.as_view(), name="me"),
     path("categories/", views.CategoryListView.as_view(), name="categories"),
     path("me/export/", privacy_views.ExportView.as_view(), name="me-export"),
     path("me/erase/", privacy_views.EraseView.as_view(), name="me-erase"),
+    path(
+        "tasks/<int:task_id>/attachments/",
+        attachment_views.TaskAttachmentsView.as_view(),
+        name="task-attachments",
+    ),
+    path(
+        "attachments/<int:pk>/", attachment_views.AttachmentDetailView.as_view(), name="attachment"
+    ),
+    path(
+        "attachments/<int:pk>/download/",
+        attachment_views.AttachmentDownloadView.as_view(),
+        name="attachment-download",
+    ),
+    path(
+        "attachments/<int:pk>/preview/",
+        attachment_views.AttachmentPreviewView.as_view(),
+        name="attachment-preview",
+    ),
     *router.urls,
 ]

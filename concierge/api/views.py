@@ -1,43 +1,57 @@
 import logging
 
+from django.conf import settings
 from django.contrib.auth import logout
 from django.db import connection
 from django.http import JsonResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework import serializers as drf_serializers
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from concierge import categories, selectors, services
+from concierge.accounts import api as account_api
+from concierge.accounts import services as account_services
+from concierge.accounts import throttles
+from concierge.accounts.models import AccountSession
 from concierge.api import serializers
 from concierge.api.permissions import IsManager, IsStaff
-from concierge.api.throttles import LoginThrottle, RegisterThrottle
 
 logger = logging.getLogger(__name__)
 
 
 class RegisterView(APIView):
+    """Sign-up. With ACCOUNT_EMAIL_VERIFICATION=mandatory: 202, the same answer for a new
+    and a taken address (the new one gets a verification link, the taken one's owner a
+    notice); otherwise 201 with the new client."""
+
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [RegisterThrottle]
 
     @extend_schema(
-        request=serializers.RegisterSerializer, responses={201: serializers.UserSerializer}
+        request=serializers.RegisterSerializer,
+        responses={201: serializers.UserSerializer, 202: account_api.AcceptedSerializer},
     )
     def post(self, request):
+        throttles.address_attempt(request, "register")
         data = serializers.RegisterSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.user_register(**data.validated_data)
+        user = account_services.register(request, **data.validated_data)
+        if settings.ACCOUNT_EMAIL_VERIFICATION == "mandatory":
+            return account_api.accepted(
+                "Check your inbox: the link we sent confirms your address.",
+                email=data.validated_data["email"],
+            )
         return Response(serializers.UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
 class TokenView(APIView):
+    """A token for e-mail and password (and `code` once a second factor is set up)."""
+
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [LoginThrottle]
 
     @extend_schema(
         request=serializers.TokenRequestSerializer, responses={200: serializers.TokenSerializer}
@@ -45,7 +59,7 @@ class TokenView(APIView):
     def post(self, request):
         data = serializers.TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        token = services.token_obtain(**data.validated_data)
+        token = account_services.token_obtain(request, **data.validated_data)
         return Response(serializers.TokenSerializer(token).data)
 
 
@@ -54,7 +68,7 @@ class LogoutView(APIView):
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request):
-        if isinstance(request.auth, Token):
+        if isinstance(request.auth, AccountSession):
             services.token_revoke(token=request.auth)
         else:
             logout(request._request)

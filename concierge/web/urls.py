@@ -1,15 +1,37 @@
 from django.urls import path
 
-from concierge.web import task_views, views
+from concierge.accounts import web as accounts
+from concierge.web import task_views, vault_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("signup/", views.signup, name="signup"),
-    path("login/", views.sign_in, name="login"),
+    path("signup/", accounts.signup, name="signup"),
+    path("login/", accounts.sign_in, name="login"),
+    path("login/code/", accounts.sign_in_code, name="login-code"),
+    path("verify-email/", accounts.verify_email_resend, name="verify-email-resend"),
+    path("verify-email/<str:key>/", accounts.verify_email, name="verify-email"),
+    path("reset/", accounts.password_reset, name="password-reset"),
+    path(
+        "reset/<str:uid>/<str:token>/",
+        accounts.password_reset_confirm,
+        name="password-reset-confirm",
+    ),
     path("logout/", views.sign_out, name="logout"),
     path("app/", views.app_home, name="app"),
     path("app/account/", views.account, name="account"),
     path("app/account/password/", views.password_change, name="password-change"),
+    path("app/account/confirm/", accounts.reauthenticate, name="reauthenticate"),
+    path("app/account/security/", accounts.security, name="security"),
+    path("app/account/security/totp/", accounts.totp_enrol, name="totp-enrol"),
+    path("app/account/security/totp/confirm/", accounts.totp_confirm, name="totp-confirm"),
+    path("app/account/security/totp/remove/", accounts.totp_disable, name="totp-disable"),
+    path(
+        "app/account/security/recovery-codes/",
+        accounts.recovery_codes_new,
+        name="recovery-codes",
+    ),
+    path("app/account/security/sessions/<int:pk>/end/", accounts.session_end, name="session-end"),
+    path("app/account/security/sign-out-everywhere/", accounts.logout_all, name="logout-all"),
     path("app/tasks/", task_views.task_list, name="task-list"),
     path("app/tasks/new/", task_views.task_new, name="task-new"),
     path("app/tasks/<int:pk>/", task_views.task_detail, name="task-detail"),
@@ -25,4 +47,10 @@ urlpatterns = [
     path("app/tasks/<int:pk>/wait/", task_views.task_wait, name="task-wait"),
     path("app/tasks/<int:pk>/deliver/", task_views.task_deliver, name="task-deliver"),
     path("app/tasks/<int:pk>/assign/", task_views.task_assign, name="task-assign"),
+    path("app/vault/", vault_views.vault_list, name="vault"),
+    path("app/vault/new/", vault_views.vault_new, name="vault-new"),
+    path("app/vault/<int:pk>/", vault_views.vault_detail, name="vault-detail"),
+    path("app/vault/<int:pk>/edit/", vault_views.vault_edit, name="vault-edit"),
+    path("app/vault/<int:pk>/delete/", vault_views.vault_delete, name="vault-delete"),
+    path("app/vault/<int:pk>/reveal/", vault_views.vault_reveal, name="vault-reveal"),
 ]

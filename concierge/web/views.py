@@ -2,11 +2,9 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
-from django.http import HttpResponseRedirect
-from django.shortcuts import redirect, render, resolve_url
+from django.contrib.auth import logout, update_session_auth_hash
+from django.shortcuts import redirect, render
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import i18n
 from django.views.decorators.http import require_POST
@@ -48,55 +46,6 @@ def set_language(request):
 
 def home(request):
     return render(request, "portal/home.html", {"panels": panels_for("public-home", request)})
-
-
-def signup(request):
-    form = forms.SignUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = services.user_register(**form.cleaned_data)
-        except ApplicationError as error:
-            forms.attach_error(form, error)
-        else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Welcome! Your account is ready."))
-            return redirect("portal:app")
-    return render(request, "portal/signup.html", {"form": form}, status=400 if form.errors else 200)
-
-
-def _next_url(request):
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return None
-
-
-def sign_in(request):
-    form = forms.SignInForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = authenticate(
-            request,
-            username=form.cleaned_data["email"].lower(),
-            password=form.cleaned_data["password"],
-        )
-        if user is None:
-            form.add_error(None, _("Email or password is wrong."))
-        else:
-            login(request, user)
-            return _with_language(
-                HttpResponseRedirect(
-                    _next_url(request) or resolve_url(settings.LOGIN_REDIRECT_URL)
-                ),
-                user,
-            )
-    return render(
-        request,
-        "portal/login.html",
-        {"form": form, "next": _next_url(request)},
-        status=400 if form.errors else 200,
-    )
 
 
 @require_POST

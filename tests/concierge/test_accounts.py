@@ -1,9 +1,10 @@
 """Accounts rows of API.md: register, token, me, assistants, clients."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from assistants.models import AssistantProfile
+from concierge.accounts.models import AccountSession
+from concierge.accounts.sessions import digest_of
 from concierge.models import ClientProfile, Role, User
 from tests import factories
 from tests.checks import assert_access_matrix, assert_error, assert_forbidden, assert_hidden
@@ -89,7 +90,7 @@ def test_token_is_issued_for_good_credentials_and_reads_me(anon_api, client_user
     )
     assert response.status_code == 200
     token = response.json()["token"]
-    assert token == Token.objects.get(user=client_user).key
+    assert AccountSession.objects.get(user=client_user, kind="token").digest == digest_of(token)
     anon_api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     me = anon_api.get("/api/v1/me/").json()
     assert me == {

@@ -110,7 +110,7 @@ def test_admin_lists_every_model(admin_client):
         for model_admin in admin.site._registry.values()
         for inline in model_admin.inlines
     }
-    for label in ("concierge", "assistants", "billing", "calendar_sync"):
+    for label in ("concierge", "accounts", "assistants", "billing", "calendar_sync"):
         for model in apps.get_app_config(label).get_models():
             if model in inlined and not admin.site.is_registered(model):
                 continue  # edited inside its parent's page

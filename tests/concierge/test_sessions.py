@@ -1,15 +1,15 @@
 """Sessions that end: throttled logins, tokens that expire when idle, logout, and a
-password change that ends every token of the user."""
+password change that ends every token of the user. Tokens are stored as digests."""
 
 import datetime
 
 import pytest
 from django.test import override_settings
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from concierge import services
-from concierge.models import TokenSession
+from concierge.accounts.models import AccountSession
+from concierge.accounts.sessions import digest_of
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -82,7 +82,7 @@ def test_logout_revokes_the_presented_token(anon_api, client_user, api_for):
     assert anon_api.post("/api/v1/auth/logout/").status_code == 204
     answer = anon_api.get("/api/v1/me/")
     assert answer.status_code == 401
-    assert not Token.objects.filter(key=token).exists()
+    assert not AccountSession.objects.filter(digest=digest_of(token)).exists()
     # Logging in again gives a new token that works.
     anon_api.credentials()
     fresh = _login(anon_api, client_user).json()["token"]
@@ -106,16 +106,16 @@ def test_logout_ends_a_browser_session(client, client_user):
 @override_settings(TOKEN_IDLE_TIMEOUT_SECONDS=3600)
 def test_a_token_expires_after_the_idle_time(client_api, client_user):
     assert client_api.get("/api/v1/me/").status_code == 200
-    session = TokenSession.objects.get(token__user=client_user)
+    session = AccountSession.objects.get(user=client_user, kind="token")
     # Used 59 minutes ago: still alive, and the use is recorded (sliding expiry).
-    TokenSession.objects.filter(pk=session.pk).update(
+    AccountSession.objects.filter(pk=session.pk).update(
         last_used_at=timezone.now() - datetime.timedelta(minutes=59)
     )
     assert client_api.get("/api/v1/me/").status_code == 200
     session.refresh_from_db()
     assert timezone.now() - session.last_used_at < datetime.timedelta(minutes=1)
     # Idle for more than an hour: over.
-    TokenSession.objects.filter(pk=session.pk).update(
+    AccountSession.objects.filter(pk=session.pk).update(
         last_used_at=timezone.now() - datetime.timedelta(minutes=61)
     )
     answer = client_api.get("/api/v1/me/")
@@ -124,7 +124,7 @@ def test_a_token_expires_after_the_idle_time(client_api, client_user):
 
 def test_a_use_within_minutes_writes_nothing(client_api, client_user, django_assert_num_queries):
     client_api.get("/api/v1/me/")
-    with django_assert_num_queries(1):  # the token, its user and its session, in one query
+    with django_assert_num_queries(1):  # the token's row and its user, in one query
         assert client_api.get("/api/v1/me/").status_code == 200
 
 
@@ -137,15 +137,21 @@ def test_a_password_change_ends_every_token(client_api, client_user, anon_api):
     assert _login(anon_api, client_user, "another-long-secret-42").status_code == 200
 
 
-def test_a_token_issued_outside_the_service_is_refused(anon_api, client_user):
-    token = Token.objects.create(user=client_user)  # no session: not issued by the service
-    anon_api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+def test_a_key_copied_from_the_database_signs_in_as_nobody(anon_api, client_user):
+    key = services.token_issue(user=client_user).key
+    row = AccountSession.objects.get(user=client_user, kind="token")
+    assert row.digest == digest_of(key) and key not in row.digest
+    anon_api.credentials(HTTP_AUTHORIZATION=f"Token {row.digest}")
     assert anon_api.get("/api/v1/me/").status_code == 401
+    anon_api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert anon_api.get("/api/v1/me/").status_code == 200
 
 
-def test_logging_in_twice_keeps_one_live_token(anon_api, client_user):
+def test_each_sign_in_is_its_own_token(anon_api, client_user):
     first = _login(anon_api, client_user).json()["token"]
     second = _login(anon_api, client_user).json()["token"]
-    assert first == second
-    assert services.token_issue(user=client_user).key == first
-    assert Token.objects.filter(user=client_user).count() == 1
+    assert first != second
+    assert AccountSession.objects.filter(user=client_user, kind="token").count() == 2
+    for key in (first, second):
+        anon_api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        assert anon_api.get("/api/v1/me/").status_code == 200
