@@ -189,9 +189,14 @@ def verification_resend(request, *, email: str) -> None:
         verification_send(request, user)
 
 
-@transaction.atomic
 def email_verify(request, *, key: str) -> User:
+    # Counted outside any transaction: a refused key rolls nothing back.
     throttles.address_attempt(request, "link")
+    return _email_verify(key)
+
+
+@transaction.atomic
+def _email_verify(key: str) -> User:
     invalid = Invalid(
         errors.Code.VERIFICATION_LINK_INVALID, "This verification link is not valid or expired."
     )
@@ -248,13 +253,18 @@ def reset_link_user(*, uid: str, token: str) -> User:
     return user
 
 
-@transaction.atomic
 def password_reset_confirm(request, *, uid: str, token: str, password: str) -> User:
     """A new password from a reset link: every session and token of the account ends,
     and the address counts as verified (the link reached it)."""
+    # Counted outside any transaction: a refused link rolls nothing back.
+    throttles.address_attempt(request, "link")
+    return _password_reset(uid=uid, token=token, password=password)
+
+
+@transaction.atomic
+def _password_reset(*, uid: str, token: str, password: str) -> User:
     from concierge.services import _validated_password
 
-    throttles.address_attempt(request, "link")
     user = reset_link_user(uid=uid, token=token)
     _validated_password(password, user)
     user.set_password(password)
@@ -364,7 +374,6 @@ def recovery_codes_left(user: User) -> int:
     return RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
 
 
-@transaction.atomic
 def totp_disable(request, *, user: User, password: str, code: str) -> None:
     """Removing the second factor takes the password and a code."""
     if not TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists():
@@ -382,6 +391,7 @@ def totp_disable(request, *, user: User, password: str, code: str) -> None:
     mfa_reset(user=user)
 
 
+@transaction.atomic
 def mfa_reset(*, user: User) -> None:
     """The second factor and recovery codes removed (also by an operator, for a person
     who lost both: `manage.py mfa_reset EMAIL`)."""
