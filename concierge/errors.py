@@ -83,6 +83,14 @@ class Code(StrEnum):
     ALREADY_ERASED = "already_erased"
     REQUEST_TOO_LARGE = "request_too_large"
 
+    # Files on tasks (concierge/attachments).
+    FILE_TOO_LARGE = "file_too_large"
+    FILE_TYPE_NOT_ALLOWED = "file_type_not_allowed"
+    ATTACHMENT_LIMIT_REACHED = "attachment_limit_reached"
+    NOT_UPLOADER = "not_uploader"
+    MALWARE_DETECTED = "malware_detected"
+    SCANNER_UNAVAILABLE = "scanner_unavailable"
+
     # Requests refused before any view runs (concierge/api/fallbacks.py).
     BAD_REQUEST = "bad_request"
     CSRF_FAILED = "csrf_failed"
