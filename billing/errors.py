@@ -30,3 +30,10 @@ class Code(StrEnum):
     PAYMENT_PROVIDER_ERROR = "payment_provider_error"
 
     INVALID_SIGNATURE = "invalid_signature"
+
+    # Reports (billing/reports): the range of days, the grouping and the filters.
+    INVALID_DATE = "invalid_date"
+    INVALID_RANGE = "invalid_range"
+    RANGE_TOO_LONG = "range_too_long"
+    INVALID_GROUP_BY = "invalid_group_by"
+    INVALID_FILTER = "invalid_filter"
