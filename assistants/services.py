@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assistants import errors as time_errors
+from assistants import policies
 from assistants.handover import Move, deactivation_hand_over, time_off_hand_over
 from assistants.hooks import billable_room, billable_time_recorded, check_billable_time
 from assistants.models import (
@@ -547,6 +548,7 @@ def time_entry_update(*, actor: User, entry: TimeEntry, **changes: Any) -> TimeE
     Shortening an entry or making it non-billable is always allowed; more time, or time
     made billable, passes the same rules as new time: an open task, the task's budget and
     the client's spend cap or balance. A change of times reopens the dispute window."""
+    policies.require_change_entry(actor, entry)
     task = locked(entry.task)
     entry = _locked_entry(entry, actor)
     before_seconds = _seconds(entry.started_at, entry.ended_at)
@@ -601,6 +603,7 @@ def time_entry_update(*, actor: User, entry: TimeEntry, **changes: Any) -> TimeE
 def time_entry_delete(*, actor: User, entry: TimeEntry) -> None:
     """Delete an entry until it is invoiced (an assistant not while it is disputed). Its
     history stays, closed by a `deleted` event that keeps what the entry was."""
+    policies.require_change_entry(actor, entry)
     entry = _locked_entry(entry, actor)
     _record(
         entry,
@@ -632,6 +635,7 @@ def time_entry_dispute(*, actor: User, entry: TimeEntry, reason: str) -> TimeEnt
     """The client disputes an entry within TIME_DISPUTE_DAYS of when they could first see
     it as it stands (`reviewable_from`); it is not billed until a manager resolves it."""
     entry = TimeEntry.objects.select_for_update().select_related("task").get(pk=entry.pk)
+    policies.require_dispute_entry(actor, entry)
     if TimeEntry.objects.locked().filter(pk=entry.pk).exists():
         raise errors.Conflict(time_errors.Code.ENTRY_LOCKED, "An invoiced entry can't be disputed.")
     if (
@@ -690,6 +694,7 @@ def time_entry_resolve(
     """A manager decides a dispute (or reviews a runaway timer): accept, adjust the
     minutes billed, or reject. The client and the assistant are told."""
     entry = TimeEntry.objects.select_for_update().select_related("task").get(pk=entry.pk)
+    policies.require_resolve_entry(actor, entry)
     if TimeEntry.objects.locked().filter(pk=entry.pk).exists():
         raise errors.Conflict(time_errors.Code.ENTRY_LOCKED, "An invoiced entry can't be changed.")
     if entry.status not in (TimeEntryStatus.DISPUTED, TimeEntryStatus.NEEDS_REVIEW):
@@ -760,6 +765,7 @@ def time_off_create(
 ) -> tuple[TimeOff, list[Move]]:
     """Enter an assistant's time off; their open work falling inside it moves on (see
     `assistants.handover`). Returns the time off and what happened to each task."""
+    policies.require_manage_time_off(actor)
     if assistant.role != Role.ASSISTANT:
         raise errors.Invalid(
             errors.Code.NOT_AN_ASSISTANT,
@@ -779,5 +785,6 @@ def time_off_create(
 
 
 @transaction.atomic
-def time_off_delete(*, time_off: TimeOff) -> None:
+def time_off_delete(*, actor: User, time_off: TimeOff) -> None:
+    policies.require_manage_time_off(actor)
     time_off.delete()

@@ -84,4 +84,4 @@ class TimeOffViewSet(
         return Response(body, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance):
-        services.time_off_delete(time_off=instance)
+        services.time_off_delete(actor=self.request.user, time_off=instance)
