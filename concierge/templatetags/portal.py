@@ -101,6 +101,11 @@ LABELS = {
     "update": gettext_lazy("Details changed"),
     "transition": gettext_lazy("Status changed"),
     "overdue": gettext_lazy("Past its promised time"),
+    # vault item kinds
+    "login": gettext_lazy("Login"),
+    "card": gettext_lazy("Card"),
+    "document": gettext_lazy("Document"),
+    "note": gettext_lazy("Secure note"),
 }
 
 

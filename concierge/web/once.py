@@ -33,6 +33,8 @@ FIELD = "idempotency_key"
 MAX_LENGTH = 255
 # What is not the request's content: the CSRF token changes with the session.
 NOT_FINGERPRINTED = frozenset({FIELD, "csrfmiddlewaretoken"})
+# Fields named so (a vault item's values) are left out: no stored hash derives from a secret.
+SECRET_PREFIX = "secret_"  # noqa: S105 - a field-name prefix, not a password
 # The headers that tell htmx what to do with a fragment, kept with it.
 KEPT_HEADERS = ("Content-Type", "HX-Trigger", "HX-Redirect", "HX-Refresh", "HX-Retarget")
 
@@ -43,7 +45,9 @@ def new_key() -> str:
 
 def _fingerprint(request) -> str:
     fields = sorted(
-        (name, values) for name, values in request.POST.lists() if name not in NOT_FINGERPRINTED
+        (name, values)
+        for name, values in request.POST.lists()
+        if name not in NOT_FINGERPRINTED and not name.startswith(SECRET_PREFIX)
     )
     text = "\n".join(f"{name}={values!r}" for name, values in fields)
     return hashlib.sha256(f"{request.method} {request.path}\n{text}".encode()).hexdigest()

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from concierge import selectors
 from concierge.models import Role
+from concierge.web import vault_views
 from concierge.web.registry import register_nav, register_panel
 
 HOME_LIST = 8
@@ -31,6 +32,14 @@ def register():
     register_nav(label=_("Home"), url_name="app", order=10)
     register_nav(label=_("Tasks"), url_name="task-list", order=20)
     register_nav(label=_("Account"), url_name="account", order=90)
+    register_nav(label=_("Vault"), url_name="vault", roles={Role.CLIENT}, order=55)
+    register_panel(
+        slot="task",
+        template="portal/panels/vault.html",
+        context=vault_views.task_vault,
+        roles={Role.ASSISTANT},
+        order=30,
+    )
     register_panel(
         slot="home",
         template="portal/panels/open_tasks.html",

@@ -17,3 +17,25 @@ setInterval(function () {
     clock.textContent = Math.floor(minutes / 60) + ":" + String(minutes % 60).padStart(2, "0");
   });
 }, 15000);
+
+// Revealed vault values: "Hide" takes them off the page; leaving the page does too, so
+// Back or a restored tab never shows them again.
+function hideSecrets(box) {
+  box.querySelectorAll("[data-secret]").forEach(function (field) { field.value = ""; });
+  var note = document.createElement("p");
+  note.textContent = box.dataset.hiddenText || "";
+  box.replaceChildren(note);
+}
+document.addEventListener("click", function (event) {
+  var button = event.target.closest("[data-hide]");
+  if (!button) return;
+  hideSecrets(document.getElementById(button.dataset.hide));
+});
+window.addEventListener("pagehide", function () {
+  document.querySelectorAll("[data-secret-box]").forEach(hideSecrets);
+});
+
+// Print buttons: <button data-print>. No inline handler (Content-Security-Policy).
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) window.print();
+});
