@@ -10,11 +10,12 @@ from concierge.models import (
     Notification,
     NotificationPreference,
     OutboxJob,
+    Role,
     Task,
     TaskEvent,
+    TokenSession,
     User,
     VaultItem,
-    TokenSession,
     VaultReveal,
 )
 from concierge.web.forms import SingleLineField
@@ -53,10 +54,19 @@ class UserAdmin(BaseUserAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         """Only an operator (superuser) grants admin rights; a manager cannot raise their
-        own or anyone's privileges."""
+        own or anyone's privileges. The manager role carries admin access (saving syncs
+        staff status and the managers group), so it is an operator's to give or take."""
         if request.user.is_superuser:
             return super().get_readonly_fields(request, obj)
-        return ["is_staff", "is_superuser", "groups", "user_permissions", "last_login"]
+        fields = ["is_staff", "is_superuser", "groups", "user_permissions", "last_login"]
+        if obj is not None and obj.role == Role.MANAGER:
+            fields.append("role")
+        return fields
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "role" and not request.user.is_superuser:
+            kwargs["choices"] = [c for c in db_field.choices if c[0] != Role.MANAGER]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.is_superuser and not request.user.is_superuser:

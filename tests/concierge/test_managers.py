@@ -88,16 +88,53 @@ def test_a_manager_cannot_edit_an_operator(admin_manager, client):
     assert operator.check_password("a-long-enough-secret-9")
 
 
-def test_the_admin_makes_a_manager_from_the_role(admin_manager, client):
+NEW_PERSON = {
+    "email": "second@example.test",
+    "password1": "a-long-enough-secret-9",
+    "password2": "a-long-enough-secret-9",
+}
+
+
+def test_a_manager_cannot_hand_out_the_manager_role(admin_manager, client):
+    """The role carries admin access, so only operators give it (or take it away)."""
+    answer = client.post("/admin/concierge/user/add/", {**NEW_PERSON, "role": "manager"})
+    assert answer.status_code == 200  # the form again, with the choice refused
+    assert b"Select a valid choice" in answer.content
+    assert not User.objects.filter(email=NEW_PERSON["email"]).exists()
+
+    assistant = factories.AssistantFactory()
+    form = {
+        "email": assistant.email,
+        "first_name": "",
+        "last_name": "",
+        "role": "manager",
+        "timezone": "UTC",
+        "is_active": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+    }
+    answer = client.post(f"/admin/concierge/user/{assistant.pk}/change/", form)
+    assert answer.status_code == 200 and b"Select a valid choice" in answer.content
+    assistant.refresh_from_db()
+    assert assistant.role == Role.ASSISTANT and not assistant.is_staff
+
+    # Another manager's role is not theirs to change either: shown, not editable.
+    other = factories.ManagerFactory()
+    page = client.get(f"/admin/concierge/user/{other.pk}/change/")
+    assert b'name="role"' not in page.content
     answer = client.post(
-        "/admin/concierge/user/add/",
-        {
-            "email": "second@example.test",
-            "role": "manager",
-            "password1": "a-long-enough-secret-9",
-            "password2": "a-long-enough-secret-9",
-        },
+        f"/admin/concierge/user/{other.pk}/change/",
+        {**form, "email": other.email, "role": "client"},
     )
+    assert answer.status_code == 302, answer.content[:500]
+    other.refresh_from_db()
+    assert other.role == Role.MANAGER
+
+
+def test_an_operator_makes_a_manager_from_the_role(client):
+    operator = User.objects.create_superuser("root@example.test", "a-long-enough-secret-9")
+    client.force_login(operator)
+    answer = client.post("/admin/concierge/user/add/", {**NEW_PERSON, "role": "manager"})
     assert answer.status_code == 302, answer.content[:500]
     made = User.objects.get(email="second@example.test")
     assert made.is_staff and not made.is_superuser
