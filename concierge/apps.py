@@ -42,9 +42,10 @@ class ConciergeConfig(AppConfig):
 
         checks.register(check_keys)
 
-        from concierge.web import panels
+        from concierge.web import attachment_views, panels
 
         panels.register()
+        attachment_views.register()
         # After every app's permissions exist (their own post_migrate receivers run first:
         # this app is listed after django.contrib.auth).
         post_migrate.connect(_sync_manager_group, dispatch_uid="concierge.manager_group")

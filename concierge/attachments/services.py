@@ -122,6 +122,15 @@ def _require_may_attach(task: Task, actor: User) -> None:
         raise Conflict(errors.Code.TASK_CLOSED, "Files cannot be added to a closed task.")
 
 
+def may_attach(task: Task, actor: User) -> bool:
+    """Whether `actor` may add files to `task` now (for pages that offer it)."""
+    try:
+        _require_may_attach(task, actor)
+    except ApplicationError:
+        return False
+    return True
+
+
 def _require_room(task: Task, checked: Sequence[Checked]) -> None:
     files, size = task_attachment_usage(task)
     if files + len(checked) > settings.ATTACHMENT_TASK_MAX_FILES:
@@ -247,36 +256,31 @@ def attachments_add(
 
 
 @transaction.atomic
-def task_create_with_files(
-    *, client: User, files: Sequence[UploadedFile], **fields: Any
-) -> tuple[Task, list[Attachment]]:
+def task_create_with_files(*, client: User, files: Sequence[UploadedFile], **fields: Any) -> Task:
     """A client delegates a task with its files: both or neither (a refused file leaves
     no task behind)."""
     checked = [attachment_check(upload) for upload in files]
     task = services.task_create(client=client, **fields)
-    if not checked:
-        return task, []
-    task = services.locked(task)
-    _require_room(task, checked)
-    with _stored_or_removed() as stored:
-        made = _store(task=task, actor=client, checked=checked, stored=stored)
-    return task, made
+    if checked:
+        _require_room(services.locked(task), checked)
+        with _stored_or_removed() as stored:
+            _store(task=task, actor=client, checked=checked, stored=stored)
+    return task
 
 
 @transaction.atomic
 def task_deliver_with_files(
     *, task: Task, actor: User, files: Sequence[UploadedFile], message: str = ""
-) -> tuple[Task, list[Attachment]]:
+) -> Task:
     """The assignee delivers with the deliverables attached: both or neither."""
+    if files:
+        _require_may_attach(task, actor)
     checked = [attachment_check(upload) for upload in files]
-    _require_may_attach(task, actor)
     if checked:
-        locked_task = services.locked(task)
-        _require_room(locked_task, checked)
+        _require_room(services.locked(task), checked)
     with _stored_or_removed() as stored:
-        made = _store(task=task, actor=actor, checked=checked, stored=stored, deliverable=True)
-        task = services.task_deliver(task=task, actor=actor, message=message)
-    return task, made
+        _store(task=task, actor=actor, checked=checked, stored=stored, deliverable=True)
+        return services.task_deliver(task=task, actor=actor, message=message)
 
 
 @transaction.atomic

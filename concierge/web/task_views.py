@@ -9,9 +9,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from concierge import categories, selectors, services
+from concierge.attachments import services as attachment_services
 from concierge.errors import ApplicationError
 from concierge.models import TERMINAL_STATUSES, Role
-from concierge.web import forms
+from concierge.web import attachment_views, forms
 from concierge.web.access import clients_only, role_required, signed_in
 from concierge.web.once import once
 from concierge.web.registry import panels_for
@@ -44,14 +45,21 @@ def task_new(request):
     form = forms.TaskForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            task = services.task_create(client=request.user, **form.service_fields())
+            task = attachment_services.task_create_with_files(
+                client=request.user,
+                files=request.FILES.getlist(attachment_views.FIELD),
+                **form.service_fields(),
+            )
         except ApplicationError as error:
             forms.attach_error(form, error)
         else:
             messages.success(request, _("Your task is delegated."))
             return redirect("portal:task-detail", pk=task.pk)
     return render(
-        request, "portal/task_new.html", {"form": form}, status=400 if form.errors else 200
+        request,
+        "portal/task_new.html",
+        {"form": form, **attachment_views.upload_limits()},
+        status=400 if form.errors else 200,
     )
 
 
@@ -73,6 +81,7 @@ def _page(request, task, **forms_in_use):
         if user.is_manager and task.is_open
         else None,
         "panels": panels_for("task", request, task=task),
+        "upload": attachment_views.upload_limits(),
     }
 
 
@@ -174,7 +183,18 @@ def task_wait(request, pk):
 @require_POST
 @once
 def task_deliver(request, pk):
-    return _with_message(request, pk, services.task_deliver)
+    """Delivering, with the deliverables attached (the whole page again for htmx, whose
+    swap would not show the new files)."""
+    task = selectors.task_get(request.user, pk)
+    form = forms.StaffMessageForm(request.POST)
+    message = form.cleaned_data["message"] if form.is_valid() else ""
+    files = request.FILES.getlist(attachment_views.FIELD)
+    response = _act(
+        request, task, attachment_services.task_deliver_with_files, message=message, files=files
+    )
+    if files and request.htmx:
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @role_required(Role.MANAGER)

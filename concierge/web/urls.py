@@ -1,7 +1,7 @@
 from django.urls import path
 
 from concierge.accounts import web as accounts
-from concierge.web import task_views, vault_views, views
+from concierge.web import attachment_views, task_views, vault_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -47,6 +47,26 @@ urlpatterns = [
     path("app/tasks/<int:pk>/wait/", task_views.task_wait, name="task-wait"),
     path("app/tasks/<int:pk>/deliver/", task_views.task_deliver, name="task-deliver"),
     path("app/tasks/<int:pk>/assign/", task_views.task_assign, name="task-assign"),
+    path(
+        "app/tasks/<int:pk>/attachments/",
+        attachment_views.attachment_add,
+        name="attachment-add",
+    ),
+    path(
+        "app/attachments/<int:pk>/download/",
+        attachment_views.attachment_download,
+        name="attachment-download",
+    ),
+    path(
+        "app/attachments/<int:pk>/preview/",
+        attachment_views.attachment_preview,
+        name="attachment-preview",
+    ),
+    path(
+        "app/attachments/<int:pk>/delete/",
+        attachment_views.attachment_delete,
+        name="attachment-delete",
+    ),
     path("app/vault/", vault_views.vault_list, name="vault"),
     path("app/vault/new/", vault_views.vault_new, name="vault-new"),
     path("app/vault/<int:pk>/", vault_views.vault_detail, name="vault-detail"),
