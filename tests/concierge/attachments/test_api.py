@@ -177,7 +177,8 @@ def test_a_manager_reads_and_adds_files(manager_api, task, photo):
 
 def test_a_pdf_shows_inline_other_files_download(client_api, task):
     pdf = post(client_api, task, "quote.pdf", samples.pdf()).json()
-    doc = post(client_api, task, "letter.docx", samples.docx()).json()
+    data = samples.docx()
+    doc = post(client_api, task, "letter.docx", data).json()
     assert doc["content_type"] == (
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     )
@@ -188,7 +189,7 @@ def test_a_pdf_shows_inline_other_files_download(client_api, task):
     downloaded = client_api.get(doc["download_url"])
     assert downloaded["Content-Disposition"] == 'attachment; filename="letter.docx"'
     assert downloaded["X-Content-Type-Options"] == "nosniff"
-    assert body_of(downloaded) == samples.docx()
+    assert body_of(downloaded) == data
 
 
 def test_the_uploader_deletes_a_file_while_the_task_is_open(
