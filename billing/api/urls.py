@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from billing.api import views
@@ -24,5 +24,6 @@ urlpatterns = [
     path("usage/", views.UsageView.as_view(), name="usage"),
     path("payment-method/", views.PaymentMethodView.as_view(), name="payment-method"),
     path("billing/close-period/", views.ClosePeriodView.as_view(), name="billing-close-period"),
+    path("", include("billing.api.report_urls")),
     *router.urls,
 ]

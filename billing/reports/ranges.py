@@ -1,0 +1,134 @@
+"""A report's range of days and its time buckets. Pure values; no database.
+
+A range is named by its first and last day (both included, like an invoice's period),
+read in the reader's time zone: it covers the instants `[first day 00:00, day after the
+last 00:00)` there, a half-open interval of aware UTC datetimes. A range holding a
+daylight-saving change is an hour shorter or longer than its days.
+"""
+
+import datetime
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from concierge import bounds
+
+# The longest range a report covers: two years, from a day to the day before its
+# anniversary two years on (2025-03-01 to 2027-02-28).
+MAX_YEARS = 2
+
+
+class BadRange(ValueError):
+    """The days do not make a range (the first after the last)."""
+
+
+class RangeTooLong(ValueError):
+    """The range is longer than MAX_YEARS."""
+
+
+def years_later(day: datetime.date, years: int) -> datetime.date:
+    """The same day `years` on; 29 February falls on 1 March in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return datetime.date(day.year + years, 3, 1)
+
+
+def local_midnight(day: datetime.date, zone: zoneinfo.ZoneInfo) -> datetime.datetime:
+    """00:00 of `day` in `zone`, as an aware UTC datetime."""
+    return datetime.datetime.combine(day, datetime.time(0), tzinfo=zone).astimezone(datetime.UTC)
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def next_month(day: datetime.date) -> datetime.date:
+    if day.month == 12:
+        return datetime.date(day.year + 1, 1, 1)
+    return datetime.date(day.year, day.month + 1, 1)
+
+
+def week_start(day: datetime.date) -> datetime.date:
+    """The Monday of `day`'s ISO week."""
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def week_label(monday: datetime.date) -> str:
+    year, number, _ = monday.isocalendar()
+    return f"{year:04d}-W{number:02d}"
+
+
+def month_label(first: datetime.date) -> str:
+    return f"{first.year:04d}-{first.month:02d}"
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """A week or month of a report: its label and the days of it inside the range."""
+
+    label: str
+    start: datetime.date  # the week's Monday or the month's first day
+    first_day: datetime.date  # of it inside the range
+    last_day: datetime.date
+
+
+@dataclass(frozen=True)
+class DayRange:
+    first_day: datetime.date
+    last_day: datetime.date
+    zone: zoneinfo.ZoneInfo
+
+    def __post_init__(self) -> None:
+        if self.first_day > self.last_day:
+            raise BadRange("from must be on or before to.")
+        if not bounds.date_in_range(self.last_day + datetime.timedelta(days=1)):
+            raise BadRange(f"Dates must be {bounds.RANGE_SENTENCE}.")
+        if self.last_day >= years_later(self.first_day, MAX_YEARS):
+            raise RangeTooLong(f"A report covers at most {MAX_YEARS} years.")
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+    @property
+    def start(self) -> datetime.datetime:
+        return local_midnight(self.first_day, self.zone)
+
+    @property
+    def end(self) -> datetime.datetime:
+        """The first instant after the range (excluded)."""
+        return local_midnight(self.last_day + datetime.timedelta(days=1), self.zone)
+
+    def buckets(self, size: str) -> list[Bucket]:
+        """The range's weeks (`"week"`) or months (`"month"`), first to last, each cut to
+        the range."""
+        begin: Callable[[datetime.date], datetime.date] = month_start
+        step: Callable[[datetime.date], datetime.date] = next_month
+        label: Callable[[datetime.date], str] = month_label
+        if size == "week":
+            begin, step, label = week_start, _next_week, week_label
+        found = []
+        start = begin(self.first_day)
+        while start <= self.last_day:
+            following = step(start)
+            found.append(
+                Bucket(
+                    label=label(start),
+                    start=start,
+                    first_day=max(start, self.first_day),
+                    last_day=min(following - datetime.timedelta(days=1), self.last_day),
+                )
+            )
+            start = following
+        return found
+
+
+def _next_week(monday: datetime.date) -> datetime.date:
+    return monday + datetime.timedelta(days=7)
+
+
+def month_of(today: datetime.date, zone: zoneinfo.ZoneInfo) -> DayRange:
+    """The calendar month holding `today`, whole."""
+    first = month_start(today)
+    return DayRange(first, next_month(first) - datetime.timedelta(days=1), zone)

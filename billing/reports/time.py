@@ -1,0 +1,314 @@
+"""The time and money report: the time logged over a range of days, grouped by client,
+assistant, category, task, week or month, beside what the invoices of the range charged.
+
+Two grouped queries whatever the range or the number of rows (the entries; the invoices),
+a third for category labels when grouped by category. Each takes the acting user first:
+managers read everything, an assistant their own time, a client the time on their tasks
+and their own invoices. Assistants see time, never money.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, DateField, DurationField, F, Q, Sum, Value
+from django.db.models.functions import Coalesce, Trunc
+from django.utils.translation import gettext as _
+
+from assistants.models import BILLABLE, TimeEntryStatus
+from assistants.selectors import DURATION, time_entries_visible_to
+from billing.models import InvoiceStatus
+from billing.reports.ranges import DayRange
+from billing.selectors import invoices_visible_to
+from concierge.models import Category, User
+
+GROUPS = ("client", "assistant", "category", "task", "week", "month")
+BUCKETS = frozenset({"week", "month"})
+
+ZERO_DURATION = Value(datetime.timedelta(), output_field=DurationField())
+# Billable time as the invoice counts it (BILLABLE): measured, unless a manager adjusted
+# the minutes (those count as adjusted). Unrounded: each client's plan rounds it.
+MEASURED = BILLABLE & Q(billable_minutes_override__isnull=True)
+ADJUSTED = BILLABLE & Q(billable_minutes_override__isnull=False)
+# Never to be billed: logged as not billable, or rejected on a client's dispute.
+NON_BILLABLE = Q(billable=False) | Q(status=TimeEntryStatus.REJECTED)
+DISPUTED = Q(status=TimeEntryStatus.DISPUTED)
+# The invoices a report counts: issued (open or paid), not drafts nor void ones.
+ISSUED = (InvoiceStatus.OPEN, InvoiceStatus.PAID)
+
+MINUTE_FIELDS = (
+    "logged_minutes",
+    "billable_minutes",
+    "billed_minutes",
+    "non_billable_minutes",
+    "disputed_minutes",
+)
+
+
+def _minutes(duration: datetime.timedelta | None) -> int:
+    """Whole minutes of a summed duration (None → 0), rounded down."""
+    if not duration:
+        return 0
+    return int(duration.total_seconds()) // 60
+
+
+def _name(first: str, last: str, email: str) -> str:
+    return f"{first} {last}".strip() or email
+
+
+@dataclass
+class _Sums:
+    """A row's time as the entries query sums it, before rounding to minutes."""
+
+    logged: datetime.timedelta = datetime.timedelta()
+    measured: datetime.timedelta = datetime.timedelta()
+    adjusted: int = 0
+    billed: int = 0
+    non_billable: datetime.timedelta = datetime.timedelta()
+    disputed: datetime.timedelta = datetime.timedelta()
+    entries: int = 0
+
+    def add(self, item: dict[str, Any]) -> None:
+        self.logged += item["logged_time"]
+        self.measured += item["measured_time"]
+        self.adjusted += item["adjusted_total"]
+        self.billed += item["billed_total"]
+        self.non_billable += item["non_billable_time"]
+        self.disputed += item["disputed_time"]
+        self.entries += item["entry_count"]
+
+    def minutes(self) -> dict[str, int]:
+        return {
+            "entries": self.entries,
+            "logged_minutes": _minutes(self.logged),
+            "billable_minutes": _minutes(self.measured) + self.adjusted,
+            "billed_minutes": self.billed,
+            "non_billable_minutes": _minutes(self.non_billable),
+            "disputed_minutes": _minutes(self.disputed),
+        }
+
+
+@dataclass
+class _Money:
+    """Invoiced amounts by currency."""
+
+    amounts: dict[str, Decimal] = field(default_factory=dict)
+    invoices: int = 0
+
+    def add(self, currency: str, amount: Decimal, invoices: int) -> None:
+        self.amounts[currency] = self.amounts.get(currency, Decimal("0.00")) + amount
+        self.invoices += invoices
+
+    def fields(self) -> dict[str, Any]:
+        """`invoiced_amount` and its `currency`; both None when amounts in several
+        currencies cannot be added up."""
+        if len(self.amounts) > 1:
+            return {"invoices": self.invoices, "invoiced_amount": None, "currency": None}
+        currency, amount = next(iter(self.amounts.items()), (None, Decimal("0.00")))
+        return {"invoices": self.invoices, "invoiced_amount": amount, "currency": currency}
+
+
+def _entry_group(group_by: str, zone: ZoneInfo) -> dict[str, Any]:
+    """The grouping expressions of the entries query, by name."""
+    if group_by == "client":
+        return {
+            "key": F("task__client_id"),
+            "first_name": F("task__client__first_name"),
+            "last_name": F("task__client__last_name"),
+            "email": F("task__client__email"),
+        }
+    if group_by == "assistant":
+        return {
+            "key": F("assistant_id"),
+            "first_name": F("assistant__first_name"),
+            "last_name": F("assistant__last_name"),
+            "email": F("assistant__email"),
+        }
+    if group_by == "category":
+        return {"key": F("task__category")}
+    if group_by == "task":
+        return {
+            "key": F("task_id"),
+            "title": F("task__title"),
+            "task_client": F("task__client_id"),
+            "task_category": F("task__category"),
+        }
+    return {"key": Trunc("started_at", group_by, output_field=DateField(), tzinfo=zone)}
+
+
+def _entry_sums(user: User, report_range: DayRange, group_by: str, filters: dict) -> list[dict]:
+    """The entries query: stopped entries started in the range, summed per group."""
+    entries = time_entries_visible_to(user).filter(
+        started_at__gte=report_range.start,
+        started_at__lt=report_range.end,
+        ended_at__isnull=False,
+    )
+    if filters.get("client") is not None:
+        entries = entries.filter(task__client_id=filters["client"])
+    if filters.get("assistant") is not None:
+        entries = entries.filter(assistant_id=filters["assistant"])
+    if filters.get("category") is not None:
+        entries = entries.filter(task__category=filters["category"])
+    # Named apart from the model's fields and relations (`billed` is the invoice link).
+    sums = (
+        entries.order_by()
+        .values(**_entry_group(group_by, report_range.zone))
+        .annotate(
+            logged_time=Sum(DURATION),
+            measured_time=Coalesce(Sum(DURATION, filter=MEASURED), ZERO_DURATION),
+            adjusted_total=Coalesce(Sum("billable_minutes_override", filter=ADJUSTED), 0),
+            billed_total=Coalesce(Sum("billed__billed_minutes"), 0),
+            non_billable_time=Coalesce(Sum(DURATION, filter=NON_BILLABLE), ZERO_DURATION),
+            disputed_time=Coalesce(Sum(DURATION, filter=DISPUTED), ZERO_DURATION),
+            entry_count=Count("pk"),
+        )
+    )
+    return cast(list[dict[str, Any]], list(sums))
+
+
+def _invoice_sums(user: User, report_range: DayRange, filters: dict) -> list[dict]:
+    """The invoices query: issued invoices whose period starts in the range, summed per
+    client, period and currency."""
+    invoices = invoices_visible_to(user).filter(
+        status__in=ISSUED,
+        period_start__gte=report_range.first_day,
+        period_start__lte=report_range.last_day,
+    )
+    if filters.get("client") is not None:
+        invoices = invoices.filter(client_id=filters["client"])
+    sums = (
+        invoices.order_by()
+        .values(
+            "client_id",
+            "period_start",
+            "currency",
+            "client__first_name",
+            "client__last_name",
+            "client__email",
+        )
+        .annotate(amount=Sum("total"), invoices=Count("pk"))
+    )
+    return cast(list[dict[str, Any]], list(sums))
+
+
+def shows_money(user: User, filters: dict) -> bool:
+    """Whether the report carries invoiced amounts: not for assistants (time, not money),
+    nor when filtered by assistant or category (an invoice is not split that way)."""
+    if user.is_assistant:
+        return False
+    return filters.get("assistant") is None and filters.get("category") is None
+
+
+def _bucket_of(group_by: str, day: datetime.date) -> datetime.date:
+    if group_by == "week":
+        return day - datetime.timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def time_report(
+    user: User,
+    *,
+    report_range: DayRange,
+    group_by: str,
+    filters: dict | None = None,
+    language: str = "en",
+) -> dict[str, Any]:
+    """The report's rows and totals (plain values) for `user`.
+
+    Rows of a week or month grouping are every bucket of the range, empty ones too;
+    others are those with time (and, by client, those with an invoice), most time first.
+    """
+    filters = filters or {}
+    money = shows_money(user, filters)
+    sums: dict[Any, _Sums] = defaultdict(_Sums)
+    labels: dict[Any, dict[str, Any]] = {}
+    total = _Sums()
+    for item in _entry_sums(user, report_range, group_by, filters):
+        key = item["key"]
+        sums[key].add(item)
+        total.add(item)
+        if key not in labels and group_by not in BUCKETS:
+            labels[key] = _describe(group_by, item)
+
+    invoiced: dict[Any, _Money] = defaultdict(_Money)
+    invoiced_total = _Money()
+    if money:
+        for item in _invoice_sums(user, report_range, filters):
+            invoiced_total.add(item["currency"], item["amount"], item["invoices"])
+            if group_by == "client":
+                key = item["client_id"]
+                labels.setdefault(
+                    key,
+                    {
+                        "client": key,
+                        "label": _name(
+                            item["client__first_name"],
+                            item["client__last_name"],
+                            item["client__email"],
+                        ),
+                    },
+                )
+            elif group_by in BUCKETS:
+                key = _bucket_of(group_by, item["period_start"])
+            else:
+                continue
+            invoiced[key].add(item["currency"], item["amount"], item["invoices"])
+
+    if group_by == "category":
+        _label_categories(labels, language)
+
+    rows = []
+    if group_by in BUCKETS:
+        for bucket in report_range.buckets(group_by):
+            rows.append(
+                {
+                    "period": bucket.label,
+                    "period_start": bucket.first_day,
+                    "period_end": bucket.last_day,
+                    "label": bucket.label,
+                    **sums.get(bucket.start, _Sums()).minutes(),
+                    **(invoiced.get(bucket.start, _Money()).fields() if money else {}),
+                }
+            )
+    else:
+        for key, description in labels.items():
+            row = {**description, **sums.get(key, _Sums()).minutes()}
+            if money and group_by == "client":
+                row.update(invoiced.get(key, _Money()).fields())
+            rows.append(row)
+        rows.sort(key=lambda row: (-row["logged_minutes"], row["label"].casefold()))
+
+    totals = {"rows": len(rows), **total.minutes()}
+    if money:
+        totals.update(invoiced_total.fields())
+    return {"rows": rows, "totals": totals, "money": money}
+
+
+def _describe(group_by: str, item: dict[str, Any]) -> dict[str, Any]:
+    """The identifying fields and label of a row, from a row of the entries query."""
+    if group_by in ("client", "assistant"):
+        return {
+            group_by: item["key"],
+            "label": _name(item["first_name"], item["last_name"], item["email"]),
+        }
+    if group_by == "category":
+        return {"category": item["key"], "label": item["key"]}
+    return {
+        "task": item["key"],
+        "client": item["task_client"],
+        "category": item["task_category"],
+        "label": item["title"],
+    }
+
+
+def _label_categories(labels: dict[Any, dict[str, Any]], language: str) -> None:
+    """Each category row labelled in `language` from the vocabulary (one query)."""
+    known = {c.code: c for c in Category.objects.filter(code__in=[k for k in labels if k])}
+    for code, description in labels.items():
+        if not code:
+            description["label"] = _("No category")
+        elif code in known:
+            description["label"] = known[code].label_in(language)

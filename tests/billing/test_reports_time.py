@@ -1,0 +1,383 @@
+"""The time and money report: minutes and invoiced amounts that reconcile with the invoices
+of a worked period, each role's scope, the reader's zone, bad ranges, CSV, query counts."""
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.db.models import Sum
+
+from assistants.models import TimeEntryStatus
+from billing import services
+from billing.models import Invoice, InvoicedEntry, InvoiceStatus
+from concierge.models import Category, TaskStatus
+from tests import factories
+from tests.billing.helpers import at, hourly_plan
+from tests.checks import assert_error
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/reports/time/"
+QUARTER = {"from": "2026-09-01", "to": "2026-11-30"}
+DEC_2 = at(2026, 12, 2)
+
+
+@pytest.fixture(autouse=True)
+def paris(settings):
+    settings.TIME_ZONE = "Europe/Paris"
+
+
+def work(task, start, minutes, **fields):
+    return factories.TimeEntryFactory(
+        task=task,
+        assistant=task.assignee,
+        started_at=start,
+        ended_at=start + datetime.timedelta(minutes=minutes),
+        **fields,
+    )
+
+
+@pytest.fixture
+def office(manager_user):
+    """BILLING.md's worked example for Ada (two assistants share her work), an hourly
+    client Bob with time of every kind, and Cy, whom nobody else may see. Closed through
+    November 2026."""
+    # The vocabulary has travel ("Travel", "Voyages") and admin ("Paperwork").
+    assert Category.objects.filter(code__in=("travel", "admin")).count() == 2
+    xena = factories.AssistantFactory(first_name="Xena", last_name="Ward")
+    yuri = factories.AssistantFactory(first_name="Yuri", last_name="Vance")
+    ada = factories.ClientFactory(first_name="Ada", last_name="Lovelace")
+    bob = factories.ClientFactory(first_name="Bob", last_name="Stone")
+    cy = factories.ClientFactory(first_name="Cy", last_name="Other")
+    factories.SubscriptionFactory(client=ada, start_date=datetime.date(2026, 9, 16))
+    factories.SubscriptionFactory(
+        client=bob, plan=hourly_plan("30.00"), start_date=datetime.date(2026, 10, 1)
+    )
+    factories.SubscriptionFactory(
+        client=cy, plan=hourly_plan("60.00"), start_date=datetime.date(2026, 10, 1)
+    )
+    task = factories.TaskFactory
+    ada_x = task(client=ada, assignee=xena, status=TaskStatus.IN_PROGRESS, title="Visa")
+    ada_y = task(
+        client=ada, assignee=yuri, status=TaskStatus.IN_PROGRESS, category="travel", title="Trip"
+    )
+    bob_y = task(client=bob, assignee=yuri, status=TaskStatus.IN_PROGRESS, title="Taxes")
+    cy_x = task(client=cy, assignee=xena, status=TaskStatus.IN_PROGRESS, title="Secret")
+    # Ada: 50, 7, 31 in September; 40, 20 in October; 600, 90 and 60 adjusted to 10 in
+    # November (the worked example: 120, 75 and 700 billed minutes).
+    work(ada_x, at(2026, 9, 17), 50)
+    work(ada_y, at(2026, 9, 18), 7)
+    work(ada_x, at(2026, 9, 21), 31)
+    work(ada_x, at(2026, 10, 5), 40)
+    work(ada_y, at(2026, 10, 6), 20)
+    work(ada_x, at(2026, 11, 2, 8), 600)
+    work(ada_y, at(2026, 11, 3), 90)
+    work(ada_x, at(2026, 11, 4), 60, billable_minutes_override=10)
+    # Bob: 100 billable, 30 not billable, 45 under dispute, 20 rejected in October.
+    work(bob_y, at(2026, 10, 7), 100)
+    work(bob_y, at(2026, 10, 8), 30, billable=False)
+    work(bob_y, at(2026, 10, 9), 45, status=TimeEntryStatus.DISPUTED)
+    work(bob_y, at(2026, 10, 12), 20, status=TimeEntryStatus.REJECTED)
+    # Cy: an hour in October.
+    work(cy_x, at(2026, 10, 13), 60)
+    services.billing_period_close(now=DEC_2)
+    return {"xena": xena, "yuri": yuri, "ada": ada, "bob": bob, "cy": cy, "ada_x": ada_x}
+
+
+def invoiced(client, first="2026-09-01", last="2026-11-30"):
+    """What the client's issued invoices of periods starting in the days total."""
+    return Invoice.objects.filter(
+        client=client,
+        status__in=(InvoiceStatus.OPEN, InvoiceStatus.PAID),
+        period_start__gte=first,
+        period_start__lte=last,
+    ).aggregate(total=Sum("total"))["total"] or Decimal("0.00")
+
+
+def billed(client):
+    return InvoicedEntry.objects.filter(invoice__client=client).aggregate(
+        minutes=Sum("billed_minutes")
+    )["minutes"]
+
+
+def rows_by(body, key):
+    return {row[key]: row for row in body["results"]}
+
+
+def test_by_client_reconciles_with_the_invoices_to_the_cent(manager_api, office):
+    response = manager_api.get(URL, QUARTER)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["from"], body["to"], body["group_by"]) == ("2026-09-01", "2026-11-30", "client")
+    assert body["start"] == "2026-09-01T00:00:00+02:00"
+    assert body["end"] == "2026-12-01T00:00:00+01:00"
+    rows = rows_by(body, "client")
+    ada, bob, cy = (rows[office[name].pk] for name in ("ada", "bob", "cy"))
+    assert ada["label"] == "Ada Lovelace"
+    assert (ada["logged_minutes"], ada["billable_minutes"], ada["billed_minutes"]) == (
+        898,
+        848,
+        895,
+    )
+    assert ada["billed_minutes"] == billed(office["ada"]) == 120 + 75 + 700
+    assert (ada["non_billable_minutes"], ada["disputed_minutes"]) == (0, 0)
+    assert (bob["logged_minutes"], bob["billable_minutes"], bob["billed_minutes"]) == (
+        195,
+        100,
+        100,
+    )
+    assert (bob["non_billable_minutes"], bob["disputed_minutes"]) == (50, 45)
+    assert ada["entries"] == 8 and bob["entries"] == 4
+    for name, row in (("ada", ada), ("bob", bob), ("cy", cy)):
+        assert Decimal(row["invoiced_amount"]) == invoiced(office[name]), name
+        assert row["currency"] == "EUR"
+    assert ada["invoices"] == 3 and bob["invoices"] == 2
+    everyone = Invoice.objects.filter(status__in=(InvoiceStatus.OPEN, InvoiceStatus.PAID))
+    totals = body["totals"]
+    assert Decimal(totals["invoiced_amount"]) == everyone.aggregate(t=Sum("total"))["t"]
+    assert Decimal(totals["invoiced_amount"]) == sum(
+        Decimal(row["invoiced_amount"]) for row in body["results"]
+    )
+    assert totals["billed_minutes"] == InvoicedEntry.objects.aggregate(m=Sum("billed_minutes"))["m"]
+    assert totals["logged_minutes"] == 898 + 195 + 60
+    assert totals["rows"] == body["count"] == 3
+    # Most time first.
+    assert [row["client"] for row in body["results"]] == [
+        office["ada"].pk,
+        office["bob"].pk,
+        office["cy"].pk,
+    ]
+
+
+def test_by_month_puts_each_invoice_in_its_period(manager_api, office):
+    body = manager_api.get(URL, {**QUARTER, "group_by": "month"}).json()
+    assert [row["period"] for row in body["results"]] == ["2026-09", "2026-10", "2026-11"]
+    sep, oct_, _nov = body["results"]
+    assert (sep["period_start"], sep["period_end"]) == ("2026-09-01", "2026-09-30")
+    assert sep["logged_minutes"] == 88 and oct_["logged_minutes"] == 60 + 195 + 60
+    for row in body["results"]:
+        month = row["period_start"]
+        expected = sum(
+            (invoiced(office[n], month, row["period_end"]) for n in ("ada", "bob", "cy")),
+            Decimal("0.00"),
+        )
+        assert Decimal(row["invoiced_amount"]) == expected
+    assert sum(Decimal(r["invoiced_amount"]) for r in body["results"]) == Decimal(
+        body["totals"]["invoiced_amount"]
+    )
+
+
+def test_by_week_lists_every_week_of_the_range_even_empty_ones(manager_api, office):
+    body = manager_api.get(URL, {"from": "2026-09-01", "to": "2026-09-30", "group_by": "week"})
+    rows = body.json()["results"]
+    assert [row["period"] for row in rows] == [f"2026-W{n}" for n in range(36, 41)]
+    # The first and last weeks are cut to the range.
+    assert rows[0]["period_start"] == "2026-09-01" and rows[-1]["period_end"] == "2026-09-30"
+    assert [row["logged_minutes"] for row in rows] == [0, 0, 57, 31, 0]
+    # September's invoice is counted in the week its period starts.
+    assert Decimal(rows[0]["invoiced_amount"]) == invoiced(
+        office["ada"], "2026-09-01", "2026-09-30"
+    )
+
+
+def test_by_assistant_shows_time_but_no_invoice_to_split(manager_api, office):
+    body = manager_api.get(URL, {**QUARTER, "group_by": "assistant"}).json()
+    rows = rows_by(body, "assistant")
+    xena, yuri = rows[office["xena"].pk], rows[office["yuri"].pk]
+    assert xena["label"] == "Xena Ward"
+    assert xena["logged_minutes"] == 50 + 31 + 40 + 600 + 60 + 60
+    assert yuri["logged_minutes"] == 7 + 20 + 90 + 195
+    assert xena["invoiced_amount"] is None and "invoices" not in xena
+    # The totals still carry the invoices of the range.
+    assert Decimal(body["totals"]["invoiced_amount"]) > 0
+
+
+def test_by_category_reads_the_labels_in_the_readers_language(manager_api, office):
+    body = manager_api.get(URL, {**QUARTER, "group_by": "category"}).json()
+    rows = rows_by(body, "category")
+    assert rows["admin"]["label"] == "Paperwork"
+    assert rows["travel"]["label"] == "Travel"
+    assert rows["travel"]["logged_minutes"] == 7 + 20 + 90
+    french = manager_api.get(
+        URL, {**QUARTER, "group_by": "category"}, HTTP_ACCEPT_LANGUAGE="fr"
+    ).json()
+    assert rows_by(french, "category")["travel"]["label"] == "Voyages"
+
+
+def test_by_task_names_the_task_its_client_and_category(manager_api, office):
+    body = manager_api.get(URL, {**QUARTER, "group_by": "task"}).json()
+    row = rows_by(body, "task")[office["ada_x"].pk]
+    assert (row["label"], row["client"], row["category"]) == ("Visa", office["ada"].pk, "admin")
+    assert row["logged_minutes"] == 50 + 31 + 40 + 600 + 60
+    assert row["invoiced_amount"] is None
+
+
+def test_filters_narrow_the_time_and_drop_what_cannot_be_split(manager_api, office):
+    body = manager_api.get(URL, {**QUARTER, "client": office["bob"].pk}).json()
+    assert [row["client"] for row in body["results"]] == [office["bob"].pk]
+    assert Decimal(body["totals"]["invoiced_amount"]) == invoiced(office["bob"])
+    by_assistant = manager_api.get(URL, {**QUARTER, "assistant": office["xena"].pk}).json()
+    assert by_assistant["totals"]["logged_minutes"] == 50 + 31 + 40 + 600 + 60 + 60
+    assert by_assistant["totals"]["invoiced_amount"] is None
+    travel = manager_api.get(URL, {**QUARTER, "category": "travel", "group_by": "task"}).json()
+    assert {row["label"] for row in travel["results"]} == {"Trip"}
+
+
+def test_a_client_reads_their_own_account_only(api_for, office):
+    ada = api_for(office["ada"])
+    body = ada.get(URL, QUARTER).json()
+    assert [row["client"] for row in body["results"]] == [office["ada"].pk]
+    assert Decimal(body["totals"]["invoiced_amount"]) == invoiced(office["ada"])
+    assert body["totals"]["logged_minutes"] == 898
+    # By assistant: who worked for them, and only on their tasks.
+    by_assistant = rows_by(ada.get(URL, {**QUARTER, "group_by": "assistant"}).json(), "assistant")
+    assert by_assistant[office["xena"].pk]["logged_minutes"] == 50 + 31 + 40 + 600 + 60
+    # Asking for another client's account finds nothing of it.
+    other = ada.get(URL, {**QUARTER, "client": office["cy"].pk}).json()
+    assert other["results"] == []
+    assert other["totals"]["logged_minutes"] == 0
+    assert Decimal(other["totals"]["invoiced_amount"]) == 0
+
+
+def test_an_assistant_reads_their_own_time_and_no_money(api_for, office):
+    xena = api_for(office["xena"])
+    body = xena.get(URL, QUARTER).json()
+    rows = rows_by(body, "client")
+    assert set(rows) == {office["ada"].pk, office["cy"].pk}
+    assert rows[office["ada"].pk]["logged_minutes"] == 50 + 31 + 40 + 600 + 60
+    assert all(row["invoiced_amount"] is None for row in body["results"])
+    assert "invoiced_amount" not in body["totals"] or body["totals"]["invoiced_amount"] is None
+    by_assistant = xena.get(URL, {**QUARTER, "group_by": "assistant"}).json()
+    assert [row["assistant"] for row in by_assistant["results"]] == [office["xena"].pk]
+    # Filtering on a colleague shows nothing of theirs.
+    colleague = xena.get(URL, {**QUARTER, "assistant": office["yuri"].pk}).json()
+    assert colleague["results"] == [] and colleague["totals"]["logged_minutes"] == 0
+
+
+def test_anonymous_is_refused(anon_api):
+    assert_error(anon_api.get(URL, QUARTER), 401, "not_authenticated")
+
+
+def test_days_are_read_in_the_readers_zone(api_for, manager_user):
+    task = factories.TaskFactory(
+        assignee=factories.AssistantFactory(), status=TaskStatus.IN_PROGRESS
+    )
+    # 30 September 23:30 UTC: 1 October in Paris (UTC+2) and in Tokyo, 30 September in
+    # New York.
+    work(task, datetime.datetime(2026, 9, 30, 23, 30, tzinfo=datetime.UTC), 15)
+    october = {"from": "2026-10-01", "to": "2026-10-31"}
+    for zone, minutes in (("Europe/Paris", 15), ("Asia/Tokyo", 15), ("America/New_York", 0)):
+        manager_user.timezone = zone
+        manager_user.save()
+        body = api_for(manager_user).get(URL, october).json()
+        assert body["totals"]["logged_minutes"] == minutes, zone
+        assert body["time_zone"] == zone
+
+
+def test_a_range_holding_a_clock_change_is_cut_at_local_midnights(manager_api):
+    task = factories.TaskFactory(
+        assignee=factories.AssistantFactory(), status=TaskStatus.IN_PROGRESS
+    )
+    # Paris leaves summer time on Sunday 25 October 2026: that day lasts 25 hours.
+    work(task, datetime.datetime(2026, 10, 25, 22, 59, tzinfo=datetime.UTC), 1)  # 23:59
+    work(task, datetime.datetime(2026, 10, 25, 23, 0, tzinfo=datetime.UTC), 2)  # 00:00 on 26th
+    body = manager_api.get(URL, {"from": "2026-10-25", "to": "2026-10-25"}).json()
+    assert body["start"] == "2026-10-25T00:00:00+02:00"
+    assert body["end"] == "2026-10-26T00:00:00+01:00"
+    assert body["totals"]["logged_minutes"] == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "code", "field"),
+    [
+        ({"from": "2026-10-02", "to": "2026-10-01"}, "invalid_range", "range"),
+        ({"from": "2024-01-01", "to": "2026-01-01"}, "range_too_long", "range"),
+        ({"from": "2026-02-30"}, "invalid_date", "from"),
+        ({"to": "yesterday"}, "invalid_date", "to"),
+        ({"from": "0001-01-01"}, "invalid_date", "from"),
+        ({"to": "9999-12-31"}, "invalid_date", "to"),
+        ({"group_by": "planet"}, "invalid_group_by", "group_by"),
+        ({"client": "abc"}, "invalid_filter", "client"),
+        ({"assistant": "-1"}, "invalid_filter", "assistant"),
+        ({"category": "x" * 65}, "invalid_filter", "category"),
+    ],
+)
+def test_bad_parameters_are_refused_with_their_code(manager_api, query, code, field):
+    body = assert_error(manager_api.get(URL, query), 400, code)
+    assert field in body["fields"]
+
+
+def test_two_years_is_the_longest_range(manager_api):
+    assert manager_api.get(URL, {"from": "2024-01-01", "to": "2025-12-31"}).status_code == 200
+    assert manager_api.get(URL, {"from": "2024-02-29", "to": "2026-02-28"}).status_code == 200
+    assert_error(
+        manager_api.get(URL, {"from": "2024-02-29", "to": "2026-03-01"}), 400, "range_too_long"
+    )
+    one_day = manager_api.get(URL, {"from": "2026-10-01", "to": "2026-10-01"})
+    assert one_day.status_code == 200
+
+
+def test_defaults_to_the_current_month_and_fills_the_missing_end(manager_api, monkeypatch):
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "now", lambda: at(2026, 2, 14))
+    body = manager_api.get(URL).json()
+    assert (body["from"], body["to"]) == ("2026-02-01", "2026-02-28")
+    body = manager_api.get(URL, {"from": "2026-04-10"}).json()
+    assert (body["from"], body["to"]) == ("2026-04-10", "2026-04-30")
+    body = manager_api.get(URL, {"to": "2026-06-03"}).json()
+    assert (body["from"], body["to"]) == ("2026-06-01", "2026-06-03")
+
+
+def test_csv_holds_every_row_and_the_totals(manager_api, office):
+    office["ada"].first_name = "=HYPERLINK(1)"
+    office["ada"].save()
+    json_body = manager_api.get(URL, {**QUARTER, "page_size": 1}).json()
+    assert json_body["count"] == 3 and len(json_body["results"]) == 1
+    response = manager_api.get(URL, {**QUARTER, "format": "csv", "page_size": 1})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "time-report-2026-09-01-2026-11-30.csv" in response["Content-Disposition"]
+    lines = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert len(lines) == 4
+    *rows, totals = lines
+    full = manager_api.get(URL, QUARTER).json()
+    for line, row in zip(rows, full["results"], strict=True):
+        assert line["client"] == str(row["client"])
+        assert line["logged_minutes"] == str(row["logged_minutes"])
+        assert line["invoiced_amount"] == row["invoiced_amount"]
+    assert rows[0]["label"].startswith("'=")
+    assert totals["label"] == "total"
+    assert totals["invoiced_amount"] == full["totals"]["invoiced_amount"]
+    assert totals["billed_minutes"] == str(full["totals"]["billed_minutes"])
+
+
+def test_csv_errors_are_json(manager_api):
+    response = manager_api.get(URL, {"format": "csv", "from": "2026-10-02", "to": "2026-10-01"})
+    assert_error(response, 400, "invalid_range")
+
+
+def _more_work(clients, per_client):
+    assistant = factories.AssistantFactory()
+    for n in range(clients):
+        client = factories.ClientFactory()
+        task = factories.TaskFactory(
+            client=client, assignee=assistant, status=TaskStatus.IN_PROGRESS, category=f"c{n}"
+        )
+        for k in range(per_client):
+            work(task, at(2026, 10, 1 + k), 30)
+
+
+@pytest.mark.parametrize("group_by", ["client", "assistant", "category", "task", "week", "month"])
+def test_query_count_is_fixed_whatever_the_rows(
+    manager_api, office, django_assert_num_queries, group_by
+):
+    # The token with its user, the entries, the invoices; the category labels.
+    queries = 3 + (group_by == "category")
+    for size in (1, 6):
+        _more_work(size, 2)
+        with django_assert_num_queries(queries):
+            response = manager_api.get(URL, {**QUARTER, "group_by": group_by})
+        assert response.status_code == 200
