@@ -8,6 +8,7 @@ ORM broker, console e-mail and Stripe in local mode. Production sets `DATABASE_U
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
     "djstripe",
     "django_htmx",
     "template_partials",
+    "csp",
     "concierge",
     "concierge.accounts",
     "assistants",
@@ -79,6 +81,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # What a request records in the audit log comes from the API, the admin or the portal.
+    "concierge.audit.OriginMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -91,6 +95,8 @@ MIDDLEWARE = [
     "concierge.timezones.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy on every answer (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "concierge.web.middleware.PortalMiddleware",
 ]
@@ -372,7 +378,35 @@ DJSTRIPE_WEBHOOK_EVENT_CALLBACK = "billing.webhooks.queue_webhook"
 STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_JS_URL = env.str("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
 STRIPE_ENABLED = bool(STRIPE_LIVE_SECRET_KEY if STRIPE_LIVE_MODE else STRIPE_TEST_SECRET_KEY)
+
+# --- Content-Security-Policy (django-csp) -----------------------------------------------
+# Scripts and styles only from our own static files: no inline script or style, no
+# eval; a template that needs an inline script gives it `nonce="{{ request.csp_nonce }}"`.
+# No page may be framed (frame-ancestors 'none', as X-Frame-Options DENY). Stripe.js and
+# its frames are allowed only when the card form can load it (a publishable key).
+_stripe_origin = "/".join(STRIPE_JS_URL.split("/")[:3])
+_stripe = bool(STRIPE_PUBLISHABLE_KEY)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE, *([_stripe_origin] if _stripe else [])],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF, *(["https://api.stripe.com"] if _stripe else [])],
+        "frame-src": [*([_stripe_origin, "https://hooks.stripe.com"] if _stripe else [NONE])],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+X_FRAME_OPTIONS = "DENY"
 BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
+# Prices of plans and packs are stated excluding VAT unless this is set.
+BILLING_PRICES_INCLUDE_TAX = env.bool("BILLING_PRICES_INCLUDE_TAX", default=False)
+# No invoice is issued before the seller's identity is recorded (billing/seller/).
+BILLING_REQUIRE_SELLER = env.bool("BILLING_REQUIRE_SELLER", default=not DEBUG)
 # Reconciliation looks only at invoices finalised (or paid) at least this long ago.
 BILLING_RECONCILE_AFTER_SECONDS = env.int("BILLING_RECONCILE_AFTER_SECONDS", default=600)
 

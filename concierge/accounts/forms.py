@@ -13,9 +13,9 @@ def _password(label, autocomplete):
     )
 
 
-def _code(label=_("Code")):
+def _code():
     return forms.CharField(
-        label=label,
+        label=_("Code"),
         max_length=32,
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}

@@ -1,10 +1,11 @@
 from django.urls import path
 
 from concierge.accounts import web as accounts
-from concierge.web import attachment_views, task_views, vault_views, views
+from concierge.web import attachment_views, audit_views, task_views, vault_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("app/audit/", audit_views.audit_log, name="audit"),
     path("signup/", accounts.signup, name="signup"),
     path("login/", accounts.sign_in, name="login"),
     path("login/code/", accounts.sign_in_code, name="login-code"),

@@ -2,7 +2,8 @@
 pytest-django's live server.
 
 One browser per session; a fresh context (cookies, storage) per test. Every page a test
-opens is checked: no request leaves the loopback address, no console error, and axe-core
+opens is checked: no request leaves the loopback address, no console error (a
+Content-Security-Policy violation is one), and axe-core
 finds no serious or critical accessibility violation. Screenshots of the main pages, at a
 desktop and a phone size, go to var/screenshots/ (ignored by git).
 
@@ -80,6 +81,13 @@ class Visit:
             ),
         )
         page.on("pageerror", lambda error: self.console_errors.append(str(error)))
+        # Every Content-Security-Policy violation is a console error too, with what was
+        # refused (Chromium also logs its own line).
+        page.add_init_script(
+            "document.addEventListener('securitypolicyviolation', (e) => console.error("
+            "'CSP violation: ' + e.effectiveDirective + ' refused ' + e.blockedURI + ' at '"
+            " + e.sourceFile + ':' + e.lineNumber + ' ' + location.pathname))"
+        )
 
     def go(self, path):
         self.page.goto(self.base_url + path)
