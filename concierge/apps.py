@@ -46,6 +46,12 @@ class ConciergeConfig(AppConfig):
 
         panels.register()
         attachment_views.register()
+
+        from concierge import hooks
+        from concierge.attachments import privacy as attachment_privacy
+
+        hooks.register_export_section("attachments", attachment_privacy.export_attachments)
+        hooks.register_erasure_step(attachment_privacy.erase)
         # After every app's permissions exist (their own post_migrate receivers run first:
         # this app is listed after django.contrib.auth).
         post_migrate.connect(_sync_manager_group, dispatch_uid="concierge.manager_group")

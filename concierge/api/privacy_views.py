@@ -2,9 +2,11 @@
 
 import io
 import json
+import tempfile
 import zipfile
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -19,6 +21,7 @@ from concierge.api.serializers import UserSerializer
 from concierge.api.task_serializers import MessageSerializer, TaskSerializer
 from concierge.api.vault_serializers import VaultItemSerializer, VaultRevealSerializer
 from concierge.api.vault_views import client_ip
+from concierge.attachments import privacy as attachment_privacy
 
 
 class ExportedVaultItemSerializer(VaultItemSerializer):
@@ -55,11 +58,17 @@ class ExportSerializer(serializers.Serializer):
         child=serializers.DictField(), help_text="As `invoices/{id}/` shows each."
     )
     calendar = serializers.DictField(help_text="`feeds`, `subscriptions`, `caldav_account`.")
+    attachments = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="As `attachments/{id}/` shows each, with `sha256` and `in_zip`, where the "
+        "zip export holds the file.",
+    )
 
 
 class ZipRenderer(BaseRenderer):
-    """The export as a zip: `export.json` and one `invoices/<number>.json` per invoice.
-    Errors stay JSON."""
+    """The export as a zip: `export.json`, one `invoices/<number>.json` per invoice and
+    the files (`files/<id>/<name>`). Errors stay JSON. (The view writes a successful
+    export itself, to a temporary file: the files are streamed into it.)"""
 
     media_type = "application/zip"
     format = "zip"
@@ -71,14 +80,20 @@ class ZipRenderer(BaseRenderer):
             response["Content-Type"] = "application/json"
             return json.dumps(data).encode()
         buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr("export.json", json.dumps(data, cls=DjangoJSONEncoder, indent=2))
-            for invoice in data.get("invoices", []):
-                name = invoice.get("number") or f"draft-{invoice['id']}"
-                archive.writestr(
-                    f"invoices/{name}.json", json.dumps(invoice, cls=DjangoJSONEncoder, indent=2)
-                )
+        write_zip(buffer, data)
         return buffer.getvalue()
+
+
+def write_zip(target, data, user=None):
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("export.json", json.dumps(data, cls=DjangoJSONEncoder, indent=2))
+        for invoice in data.get("invoices", []):
+            name = invoice.get("number") or f"draft-{invoice['id']}"
+            archive.writestr(
+                f"invoices/{name}.json", json.dumps(invoice, cls=DjangoJSONEncoder, indent=2)
+            )
+        if user is not None:
+            attachment_privacy.write_files(archive, data.get("attachments", []), user)
 
 
 class ExportView(APIView):
@@ -98,13 +113,22 @@ class ExportView(APIView):
     )
     def get(self, request, format=None):
         data = privacy.person_export(user=request.user, ip_address=client_ip(request))
-        response = Response(data)
-        response["Cache-Control"] = "no-store"
         if (
             getattr(request, "accepted_renderer", None)
             and request.accepted_renderer.format == "zip"
         ):
-            response["Content-Disposition"] = 'attachment; filename="concierge-export.zip"'
+            archive = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+            write_zip(archive, data, request.user)
+            archive.seek(0)
+            response = FileResponse(
+                archive,
+                as_attachment=True,
+                filename="concierge-export.zip",
+                content_type=ZipRenderer.media_type,
+            )
+        else:
+            response = Response(data)
+        response["Cache-Control"] = "no-store"
         return response
 
 

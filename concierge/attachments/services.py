@@ -305,5 +305,13 @@ def attachments_forget(attachments: Iterable[Attachment]) -> int:
         ids.append(attachment.pk)
         names += [n for n in (attachment.file.name, attachment.thumbnail.name) if n]
     Attachment.objects.filter(pk__in=ids).delete()
-    transaction.on_commit(lambda: _discard(names))
+    stored_files_forget(names)
     return len(ids)
+
+
+def stored_files_forget(names: Sequence[str]) -> None:
+    """Stored files deleted once the current transaction commits (never if it rolls back:
+    the rows that name them are still there)."""
+    names = [name for name in names if name]
+    if names:
+        transaction.on_commit(lambda: _discard(names))

@@ -164,7 +164,7 @@ def test_export_as_zip(person, api_for):
     assert resp.status_code == 200
     assert resp["Content-Type"] == "application/zip"
     assert "attachment" in resp["Content-Disposition"]
-    archive = zipfile.ZipFile(io.BytesIO(resp.content))
+    archive = zipfile.ZipFile(io.BytesIO(resp.getvalue()))
     number = Invoice.objects.get(client=person["client"]).number
     assert set(archive.namelist()) == {"export.json", f"invoices/{number}.json"}
     assert json.loads(archive.read("export.json"))["user"]["email"] == EMAIL
