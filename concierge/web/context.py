@@ -1,10 +1,12 @@
 """Template context every portal page gets: the navigation for the viewer's role, the
-header's panels (an assistant's running timer) and the time zone times are shown in."""
+header's panels (an assistant's running timer), the unread notifications and the time zone
+times are shown in."""
 
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
+from concierge import selectors
 from concierge.web.registry import nav_for, panels_for
 
 
@@ -21,5 +23,7 @@ def portal(request):
         "portal_nav": nav,
         # Computed only by a page that shows the header (not by htmx fragments).
         "header_panels": SimpleLazyObject(lambda: panels_for("header", request)),
+        # One query, by a page that shows the header.
+        "unread_notifications": SimpleLazyObject(lambda: selectors.notification_unread_count(user)),
         "viewer_zone": timezone.get_current_timezone_name(),
     }

@@ -1,7 +1,14 @@
 from django.urls import path
 
 from concierge.accounts import web as accounts
-from concierge.web import attachment_views, audit_views, task_views, vault_views, views
+from concierge.web import (
+    attachment_views,
+    audit_views,
+    notification_views,
+    task_views,
+    vault_views,
+    views,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -67,6 +74,22 @@ urlpatterns = [
         "app/attachments/<int:pk>/delete/",
         attachment_views.attachment_delete,
         name="attachment-delete",
+    ),
+    path("app/notifications/", notification_views.notifications, name="notifications"),
+    path(
+        "app/notifications/<int:pk>/read/",
+        notification_views.notification_read,
+        name="notification-read",
+    ),
+    path(
+        "app/notifications/read-all/",
+        notification_views.notification_read_all,
+        name="notification-read-all",
+    ),
+    path(
+        "app/notifications/preferences/",
+        notification_views.notification_preferences,
+        name="notification-preferences",
     ),
     path("app/vault/", vault_views.vault_list, name="vault"),
     path("app/vault/new/", vault_views.vault_new, name="vault-new"),

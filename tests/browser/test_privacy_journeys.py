@@ -5,10 +5,11 @@ copies a value and hides it again."""
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from concierge import vault_services
-from concierge.models import TaskStatus, VaultItem, VaultReveal
+from concierge.models import Notification, TaskStatus, VaultItem, VaultReveal
 from tests import factories
 from tests.browser.conftest import PHONE
 from tests.browser.test_client_journeys import sign_in
@@ -98,3 +99,37 @@ def test_an_assistant_reveals_an_item_from_the_task_page(visit):
     page.go_back()
     expect(page.locator("#task-vault")).to_be_visible()
     assert SECRET not in page.content()
+
+
+def test_notifications_unread_first_marked_read_in_place(visit):
+    client = factories.ClientFactory()
+    task = factories.TaskFactory(client=client, title="Renew the passport")
+    Notification.objects.create(user=client, subject="An old note", body="Read already.")
+    Notification.objects.filter(user=client).update(read_at=timezone.now())
+    Notification.objects.create(
+        user=client, subject="Your task is delivered", body="Have a look.", data={"task": task.pk}
+    )
+    Notification.objects.create(user=client, subject="A new invoice", body="For November.")
+    page = sign_in(visit, client.email)
+    header = page.get_by_role("link", name=re.compile(r"^Notifications"))
+    expect(header).to_have_text(re.compile(r"2\s*unread"))
+    header.click()
+    expect(page.get_by_role("heading", name="Notifications", level=1)).to_be_visible()
+    items = page.locator(".inbox-list > li")
+    expect(items.nth(2)).to_contain_text("An old note")
+    visit.page_check("notifications")
+
+    page.evaluate("window.notReloaded = true")
+    page.get_by_role("button", name="Mark read “A new invoice”").click()
+    expect(header).to_have_text(re.compile(r"1\s*unread"))
+    expect(page.get_by_role("button", name="Mark read “A new invoice”")).to_have_count(0)
+    assert page.evaluate("window.notReloaded") is True
+
+    page.get_by_label("A new message on a task").uncheck()
+    page.get_by_role("button", name="Save my choices").click()
+    expect(page.get_by_text("Your choices are saved.")).to_be_visible()
+    expect(page.get_by_label("A new message on a task")).not_to_be_checked()
+    page.set_viewport_size(PHONE)
+    no_sideways_scroll(page)
+    page.get_by_role("link", name="Your task is delivered").click()
+    expect(page.get_by_role("heading", name="Renew the passport", level=1)).to_be_visible()

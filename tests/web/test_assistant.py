@@ -172,11 +172,11 @@ def test_the_day_pins_its_queries(assistant_user, assistant_web, django_assert_n
     add_work()
     # session, user; timer; workload: task counts, week's time, per day, tasks, time off;
     # clients and their subscriptions
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         assert_page(assistant_web.get("/app/"))
     for _ in range(5):
         add_work()
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         assert_page(assistant_web.get("/app/"))
 
 
@@ -261,13 +261,13 @@ def test_a_second_timer_is_refused_in_place(work, web_for):
 
 def test_the_header_timer_costs_one_query(work, web_for, django_assert_num_queries):
     web = web_for(work.assistant)
-    with django_assert_num_queries(3):  # session, user, the timer
+    with django_assert_num_queries(4):  # session, user, the unread count, the timer
         assert_page(web.get("/app/account/"), "No timer running")
     web.post("/app/timer/start/", {"task": work.task.pk})
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         assert_page(web.get("/app/account/"), "Stop timer", work.task.title)
     client = web_for(work.subscription.client)
-    with django_assert_num_queries(2):  # no timer for a client
+    with django_assert_num_queries(3):  # no timer for a client
         assert_page(client.get("/app/account/"))
 
 

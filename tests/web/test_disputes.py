@@ -44,14 +44,14 @@ def test_the_queue_shows_the_reason_and_the_history(month, manager_web):
 
 
 def test_the_queue_pins_its_queries(month, manager_web, django_assert_num_queries):
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert_page(manager_web.get("/app/disputes/"))
     assistant = factories.AssistantFactory()
     task = factories.TaskFactory(assignee=assistant, status="in_progress")
     factories.TimeEntryFactory.create_batch(
         5, task=task, assistant=assistant, status="disputed", dispute_reason="Too long"
     )
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert_page(manager_web.get("/app/disputes/"))
 
 

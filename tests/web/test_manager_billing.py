@@ -53,11 +53,11 @@ def test_clients_with_their_assistants_and_plan(month, manager_web):
 
 
 def test_clients_pin_their_queries(month, manager_web, django_assert_num_queries):
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert_page(manager_web.get("/app/clients/"))
     for _ in range(5):
         factories.SubscriptionFactory()
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert_page(manager_web.get("/app/clients/"))
 
 

@@ -34,10 +34,10 @@ def test_the_list_shows_only_the_clients_own_tasks(month, web_for, other_client_
 def test_the_list_pins_its_queries(client_web, client_user, django_assert_num_queries):
     factories.TaskFactory.create_batch(2, client=client_user)
     # session, user, the count, the page of tasks
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert_page(client_web.get("/app/tasks/"))
     factories.TaskFactory.create_batch(20, client=client_user, assignee=None)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert_page(client_web.get("/app/tasks/"))
 
 

@@ -46,10 +46,10 @@ def test_the_ledger_pins_its_queries(client_web, client_user, django_assert_num_
     assistant = factories.AssistantFactory()
     task = factories.TaskFactory(client=client_user, assignee=assistant, status="in_progress")
     factories.TimeEntryFactory.create_batch(2, task=task, assistant=assistant)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert_page(client_web.get("/app/time/"))
     factories.TimeEntryFactory.create_batch(20, task=task, assistant=assistant)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert_page(client_web.get("/app/time/"))
 
 
@@ -139,10 +139,10 @@ def test_the_invoice_list_pins_its_queries(client_user, client_web, django_asser
             Invoice.objects.create(client=client_user, period_start=day, period_end=day)
 
     invoices(2, 0)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert_page(client_web.get("/app/invoices/"))
     invoices(20, 2)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert_page(client_web.get("/app/invoices/"))
 
 
