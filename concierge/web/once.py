@@ -5,8 +5,9 @@ Every portal form that creates money or state renders a fresh key in a hidden fi
 transaction as the API's (`concierge.api.idempotency`), so a double click, a form the
 browser sends again, or a retry after a lost answer does the work once:
 
-- the first request does the work and stores its answer (a redirect's target, or the
-  fragment htmx swapped in), committed together with the work;
+- the first request does the work and stores its answer (a redirect's target, or that
+  the page is to be loaded again after a page or an htmx fragment), committed together
+  with the work;
 - a repeat of the same form answers the same, without doing anything; a concurrent
   repeat waits on the key's unique index until the first commits;
 - an answer that is a refusal (an error status, or an error message for the page) is not
@@ -35,8 +36,6 @@ MAX_LENGTH = 255
 NOT_FINGERPRINTED = frozenset({FIELD, "csrfmiddlewaretoken"})
 # Fields named so (a vault item's values) are left out: no stored hash derives from a secret.
 SECRET_PREFIX = "secret_"  # noqa: S105 - a field-name prefix, not a password
-# The headers that tell htmx what to do with a fragment, kept with it.
-KEPT_HEADERS = ("Content-Type", "HX-Trigger", "HX-Redirect", "HX-Refresh", "HX-Retarget")
 
 
 def new_key() -> str:
@@ -54,26 +53,26 @@ def _fingerprint(request) -> str:
 
 
 def _answer(response) -> dict | None:
-    """What a repeat is told: the redirect's target, or the page or fragment itself."""
+    """What a repeat is told: the redirect's target; after a page or an htmx fragment,
+    to load the page again. The content itself is never kept (it holds what people wrote,
+    which an erasure must be able to remove)."""
     if response.streaming:
         return None
     if 300 <= response.status_code < 400:
         return {"location": response["Location"]}
-    return {
-        "content": response.content.decode(response.charset),
-        "headers": {name: response[name] for name in KEPT_HEADERS if response.has_header(name)},
-    }
+    return {"reload": True}
 
 
-def _replayed(record) -> HttpResponse:
+def _replayed(request, record) -> HttpResponse:
     body = record.body or {}
     if "location" in body:
         response = HttpResponseRedirect(body["location"])
         response.status_code = record.status_code
+    elif request.htmx:
+        response = HttpResponse(status=200)
+        response["HX-Refresh"] = "true"
     else:
-        response = HttpResponse(body.get("content", ""), status=record.status_code)
-        for name, value in body.get("headers", {}).items():
-            response[name] = value
+        response = back(request)
     response["Idempotent-Replayed"] = "true"
     return response
 
@@ -109,7 +108,7 @@ def once(view):
                 if held.status_code == IN_PROGRESS:
                     messages.error(request, _("This form is still being processed; wait."))
                     return back(request)
-                return _replayed(held)
+                return _replayed(request, held)
             before = len(messages.get_messages(request))
             # An exception rolls back the work and the claim together.
             response = view(request, *args, **kwargs)
