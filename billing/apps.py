@@ -13,6 +13,7 @@ class BillingConfig(AppConfig):
         *("change_invoice", "view_invoice", "view_invoiceline", "view_invoicenumbersequence"),
         "view_invoicedentry",
         "view_usagealert",
+        *("view_sellerversion", "view_billingdetails"),
     ]
 
     def ready(self):
@@ -61,6 +62,7 @@ class BillingConfig(AppConfig):
 
         hooks.register_export_section("subscriptions", privacy.export_subscriptions)
         hooks.register_export_section("hour_packs", privacy.export_hour_packs)
+        hooks.register_export_section("billing_details", privacy.export_billing_details)
         hooks.register_export_section("invoices", privacy.export_invoices)
         hooks.register_erasure_step(privacy.erase)
 

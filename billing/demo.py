@@ -14,6 +14,7 @@ from django.utils import timezone
 from assistants import services as time_services
 from assistants.models import TimeEntry
 from billing import periods, services
+from billing import seller as billing_seller
 from billing.models import Invoice, Plan, PlanKind, Subscription
 from concierge import services as task_services
 from concierge.demo import Demo
@@ -46,7 +47,24 @@ PLANS = [
 ]
 
 
+# The demo's seller: every invoice names one (billing/seller.py).
+SELLER = {
+    "name": "Conciergerie Démo SAS",
+    "address": "12 rue de la Paix\n75002 Paris",
+    "country_code": "FR",
+    "siren": "123456782",
+    "vat_id": "FR32123456782",
+    "legal_form": "SAS",
+    "share_capital": "10 000 EUR",
+    "payment_terms_days": 30,
+    "late_payment_text": billing_seller.DEFAULT_LATE_PAYMENT_TEXT,
+    "recovery_indemnity_text": billing_seller.DEFAULT_RECOVERY_INDEMNITY_TEXT,
+}
+
+
 def seed(demo: Demo) -> None:
+    if billing_seller.current_seller() is None:
+        billing_seller.seller_update(actor=demo.manager, **SELLER)
     for plan in PLANS:
         Plan.objects.get_or_create(code=plan["code"], defaults=plan)
     if not Subscription.objects.filter(client=demo.showcase).exists():

@@ -22,6 +22,8 @@ class Code(StrEnum):
     PLAN_IN_USE = "plan_in_use"
     NO_PLAN_OR_PACK = "no_plan_or_pack"
     PACK_BALANCE_EXHAUSTED = "pack_balance_exhausted"
+    # Legal invoices: none is issued before the seller's identity is recorded.
+    SELLER_MISSING = "seller_missing"
 
     # Card payments (Stripe): the payment-method endpoint.
     PAYMENTS_NOT_CONFIGURED = "payments_not_configured"

@@ -1,12 +1,27 @@
 """Plans, subscriptions, hour packs and invoices. BILLING.md is the contract."""
 
+from decimal import Decimal
+
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
 from django.utils import timezone
 
 ZERO = "0.00"
+HALF_MILLI = Value(Decimal("0.0005"))
+# France's standard VAT rate, the default of plans and pack offers.
+STANDARD_VAT_RATE = "20.00"
+
+
+def _tax_rate_field(**kwargs):
+    """A VAT rate in percent (20.00 for 20 %), 0 to 100."""
+    return models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        **kwargs,
+    )
 
 
 class PlanKind(models.TextChoices):
@@ -27,6 +42,7 @@ class Plan(models.Model):
     )
     # [{"up_to_minutes": 480, "hourly_rate": "28.00"}, {"up_to_minutes": null, ...}]
     overage_tiers = models.JSONField(default=list)
+    tax_rate = _tax_rate_field(default=STANDARD_VAT_RATE)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -57,6 +73,7 @@ TERMS_FIELDS = (
     "rollover_cap_minutes",
     "rounding_increment_minutes",
     "overage_tiers",
+    "tax_rate",
 )
 # Everything a manager sets on a plan (the API's fields, the services' arguments).
 PLAN_FIELDS = ("code", "name", "kind", *TERMS_FIELDS, "active")
@@ -78,6 +95,7 @@ class PlanTerms(models.Model):
         default=1, validators=[MinValueValidator(1)]
     )
     overage_tiers = models.JSONField(default=list)
+    tax_rate = _tax_rate_field(default=STANDARD_VAT_RATE)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -160,6 +178,9 @@ class HourPack(models.Model):
     remaining_minutes = models.PositiveIntegerField()
     price = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3, default="EUR")
+    # The VAT rate of the offer it was bought at (its price excludes or includes VAT as
+    # the invoice says).
+    tax_rate = _tax_rate_field(default=STANDARD_VAT_RATE)
     purchased_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     # Revoked (remaining set to 0) if its payment fails.
@@ -178,6 +199,69 @@ class HourPack(models.Model):
 
     def __str__(self):
         return f"{self.minutes} min pack for {self.client}"
+
+
+class SellerVersion(models.Model):
+    """Who issues the invoices, as it stood from `created_at` on. Never edited: a change
+    is a new version, and each invoice keeps the version in force when it was issued."""
+
+    name = models.CharField(max_length=200)
+    address = models.TextField(max_length=500)
+    country_code = models.CharField(max_length=2, default="FR")
+    # France: the SIREN (9 digits) and the intra-community VAT number.
+    siren = models.CharField(max_length=9)
+    vat_id = models.CharField(max_length=20, blank=True)
+    legal_form = models.CharField(max_length=100, blank=True)
+    share_capital = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(blank=True)
+    payment_terms_days = models.PositiveSmallIntegerField(
+        default=30, validators=[MaxValueValidator(60)]
+    )
+    late_payment_text = models.TextField(max_length=1000, blank=True)
+    recovery_indemnity_text = models.TextField(max_length=1000, blank=True)
+    # Set when VAT does not apply ("TVA non applicable, art. 293 B du CGI"): invoices then
+    # carry no VAT and show this mention.
+    vat_exemption_text = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        get_latest_by = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(siren__regex=r"^[0-9]{9}$"), name="seller_siren_nine_digits"
+            ),
+            models.CheckConstraint(
+                condition=Q(payment_terms_days__lte=60), name="seller_payment_terms_at_most_60"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.created_at:%Y-%m-%d})"
+
+
+class BillingDetails(models.Model):
+    """The name and address a client's invoices are made out to (copied onto each
+    invoice when it is issued; erased with the person, the invoices keep their copy)."""
+
+    client = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="billing_details"
+    )
+    name = models.CharField(max_length=200)
+    address = models.TextField(max_length=500)
+    country_code = models.CharField(max_length=2, default="FR")
+    company = models.CharField(max_length=200, blank=True)
+    vat_id = models.CharField(max_length=20, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "billing details"
+
+    def __str__(self):
+        return f"billing details of {self.client_id}"
 
 
 class InvoiceKind(models.TextChoices):
@@ -224,6 +308,20 @@ class Invoice(models.Model):
     finalised_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     stripe_invoice_id = models.CharField(max_length=255, blank=True)
+    # Legal mentions (invoices issued before they existed have none: no seller, an empty
+    # buyer, VAT not stated, `total_excl_tax = total_incl_tax = total`).
+    seller = models.ForeignKey(
+        SellerVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
+    )
+    # The buyer as they were when it was issued: name, address, company, vat_id, country.
+    buyer = models.JSONField(default=dict, blank=True)
+    # Whether the prices it was made from were stated including VAT.
+    prices_include_tax = models.BooleanField(default=False)
+    total_excl_tax = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    total_tax = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    # What is due, equal to `total`.
+    total_incl_tax = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    due_date = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["-period_start", "-id"]
@@ -243,6 +341,15 @@ class Invoice(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(period_end__gte=F("period_start")), name="invoice_period_ordered"
+            ),
+            # Including VAT = excluding VAT + VAT, to the cent (SQLite compares decimals
+            # as floating point, so within half a tenth of a cent).
+            models.CheckConstraint(
+                condition=Q(
+                    total_incl_tax__gte=F("total_excl_tax") + F("total_tax") - HALF_MILLI,
+                    total_incl_tax__lte=F("total_excl_tax") + F("total_tax") + HALF_MILLI,
+                ),
+                name="invoice_totals_add_up",
             ),
         ]
 
@@ -283,7 +390,12 @@ class InvoiceLine(models.Model):
     description = models.CharField(max_length=300)
     quantity_minutes = models.PositiveIntegerField(null=True, blank=True)
     unit_rate = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    # Excluding VAT (EN 16931's line net amount).
     amount = models.DecimalField(max_digits=12, decimal_places=2)
+    # Null on lines of invoices issued before VAT was stated.
+    tax_rate = _tax_rate_field(null=True, blank=True)
+    # This line's share of its rate's VAT (the shares of a rate add up to its VAT).
+    tax_amount = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
 
     class Meta:
         ordering = ["invoice_id", "position", "id"]

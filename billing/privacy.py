@@ -1,14 +1,16 @@
 """What the billing app holds about a person, and how it forgets them (registered in
 `BillingConfig.ready()`; see concierge/privacy.py).
 
-Invoices, their lines and hour packs are legal records: they stay, unchanged, and show no
-personal detail of their own (the client is an account id, anonymised on erasure)."""
+Invoices, their lines and hour packs are legal records: they stay, unchanged, for the
+retention period accounting law sets (10 years, Code de commerce L123-22; GDPR Art.
+17(3)(b)). Each keeps the buyer's name and address as they were when it was issued; the
+client's billing details themselves are erased with the person."""
 
 from django.conf import settings
 from djstripe.models import Customer
 
 from billing import selectors, services
-from billing.models import HourPack, Subscription
+from billing.models import BillingDetails, HourPack, Subscription
 from concierge.jobs import enqueue
 
 # Parts of a Stripe customer that describe the person rather than the account.
@@ -31,6 +33,13 @@ def export_hour_packs(user) -> list:
     return PackSerializer(packs, many=True).data
 
 
+def export_billing_details(user) -> dict | None:
+    from billing.api.serializers import BillingDetailsSerializer
+
+    details = BillingDetails.objects.filter(client=user).first()
+    return BillingDetailsSerializer(details).data if details else None
+
+
 def export_invoices(user) -> list:
     from billing.api.serializers import InvoiceDetailSerializer
 
@@ -42,7 +51,9 @@ def export_invoices(user) -> list:
 
 def erase(user) -> None:
     """Stop the subscription at the end of its period (that period is still invoiced, to
-    the anonymised account) and strip the person from the Stripe customer."""
+    the anonymised account), erase the billing details (issued invoices keep their copy)
+    and strip the person from the Stripe customer."""
+    BillingDetails.objects.filter(client=user).delete()
     subscription = selectors.live_subscription(user.pk)
     if subscription is not None:
         services.subscription_cancel(subscription=subscription)

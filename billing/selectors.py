@@ -11,6 +11,7 @@ from django.utils import timezone
 from assistants.models import TimeEntry
 from billing import errors, periods, rating
 from billing.models import (
+    STANDARD_VAT_RATE,
     HourPack,
     Invoice,
     InvoicedEntry,
@@ -106,7 +107,7 @@ def unpaid_card_invoices(client_id: int) -> QuerySet[Invoice]:
 
 
 def invoices_with_details(queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:
-    return queryset.prefetch_related(
+    return queryset.select_related("seller").prefetch_related(
         "lines",
         "events",
         Prefetch(
@@ -162,6 +163,17 @@ def rating_plan(plan: Plan, terms: PlanTerms | None = None) -> rating.RatingPlan
         tiers=rating.tiers_from(source.overage_tiers),
         currency=source.currency,
     )
+
+
+def pack_tax_rate(client_id: int) -> Decimal:
+    """The VAT rate of a pack-only client's statement: their latest pack's."""
+    rate = (
+        HourPack.objects.filter(client_id=client_id)
+        .order_by("-purchased_at", "-id")
+        .values_list("tax_rate", flat=True)
+        .first()
+    )
+    return Decimal(STANDARD_VAT_RATE) if rate is None else rate
 
 
 def pack_rating_plan(client_id: int) -> rating.RatingPlan:

@@ -19,10 +19,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from billing import errors, periods, rating, selectors
+from billing import errors, periods, rating, selectors, tax
+from billing import seller as billing_seller
 from billing import stripe as billing_stripe
 from billing.models import (
     PLAN_FIELDS,
+    STANDARD_VAT_RATE,
     TERMS_FIELDS,
     BillingEventSource,
     HourPack,
@@ -37,6 +39,7 @@ from billing.models import (
     Plan,
     PlanKind,
     PlanTerms,
+    SellerVersion,
     Subscription,
     SubscriptionEvent,
     SubscriptionStatus,
@@ -68,6 +71,7 @@ def pack_offers() -> list[dict[str, Any]]:
             "minutes": o["minutes"],
             "price": Decimal(o["price"]),
             "currency": o["currency"],
+            "tax_rate": Decimal(o.get("tax_rate", STANDARD_VAT_RATE)),
             "valid_days": PACK_VALIDITY.days,
         }
         for o in offers
@@ -520,16 +524,26 @@ def pack_purchase(*, client: User, minutes: int) -> HourPack:
             fields={"minutes": [f"One of {[o['minutes'] for o in pack_offers()]}."]},
         )
     now = timezone.now()
+    legal = LegalMentions.now([client.pk], now)
     pack = HourPack.objects.create(
         client=client,
         minutes=minutes,
         remaining_minutes=minutes,
         price=offer["price"],
         currency=offer["currency"],
+        tax_rate=offer["tax_rate"],
         purchased_at=now,
         expires_at=now + PACK_VALIDITY,
     )
-    today = now.astimezone(periods.zone()).date()
+    line = rating.Line(
+        kind=LineKind.PACK,
+        description=f"Hour pack: {minutes} min, valid 365 days",
+        quantity_minutes=minutes,
+        unit_rate=None,
+        amount=pack.price,
+    )
+    taxed = legal.taxed([line], pack.tax_rate)
+    today = legal.issued_on
     (number,) = _numbers(today.year, 1)
     invoice = Invoice.objects.create(
         client=client,
@@ -540,9 +554,9 @@ def pack_purchase(*, client: User, minutes: int) -> HourPack:
         period_end=today,
         status=InvoiceStatus.OPEN if pack.price else InvoiceStatus.PAID,
         currency=pack.currency,
-        total=pack.price,
         finalised_at=now,
         paid_at=None if pack.price else now,
+        **legal.fields(client.pk, taxed),
     )
     InvoiceEvent.objects.create(
         invoice=invoice,
@@ -552,13 +566,16 @@ def pack_purchase(*, client: User, minutes: int) -> HourPack:
         actor=client,
         created_at=now,
     )
+    (taxed_line,) = taxed.lines
     InvoiceLine.objects.create(
         invoice=invoice,
         position=0,
         kind=LineKind.PACK,
-        description=f"Hour pack: {minutes} min, valid 365 days",
+        description=line.description,
         quantity_minutes=minutes,
-        amount=pack.price,
+        amount=taxed_line.amount,
+        tax_rate=taxed_line.tax_rate,
+        tax_amount=taxed_line.tax_amount,
     )
     if pack.price:
         _announce([invoice.pk])
@@ -733,6 +750,7 @@ def _draw_packs(
 def _issue(
     invoices: list[Invoice],
     rated_of: list[rating.Rating],
+    taxed_of: list[tax.Taxed],
     packs_touched: list[HourPack],
     now: datetime.datetime,
     actor: User | None,
@@ -745,8 +763,9 @@ def _issue(
     except IntegrityError:
         return False
     lines, billed, events = [], [], []
-    for invoice, rated in zip(invoices, rated_of, strict=True):
-        for position, line in enumerate(rated.lines):
+    for invoice, rated, taxed in zip(invoices, rated_of, taxed_of, strict=True):
+        for position, taxed_line in enumerate(taxed.lines):
+            line = taxed_line.line
             lines.append(
                 InvoiceLine(
                     invoice=invoice,
@@ -755,7 +774,9 @@ def _issue(
                     description=line.description,
                     quantity_minutes=line.quantity_minutes,
                     unit_rate=line.unit_rate,
-                    amount=line.amount,
+                    amount=taxed_line.amount,
+                    tax_rate=taxed_line.tax_rate,
+                    tax_amount=taxed_line.tax_amount,
                 )
             )
         for entry_id, minutes in rated.entry_minutes.items():
@@ -780,18 +801,58 @@ def _issue(
     return True
 
 
+@dataclass(frozen=True)
+class LegalMentions:
+    """What every invoice issued by one close or purchase states besides its lines: the
+    seller in force, the buyers' details, how prices are stated, the issue date."""
+
+    seller: SellerVersion | None
+    buyers: dict[int, dict[str, str]]
+    prices_include_tax: bool
+    issued_on: datetime.date
+
+    @classmethod
+    def now(cls, client_ids: list[int], now: datetime.datetime) -> "LegalMentions":
+        return cls(
+            seller=billing_seller.seller_for_issue(),
+            buyers=billing_seller.buyer_snapshots(client_ids),
+            prices_include_tax=settings.BILLING_PRICES_INCLUDE_TAX,
+            issued_on=now.astimezone(periods.zone()).date(),
+        )
+
+    def taxed(self, lines: list[rating.Line], rate: Decimal) -> tax.Taxed:
+        """The lines' VAT at `rate` (none when the seller is exempt from VAT)."""
+        if self.seller is not None and self.seller.vat_exemption_text:
+            rate = Decimal("0.00")
+        return tax.apply(lines, [rate] * len(lines), prices_include_tax=self.prices_include_tax)
+
+    def fields(self, client_id: int, taxed: tax.Taxed) -> dict[str, Any]:
+        """An invoice's legal fields: seller, buyer, totals, due date."""
+        return {
+            "seller": self.seller,
+            "buyer": self.buyers.get(client_id, {}),
+            "prices_include_tax": self.prices_include_tax,
+            "total": taxed.total_incl_tax,
+            "total_excl_tax": taxed.total_excl_tax,
+            "total_tax": taxed.total_tax,
+            "total_incl_tax": taxed.total_incl_tax,
+            "due_date": billing_seller.due_date(self.seller, self.issued_on),
+        }
+
+
 def _period_invoice(
     *,
     client_id: int,
     subscription: Subscription | None,
     period: datetime.date,
     number: str,
-    rated: rating.Rating,
+    taxed: tax.Taxed,
+    legal: LegalMentions,
     currency: str,
     now: datetime.datetime,
     **extra: Any,
 ) -> Invoice:
-    paid = rated.total == 0
+    paid = taxed.total_incl_tax == 0
     return Invoice(
         client_id=client_id,
         subscription=subscription,
@@ -801,10 +862,10 @@ def _period_invoice(
         period_end=periods.last_day(period),
         status=InvoiceStatus.PAID if paid else InvoiceStatus.OPEN,
         currency=currency,
-        total=rated.total,
         created_at=now,
         finalised_at=now,
         paid_at=now if paid else None,
+        **legal.fields(client_id, taxed),
         **extra,
     )
 
@@ -861,6 +922,8 @@ def _subscription_invoice(
     period: datetime.date,
     terms: PlanTerms | None,
     factor: Fraction,
+    taxed: tax.Taxed,
+    legal: LegalMentions,
     rated: rating.Rating,
     number: str,
     now: datetime.datetime,
@@ -873,7 +936,8 @@ def _subscription_invoice(
         subscription=sub,
         period=period,
         number=number,
-        rated=rated,
+        taxed=taxed,
+        legal=legal,
         currency=terms.currency if terms else sub.plan.currency,
         now=now,
         usage=usage,
@@ -938,9 +1002,11 @@ def _close_chunk(
     terms_of = selectors.terms_by_plan(
         [s.plan_id for s in subs] + [s.scheduled_plan_id for s in subs if s.scheduled_plan_id]
     )
+    legal = LegalMentions.now([s.client_id for s in subs], now)
     numbers = iter(_numbers(now.astimezone(periods.zone()).year, len(subs)))
     invoices: list[Invoice] = []
     rated_of: list[rating.Rating] = []
+    taxed_of: list[tax.Taxed] = []
     packs_touched: list[HourPack] = []
     ended = []
     for sub in subs:
@@ -950,15 +1016,19 @@ def _close_chunk(
         packs = packs_by_client.get(sub.client_id, [])
         entries = entries_by_client.get(sub.client_id, [])
         rated = _rate_subscription(sub, terms, period, factor, entries, packs)
+        taxed = legal.taxed(rated.lines, (terms or sub.plan).tax_rate)
         _draw_packs(packs, rated, packs_touched)
         invoices.append(
-            _subscription_invoice(sub, period, terms, factor, rated, next(numbers), now)
+            _subscription_invoice(
+                sub, period, terms, factor, taxed, legal, rated, next(numbers), now
+            )
         )
         rated_of.append(rated)
+        taxed_of.append(taxed)
         if event := _mark_closed(sub, period, rated, now, actor):
             ended.append(event)
 
-    if not _issue(invoices, rated_of, packs_touched, now, actor):
+    if not _issue(invoices, rated_of, taxed_of, packs_touched, now, actor):
         # Another close made these invoices between our read and our write.
         log.info("billing close of %s raced another close; nothing done", period)
         transaction.set_rollback(True)
@@ -1008,9 +1078,11 @@ def close_pack_statements(
         return 0
     entries_by_client, packs_by_client = _load_usage(client_ids, period)
     client_ids = [c for c in client_ids if entries_by_client.get(c)]
+    legal = LegalMentions.now(client_ids, now)
     numbers = iter(_numbers(now.astimezone(periods.zone()).year, len(client_ids)))
     invoices: list[Invoice] = []
     rated_of: list[rating.Rating] = []
+    taxed_of: list[tax.Taxed] = []
     packs_touched: list[HourPack] = []
     for client_id in client_ids:
         client_packs = packs_by_client.get(client_id, [])
@@ -1020,6 +1092,7 @@ def close_pack_statements(
             entries=entries_by_client[client_id],
             packs=[rating.PackBalance(p.pk, p.remaining_minutes) for p in client_packs],
         )
+        taxed = legal.taxed(rated.lines, selectors.pack_tax_rate(client_id))
         _draw_packs(client_packs, rated, packs_touched)
         invoices.append(
             _period_invoice(
@@ -1027,14 +1100,16 @@ def close_pack_statements(
                 subscription=None,
                 period=period,
                 number=next(numbers),
-                rated=rated,
+                taxed=taxed,
+                legal=legal,
                 currency=plan.currency,
                 now=now,
                 usage={**rated.usage(), "pack_statement": True},
             )
         )
         rated_of.append(rated)
-    if not _issue(invoices, rated_of, packs_touched, now, actor):
+        taxed_of.append(taxed)
+    if not _issue(invoices, rated_of, taxed_of, packs_touched, now, actor):
         transaction.set_rollback(True)
         return 0
     return len(invoices)

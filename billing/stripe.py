@@ -21,7 +21,7 @@ import stripe as stripe_sdk
 from django.conf import settings
 from djstripe.models import Customer
 
-from billing import errors
+from billing import errors, tax
 from concierge.errors import ApplicationError, Conflict, Invalid, PaymentRequired
 
 log = logging.getLogger(__name__)
@@ -255,6 +255,13 @@ def _mirrored_already(sdk, *, customer_id: str, invoice_id: int) -> str | None:
     return None
 
 
+def _tax_items(invoice) -> list:
+    """The invoice's VAT, one item per rate that has any (Stripe collects what the local
+    invoice states: its lines excluding VAT, then the VAT of each rate)."""
+    lines = invoice.lines.values_list("tax_rate", "amount", "tax_amount")
+    return [b for b in tax.breakdown_of(list(lines)) if b.tax_amount]
+
+
 def invoice_mirror(*, invoice) -> str:
     """Create (or find) the Stripe invoice of a finalised local invoice and charge it."""
     if invoice.stripe_invoice_id:
@@ -275,6 +282,16 @@ def invoice_mirror(*, invoice) -> str:
             description=line.description,
             metadata={"invoice_id": str(invoice.pk), "line_id": str(line.pk)},
             idempotency_key=f"{key}-line-{line.pk}",
+        )
+    for vat in _tax_items(invoice):
+        sdk.InvoiceItem.create(
+            customer=customer_id,
+            subscription=subscription_id,
+            amount=to_minor_units(vat.tax_amount, invoice.currency),
+            currency=invoice.currency.lower(),
+            description=f"VAT {vat.tax_rate.normalize():f} %",
+            metadata={"invoice_id": str(invoice.pk), "tax_rate": str(vat.tax_rate)},
+            idempotency_key=f"{key}-vat-{vat.tax_rate}",
         )
     stripe_invoice = sdk.Invoice.create(
         customer=customer_id,

@@ -2,16 +2,19 @@ from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from billing import periods
+from billing import periods, tax
+from billing import seller as billing_seller
 from billing.models import (
     PLAN_FIELDS,
     TERMS_FIELDS,
+    BillingDetails,
     HourPack,
     Invoice,
     InvoiceLine,
     Plan,
     PlanKind,
     PlanTerms,
+    SellerVersion,
     Subscription,
 )
 from concierge.api.fields import (
@@ -25,6 +28,17 @@ from concierge.api.fields import (
 
 def money_field(**kwargs):
     return serializers.DecimalField(max_digits=12, decimal_places=2, **kwargs)
+
+
+def tax_rate_field(**kwargs):
+    return serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        max_value=100,
+        help_text="VAT rate in percent (20.00 is 20 %).",
+        **kwargs,
+    )
 
 
 @extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-10"})
@@ -54,6 +68,7 @@ class PlanSerializer(BoundedModelSerializer):
     period it prices (an edit of a plan with subscribers applies from the next period)."""
 
     monthly_fee = money_field(min_value=0, required=False)
+    tax_rate = tax_rate_field(required=False)
     overage_tiers = TierSerializer(many=True)
     kind = serializers.ChoiceField(choices=PlanKind.choices)
     terms = PlanTermsSerializer(many=True, read_only=True)
@@ -217,6 +232,7 @@ class PackSerializer(BoundedModelSerializer):
             "remaining_minutes",
             "price",
             "currency",
+            "tax_rate",
             "purchased_at",
             "expires_at",
             "revoked_at",
@@ -233,16 +249,93 @@ class PackOfferSerializer(serializers.Serializer):
     minutes = IntegerField()
     price = money_field()
     currency = serializers.CharField()
+    tax_rate = tax_rate_field()
     valid_days = IntegerField(help_text="Days the minutes stay usable after purchase.")
 
 
 class InvoiceLineSerializer(BoundedModelSerializer):
     unit_rate = money_field(allow_null=True)
-    amount = money_field()
+    amount = money_field(help_text="Excluding VAT.")
+    tax_rate = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        allow_null=True,
+        help_text="VAT rate in percent; null on invoices issued before VAT was stated.",
+    )
+    tax_amount = money_field(help_text="This line's share of its rate's VAT.")
 
     class Meta:
         model = InvoiceLine
-        fields = ["description", "kind", "quantity_minutes", "unit_rate", "amount"]
+        fields = [
+            "description",
+            "kind",
+            "quantity_minutes",
+            "unit_rate",
+            "amount",
+            "tax_rate",
+            "tax_amount",
+        ]
+
+
+class SellerSerializer(BoundedModelSerializer):
+    """The seller's identity and legal mentions; each change is a new version, and each
+    invoice names the version it was issued with."""
+
+    siren = serializers.RegexField(r"^[0-9]{9}$", help_text="9 digits.")
+    country_code = serializers.RegexField(r"^[A-Z]{2}$", required=False)
+    payment_terms_days = IntegerField(
+        min_value=0, max_value=60, required=False, help_text="Days from issue to due date."
+    )
+
+    class Meta:
+        model = SellerVersion
+        fields = ["id", *billing_seller.SELLER_FIELDS, "created_at"]
+        read_only_fields = ["id", "created_at"]
+        extra_kwargs = {
+            "vat_id": {"help_text": "Intra-community VAT number (FR + 11 characters)."},
+            "vat_exemption_text": {
+                "help_text": "Set when VAT does not apply, e.g. "
+                "'TVA non applicable, art. 293 B du CGI': invoices then carry no VAT."
+            },
+        }
+
+
+class BillingDetailsSerializer(BoundedModelSerializer):
+    """Who the client's invoices are made out to."""
+
+    country_code = serializers.RegexField(r"^[A-Z]{2}$", required=False)
+
+    class Meta:
+        model = BillingDetails
+        fields = ["client", *billing_seller.BUYER_FIELDS, "updated_at"]
+        read_only_fields = ["client", "updated_at"]
+
+
+class InvoiceSellerSerializer(serializers.Serializer):
+    """The seller as it stood when the invoice was issued."""
+
+    name = serializers.CharField()
+    address = serializers.CharField()
+    country_code = serializers.CharField()
+    siren = serializers.CharField()
+    vat_id = serializers.CharField()
+    legal_form = serializers.CharField()
+    share_capital = serializers.CharField()
+    vat_exemption_text = serializers.CharField()
+
+
+class InvoiceBuyerSerializer(serializers.Serializer):
+    name = serializers.CharField(default="")
+    address = serializers.CharField(default="")
+    country_code = serializers.CharField(default="")
+    company = serializers.CharField(default="")
+    vat_id = serializers.CharField(default="")
+
+
+class TaxBreakdownSerializer(serializers.Serializer):
+    tax_rate = serializers.DecimalField(max_digits=5, decimal_places=2)
+    taxable_amount = money_field()
+    tax_amount = money_field()
 
 
 class InvoiceUsageSerializer(serializers.Serializer):
@@ -277,9 +370,15 @@ class InvoiceEntrySerializer(serializers.Serializer):
 
 
 class InvoiceSerializer(BoundedModelSerializer):
-    total = money_field()
+    total = money_field(help_text="What is due: `total_incl_tax`.")
+    total_excl_tax = money_field()
+    total_tax = money_field()
+    total_incl_tax = money_field()
     lines = InvoiceLineSerializer(many=True)
     usage = serializers.SerializerMethodField()
+    seller = InvoiceSellerSerializer(allow_null=True, read_only=True)
+    buyer = serializers.SerializerMethodField()
+    tax_breakdown = serializers.SerializerMethodField()
 
     class Meta:
         model = Invoice
@@ -294,12 +393,29 @@ class InvoiceSerializer(BoundedModelSerializer):
             "currency",
             "status",
             "total",
+            "total_excl_tax",
+            "total_tax",
+            "total_incl_tax",
+            "prices_include_tax",
+            "tax_breakdown",
+            "due_date",
+            "seller",
+            "buyer",
             "lines",
             "usage",
             "finalised_at",
             "paid_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(InvoiceBuyerSerializer(allow_null=True))
+    def get_buyer(self, obj):
+        return InvoiceBuyerSerializer(obj.buyer).data if obj.buyer else None
+
+    @extend_schema_field(TaxBreakdownSerializer(many=True))
+    def get_tax_breakdown(self, obj):
+        rows = tax.breakdown_of([(x.tax_rate, x.amount, x.tax_amount) for x in obj.lines.all()])
+        return TaxBreakdownSerializer(rows, many=True).data
 
     @cached_property
     def usage_serializer(self):

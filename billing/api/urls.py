@@ -23,6 +23,13 @@ urlpatterns = [
     ),
     path("usage/", views.UsageView.as_view(), name="usage"),
     path("payment-method/", views.PaymentMethodView.as_view(), name="payment-method"),
+    path("billing/seller/", views.SellerView.as_view(), name="billing-seller"),
+    path("me/billing-details/", views.BillingDetailsView.as_view(), name="billing-details"),
+    path(
+        "clients/<int:pk>/billing-details/",
+        views.ClientBillingDetailsView.as_view(),
+        name="client-billing-details",
+    ),
     path("billing/close-period/", views.ClosePeriodView.as_view(), name="billing-close-period"),
     path("", include("billing.api.report_urls")),
     *router.urls,

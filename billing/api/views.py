@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from billing import errors, selectors, services
+from billing import seller as billing_seller
 from billing import stripe as billing_stripe
 from billing.api import serializers
 from billing.api.filters import InvoiceFilter
@@ -244,7 +245,7 @@ class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         invoices = selectors.invoices_visible_to(self.request.user)
         if self.action == "list":
-            return invoices.prefetch_related("lines")
+            return invoices.select_related("seller").prefetch_related("lines")
         return selectors.invoices_with_details(invoices)
 
     @extend_schema(request=None, responses=serializers.InvoiceDetailSerializer)
@@ -353,3 +354,76 @@ class PaymentMethodView(APIView):
             user=request.user, payment_method=data.validated_data["payment_method"]
         )
         return Response(serializers.PaymentMethodSerializer(_payment_method_body(summary)).data)
+
+
+class SellerView(APIView):
+    """The seller's identity and legal mentions, as invoices issued now state them.
+
+    PATCH records a new version (the current one with the changes made; the first needs
+    `name`, `address` and `siren`); invoices already issued keep the version they name.
+    GET is 404 `seller_missing` until one is recorded."""
+
+    permission_classes = [IsManager]
+
+    @extend_schema(responses=serializers.SellerSerializer)
+    def get(self, request):
+        seller = billing_seller.current_seller()
+        if seller is None:
+            raise NotFound(errors.Code.SELLER_MISSING, "No seller is recorded yet.")
+        return Response(serializers.SellerSerializer(seller).data)
+
+    @extend_schema(request=serializers.SellerSerializer, responses=serializers.SellerSerializer)
+    def patch(self, request):
+        data = serializers.SellerSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        seller = billing_seller.seller_update(actor=request.user, **data.validated_data)
+        return Response(serializers.SellerSerializer(seller).data)
+
+
+def _billing_details_body(client):
+    details = billing_seller.billing_details_of(client)
+    if details is None:
+        raise NotFound(errors.Code.NOT_FOUND, "No billing details yet.")
+    return serializers.BillingDetailsSerializer(details).data
+
+
+def _billing_details_patch(request, client):
+    data = serializers.BillingDetailsSerializer(data=request.data, partial=True)
+    data.is_valid(raise_exception=True)
+    details = billing_seller.billing_details_update(client=client, **data.validated_data)
+    return Response(serializers.BillingDetailsSerializer(details).data)
+
+
+class BillingDetailsView(APIView):
+    """The name and address the client's invoices are made out to (each invoice keeps a
+    copy as it was when issued). The first PATCH needs `name` and `address`."""
+
+    permission_classes = [IsClient]
+
+    @extend_schema(responses=serializers.BillingDetailsSerializer)
+    def get(self, request):
+        return Response(_billing_details_body(request.user))
+
+    @extend_schema(
+        request=serializers.BillingDetailsSerializer,
+        responses=serializers.BillingDetailsSerializer,
+    )
+    def patch(self, request):
+        return _billing_details_patch(request, request.user)
+
+
+class ClientBillingDetailsView(APIView):
+    """A manager reads and edits a client's billing details."""
+
+    permission_classes = [IsManager]
+
+    @extend_schema(responses=serializers.BillingDetailsSerializer)
+    def get(self, request, pk):
+        return Response(_billing_details_body(_client_or_404(pk)))
+
+    @extend_schema(
+        request=serializers.BillingDetailsSerializer,
+        responses=serializers.BillingDetailsSerializer,
+    )
+    def patch(self, request, pk):
+        return _billing_details_patch(request, _client_or_404(pk))

@@ -294,7 +294,8 @@ def test_client_buys_a_pack(client_api, client_user, anon_api, assistant_api, ma
     assert pack.remaining_minutes == 300
     assert (pack.expires_at - pack.purchased_at).days == 365
     invoice = Invoice.objects.get(hour_pack=pack)
-    assert invoice.kind == "pack" and invoice.total == pack.price and invoice.number
+    assert invoice.kind == "pack" and invoice.total_excl_tax == pack.price and invoice.number
+    assert invoice.total == pack.price * Decimal("1.2")  # VAT 20 % on top
     assert [(line.kind, line.amount) for line in invoice.lines.all()] == [("pack", pack.price)]
     listed = client_api.get("/api/v1/packs/").json()["results"]
     assert [p["id"] for p in listed] == [pack.pk] and listed[0]["invoice"] == invoice.pk
@@ -318,7 +319,12 @@ def test_invoice_detail_lists_lines_usage_and_entries(client_api, client_user):
     body = client_api.get(f"/api/v1/invoices/{invoice.pk}/").json()
     assert body["number"] == invoice.number and body["currency"] == "EUR"
     assert (body["period_start"], body["period_end"]) == ("2026-09-01", "2026-09-30")
-    assert body["total"] == "91.00"  # 49.00 + 90 min @ 28.00 (200 min billed as 210)
+    # 49.00 + 90 min @ 28.00 (200 min billed as 210), then VAT 20 %.
+    assert (body["total_excl_tax"], body["total_tax"], body["total"]) == (
+        "91.00",
+        "18.20",
+        "109.20",
+    )
     assert body["lines"] == [
         {
             "description": "Monthly fee: " + invoice.plan.name,
@@ -326,6 +332,8 @@ def test_invoice_detail_lists_lines_usage_and_entries(client_api, client_user):
             "quantity_minutes": None,
             "unit_rate": None,
             "amount": "49.00",
+            "tax_rate": "20.00",
+            "tax_amount": "9.80",
         },
         {
             "description": "Overage: 90 min @ 28.00 EUR/h",
@@ -333,6 +341,8 @@ def test_invoice_detail_lists_lines_usage_and_entries(client_api, client_user):
             "quantity_minutes": 90,
             "unit_rate": "28.00",
             "amount": "42.00",
+            "tax_rate": "20.00",
+            "tax_amount": "8.40",
         },
     ]
     assert body["usage"]["used_minutes"] == 210 and body["usage"]["overage_minutes"] == 90
@@ -463,9 +473,8 @@ def test_anyone_lists_the_pack_offers_and_can_buy_each(anon_api, client_api):
     assert response.status_code == 200
     offers = response.json()
     assert offers == [
-        {"minutes": 300, "price": "125.00", "currency": "EUR", "valid_days": 365},
-        {"minutes": 600, "price": "240.00", "currency": "EUR", "valid_days": 365},
-        {"minutes": 1200, "price": "460.00", "currency": "EUR", "valid_days": 365},
+        {"minutes": m, "price": p, "currency": "EUR", "tax_rate": "20.00", "valid_days": 365}
+        for m, p in ((300, "125.00"), (600, "240.00"), (1200, "460.00"))
     ]
     for offer in offers:  # every size listed is one the purchase accepts, at that price
         bought = client_api.post("/api/v1/packs/", {"minutes": offer["minutes"]}, format="json")
@@ -475,9 +484,13 @@ def test_anyone_lists_the_pack_offers_and_can_buy_each(anon_api, client_api):
 
 
 def test_pack_offers_follow_the_setting(anon_api, settings):
-    settings.BILLING_PACKS = [{"minutes": 90, "price": "40.50", "currency": "GBP"}]
+    settings.BILLING_PACKS = [
+        {"minutes": 90, "price": "40.50", "currency": "GBP"},
+        {"minutes": 60, "price": "30.00", "currency": "EUR", "tax_rate": "5.5"},
+    ]
     assert anon_api.get("/api/v1/packs/offers/").json() == [
-        {"minutes": 90, "price": "40.50", "currency": "GBP", "valid_days": 365}
+        {"minutes": m, "price": p, "currency": c, "tax_rate": r, "valid_days": 365}
+        for m, p, c, r in ((90, "40.50", "GBP", "20.00"), (60, "30.00", "EUR", "5.50"))
     ]
 
 

@@ -49,7 +49,12 @@ def test_worked_example_closes_line_by_line():
         ("fee", None, None, Decimal("24.50")),
         ("overage", 60, Decimal("28.00"), Decimal("28.00")),
     ]
-    assert sep.total == Decimal("52.50")
+    # The lines exclude VAT; the total due adds 20 % (the plan's default rate).
+    assert (sep.total_excl_tax, sep.total_tax, sep.total) == (
+        Decimal("52.50"),
+        Decimal("10.50"),
+        Decimal("63.00"),
+    )
     assert sep.usage["from_included"] == 60 and sep.usage["rollover_out"] == 0
     assert lines_of(oct_) == [("fee", None, None, Decimal("49.00"))]
     assert oct_.usage["rollover_out"] == 45
@@ -58,7 +63,7 @@ def test_worked_example_closes_line_by_line():
         ("overage", 480, Decimal("28.00"), Decimal("224.00")),
         ("overage", 55, Decimal("24.00"), Decimal("22.00")),
     ]
-    assert nov.total == Decimal("295.00")
+    assert (nov.total_excl_tax, nov.total) == (Decimal("295.00"), Decimal("354.00"))
     assert (nov.usage["from_rollover"], nov.usage["from_included"]) == (45, 120)
     for key, invoice, billed in (
         ("sep", sep, [60, 15, 45]),
@@ -160,7 +165,7 @@ def test_packs_cover_usage_after_the_allowance_oldest_first():
     services.billing_period_close(now=at(2026, 10, 2))
     invoice = Invoice.objects.get(period_start=SEP)
     assert invoice.usage["from_packs"] == 180 and invoice.usage["overage_minutes"] == 0
-    assert invoice.total == Decimal("49.00")
+    assert invoice.total_excl_tax == Decimal("49.00")
     for pack, left in ((expired, 600), (old, 0), (new, 180)):
         pack.refresh_from_db()
         assert pack.remaining_minutes == left
@@ -188,7 +193,7 @@ def test_plan_change_takes_effect_at_the_next_period(monkeypatch):
     subscription.refresh_from_db()
     assert subscription.scheduled_plan == cheaper and subscription.scheduled_plan_from == NOV
     services.billing_period_close(now=DEC_2)
-    totals = list(Invoice.objects.order_by("period_start").values_list("total", flat=True))
+    totals = list(Invoice.objects.order_by("period_start").values_list("total_excl_tax", flat=True))
     assert totals == [Decimal("49.00"), Decimal("49.00"), Decimal("19.00")]
     subscription.refresh_from_db()
     assert subscription.plan == cheaper and subscription.scheduled_plan is None

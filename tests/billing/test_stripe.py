@@ -283,7 +283,7 @@ def test_declined_pack_charge_revokes_the_pack(localstripe):  # noqa: F811
     assert pack.remaining_minutes == 300
 
     stripe_id = mirror_invoice(pack.invoice.pk)
-    assert stripe.Invoice.retrieve(stripe_id).total == 12500
+    assert stripe.Invoice.retrieve(stripe_id).total == 15000  # 125.00 and 20 % VAT
     pack.refresh_from_db()
     sub.refresh_from_db()
     assert pack.revoked_at is not None and pack.remaining_minutes == 0

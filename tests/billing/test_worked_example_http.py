@@ -6,6 +6,7 @@ periods close through `billing/close-period/`, and the client's invoices match l
 """
 
 import datetime
+from decimal import Decimal
 
 import pytest
 
@@ -150,7 +151,10 @@ def test_worked_example_through_the_api(
     ):
         body = client_api.get(f"/api/v1/invoices/{invoice_id}/").json()
         assert (body["number"], body["period_start"], body["period_end"]) == (number, start, end)
-        assert (body["total"], body["currency"], body["status"]) == (total, "EUR", "open")
+        assert (body["total_excl_tax"], body["currency"], body["status"]) == (total, "EUR", "open")
+        # VAT 20 % on top (the plan's default rate); what is due includes it.
+        vat = (Decimal(total) * Decimal("0.2")).quantize(Decimal("0.01"))
+        assert (body["total_tax"], body["total"]) == (str(vat), str(Decimal(total) + vat))
         assert [
             (line["kind"], line["quantity_minutes"], line["unit_rate"], line["amount"])
             for line in body["lines"]
