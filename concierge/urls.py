@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from billing.webhooks import VerifiedWebhookView
-from concierge.api.throttles import throttled_login
+from concierge.api.throttles import admin_login
 from concierge.api.views import healthz
 from concierge.web.views import set_language
 
@@ -24,7 +24,8 @@ portal = [
 ]
 
 urlpatterns = [
-    path("admin/login/", throttled_login(admin.site.login), name="admin-login"),
+    # The admin signs in through the portal's door (throttled, with the second factor).
+    path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include(api_v1)),

@@ -43,8 +43,8 @@ class AccountSessionMiddleware:
     @staticmethod
     def _must_enrol(request) -> bool:
         path = request.path
-        if path.startswith(("/api/", "/admin/", "/stripe/", "/calendar/", "/healthz")):
-            return False  # the API answers 403 mfa_required itself; the admin below
+        if path.startswith(("/api/", "/stripe/", "/calendar/", "/healthz")):
+            return False  # the API answers 403 mfa_required itself
         if path.startswith(ENROLMENT_PATHS):
             return False
         return mfa.enrolment_required(request.user)

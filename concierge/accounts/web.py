@@ -6,11 +6,12 @@ says when to try again (and a Retry-After header)."""
 
 import time
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -277,7 +278,12 @@ def recent_authentication_required(view):
     def wrapped(request, *args, **kwargs):
         if request.user.is_authenticated and not services.recently_authenticated(request):
             back = request.get_full_path() if request.method == "GET" else _referer(request)
-            return redirect(f"{reverse('portal:reauthenticate')}?next={back}")
+            target = f"{reverse('portal:reauthenticate')}?{urlencode({'next': back})}"
+            if getattr(request, "htmx", False):  # the whole page goes, not a fragment
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = target
+                return response
+            return redirect(target)
         return view(request, *args, **kwargs)
 
     return wrapped

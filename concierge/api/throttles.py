@@ -1,41 +1,17 @@
-"""The admin login's throttle. Every door shares the counters of
-`concierge.accounts.throttles` (per address and per account, in the shared `throttle`
-cache); a refused attempt is a 429 in the API's error shape with Retry-After."""
+"""The admin's sign-in. The admin has no login form of its own: its door is the portal's
+(throttled per address and per account by `concierge.accounts.throttles`, and asking for
+the second factor), and a staff session opens the admin."""
 
-from functools import wraps
-
-from django.http import JsonResponse
-from rest_framework.exceptions import Throttled
-
-from concierge.accounts import throttles
-from concierge.api.errors import error_body
-from concierge.errors import DrfCode
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponseRedirect
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
-def throttled_response(wait) -> JsonResponse:
-    exc = Throttled(wait)
-    response = JsonResponse(error_body(DrfCode.THROTTLED, exc.detail), status=429)
-    response["Retry-After"] = str(wait)
-    return response
-
-
-def throttled_login(view):
-    """Wraps a plain Django login view (the admin's): its POSTs pass the sign-in door
-    (per address, and per account for the name typed) and a failed one counts against
-    the account."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.method != "POST":
-            return view(request, *args, **kwargs)
-        email = request.POST.get("username", "")
-        try:
-            throttles.sign_in_door(request, email)
-        except throttles.AttemptsExhausted as exc:
-            return throttled_response(exc.wait)
-        response = view(request, *args, **kwargs)
-        if not request.user.is_authenticated:
-            throttles.sign_in_failed(request, email)
-        return response
-
-    return wrapper
+def admin_login(request):
+    target = request.GET.get(REDIRECT_FIELD_NAME) or "/admin/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/admin/"
+    if request.user.is_authenticated and request.user.is_staff:
+        return HttpResponseRedirect(target)
+    return redirect_to_login(target)

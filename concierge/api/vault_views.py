@@ -7,6 +7,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from concierge import vault_selectors, vault_services
+from concierge.accounts import services as account_services
 from concierge.api import vault_serializers as vs
 from concierge.api.permissions import IsClient, roles
 from concierge.models import Role, VaultItem
@@ -94,6 +95,8 @@ class VaultItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @action(detail=True, methods=["post"])
     def reveal(self, request, pk=None):
         item = self.get_object()
+        # Secrets show only to someone who gave their password (or a code) lately.
+        account_services.require_recent_authentication(request)
         data = vs.RevealRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         secrets, reveal = vault_services.vault_item_reveal(

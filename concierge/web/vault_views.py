@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from concierge import selectors, vault_selectors, vault_services
+from concierge.accounts.web import recent_authentication_required
 from concierge.errors import ApplicationError
 from concierge.models import Role
 from concierge.web.access import clients_only, role_required
@@ -138,6 +139,7 @@ def _private(response):
 
 @vault_users
 @require_POST
+@recent_authentication_required
 def vault_reveal(request, pk):
     """The item's secrets, shown once: a fragment in place (htmx) or a page of its own."""
     item = vault_selectors.vault_item_get(request.user, pk)

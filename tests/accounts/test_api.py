@@ -396,3 +396,22 @@ def test_enrolment_needs_a_recent_password(client_api, client_user):
     ok = client_api.post("/api/v1/auth/reauthenticate/", {"password": factories.PASSWORD})
     assert ok.status_code == 204
     assert client_api.post("/api/v1/auth/mfa/totp/").status_code == 200
+
+
+@override_settings(REAUTH_SECONDS=300)
+def test_a_vault_reveal_needs_a_recent_password(client_api, client_user):
+    created = client_api.post(
+        "/api/v1/vault/",
+        {"title": "Bank", "kind": "login", "fields": {"password": "s3cret-value"}},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    reveal = f"/api/v1/vault/{created.json()['id']}/reveal/"
+    assert client_api.post(reveal, {"purpose": "Check it"}).status_code == 200
+    AccountSession.objects.filter(user=client_user).update(
+        authenticated_at=timezone.now() - datetime.timedelta(minutes=6)
+    )
+    assert_error(client_api.post(reveal, {"purpose": "Check it"}), 403, "reauthentication_required")
+    client_api.post("/api/v1/auth/reauthenticate/", {"password": factories.PASSWORD})
+    answer = client_api.post(reveal, {"purpose": "Check it"})
+    assert answer.status_code == 200 and answer.json()["fields"] == {"password": "s3cret-value"}

@@ -64,16 +64,22 @@ def test_registration_is_throttled(anon_api, monkeypatch):
     _assert_throttled(anon_api.post("/api/v1/auth/register/", body, format="json"))
 
 
-def test_admin_login_is_throttled(client, monkeypatch):
-    from rest_framework.throttling import SimpleRateThrottle
-
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"login": "2/min"})
-    for _ in range(2):
-        answer = client.post("/admin/login/", {"username": "x@example.test", "password": "no"})
-        assert answer.status_code == 200  # the form again, with its error
-    answer = client.post("/admin/login/", {"username": "x@example.test", "password": "no"})
-    _assert_throttled(answer)
-    assert client.get("/admin/login/").status_code == 200  # reading the form is not counted
+def test_the_admin_signs_in_through_the_portal_door(client):
+    """The admin has no login form of its own: the portal's is throttled and asks for
+    the second factor."""
+    manager_user = services.manager_create(email="boss@example.test", password=factories.PASSWORD)
+    for method in (client.get, client.post):
+        answer = method("/admin/login/?next=/admin/concierge/task/")
+        assert answer.status_code == 302
+        assert answer["Location"] == "/login/?next=/admin/concierge/task/"
+    posted = client.post(
+        "/admin/login/", {"username": manager_user.email, "password": factories.PASSWORD}
+    )
+    assert posted.status_code == 302 and "_auth_user_id" not in client.session
+    assert client.get("/admin/").status_code == 302
+    client.post("/login/", {"email": manager_user.email, "password": factories.PASSWORD})
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/login/")["Location"] == "/admin/"
 
 
 def test_logout_revokes_the_presented_token(anon_api, client_user, api_for):

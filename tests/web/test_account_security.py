@@ -218,15 +218,42 @@ def test_enrolment_asks_for_the_password_again_after_a_while(client_user, web_fo
     assert web.post("/app/account/security/totp/").status_code == 200
 
 
-def test_the_admin_login_counts_against_the_account(client, manager_user, monkeypatch):
-    from rest_framework.throttling import SimpleRateThrottle
+@override_settings(MFA_REQUIRED_ROLES=["manager"])
+def test_the_admin_needs_the_second_factor_too(client, manager_user):
+    _sign_in(client, manager_user)
+    answer = client.get("/admin/")
+    assert answer.status_code == 302 and answer["Location"] == "/app/account/security/"
 
-    monkeypatch.setattr(
-        SimpleRateThrottle, "THROTTLE_RATES", {"login": "100/min", "login_account": "2/hour"}
+
+@override_settings(REAUTH_SECONDS=300)
+def test_a_portal_vault_reveal_asks_for_the_password_first(client_user, web_for):
+    from concierge import vault_services
+
+    item = vault_services.vault_item_create(
+        client=client_user, title="Bank", kind="login", fields={"password": "s3cret-value"}
     )
-    for _ in range(2):
-        client.post("/admin/login/", {"username": manager_user.email, "password": "no"})
-    answer = client.post(
-        "/admin/login/", {"username": manager_user.email, "password": factories.PASSWORD}
+    web = web_for(client_user)
+    AccountSession.objects.filter(user=client_user).update(
+        authenticated_at=timezone.now() - datetime.timedelta(minutes=6)
     )
-    assert answer.status_code == 429
+    detail = f"/app/vault/{item.pk}/"
+    answer = web.post(
+        f"/app/vault/{item.pk}/reveal/",
+        {"purpose": "Check it"},
+        HTTP_REFERER=f"http://testserver{detail}",
+    )
+    assert answer.status_code == 302
+    assert (
+        answer["Location"]
+        == "/app/account/confirm/?next=http%3A%2F%2Ftestserver%2Fapp%2Fvault%2F" + f"{item.pk}%2F"
+    )
+    htmx = web.post(
+        f"/app/vault/{item.pk}/reveal/",
+        {"purpose": "Check it"},
+        HTTP_REFERER=f"http://testserver{detail}",
+        HTTP_HX_REQUEST="true",
+    )
+    assert htmx["HX-Redirect"].startswith("/app/account/confirm/")
+    web.post("/app/account/confirm/", {"password": factories.PASSWORD, "next": detail})
+    shown = web.post(f"/app/vault/{item.pk}/reveal/", {"purpose": "Check it"})
+    assert shown.status_code == 200 and "s3cret-value" in shown.content.decode()
