@@ -151,7 +151,7 @@ def test_the_assistant_delivers_with_a_pdf_and_the_client_downloads_it(
     web_for, client_user, assistant_user, task
 ):
     assistant = web_for(assistant_user)
-    page = assert_page(assistant.get(f"/app/tasks/{task.pk}/"), "Deliverables")
+    page = assert_page(assistant.get(f"/app/tasks/{task.pk}/"), "Documents for the client")
     key = KEY.search(page).group(1)
     response = assistant.post(
         f"/app/tasks/{task.pk}/deliver/",
