@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from billing import errors
 from billing.reports import ranges
+from billing.reports.quality import GROUPS as QUALITY_GROUPS
 from billing.reports.time import GROUPS
 from concierge.api.fields import DateField, DateTimeField, IdField, IntegerField
 
@@ -126,3 +127,58 @@ class TimeReportSerializer(serializers.Serializer):
     previous = serializers.URLField(allow_null=True)
     totals = TimeReportTotalsSerializer()
     results = TimeReportRowSerializer(many=True)
+
+
+class QualityReportQuerySerializer(ReportRangeSerializer):
+    group_by = serializers.ChoiceField(choices=QUALITY_GROUPS, required=False, default="assistant")
+
+
+class QualityReportRowSerializer(serializers.Serializer):
+    """One assistant (by the task's assignee; null for unassigned work) or one category
+    (blank for none) over the range."""
+
+    label = serializers.CharField()
+    assistant = IntegerField(allow_null=True, required=False)
+    category = serializers.CharField(allow_blank=True, required=False)
+    delivered_tasks = IntegerField(help_text="Tasks whose last delivery is in the range.")
+    promised_tasks = IntegerField(help_text="Of those, the tasks with a promised deadline.")
+    on_time_tasks = IntegerField(help_text="Delivered no later than the promised deadline.")
+    on_time_rate = serializers.DecimalField(**RATIO, help_text="on_time / promised (null: none).")
+    revised_tasks = IntegerField(help_text="Delivered tasks the client sent back at least once.")
+    revision_rate = serializers.DecimalField(**RATIO, help_text="revised / delivered.")
+    rated_tasks = IntegerField()
+    rating_average = serializers.DecimalField(
+        max_digits=4, decimal_places=2, coerce_to_string=False, allow_null=True
+    )
+    requested_tasks = IntegerField(help_text="Tasks requested (created) in the range.")
+    answered_tasks = IntegerField(help_text="Of those, the tasks the service answered.")
+    first_response_minutes = IntegerField(
+        allow_null=True,
+        help_text="Median minutes from a request to the first message of the service or "
+        "the start of time logged on it.",
+    )
+    reassignments = IntegerField(
+        help_text="Tasks taken from one assistant and given to another in the range (by "
+        "assistant: taken from them)."
+    )
+
+
+class QualityReportTotalsSerializer(QualityReportRowSerializer):
+    rows = IntegerField()
+    label = None
+    assistant = None
+    category = None
+
+
+class QualityReportSerializer(serializers.Serializer):
+    group_by = serializers.ChoiceField(choices=QUALITY_GROUPS)
+    vars()["from"] = DateField(help_text="The first day.")
+    to = DateField(help_text="The last day, included.")
+    time_zone = serializers.CharField()
+    start = DateTimeField()
+    end = DateTimeField()
+    count = IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    totals = QualityReportTotalsSerializer()
+    results = QualityReportRowSerializer(many=True)

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from billing import errors
 from billing.api import report_serializers as out
 from billing.reports import csv as report_csv
+from billing.reports.quality import quality_report
 from billing.reports.time import time_report
 from concierge.api.pagination import Pagination
 from concierge.errors import Invalid
@@ -152,4 +153,48 @@ class TimeReportView(ReportView):
             body={"group_by": group_by, "totals": report["totals"]},
             rows=report["rows"],
             output=out.TimeReportSerializer,
+        )
+
+
+class QualityReportView(ReportView):
+    """Service quality over a range of days, per assistant or per category: deliveries,
+    punctuality, revisions, ratings, first answers and reassignments."""
+
+    name = "quality-report"
+    csv_columns = list(out.QualityReportRowSerializer().fields)
+
+    @extend_schema(
+        operation_id="reports_quality",
+        parameters=[
+            *RANGE_PARAMETERS,
+            OpenApiParameter(
+                "group_by",
+                OpenApiTypes.STR,
+                enum=list(out.QUALITY_GROUPS),
+                description="`assistant` if absent.",
+            ),
+            *PAGE_PARAMETERS,
+        ],
+        responses={
+            200: OpenApiResponse(
+                out.QualityReportSerializer,
+                description="JSON; with `?format=csv` the rows (all pages) and a totals row.",
+            )
+        },
+    )
+    def get(self, request):
+        query = parse(request, out.QualityReportQuerySerializer)
+        report_range, group_by = query["range"], query["group_by"]
+        report = quality_report(
+            request.user,
+            report_range=report_range,
+            group_by=group_by,
+            language=request.LANGUAGE_CODE,
+        )
+        return self.respond(
+            request,
+            report_range=report_range,
+            body={"group_by": group_by, "totals": report["totals"]},
+            rows=report["rows"],
+            output=out.QualityReportSerializer,
         )

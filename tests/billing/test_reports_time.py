@@ -367,7 +367,7 @@ def _more_work(clients, per_client):
             client=client, assignee=assistant, status=TaskStatus.IN_PROGRESS, category=f"c{n}"
         )
         for k in range(per_client):
-            work(task, at(2026, 10, 1 + k), 30)
+            work(task, at(2026, 10, 1 + k, 8 + n), 30)
 
 
 @pytest.mark.parametrize("group_by", ["client", "assistant", "category", "task", "week", "month"])
