@@ -2,7 +2,9 @@
 a client keeps an item and reads who opened it; an assistant reveals it from the task page,
 copies a value and hides it again."""
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -133,3 +135,26 @@ def test_notifications_unread_first_marked_read_in_place(visit):
     no_sideways_scroll(page)
     page.get_by_role("link", name="Your task is delivered").click()
     expect(page.get_by_role("heading", name="Renew the passport", level=1)).to_be_visible()
+
+
+def test_a_client_downloads_their_data_then_erases_it(visit):
+    client = factories.ClientFactory()
+    factories.TaskFactory(client=client, title="Renew the passport")
+    page = sign_in(visit, client.email)
+    page.get_by_role("link", name="Your data and privacy").click()
+    expect(page.get_by_role("heading", name="What is kept, and why")).to_be_visible()
+    visit.page_check("privacy")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download my data").click()
+    assert download.value.suggested_filename == "concierge-export.json"
+    data = json.loads(Path(download.value.path()).read_text())
+    assert data["tasks"][0]["title"] == "Renew the passport"
+
+    page.set_viewport_size(PHONE)
+    no_sideways_scroll(page)
+    page.get_by_label("Your password").fill(factories.PASSWORD)
+    page.get_by_label("I understand that this cannot be undone.").check()
+    page.get_by_role("button", name="Erase my data").click()
+    expect(page.get_by_text("Your data is erased and you are signed out.")).to_be_visible()
+    client.refresh_from_db()
+    assert client.erased_at is not None
