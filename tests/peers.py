@@ -93,6 +93,14 @@ def child_env(**extra):
         DJANGO_SECURE_SSL_REDIRECT="0",
         THROTTLE_LOGIN_RATE="1000/min",
         THROTTLE_REGISTER_RATE="1000/min",
+        THROTTLE_LOGIN_ACCOUNT_RATE="1000/min",
+        THROTTLE_EMAIL_RATE="1000/min",
+        THROTTLE_EMAIL_ACCOUNT_RATE="1000/min",
+        THROTTLE_LINK_RATE="1000/min",
+        # The suite's people sign in with a password alone and at once (tests/accounts
+        # cover the second factor and verification).
+        MFA_REQUIRED_ROLES="",
+        ACCOUNT_EMAIL_VERIFICATION="optional",
     )
     env.update(extra)
     return env
