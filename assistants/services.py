@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from assistants import errors as time_errors
 from assistants import policies
+from assistants.audit import Action
 from assistants.handover import Move, deactivation_hand_over, time_off_hand_over
 from assistants.hooks import billable_room, billable_time_recorded, check_billable_time
 from assistants.models import (
@@ -23,7 +24,7 @@ from assistants.models import (
     TimeEntryStatus,
     TimeOff,
 )
-from concierge import categories, errors
+from concierge import audit, categories, errors
 from concierge.models import NotificationKind, Role, Task, User
 from concierge.notifications import addressed_to, local_time, notify
 from concierge.services import locked, user_create, user_update
@@ -77,6 +78,24 @@ def assistant_create(
     return profile
 
 
+PERSON_FIELDS = ("first_name", "last_name", "timezone")
+PROFILE_FIELDS = (
+    "skills",
+    "weekly_capacity_minutes",
+    "active",
+    "workday_start",
+    "workday_end",
+    "working_days",
+)
+
+
+def _assistant_snapshot(profile: AssistantProfile) -> dict[str, Any]:
+    return {
+        **audit.snapshot(profile.user, PERSON_FIELDS),
+        **audit.snapshot(profile, PROFILE_FIELDS),
+    }
+
+
 @transaction.atomic
 def assistant_update(
     *, profile: AssistantProfile, actor: User | None = None, **fields: Any
@@ -84,6 +103,7 @@ def assistant_update(
     """Edit an assistant; deactivating one moves all their open work on."""
     profile = AssistantProfile.objects.select_for_update().select_related("user").get(pk=profile.pk)
     was_active = profile.active
+    before = _assistant_snapshot(profile)
     user_update(
         user=profile.user,
         **{k: v for k, v in fields.items() if k in ("first_name", "last_name", "timezone")},
@@ -101,6 +121,14 @@ def assistant_update(
             setattr(profile, name, fields[name])
     profile.full_clean(exclude=["user"])
     profile.save()
+    if changes := audit.changes_of(before, _assistant_snapshot(profile)):
+        audit.record(
+            actor=actor,
+            action=Action.ASSISTANT_CHANGED,
+            target=profile.user,  # the assistant, by the id the API knows them by
+            changes=changes,
+            about=profile.user,
+        )
     if was_active and not profile.active:
         deactivation_hand_over(assistant=profile.user, actor=actor)
     return profile
@@ -754,6 +782,9 @@ def time_entry_resolve(
 # Time off ---------------------------------------------------------------------------------
 
 
+TIME_OFF_FIELDS = ("assistant_id", "starts_at", "ends_at", "reason")
+
+
 @transaction.atomic
 def time_off_create(
     *,
@@ -781,10 +812,24 @@ def time_off_create(
     time_off = TimeOff.objects.create(
         assistant=assistant, starts_at=starts_at, ends_at=ends_at, reason=reason, created_by=actor
     )
+    audit.record(
+        actor=actor,
+        action=Action.TIME_OFF_ENTERED,
+        target=time_off,
+        changes=audit.created(audit.snapshot(time_off, TIME_OFF_FIELDS)),
+        about=assistant,
+    )
     return time_off, time_off_hand_over(time_off=time_off, actor=actor)
 
 
 @transaction.atomic
 def time_off_delete(*, actor: User, time_off: TimeOff) -> None:
     policies.require_manage_time_off(actor)
+    audit.record(
+        actor=actor,
+        action=Action.TIME_OFF_REMOVED,
+        target=time_off,
+        changes=audit.removed(audit.snapshot(time_off, TIME_OFF_FIELDS)),
+        about=time_off.assistant,
+    )
     time_off.delete()

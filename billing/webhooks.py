@@ -28,8 +28,10 @@ from billing.models import (
 )
 from billing.notices import tell_payment_failed
 from billing.services import hour_pack_restore
+from concierge import audit
 from concierge import errors as core_errors
 from concierge.jobs import enqueue
+from concierge.models import AuditOrigin
 
 PAID_EVENTS = ("invoice.paid", "invoice.payment_succeeded")
 FAILED_EVENTS = ("invoice.payment_failed",)
@@ -167,9 +169,10 @@ def process_trigger(trigger_id):
         event_type, obj = refetched_outcome(event_type, obj)
         if event_type is None:
             return None
-    return apply_invoice_event(
-        event_type=event_type, obj=obj, stripe_event_id=payload.get("id") or ""
-    )
+    with audit.origin(AuditOrigin.WEBHOOK):
+        return apply_invoice_event(
+            event_type=event_type, obj=obj, stripe_event_id=payload.get("id") or ""
+        )
 
 
 class VerifiedWebhookView(ProcessWebhookView):

@@ -56,3 +56,9 @@ class ConciergeConfig(AppConfig):
         # this app is listed after django.contrib.auth).
         post_migrate.connect(_sync_manager_group, dispatch_uid="concierge.manager_group")
         post_migrate.connect(_starting_categories, dispatch_uid="concierge.categories")
+
+        from django_q.signals import pre_execute
+
+        from concierge.audit import job_started
+
+        pre_execute.connect(job_started, dispatch_uid="concierge.audit.job_origin")

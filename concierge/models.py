@@ -719,7 +719,8 @@ class AuditOrigin(models.TextChoices):
 class AuditLog(models.Model):
     """One record of who did what to which object, from where, and what changed
     (`concierge.audit.record`, in the transaction of the write). Written once, never
-    changed; an erasure redacts the erased person's name (the one exception)."""
+    changed; an erasure redacts the erased person's name and the text about them (the one
+    exception)."""
 
     at = models.DateTimeField(default=django_timezone.now)
     actor = models.ForeignKey(
@@ -731,6 +732,15 @@ class AuditLog(models.Model):
         help_text="Null: the service itself (a job's own decision).",
     )
     actor_name = models.CharField(max_length=301, blank=True)  # as they were named then
+    about = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The person the changed object describes (their profile, their time off), "
+        "whose details an erasure takes out of `changes`.",
+    )
     action = models.CharField(max_length=64)
     target_type = models.CharField(max_length=100)  # the model's label, "assistants.timeoff"
     target_id = models.BigIntegerField()

@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from concierge import errors, hooks, selectors, vault_selectors, vault_services
+from concierge import audit, errors, hooks, selectors, vault_selectors, vault_services
 from concierge.accounts.models import AccountSession, PendingEmail, RecoveryCode, TotpDevice
 from concierge.errors import Conflict, Forbidden, Invalid
 from concierge.models import (
@@ -208,6 +208,7 @@ def person_erase(*, user: User, now: datetime.datetime | None = None) -> User:
     ClientProfile.objects.filter(primary_assistant=user).update(primary_assistant=None)
     ClientProfile.objects.filter(backup_assistant=user).update(backup_assistant=None)
     _erase_admin_log(user, personal, task_ids)
+    audit.redact_person(user_id=user.pk)
 
     user.email = erased_email(user.pk)
     user.first_name = ""

@@ -16,7 +16,7 @@ from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from concierge import bounded, categories, deadlines, errors, hooks, recurrence, selectors
+from concierge import audit, bounded, categories, deadlines, errors, hooks, recurrence, selectors
 from concierge.accounts import sessions as account_sessions
 from concierge.accounts.models import AccountSession
 from concierge.errors import ApplicationError, Conflict, Forbidden, Invalid, NotFound
@@ -217,9 +217,12 @@ def _assistant(user_or_none: User | None, field: str) -> User | None:
 
 
 @transaction.atomic
-def client_profile_update(*, profile: ClientProfile, **fields: Any) -> ClientProfile:
+def client_profile_update(
+    *, profile: ClientProfile, actor: User | None = None, **fields: Any
+) -> ClientProfile:
     """A manager sets a client's primary and backup assistants."""
     profile = locked(profile)
+    before = audit.snapshot(profile, CLIENT_ASSISTANT_FIELDS)
     for name in ("primary_assistant", "backup_assistant"):
         if name in fields:
             setattr(profile, name, _assistant(fields[name], name))
@@ -233,7 +236,19 @@ def client_profile_update(*, profile: ClientProfile, **fields: Any) -> ClientPro
             fields={"backup_assistant": ["Must differ from the primary assistant."]},
         )
     profile.save()
+    changes = audit.changes_of(before, audit.snapshot(profile, CLIENT_ASSISTANT_FIELDS))
+    if changes:
+        audit.record(
+            actor=actor,
+            action=audit.Action.CLIENT_ASSISTANTS_CHANGED,
+            target=profile.user,  # the client, by the id the API knows them by
+            changes=changes,
+            about=profile.user,
+        )
     return profile
+
+
+CLIENT_ASSISTANT_FIELDS = ("primary_assistant_id", "backup_assistant_id")
 
 
 # Tasks ------------------------------------------------------------------------------------

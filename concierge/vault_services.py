@@ -10,7 +10,7 @@ import json
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from concierge import crypto, errors
+from concierge import audit, crypto, errors
 from concierge.errors import Forbidden, Invalid, NotFound
 from concierge.models import User, VaultItem, VaultReveal
 from concierge.notifications import addressed_to, local_time, notify
@@ -69,6 +69,7 @@ def vault_item_update(
     """Change an item. `fields` merges: a name with a value sets it, with null removes it."""
     item = VaultItem.objects.select_for_update().get(pk=item.pk)
     _require_owner(item, actor)
+    before = audit.snapshot(item, AUDITED_FIELDS)
     for name in ("title", "kind", "notes", "notify_on_reveal"):
         if name in changes:
             setattr(item, name, changes[name])
@@ -88,13 +89,34 @@ def vault_item_update(
         item.field_names = sorted(secrets)
         item.secret = _seal(secrets)
     item.save()
+    # What changed, by name: the secrets' values are never recorded, only which exist.
+    if changes := audit.changes_of(before, audit.snapshot(item, AUDITED_FIELDS)):
+        if "notes" in changes:
+            changes["notes"] = ["…", "…"]
+        audit.record(
+            actor=actor,
+            action=audit.Action.VAULT_ITEM_CHANGED,
+            target=item,
+            changes=changes,
+            about=item.client,
+        )
     return item
+
+
+AUDITED_FIELDS = ("title", "kind", "notes", "notify_on_reveal", "field_names")
 
 
 @transaction.atomic
 def vault_item_delete(*, item: VaultItem, actor: User) -> None:
     """Destroy the item and its ciphertext; its reveals stay in the client's audit."""
     _require_owner(item, actor)
+    audit.record(
+        actor=actor,
+        action=audit.Action.VAULT_ITEM_REMOVED,
+        target=item,
+        changes=audit.removed(audit.snapshot(item, ("title", "kind", "field_names"))),
+        about=item.client,
+    )
     VaultItem.objects.filter(pk=item.pk).delete()
 
 

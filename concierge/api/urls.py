@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 from concierge.accounts import api as accounts
 from concierge.api import (
     attachment_views,
+    audit_views,
     notification_views,
     privacy_views,
     task_views,
@@ -16,6 +17,7 @@ router.register("clients", views.ClientViewSet, basename="client")
 router.register("tasks", task_views.TaskViewSet, basename="task")
 router.register("notifications", notification_views.NotificationViewSet, basename="notification")
 router.register("vault", vault_views.VaultItemViewSet, basename="vault")
+router.register("audit-log", audit_views.AuditLogViewSet, basename="audit-log")
 
 urlpatterns = [
     path("auth/register/", views.RegisterView.as_view(), name="auth-register"),

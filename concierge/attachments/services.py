@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from concierge import errors, services
+from concierge import audit, errors, services
 from concierge.attachments import content, images, scan
 from concierge.attachments.selectors import task_attachment_usage
 from concierge.attachments.storage import attachment_storage
@@ -293,6 +293,15 @@ def attachment_delete(*, attachment: Attachment, actor: User) -> None:
     if not task.is_open:
         raise Conflict(errors.Code.TASK_CLOSED, "Files of a closed task are kept.")
     names = [name for name in (attachment.file.name, attachment.thumbnail.name) if name]
+    audit.record(
+        actor=actor,
+        action=audit.Action.ATTACHMENT_REMOVED,
+        target=attachment,
+        changes=audit.removed(
+            audit.snapshot(attachment, ("task_id", "message_id", "name", "size"))
+        ),
+        about=task.client,
+    )
     attachment.delete()
     transaction.on_commit(lambda: _discard(names))
 

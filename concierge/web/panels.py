@@ -33,6 +33,7 @@ def register():
     register_nav(label=_("Tasks"), url_name="task-list", order=20)
     register_nav(label=_("Account"), url_name="account", order=90)
     register_nav(label=_("Vault"), url_name="vault", roles={Role.CLIENT}, order=55)
+    register_nav(label=_("Audit"), url_name="audit", roles={Role.MANAGER}, order=85)
     register_panel(
         slot="task",
         template="portal/panels/vault.html",
