@@ -126,7 +126,7 @@ class ClientViewSet(
 
     def perform_update(self, serializer):
         serializer.instance = services.client_profile_update(
-            profile=serializer.instance, **serializer.validated_data
+            profile=serializer.instance, actor=self.request.user, **serializer.validated_data
         )
 
 
