@@ -52,6 +52,10 @@ class ConciergeConfig(AppConfig):
 
         hooks.register_export_section("attachments", attachment_privacy.export_attachments)
         hooks.register_erasure_step(attachment_privacy.erase)
+
+        from concierge.attachments import signals as attachment_signals
+
+        attachment_signals.connect()
         # After every app's permissions exist (their own post_migrate receivers run first:
         # this app is listed after django.contrib.auth).
         post_migrate.connect(_sync_manager_group, dispatch_uid="concierge.manager_group")

@@ -62,5 +62,5 @@ def write_files(archive: zipfile.ZipFile, rows: list[dict], user: User) -> None:
 def erase(user: User) -> None:
     """An erased client's files, and their vault documents' files, leave storage."""
     services.attachments_forget(Attachment.objects.filter(task__client=user))
-    documents = VaultDocument.objects.filter(item__client=user)
-    services.stored_files_forget([d.file.name for d in documents if d.file])
+    # The vault's items go with the erasure; their documents' files with them (signals.py).
+    VaultDocument.objects.filter(item__client=user).delete()

@@ -22,6 +22,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -292,7 +293,6 @@ def attachment_delete(*, attachment: Attachment, actor: User) -> None:
         raise Forbidden(errors.Code.NOT_UPLOADER, "Only whoever added a file may delete it.")
     if not task.is_open:
         raise Conflict(errors.Code.TASK_CLOSED, "Files of a closed task are kept.")
-    names = [name for name in (attachment.file.name, attachment.thumbnail.name) if name]
     audit.record(
         actor=actor,
         action=audit.Action.ATTACHMENT_REMOVED,
@@ -302,20 +302,14 @@ def attachment_delete(*, attachment: Attachment, actor: User) -> None:
         ),
         about=task.client,
     )
-    attachment.delete()
-    transaction.on_commit(lambda: _discard(names))
+    attachment.delete()  # its stored files go once this commits (signals.py)
 
 
-def attachments_forget(attachments: Iterable[Attachment]) -> int:
-    """Rows and stored bytes of `attachments` deleted (erasure, inside its transaction):
-    the bytes once it commits."""
-    names, ids = [], []
-    for attachment in attachments:
-        ids.append(attachment.pk)
-        names += [n for n in (attachment.file.name, attachment.thumbnail.name) if n]
-    Attachment.objects.filter(pk__in=ids).delete()
-    stored_files_forget(names)
-    return len(ids)
+def attachments_forget(attachments: QuerySet[Attachment]) -> int:
+    """Rows of `attachments` deleted (erasure, inside its transaction); their stored
+    files once it commits (signals.py)."""
+    deleted, _by_model = attachments.delete()
+    return deleted
 
 
 def stored_files_forget(names: Sequence[str]) -> None:
