@@ -18,3 +18,15 @@ class CalDavForm(forms.Form):
     username = SingleLineField(label=_("User name"), max_length=200)
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, max_length=500)
     calendar = SingleLineField(label=_("Calendar name"), max_length=200)
+
+
+class CalDavChangeForm(CalDavForm):
+    """The linked account's settings; an empty password keeps the stored one."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_caldav_%s")
+        super().__init__(*args, **kwargs)
+        password = self.fields["password"]
+        password.required = False
+        password.label = _("Password (empty: unchanged)")
+        password.widget.attrs["autocomplete"] = "new-password"

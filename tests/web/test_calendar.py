@@ -58,4 +58,4 @@ def test_a_caldav_account_is_checked_then_linked(client_web, client_user, radica
     assert response.status_code == 302
     account = CalDavAccount.objects.get(user=client_user)
     assert RADICALE_PASSWORD not in account.password_encrypted
-    assert_page(client_web.get("/app/calendar/"), "Linked to Tasks", "Relink CalDAV account")
+    assert_page(client_web.get("/app/calendar/"), "Linked to Tasks", "Save the CalDAV link")
