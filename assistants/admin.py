@@ -6,7 +6,14 @@ from concierge.admin import ReadOnlyAdminMixin
 
 @admin.register(AssistantProfile)
 class AssistantProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "active", "weekly_capacity_minutes", "workday_start", "workday_end"]
+    list_display = [
+        "user",
+        "active",
+        "weekly_capacity_minutes",
+        "workday_start",
+        "workday_end",
+        "cost_rate",
+    ]
     list_filter = ["active"]
     list_select_related = ["user"]
     search_fields = ["user__email"]

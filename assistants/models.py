@@ -33,6 +33,11 @@ class AssistantProfile(models.Model):
     workday_start = models.TimeField(default=datetime.time(9, 0))
     workday_end = models.TimeField(default=datetime.time(17, 0))
     working_days = models.JSONField(default=default_working_days, blank=True)
+    # What an hour of this assistant's time costs the service, in the invoices' currency
+    # (managers only: the profitability of the time report). None: not known.
+    cost_rate = models.DecimalField(
+        "hourly cost", max_digits=10, decimal_places=2, null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -42,6 +47,10 @@ class AssistantProfile(models.Model):
             models.CheckConstraint(
                 condition=Q(workday_end__gt=F("workday_start")),
                 name="assistant_workday_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(cost_rate__isnull=True) | Q(cost_rate__gte=0),
+                name="assistant_cost_rate_not_negative",
             ),
         ]
 

@@ -38,6 +38,14 @@ class AssistantSerializer(BoundedModelSerializer):
         read_only_fields = fields
 
 
+class AssistantManagerSerializer(AssistantSerializer):
+    """An assistant as managers read them: also what an hour of their time costs."""
+
+    class Meta(AssistantSerializer.Meta):
+        fields = [*AssistantSerializer.Meta.fields, "cost_rate"]
+        read_only_fields = fields
+
+
 class AssistantPublicSerializer(BoundedModelSerializer):
     """What a client may know of an assistant serving them: who they are and their zone."""
 
@@ -74,6 +82,15 @@ class AssistantWriteSerializer(serializers.Serializer):
     workday_end = LocalTimeField(required=False)
     working_days = serializers.ListField(
         child=IntegerField(min_value=0, max_value=6), required=False, max_length=7
+    )
+    cost_rate = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        min_value=0,
+        allow_null=True,
+        required=False,
+        help_text="What an hour of their time costs, in the invoices' currency (null: not "
+        "known); managers only.",
     )
 
 

@@ -3,7 +3,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from assistants import selectors, services
+from assistants import cost_rates, selectors, services
 from assistants.api import serializers
 from concierge.api.permissions import IsManager, roles
 from concierge.models import Role
@@ -40,26 +40,38 @@ class AssistantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def get_serializer_class(self):
         if self._for_client():
             return serializers.AssistantPublicSerializer
+        if getattr(self.request.user, "role", None) == Role.MANAGER:
+            return serializers.AssistantManagerSerializer
         return serializers.AssistantSerializer
+
+    def _set_cost_rate(self, profile, fields):
+        if "cost_rate" not in fields:
+            return profile
+        return cost_rates.assistant_cost_rate_set(
+            actor=self.request.user, profile=profile, cost_rate=fields["cost_rate"]
+        )
 
     @extend_schema(
         request=serializers.AssistantCreateSerializer,
-        responses={201: serializers.AssistantSerializer},
+        responses={201: serializers.AssistantManagerSerializer},
     )
     def create(self, request):
         data = serializers.AssistantCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        profile = services.assistant_create(**data.validated_data)
+        fields = dict(data.validated_data)
+        cost = {"cost_rate": fields.pop("cost_rate")} if "cost_rate" in fields else {}
+        profile = self._set_cost_rate(services.assistant_create(**fields), cost)
         return Response(self.get_serializer(profile).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=serializers.AssistantWriteSerializer, responses=serializers.AssistantSerializer
+        request=serializers.AssistantWriteSerializer,
+        responses=serializers.AssistantManagerSerializer,
     )
     def partial_update(self, request, pk=None):
         profile = self.get_object()
         data = serializers.AssistantWriteSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        profile = services.assistant_update(
-            profile=profile, actor=request.user, **data.validated_data
-        )
-        return Response(self.get_serializer(profile).data)
+        fields = dict(data.validated_data)
+        cost = {"cost_rate": fields.pop("cost_rate")} if "cost_rate" in fields else {}
+        profile = services.assistant_update(profile=profile, actor=request.user, **fields)
+        return Response(self.get_serializer(self._set_cost_rate(profile, cost)).data)

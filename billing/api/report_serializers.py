@@ -129,6 +129,47 @@ class TimeReportSerializer(serializers.Serializer):
     results = TimeReportRowSerializer(many=True)
 
 
+PROFIT = {
+    "cost_amount": "Each assistant's logged minutes at their hourly cost, rounded once.",
+    "uncosted_minutes": "Logged minutes of assistants whose cost is not known.",
+    "revenue_amount": "By client, week or month: the invoiced amount; by assistant: each "
+    "client's invoiced amount shared by the minutes billed for their time.",
+    "margin_amount": "revenue_amount less cost_amount.",
+}
+
+
+def _profit_fields():
+    return {
+        "cost_amount": serializers.DecimalField(
+            **MONEY, required=False, help_text=PROFIT["cost_amount"]
+        ),
+        "uncosted_minutes": IntegerField(required=False, help_text=PROFIT["uncosted_minutes"]),
+        "revenue_amount": serializers.DecimalField(
+            **MONEY, required=False, help_text=PROFIT["revenue_amount"]
+        ),
+        "margin_amount": serializers.DecimalField(
+            **MONEY, required=False, help_text=PROFIT["margin_amount"]
+        ),
+    }
+
+
+class ManagerTimeReportRowSerializer(TimeReportRowSerializer):
+    """A row as managers read it: also what the time cost, and the margin."""
+
+    vars().update(_profit_fields())
+
+
+class ManagerTimeReportTotalsSerializer(TimeReportTotalsSerializer):
+    vars().update(_profit_fields())
+
+
+class ManagerTimeReportSerializer(TimeReportSerializer):
+    """The time report as managers read it (others never see the profit fields)."""
+
+    totals = ManagerTimeReportTotalsSerializer()
+    results = ManagerTimeReportRowSerializer(many=True)
+
+
 class QualityReportQuerySerializer(ReportRangeSerializer):
     group_by = serializers.ChoiceField(choices=QUALITY_GROUPS, required=False, default="assistant")
 

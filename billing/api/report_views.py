@@ -72,7 +72,7 @@ class ReportView(APIView):
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, ReportCSVRenderer]
     pagination_class = Pagination
     name = "report"
-    csv_columns: list[str] = []
+    csv_columns: list[str] = []  # the rows' fields, once the output is known
 
     def respond(self, request, *, report_range, body, rows, output):
         body = {
@@ -91,7 +91,9 @@ class ReportView(APIView):
             count = paginator.page.paginator.count
             links = (paginator.get_next_link(), paginator.get_previous_link())
         body.update(count=count, next=links[0], previous=links[1], results=page)
-        response = Response(output(body).data)
+        serializer = output(body)
+        self.csv_columns = list(serializer.fields["results"].child.fields)
+        response = Response(serializer.data)
         if isinstance(request.accepted_renderer, ReportCSVRenderer):
             filename = f"{self.name}-{report_range.first_day}-{report_range.last_day}.csv"
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -113,7 +115,6 @@ class TimeReportView(ReportView):
     grouped by client, assistant, category, task, week or month."""
 
     name = "time-report"
-    csv_columns = list(out.TimeReportRowSerializer().fields)
 
     @extend_schema(
         operation_id="reports_time",
@@ -132,8 +133,9 @@ class TimeReportView(ReportView):
         ],
         responses={
             200: OpenApiResponse(
-                out.TimeReportSerializer,
-                description="JSON; with `?format=csv` the rows (all pages) and a totals row.",
+                out.ManagerTimeReportSerializer,
+                description="JSON; with `?format=csv` the rows (all pages) and a totals row. "
+                "The cost, revenue and margin fields are for managers only.",
             )
         },
     )
@@ -152,7 +154,7 @@ class TimeReportView(ReportView):
             report_range=report_range,
             body={"group_by": group_by, "totals": report["totals"]},
             rows=report["rows"],
-            output=out.TimeReportSerializer,
+            output=out.ManagerTimeReportSerializer if report["costs"] else out.TimeReportSerializer,
         )
 
 
@@ -161,7 +163,6 @@ class QualityReportView(ReportView):
     punctuality, revisions, ratings, first answers and reassignments."""
 
     name = "quality-report"
-    csv_columns = list(out.QualityReportRowSerializer().fields)
 
     @extend_schema(
         operation_id="reports_quality",

@@ -11,6 +11,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from assistants.models import BILLABLE, TimeEntryStatus
 from assistants.selectors import DURATION, time_entries_visible_to
+from billing import rating
 from billing.models import InvoiceStatus
 from billing.reports.ranges import DayRange
 from billing.selectors import invoices_visible_to
@@ -139,8 +141,11 @@ def _entry_group(group_by: str, zone: ZoneInfo) -> dict[str, Any]:
     return {"key": Trunc("started_at", group_by, output_field=DateField(), tzinfo=zone)}
 
 
-def _entry_sums(user: User, report_range: DayRange, group_by: str, filters: dict) -> list[dict]:
-    """The entries query: stopped entries started in the range, summed per group."""
+def _entry_sums(
+    user: User, report_range: DayRange, group_by: str, filters: dict, *, costs: bool = False
+) -> list[dict]:
+    """The entries query: stopped entries started in the range, summed per group (and,
+    for `costs`, per assistant and their hourly cost; by assistant, per client too)."""
     entries = time_entries_visible_to(user).filter(
         started_at__gte=report_range.start,
         started_at__lt=report_range.end,
@@ -153,9 +158,17 @@ def _entry_sums(user: User, report_range: DayRange, group_by: str, filters: dict
     if filters.get("category") is not None:
         entries = entries.filter(task__category=filters["category"])
     # Named apart from the model's fields and relations (`billed` is the invoice link).
+    group = _entry_group(group_by, report_range.zone)
+    if costs:
+        group.update(
+            cost_assistant=F("assistant_id"),
+            cost_rate=F("assistant__assistant_profile__cost_rate"),
+        )
+        if group_by == "assistant":
+            group["cost_client"] = F("task__client_id")
     sums = (
         entries.order_by()
-        .values(**_entry_group(group_by, report_range.zone))
+        .values(**group)
         .annotate(
             logged_time=Sum(DURATION),
             measured_time=Coalesce(Sum(DURATION, filter=MEASURED), ZERO_DURATION),
@@ -208,6 +221,54 @@ def _bucket_of(group_by: str, day: datetime.date) -> datetime.date:
     return day.replace(day=1)
 
 
+@dataclass
+class _Cost:
+    """What a row's time cost: each assistant's logged minutes at their hourly cost,
+    unrounded; the minutes of assistants whose cost is not known apart."""
+
+    amount: Fraction = Fraction(0)
+    uncosted_minutes: int = 0
+
+    def add(self, item: dict[str, Any]) -> None:
+        minutes = _minutes(item["logged_time"])
+        if item["cost_rate"] is None:
+            self.uncosted_minutes += minutes
+        else:
+            self.amount += Fraction(minutes) * Fraction(item["cost_rate"]) / 60
+
+
+def _profit(cost: _Cost, revenue: Decimal | None) -> dict[str, Any]:
+    """A row's cost (rounded once, as an invoice line is), revenue and margin."""
+    cost_amount = rating.money(cost.amount)
+    return {
+        "cost_amount": cost_amount,
+        "uncosted_minutes": cost.uncosted_minutes,
+        "revenue_amount": revenue,
+        "margin_amount": None if revenue is None else revenue - cost_amount,
+    }
+
+
+def _shares(
+    billed: dict[tuple[Any, Any], int], invoiced: dict[Any, _Money]
+) -> dict[Any, Decimal | None]:
+    """Each row's revenue when grouped by assistant: every client's invoiced amount
+    shared among the assistants by the minutes billed for their time; None where the
+    amounts are in several currencies."""
+    per_client: dict[Any, int] = defaultdict(int)
+    for (_key, client), minutes in billed.items():
+        per_client[client] += minutes
+    shares: dict[Any, Fraction] = defaultdict(Fraction)
+    unknown = set()
+    for (key, client), minutes in billed.items():
+        amount = invoiced.get(client, _Money()).fields()["invoiced_amount"]
+        if amount is None:
+            unknown.add(key)
+        elif minutes:
+            shares[key] += Fraction(amount) * minutes / per_client[client]
+    keys = {key for key, _ in billed}
+    return {key: None if key in unknown else rating.money(shares[key]) for key in keys}
+
+
 def time_report(
     user: User,
     *,
@@ -220,16 +281,25 @@ def time_report(
 
     Rows of a week or month grouping are every bucket of the range, empty ones too;
     others are those with time (and, by client, those with an invoice), most time first.
+    Managers also read what the time cost and, by client, assistant, week or month, the
+    revenue and margin (`costs`).
     """
     filters = filters or {}
     money = shows_money(user, filters)
+    costs = user.is_manager
     sums: dict[Any, _Sums] = defaultdict(_Sums)
+    cost_of: dict[Any, _Cost] = defaultdict(_Cost)
+    billed_by: dict[tuple[Any, Any], int] = defaultdict(int)
     labels: dict[Any, dict[str, Any]] = {}
     total = _Sums()
-    for item in _entry_sums(user, report_range, group_by, filters):
+    for item in _entry_sums(user, report_range, group_by, filters, costs=costs):
         key = item["key"]
         sums[key].add(item)
         total.add(item)
+        if costs:
+            cost_of[key].add(item)
+            if group_by == "assistant":
+                billed_by[key, item["cost_client"]] += item["billed_total"]
         if key not in labels and group_by not in BUCKETS:
             labels[key] = _describe(group_by, item)
 
@@ -238,27 +308,37 @@ def time_report(
     if money:
         for item in _invoice_sums(user, report_range, filters):
             invoiced_total.add(item["currency"], item["amount"], item["invoices"])
-            if group_by == "client":
+            if group_by in ("client", "assistant"):
                 key = item["client_id"]
-                labels.setdefault(
-                    key,
-                    {
-                        "client": key,
-                        "label": _name(
-                            item["client__first_name"],
-                            item["client__last_name"],
-                            item["client__email"],
-                        ),
-                    },
-                )
             elif group_by in BUCKETS:
                 key = _bucket_of(group_by, item["period_start"])
             else:
                 continue
             invoiced[key].add(item["currency"], item["amount"], item["invoices"])
+            if group_by == "client" and key not in labels:
+                labels[key] = {
+                    "client": key,
+                    "label": _name(
+                        item["client__first_name"],
+                        item["client__last_name"],
+                        item["client__email"],
+                    ),
+                }
 
     if group_by == "category":
         _label_categories(labels, language)
+    earns = costs and _earns(group_by, money)
+    revenue: dict[Any, Decimal | None] = {}
+    if earns and group_by == "assistant":
+        revenue = _shares(billed_by, invoiced)
+    elif earns:
+        revenue = {key: amounts.fields()["invoiced_amount"] for key, amounts in invoiced.items()}
+
+    def profit(key: Any) -> dict[str, Any]:
+        if not costs:
+            return {}
+        earned = revenue.get(key, Decimal("0.00")) if earns else None
+        return _profit(cost_of.get(key, _Cost()), earned)
 
     rows = []
     if group_by in BUCKETS:
@@ -271,11 +351,12 @@ def time_report(
                     "label": bucket.label,
                     **sums.get(bucket.start, _Sums()).minutes(),
                     **(invoiced.get(bucket.start, _Money()).fields() if money else {}),
+                    **profit(bucket.start),
                 }
             )
     else:
         for key, description in labels.items():
-            row = {**description, **sums.get(key, _Sums()).minutes()}
+            row = {**description, **sums.get(key, _Sums()).minutes(), **profit(key)}
             if money and group_by == "client":
                 row.update(invoiced.get(key, _Money()).fields())
             rows.append(row)
@@ -284,7 +365,29 @@ def time_report(
     totals = {"rows": len(rows), **total.minutes()}
     if money:
         totals.update(invoiced_total.fields())
-    return {"rows": rows, "totals": totals, "money": money}
+    if costs:
+        totals.update(_profit_totals(rows, earns=earns))
+    return {"rows": rows, "totals": totals, "money": money, "costs": costs}
+
+
+def _earns(group_by: str, money: bool) -> bool:
+    """Whether rows of this grouping carry revenue (and so a margin)."""
+    return money and group_by in ("client", "assistant", "week", "month")
+
+
+def _profit_totals(rows: list[dict[str, Any]], *, earns: bool) -> dict[str, Any]:
+    """The rows' costs, revenues and margins added up (each row rounded once)."""
+    cost = sum((row["cost_amount"] for row in rows), Decimal("0.00"))
+    revenues = [row["revenue_amount"] for row in rows]
+    revenue = None
+    if earns and None not in revenues:
+        revenue = sum(revenues, Decimal("0.00"))
+    return {
+        "cost_amount": cost,
+        "uncosted_minutes": sum(row["uncosted_minutes"] for row in rows),
+        "revenue_amount": revenue,
+        "margin_amount": None if revenue is None else revenue - cost,
+    }
 
 
 def _describe(group_by: str, item: dict[str, Any]) -> dict[str, Any]:

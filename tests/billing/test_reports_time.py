@@ -4,7 +4,8 @@ of a worked period, each role's scope, the reader's zone, bad ranges, CSV, query
 import csv
 import datetime
 import io
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 import pytest
 from django.db.models import Sum
@@ -381,3 +382,112 @@ def test_query_count_is_fixed_whatever_the_rows(
         with django_assert_num_queries(queries):
             response = manager_api.get(URL, {**QUARTER, "group_by": group_by})
         assert response.status_code == 200
+
+
+# Profitability (managers only) ---------------------------------------------------------
+
+
+@pytest.fixture
+def costed(office):
+    """Xena costs 20.00 an hour; what Yuri costs is not known."""
+    profile = office["xena"].assistant_profile
+    profile.cost_rate = Decimal("20.00")
+    profile.save()
+    return office
+
+
+def money(value):
+    """A Fraction of currency at two places, half up."""
+    value = Fraction(value)
+    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    return exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def test_margin_per_client(manager_api, costed):
+    body = manager_api.get(URL, QUARTER).json()
+    rows = rows_by(body, "client")
+    ada, bob, cy = (rows[costed[name].pk] for name in ("ada", "bob", "cy"))
+    # Xena's 781 minutes for Ada at 20.00 an hour; Yuri's 117 are not costed.
+    assert Decimal(ada["cost_amount"]) == money(Fraction(781 * 20, 60)) == Decimal("260.33")
+    assert ada["uncosted_minutes"] == 117
+    assert Decimal(ada["revenue_amount"]) == invoiced(costed["ada"])
+    assert Decimal(ada["margin_amount"]) == invoiced(costed["ada"]) - Decimal("260.33")
+    assert (Decimal(bob["cost_amount"]), bob["uncosted_minutes"]) == (0, 195)
+    assert Decimal(cy["cost_amount"]) == Decimal("20.00")
+    totals = body["totals"]
+    assert Decimal(totals["cost_amount"]) == Decimal("280.33")
+    assert Decimal(totals["revenue_amount"]) == Decimal(totals["invoiced_amount"])
+    assert Decimal(totals["margin_amount"]) == Decimal(totals["invoiced_amount"]) - Decimal(
+        "280.33"
+    )
+
+
+def test_margin_per_assistant_shares_each_invoice_by_billed_minutes(manager_api, costed):
+    body = manager_api.get(URL, {**QUARTER, "group_by": "assistant"}).json()
+    rows = rows_by(body, "assistant")
+    xena, yuri = rows[costed["xena"].pk], rows[costed["yuri"].pk]
+    billed_by = {}
+    for entry in InvoicedEntry.objects.select_related("entry__task"):
+        key = (entry.entry.assistant_id, entry.entry.task.client_id)
+        billed_by[key] = billed_by.get(key, 0) + entry.billed_minutes
+    assert billed_by[costed["xena"].pk, costed["ada"].pk] == 760  # of Ada's 895
+
+    def share(assistant):
+        total = Fraction(0)
+        for client in ("ada", "bob", "cy"):
+            everyone = sum(m for (a, c), m in billed_by.items() if c == costed[client].pk)
+            mine = billed_by.get((costed[assistant].pk, costed[client].pk), 0)
+            if mine:
+                total += Fraction(invoiced(costed[client])) * mine / everyone
+        return money(total)
+
+    assert Decimal(xena["revenue_amount"]) == share("xena")
+    assert Decimal(yuri["revenue_amount"]) == share("yuri")
+    xena_minutes = 781 + 60
+    assert Decimal(xena["cost_amount"]) == money(Fraction(xena_minutes * 20, 60))
+    assert Decimal(xena["margin_amount"]) == share("xena") - money(Fraction(xena_minutes * 20, 60))
+    assert (Decimal(yuri["cost_amount"]), yuri["uncosted_minutes"]) == (0, 312)
+    # Every cent of the invoices is shared out (each client had billed time), each row
+    # rounded once.
+    revenue = Decimal(body["totals"]["revenue_amount"])
+    assert revenue == share("xena") + share("yuri")
+    assert abs(revenue - Decimal(body["totals"]["invoiced_amount"])) <= Decimal("0.01")
+
+
+def test_cost_without_revenue_where_invoices_are_not_split(manager_api, costed):
+    body = manager_api.get(URL, {**QUARTER, "group_by": "category"}).json()
+    admin = rows_by(body, "category")["admin"]
+    assert admin["cost_amount"] is not None
+    assert admin["revenue_amount"] is None and admin["margin_amount"] is None
+    assert body["totals"]["margin_amount"] is None
+    by_month = manager_api.get(URL, {**QUARTER, "group_by": "month"}).json()
+    for row in by_month["results"]:
+        assert Decimal(row["revenue_amount"]) == Decimal(row["invoiced_amount"])
+
+
+@pytest.mark.parametrize("who", ["ada", "xena"])
+def test_nobody_but_managers_sees_costs_or_margins(api_for, costed, who):
+    api = api_for(costed[who])
+    for group_by in ("client", "assistant", "month"):
+        body = api.get(URL, {**QUARTER, "group_by": group_by}).json()
+        for row in [*body["results"], body["totals"]]:
+            assert not {"cost_amount", "revenue_amount", "margin_amount"} & set(row), row
+    header = api.get(URL, {**QUARTER, "format": "csv"}).content.decode().splitlines()[0]
+    assert "cost_amount" not in header and "margin_amount" not in header
+
+
+def test_managers_set_an_assistants_cost_rate(manager_api, api_for, assistant_user):
+    url = f"/api/v1/assistants/{assistant_user.pk}/"
+    response = manager_api.patch(url, {"cost_rate": "31.50"})
+    assert response.status_code == 200, response.content
+    assert response.json()["cost_rate"] == "31.50"
+    assistant_user.assistant_profile.refresh_from_db()
+    assert assistant_user.assistant_profile.cost_rate == Decimal("31.50")
+    assert manager_api.get(url).json()["cost_rate"] == "31.50"
+    # Not shown to the assistant, who may not set it either.
+    mine = api_for(assistant_user)
+    assert "cost_rate" not in mine.get(url).json()
+    assert_error(mine.patch(url, {"cost_rate": "99.00"}), 403, "permission_denied")
+    assert_error(manager_api.patch(url, {"cost_rate": "-1.00"}), 400, "invalid")
+    cleared = manager_api.patch(url, {"cost_rate": None})
+    assert cleared.json()["cost_rate"] is None
