@@ -51,6 +51,7 @@ class ConciergeConfig(AppConfig):
         from concierge.attachments import privacy as attachment_privacy
 
         hooks.register_export_section("attachments", attachment_privacy.export_attachments)
+        hooks.register_export_section("vault_documents", attachment_privacy.export_vault_documents)
         hooks.register_erasure_step(attachment_privacy.erase)
 
         from concierge.attachments import signals as attachment_signals

@@ -81,6 +81,20 @@ def decrypt(ciphertext: str) -> str:
         ) from exc
 
 
+def encrypt_bytes(plaintext: bytes) -> bytes:
+    """A Fernet token of `plaintext` (a file's bytes) under the newest key."""
+    return _multi().encrypt(plaintext)
+
+
+def decrypt_bytes(ciphertext: bytes) -> bytes:
+    try:
+        return _multi().decrypt(ciphertext)
+    except InvalidToken as exc:
+        raise DecryptionError(
+            "The stored file cannot be decrypted with the configured keys."
+        ) from exc
+
+
 def rotate(ciphertext: str) -> str:
     """The same secret re-encrypted under the newest key."""
     try:

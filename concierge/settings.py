@@ -471,6 +471,8 @@ ATTACHMENT_TASK_MAX_FILES = env.int("ATTACHMENT_TASK_MAX_FILES", default=50)
 # Images are decoded to be cleaned (concierge/attachments/images.py): at most this many
 # pixels (50 million: a 48-megapixel phone photo; about 200 MB while decoding).
 ATTACHMENT_IMAGE_MAX_PIXELS = env.int("ATTACHMENT_IMAGE_MAX_PIXELS", default=50_000_000)
+# A vault document is encrypted as one message (Fernet), in memory: a smaller limit.
+VAULT_DOCUMENT_MAX_BYTES = env.int("VAULT_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # Behind nginx (X-Accel-Redirect) or Apache/lighttpd (X-Sendfile), local files can be sent
 # by the proxy once the view has checked access: "x-accel-redirect" with the internal
 # location ATTACHMENT_ACCEL_PREFIX that maps to MEDIA_ROOT/attachments, or "x-sendfile".

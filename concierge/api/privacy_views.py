@@ -63,6 +63,11 @@ class ExportSerializer(serializers.Serializer):
         help_text="As `attachments/{id}/` shows each, with `sha256` and `in_zip`, where the "
         "zip export holds the file.",
     )
+    vault_documents = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="A client's vault documents: `item, name, size, content_type, created_at, "
+        "in_zip`; the zip export holds each file, decrypted.",
+    )
 
 
 class ZipRenderer(BaseRenderer):
@@ -93,7 +98,7 @@ def write_zip(target, data, user=None):
                 f"invoices/{name}.json", json.dumps(invoice, cls=DjangoJSONEncoder, indent=2)
             )
         if user is not None:
-            attachment_privacy.write_files(archive, data.get("attachments", []), user)
+            attachment_privacy.write_files(archive, data, user)
 
 
 class ExportView(APIView):

@@ -8,6 +8,7 @@ from concierge.api import (
     notification_views,
     privacy_views,
     task_views,
+    vault_document_views,
     vault_views,
     views,
 )
@@ -48,6 +49,7 @@ urlpatterns = [
         name="auth-mfa-recovery-codes",
     ),
     path("auth/reauthenticate/", accounts.ReauthenticateView.as_view(), name="auth-reauthenticate"),
+    path("auth/email-change/", accounts.EmailChangeView.as_view(), name="auth-email-change"),
     path("me/", views.MeView.as_view(), name="me"),
     path("categories/", views.CategoryListView.as_view(), name="categories"),
     path("me/export/", privacy_views.ExportView.as_view(), name="me-export"),
@@ -69,6 +71,16 @@ urlpatterns = [
         "attachments/<int:pk>/preview/",
         attachment_views.AttachmentPreviewView.as_view(),
         name="attachment-preview",
+    ),
+    path(
+        "vault/<int:pk>/document/",
+        vault_document_views.VaultDocumentView.as_view(),
+        name="vault-document",
+    ),
+    path(
+        "vault/<int:pk>/document/reveal/",
+        vault_document_views.VaultDocumentRevealView.as_view(),
+        name="vault-document-reveal",
     ),
     *router.urls,
 ]

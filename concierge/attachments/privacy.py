@@ -3,7 +3,8 @@
 
 The export lists the files about the person (a client's: every file on their tasks that
 they may read; an assistant's: those on the tasks they hold now; anyone's: those they
-added) and the zip export carries the files themselves, copied in chunks from storage.
+added) and a client's vault documents; the zip export carries the files themselves,
+copied in chunks from storage (vault documents decrypted).
 An erased client's files are deleted from storage, local or object, once the erasure
 commits; a vault document's encrypted file goes with the vault.
 """
@@ -13,6 +14,7 @@ import zipfile
 
 from django.db.models import Q, QuerySet
 
+from concierge import crypto
 from concierge.api.attachment_serializers import AttachmentSerializer
 from concierge.attachments import selectors, services
 from concierge.models import Attachment, User, VaultDocument
@@ -44,9 +46,31 @@ def export_attachments(user: User) -> list[dict]:
     return rows
 
 
-def write_files(archive: zipfile.ZipFile, rows: list[dict], user: User) -> None:
+def export_vault_documents(user: User) -> list[dict]:
+    """A client's vault documents (the zip export carries them, decrypted: the vault's
+    export records a reveal of each item)."""
+    documents = VaultDocument.objects.filter(item__client=user).order_by("item_id")
+    return [
+        {
+            "item": document.item_id,
+            "name": document.name,
+            "size": document.size,
+            "content_type": document.content_type,
+            "created_at": document.created_at.isoformat(),
+            "in_zip": f"vault/{document.item_id}/{document.name}",
+        }
+        for document in documents
+    ]
+
+
+def write_files(archive: zipfile.ZipFile, data: dict, user: User) -> None:
     """Each exported file into `archive`, streamed (the rows are the person's own export:
     read again through the same scope, so a row cannot name someone else's file)."""
+    for document in VaultDocument.objects.filter(item__client=user).order_by("item_id"):
+        with document.file.open("rb") as stored:
+            plaintext = crypto.decrypt_bytes(stored.read())
+        archive.writestr(f"vault/{document.item_id}/{document.name}", plaintext)
+    rows = data.get("attachments", [])
     by_id = {a.pk: a for a in _about(user).filter(pk__in=[row["id"] for row in rows])}
     for row in rows:
         attachment = by_id.get(row["id"])

@@ -97,3 +97,11 @@ def _local(backend: FileSystemStorage, name: str, content_type: str, disposition
         response = FileResponse(open(backend.path(name), "rb"), content_type=content_type)  # noqa: SIM115
     response["Content-Disposition"] = disposition
     return response
+
+
+def bytes_response(data: bytes, *, name: str, content_type: str) -> HttpResponse:
+    """Bytes held in memory (a decrypted vault document), always as a download."""
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    _secure(response, content_type)
+    return response

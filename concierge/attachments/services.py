@@ -158,7 +158,7 @@ def _discard(names: Iterable[str]) -> None:
 
 
 @contextlib.contextmanager
-def _stored_or_removed() -> Iterator[list[str]]:
+def stored_or_removed() -> Iterator[list[str]]:
     """Collects the names stored inside; on an error, removes them and re-raises."""
     stored: list[str] = []
     try:
@@ -249,7 +249,7 @@ def attachments_add(
         posted = services.message_create(
             task=task, author=actor, body=message or _("Files attached."), internal=internal
         )
-    with _stored_or_removed() as stored:
+    with stored_or_removed() as stored:
         made = _store(task=task, actor=actor, checked=checked, stored=stored, message=posted)
     if posted is None:
         _tell_about_files(task, actor, made)
@@ -264,7 +264,7 @@ def task_create_with_files(*, client: User, files: Sequence[UploadedFile], **fie
     task = services.task_create(client=client, **fields)
     if checked:
         _require_room(services.locked(task), checked)
-        with _stored_or_removed() as stored:
+        with stored_or_removed() as stored:
             _store(task=task, actor=client, checked=checked, stored=stored)
     return task
 
@@ -279,7 +279,7 @@ def task_deliver_with_files(
     checked = [attachment_check(upload) for upload in files]
     if checked:
         _require_room(services.locked(task), checked)
-    with _stored_or_removed() as stored:
+    with stored_or_removed() as stored:
         _store(task=task, actor=actor, checked=checked, stored=stored, deliverable=True)
         return services.task_deliver(task=task, actor=actor, message=message)
 
