@@ -95,6 +95,15 @@ def decrypt_bytes(ciphertext: bytes) -> bytes:
         ) from exc
 
 
+def rotate_bytes(ciphertext: bytes) -> bytes:
+    try:
+        return _multi().rotate(ciphertext)
+    except InvalidToken as exc:
+        raise DecryptionError(
+            "The stored file cannot be decrypted with the configured keys."
+        ) from exc
+
+
 def rotate(ciphertext: str) -> str:
     """The same secret re-encrypted under the newest key."""
     try:

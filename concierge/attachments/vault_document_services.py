@@ -110,3 +110,25 @@ def vault_document_reveal(
     except crypto.DecryptionError as exc:
         raise ApplicationError(errors.Code.SECRET_UNREADABLE, str(exc), status=500) from exc
     return document, plaintext, reveal
+
+
+def vault_documents_rotate() -> int:
+    """Every vault document's file re-encrypted under the newest key (with
+    `manage.py rotate_encryption_keys`): each written anew, its row pointed at it, and the
+    old file deleted once that commits. Returns how many."""
+    done = 0
+    for pk in VaultDocument.objects.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            document = VaultDocument.objects.select_for_update().filter(pk=pk).first()
+            if document is None:
+                continue
+            with document.file.open("rb") as stored:
+                token = crypto.rotate_bytes(stored.read())
+            old = str(document.file.name)
+            with attachment_services.stored_or_removed() as stored_names:
+                document.file.save("document.bin", ContentFile(token), save=False)
+                stored_names.append(str(document.file.name))
+                document.save(update_fields=["file"])
+            attachment_services.stored_files_forget([old])
+            done += 1
+    return done

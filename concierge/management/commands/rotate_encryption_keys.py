@@ -3,11 +3,13 @@
 from django.core.management.base import BaseCommand
 
 from concierge import crypto
+from concierge.attachments import vault_document_services
 
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt every encrypted value (vault items, CalDAV passwords) under the newest "
+        "Re-encrypt every encrypted value (vault items and documents, CalDAV passwords) "
+        "under the newest "
         "key of FIELD_ENCRYPTION_KEYS. Run it after putting a new key first; once it has "
         "finished, older keys may be removed from the setting."
     )
@@ -18,3 +20,5 @@ class Command(BaseCommand):
     def handle(self, *args, batch_size, **options):
         for column, count in crypto.rotate_all(batch_size=batch_size).items():
             self.stdout.write(f"{column}: {count} re-encrypted")
+        count = vault_document_services.vault_documents_rotate()
+        self.stdout.write(f"vault document files: {count} re-encrypted")

@@ -1,6 +1,8 @@
 """A vault document holding a file: encrypted at rest, set and removed by its owner,
 revealed (and recorded) like the vault's other secrets."""
 
+import io
+
 import pytest
 
 from concierge.models import TaskStatus, VaultDocument, VaultItem, VaultReveal
@@ -153,3 +155,21 @@ def test_the_zip_export_carries_the_document_decrypted(client_api, item):
     (row,) = json.loads(archive.read("export.json"))["vault_documents"]
     assert row["in_zip"] == f"vault/{item.pk}/passport.pdf"
     assert archive.read(row["in_zip"]) == data
+
+
+def test_key_rotation_rewrites_the_files(client_api, item, settings, attachment_root):
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    data = samples.pdf()
+    old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [old_key]
+    attach(client_api, item, "passport.pdf", data)
+    (before,) = [p for p in attachment_root.rglob("*") if p.is_file()]
+    settings.FIELD_ENCRYPTION_KEYS = [new_key, old_key]
+    call_command("rotate_encryption_keys", stdout=io.StringIO())
+    document = VaultDocument.objects.get()
+    settings.FIELD_ENCRYPTION_KEYS = [new_key]  # the old key dropped
+    with document.file.open("rb") as stored:
+        assert Fernet(new_key).decrypt(stored.read()) == data
+    assert document.file.name != str(before.relative_to(attachment_root))
