@@ -348,3 +348,17 @@ def test_a_task_holds_a_limited_size_of_files(client_api, task, settings):
     response = post(client_api, task, "b.pdf", samples.pdf())
     assert (response.status_code, response.json()["code"]) == (409, "attachment_limit_reached")
     assert "left" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("files", [1, 6])
+def test_the_list_pins_its_queries(client_api, client_user, task, files, django_assert_num_queries):
+    from concierge.attachments import services as attachment_services
+
+    for n in range(files):
+        attachment_services.attachments_add(
+            task=task, actor=client_user, files=[samples.upload(f"f{n}.txt", samples.TEXT)]
+        )
+    # token and its session, the task, the count, the page (uploaders joined)
+    with django_assert_num_queries(5):
+        response = client_api.get(url(task))
+    assert response.json()["count"] == files
