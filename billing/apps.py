@@ -57,6 +57,12 @@ class BillingConfig(AppConfig):
         register_billable_time_watcher(spend_cap_watch)
         invoice_finalised.connect(queue_invoice_issued, dispatch_uid="billing.invoice_issued")
 
+        from billing.notices import invoice_email_attachments
+        from concierge.hooks import register_email_attachments
+        from concierge.models import NotificationKind
+
+        register_email_attachments(NotificationKind.INVOICE_ISSUED, invoice_email_attachments)
+
         from billing import privacy
         from concierge import hooks
 

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from billing import selectors
+from billing import pdf, selectors
 from billing.models import Invoice, PlanKind
 from concierge.jobs import enqueue
 from concierge.models import Notification, NotificationKind
@@ -44,11 +44,26 @@ def tell_invoice_issued(invoice_id: int) -> bool:
             subject=_("Invoice %(number)s: %(total)s %(currency)s") % words,
             body=_(
                 "Your invoice %(number)s for %(start)s to %(end)s comes to %(total)s "
-                "%(currency)s. Its lines and the time it bills are in your account."
+                "%(currency)s. Its PDF is attached; its lines and the time it bills are in "
+                "your account."
             )
             % words,
         )
     return True
+
+
+def invoice_email_attachments(notification) -> list[tuple[str, bytes, str]]:
+    """The invoice e-mail carries its PDF (registered for INVOICE_ISSUED)."""
+    invoice = (
+        Invoice.objects.select_related("seller", "client")
+        .prefetch_related("lines")
+        .filter(pk=notification.data.get("invoice"), client_id=notification.user_id)
+        .first()
+    )
+    if invoice is None:
+        return []
+    content, name = pdf.invoice_pdf(invoice)
+    return [(name, content, "application/pdf")]
 
 
 def tell_payment_failed(invoice: Invoice) -> bool:

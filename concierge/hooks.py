@@ -116,3 +116,18 @@ def set_logged_duration_source(source):
 
 def logged_duration_source():
     return _logged_duration_source
+
+
+_email_attachments = {}
+
+
+def register_email_attachments(kind, provider):
+    """`provider(notification) -> [(filename, content, mimetype)]`: files the e-mail of a
+    notification of `kind` carries (billing: the invoice's PDF)."""
+    _email_attachments[kind] = provider
+    return provider
+
+
+def email_attachments(notification):
+    provider = _email_attachments.get(notification.kind)
+    return provider(notification) if provider is not None else []

@@ -42,6 +42,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_q.tasks import async_task
 
+from concierge import hooks
 from concierge.text import header_safe
 
 log = logging.getLogger(__name__)
@@ -229,13 +230,16 @@ def send_notification_email(notification_id):
         if not user.is_active or not wants_email(user.pk, notification.kind):
             log.info("notification %s not e-mailed: inactive or e-mail turned off", notification.pk)
             return 0
-        sent = EmailMessage(
+        message = EmailMessage(
             header_safe(notification.subject),  # rows stored before subjects were one line
             notification.body,
             settings.DEFAULT_FROM_EMAIL,
             [user.email],
             headers={"Message-ID": _message_id("notification", notification.pk)},
-        ).send()
+        )
+        for attachment in hooks.email_attachments(notification):
+            message.attach(*attachment)
+        sent = message.send()
         notification.emailed_at = timezone.now()
         notification.save(update_fields=["emailed_at"])
     return sent

@@ -1,3 +1,4 @@
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -5,10 +6,11 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from billing import errors, selectors, services
+from billing import errors, pdf, selectors, services
 from billing import seller as billing_seller
 from billing import stripe as billing_stripe
 from billing.api import serializers
@@ -226,6 +228,37 @@ class PackViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(serializers.PackSerializer(pack).data, status=status.HTTP_201_CREATED)
 
 
+class PDFRenderer(BaseRenderer):
+    """A document as PDF (the view renders it); errors stay JSON."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        response = (renderer_context or {}).get("response")
+        if response is not None and response.status_code >= 400:
+            response["Content-Type"] = "application/json"
+            return JSONRenderer().render(data)
+        return data
+
+
+def pdf_response(content: bytes, name: str) -> Response:
+    response = Response(content, content_type=PDFRenderer.media_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+PDF_RESPONSES = {
+    (200, "application/pdf"): OpenApiResponse(
+        OpenApiTypes.BINARY,
+        description="PDF/A-3 in the buyer's language, its Factur-X XML (EN 16931) "
+        "embedded as `factur-x.xml`.",
+    )
+}
+
+
 class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
     """Invoices with their lines, usage breakdown and (in detail) the entries billed."""
 
@@ -246,7 +279,16 @@ class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
         invoices = selectors.invoices_visible_to(self.request.user)
         if self.action == "list":
             return invoices.select_related("seller").prefetch_related("lines")
+        if self.action == "pdf":
+            return invoices.select_related("seller", "client").prefetch_related("lines")
         return selectors.invoices_with_details(invoices)
+
+    @extend_schema(responses=PDF_RESPONSES)
+    @action(detail=True, methods=["get"], renderer_classes=[PDFRenderer, JSONRenderer])
+    def pdf(self, request, pk=None):
+        """The invoice as a PDF a business may keep: seller, buyer, lines with their VAT,
+        totals, due date and legal mentions, with its Factur-X XML embedded."""
+        return pdf_response(*pdf.invoice_pdf(self.get_object()))
 
     @extend_schema(request=None, responses=serializers.InvoiceDetailSerializer)
     @action(detail=True, methods=["post"], url_path="mark-paid")

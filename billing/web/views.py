@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from billing import errors, selectors, services
+from billing import errors, selectors, services, tax
 from billing import stripe as billing_stripe
 from billing.models import InvoiceStatus
 from billing.web import gauge
@@ -75,7 +75,11 @@ def invoice_detail(request, pk):
     )
     if invoice is None:
         raise NotFound(errors.Code.NOT_FOUND, "No such invoice.")
-    return render(request, "billing/web/invoice_detail.html", {"invoice": invoice})
+    lines = invoice.lines.all()
+    breakdown = tax.breakdown_of([(x.tax_rate, x.amount, x.tax_amount) for x in lines])
+    return render(
+        request, "billing/web/invoice_detail.html", {"invoice": invoice, "breakdown": breakdown}
+    )
 
 
 def _card(request):
