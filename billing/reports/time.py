@@ -15,11 +15,11 @@ from fractions import Fraction
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, DateField, DurationField, F, Q, Sum, Value
+from django.db.models import Count, DateField, DurationField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Trunc
 from django.utils.translation import gettext as _
 
-from assistants.models import BILLABLE, TimeEntryStatus
+from assistants.models import BILLABLE, TimeEntry, TimeEntryStatus
 from assistants.selectors import DURATION, time_entries_visible_to
 from billing import rating
 from billing.models import InvoiceStatus
@@ -141,11 +141,8 @@ def _entry_group(group_by: str, zone: ZoneInfo) -> dict[str, Any]:
     return {"key": Trunc("started_at", group_by, output_field=DateField(), tzinfo=zone)}
 
 
-def _entry_sums(
-    user: User, report_range: DayRange, group_by: str, filters: dict, *, costs: bool = False
-) -> list[dict]:
-    """The entries query: stopped entries started in the range, summed per group (and,
-    for `costs`, per assistant and their hourly cost; by assistant, per client too)."""
+def _entries(user: User, report_range: DayRange, filters: dict) -> QuerySet[TimeEntry]:
+    """The stopped entries `user` may see that started in the range, filtered."""
     entries = time_entries_visible_to(user).filter(
         started_at__gte=report_range.start,
         started_at__lt=report_range.end,
@@ -157,6 +154,15 @@ def _entry_sums(
         entries = entries.filter(assistant_id=filters["assistant"])
     if filters.get("category") is not None:
         entries = entries.filter(task__category=filters["category"])
+    return entries
+
+
+def _entry_sums(
+    user: User, report_range: DayRange, group_by: str, filters: dict, *, costs: bool = False
+) -> list[dict]:
+    """The entries query: stopped entries started in the range, summed per group (and,
+    for `costs`, per assistant and their hourly cost; by assistant, per client too)."""
+    entries = _entries(user, report_range, filters)
     # Named apart from the model's fields and relations (`billed` is the invoice link).
     group = _entry_group(group_by, report_range.zone)
     if costs:
@@ -415,3 +421,41 @@ def _label_categories(labels: dict[Any, dict[str, Any]], language: str) -> None:
             description["label"] = _("No category")
         elif code in known:
             description["label"] = known[code].label_in(language)
+
+
+def time_trend(
+    user: User,
+    *,
+    report_range: DayRange,
+    size: str,
+    filters: dict | None = None,
+    language: str = "en",
+) -> tuple[list[tuple[str, dict[str, int]]], dict[str, str]]:
+    """The minutes logged per week or month (`size`) of the range, split by category:
+    `([(period label, {category: minutes})], {category: label})`, every period of the
+    range in order. Two queries (the entries; the category labels)."""
+    filters = filters or {}
+    entries = _entries(user, report_range, filters)
+    sums = (
+        entries.order_by()
+        .values(
+            bucket=Trunc("started_at", size, output_field=DateField(), tzinfo=report_range.zone),
+            code=F("task__category"),
+        )
+        .annotate(logged_time=Sum(DURATION))
+    )
+    found: dict[datetime.date, dict[str, datetime.timedelta]] = defaultdict(dict)
+    for item in sums:
+        found[item["bucket"]][item["code"]] = item["logged_time"]
+    labels: dict[Any, dict[str, Any]] = {
+        code: {"label": code} for codes in found.values() for code in codes
+    }
+    _label_categories(labels, language)
+    columns = [
+        (
+            bucket.label,
+            {code: _minutes(time) for code, time in found.get(bucket.start, {}).items()},
+        )
+        for bucket in report_range.buckets(size)
+    ]
+    return columns, {code: item["label"] for code, item in labels.items()}

@@ -41,6 +41,7 @@ def register():
     )
     register_nav(label=_("Clients"), url_name="clients", roles={Role.MANAGER}, order=16)
     register_nav(label=_("Billing"), url_name="billing", roles={Role.MANAGER}, order=65)
+    register_nav(label=_("Reports"), url_name="reports", order=70)
     register_panel(
         slot="public-home",
         template="billing/web/panels/plans.html",

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from billing.web import manager_views, views
 
@@ -19,4 +19,5 @@ urlpatterns = [
     path("app/plan/cancel/", views.plan_cancel, name="plan-cancel"),
     path("app/plan/packs/", views.pack_buy, name="pack-buy"),
     path("app/plan/card/", views.card_set, name="card-set"),
+    path("", include("billing.web.report_urls")),
 ]
