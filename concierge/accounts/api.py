@@ -142,6 +142,23 @@ class RecoveryCodesView(APIView):
         return Response({"recovery_codes": services.recovery_codes_new(user=request.user)})
 
 
+class EmailChangeSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(max_length=4096, style={"input_type": "password"})
+
+
+class EmailChangeView(APIView):
+    """The new address gets a confirmation link; the account moves when it is followed
+    (POST auth/verify-email/ with its key), and the old address is told."""
+
+    @extend_schema(request=EmailChangeSerializer, responses={202: AcceptedSerializer})
+    def post(self, request):
+        services.email_change_request(
+            request, user=request.user, **_valid(EmailChangeSerializer, request)
+        )
+        return accepted("Follow the link we sent to the new address to confirm it.")
+
+
 class ReauthenticateView(APIView):
     @extend_schema(request=ReauthSerializer, responses={204: None})
     def post(self, request):

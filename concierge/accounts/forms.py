@@ -53,3 +53,10 @@ class DisableForm(forms.Form):
 
 class ReauthForm(forms.Form):
     password = _password(_("Password"), "current-password")
+
+
+class EmailChangeForm(forms.Form):
+    email = forms.EmailField(
+        label=_("New e-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password = _password(_("Current password"), "current-password")

@@ -126,8 +126,11 @@ def lockout_notify(*, email: str, address: str) -> None:
 # --- Sign-up and e-mail verification ----------------------------------------------------
 
 
-def verification_key(user: User) -> str:
-    return signing.dumps({"u": user.pk, "e": user.email}, salt=VERIFY_SALT, compress=True)
+def verification_key(user: User, new_email: str | None = None) -> str:
+    data = {"u": user.pk, "e": user.email}
+    if new_email:
+        data["n"] = new_email
+    return signing.dumps(data, salt=VERIFY_SALT, compress=True)
 
 
 def verification_send(request, user: User) -> None:
@@ -141,6 +144,35 @@ def verification_send(request, user: User) -> None:
             "If you did not create an account, ignore this message."
         ) % {"email": user.email, "link": link}
     _mail(user, subject, body)
+
+
+def email_change_request(request, *, user: User, email: str, password: str) -> None:
+    """A signed-in person asks to move their account to `email`: the password proves it
+    is them, the new address gets a link, and nothing changes until it is followed (the
+    old address is told then)."""
+    throttles.email_door(request, email)
+    if not user.check_password(password or ""):
+        throttles.sign_in_failed(request, user.email)
+        raise Invalid(
+            errors.Code.WRONG_PASSWORD,
+            "The password is wrong.",
+            fields={"password": ["The password is wrong."]},
+        )
+    email = User.objects.normalize_email(email).lower()
+    if email == user.email:
+        return
+    if User.objects.filter(email__iexact=email).exists():
+        return  # answered as any other: the address's owner is not revealed
+    link = portal_link(
+        request, reverse("portal:verify-email", kwargs={"key": verification_key(user, email)})
+    )
+    with addressed_to(user):
+        subject = _("Confirm your new e-mail address")
+        body = _(
+            "To move your account from %(old)s to this address, open this link:\n\n"
+            "%(link)s\n\nIf you did not ask for it, ignore this message."
+        ) % {"old": user.email, "link": link}
+    enqueue("concierge.accounts.jobs.send_to_address", email, subject, body)
 
 
 def _taken_notice(request, user: User) -> None:
@@ -206,11 +238,31 @@ def _email_verify(key: str) -> User:
         )
     except signing.BadSignature as exc:
         raise invalid from exc
-    user = User.objects.filter(pk=data.get("u"), is_active=True).first()
+    user = User.objects.select_for_update().filter(pk=data.get("u"), is_active=True).first()
+    if user is not None and data.get("n") and user.email == data["n"]:
+        return user  # the change was confirmed already
     if user is None or user.email != data.get("e"):
         raise invalid
     PendingEmail.objects.filter(user=user).delete()
+    if data.get("n"):
+        _email_change(user, data["n"], invalid)
     return user
+
+
+def _email_change(user: User, new_email: str, invalid: Invalid) -> None:
+    """The new address was confirmed: the account moves to it and the old one is told."""
+    if User.objects.filter(email__iexact=new_email).exclude(pk=user.pk).exists():
+        raise invalid
+    old = user.email
+    user.email = new_email
+    user.save(update_fields=["email"])
+    with addressed_to(user):
+        subject = _("Your e-mail address was changed")
+        body = _(
+            "The e-mail address of your account was changed from %(old)s to %(new)s at "
+            "%(time)s. If this was not you, reset your password at once and tell us."
+        ) % {"old": old, "new": new_email, "time": local_time(timezone.now())}
+    enqueue("concierge.accounts.jobs.send_to_address", old, subject, body)
 
 
 # --- Password reset ---------------------------------------------------------------------

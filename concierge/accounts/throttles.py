@@ -38,7 +38,7 @@ def rate(scope: str) -> tuple[int, int]:
 
 
 def client_address(request) -> str:
-    return BaseThrottle().get_ident(request)
+    return BaseThrottle().get_ident(request) or ""
 
 
 class Window:
@@ -46,7 +46,7 @@ class Window:
 
     def __init__(self, scope: str, ident: str):
         self.limit, self.duration = rate(scope)
-        digest = hashlib.sha256(ident.strip().lower().encode()).hexdigest()[:40]
+        digest = hashlib.sha256((ident or "").strip().lower().encode()).hexdigest()[:40]
         self.key = f"throttle:{scope}:{digest}"
         self.cache = caches[settings.THROTTLE_CACHE]
 

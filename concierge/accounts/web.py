@@ -442,3 +442,36 @@ def logout_all(request):
     logout(request)
     messages.info(request, _("You are signed out everywhere."))
     return redirect("portal:home")
+
+
+@signed_in
+@require_POST
+@door
+def email_change(request):
+    """The account page's "Change e-mail": a link to the new address, which the account
+    moves to once it is followed."""
+    form = forms.EmailChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.email_change_request(request, user=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            attach_error(form, error)
+        else:
+            return render(
+                request,
+                "portal/accounts/check_inbox.html",
+                {"email": form.cleaned_data["email"], "change": True},
+            )
+    from concierge.web.forms import AccountForm, PasswordChangeForm
+
+    user = request.user
+    account_form = AccountForm(
+        initial={
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "timezone": user.timezone,
+            "language": user.language,
+        }
+    )
+    context = {"form": account_form, "password_form": PasswordChangeForm(), "email_form": form}
+    return render(request, "portal/account.html", context, status=400)

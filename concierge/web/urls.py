@@ -30,6 +30,7 @@ urlpatterns = [
     path("app/account/", views.account, name="account"),
     path("app/account/password/", views.password_change, name="password-change"),
     path("app/account/confirm/", accounts.reauthenticate, name="reauthenticate"),
+    path("app/account/email/", accounts.email_change, name="email-change"),
     path("app/account/security/", accounts.security, name="security"),
     path("app/account/security/totp/", accounts.totp_enrol, name="totp-enrol"),
     path("app/account/security/totp/confirm/", accounts.totp_confirm, name="totp-confirm"),

@@ -10,6 +10,7 @@ from django.views import i18n
 from django.views.decorators.http import require_POST
 
 from concierge import services
+from concierge.accounts.forms import EmailChangeForm
 from concierge.errors import ApplicationError
 from concierge.web import forms
 from concierge.web.access import signed_in
@@ -83,7 +84,11 @@ def account(request):
     return render(
         request,
         "portal/account.html",
-        {"form": form, "password_form": forms.PasswordChangeForm()},
+        {
+            "form": form,
+            "password_form": forms.PasswordChangeForm(),
+            "email_form": EmailChangeForm(),
+        },
         status=400 if form.errors else 200,
     )
 
@@ -113,6 +118,6 @@ def password_change(request):
     return render(
         request,
         "portal/account.html",
-        {"form": account_form, "password_form": form},
+        {"form": account_form, "password_form": form, "email_form": EmailChangeForm()},
         status=400,
     )

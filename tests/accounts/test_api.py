@@ -415,3 +415,42 @@ def test_a_vault_reveal_needs_a_recent_password(client_api, client_user):
     client_api.post("/api/v1/auth/reauthenticate/", {"password": factories.PASSWORD})
     answer = client_api.post(reveal, {"purpose": "Check it"})
     assert answer.status_code == 200 and answer.json()["fields"] == {"password": "s3cret-value"}
+
+
+def test_an_e_mail_change_confirms_the_new_address_and_tells_the_old(
+    client_api, client_user, anon_api, mails
+):
+    old = client_user.email
+    wrong = client_api.post(
+        "/api/v1/auth/email-change/", {"email": "moved@example.test", "password": "nope"}
+    )
+    assert_error(wrong, 400, "wrong_password")
+    with mails() as outbox:
+        asked = client_api.post(
+            "/api/v1/auth/email-change/",
+            {"email": "Moved@Example.test", "password": factories.PASSWORD},
+        )
+    assert asked.status_code == 202
+    client_user.refresh_from_db()
+    assert client_user.email == old  # nothing changes before the link is followed
+    [link] = outbox
+    assert link.to == ["moved@example.test"]
+    key = _link(link, r"/verify-email/([^/\s]+)/").group(1)
+    with mails() as outbox:
+        assert anon_api.post("/api/v1/auth/verify-email/", {"key": key}).status_code == 200
+    client_user.refresh_from_db()
+    assert client_user.email == "moved@example.test"
+    notice = outbox[-1]
+    assert len(outbox) == 2 and notice.to == [old] and "moved@example.test" in notice.body
+    assert _token(anon_api, client_user).status_code == 200
+
+
+def test_an_e_mail_change_to_a_taken_address_says_nothing_and_changes_nothing(
+    client_api, client_user, other_client_user, mails
+):
+    with mails() as outbox:
+        asked = client_api.post(
+            "/api/v1/auth/email-change/",
+            {"email": other_client_user.email, "password": factories.PASSWORD},
+        )
+    assert asked.status_code == 202 and outbox == []

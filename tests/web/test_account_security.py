@@ -257,3 +257,24 @@ def test_a_portal_vault_reveal_asks_for_the_password_first(client_user, web_for)
     web.post("/app/account/confirm/", {"password": factories.PASSWORD, "next": detail})
     shown = web.post(f"/app/vault/{item.pk}/reveal/", {"purpose": "Check it"})
     assert shown.status_code == 200 and "s3cret-value" in shown.content.decode()
+
+
+def test_the_account_page_changes_the_e_mail_by_a_link(
+    client_web, client_user, django_capture_on_commit_callbacks
+):
+    page = client_web.get("/app/account/").content.decode()
+    assert "Change e-mail" in page and "Security: second factor" in page
+    wrong = client_web.post(
+        "/app/account/email/", {"email": "new@example.test", "password": "nope"}
+    )
+    assert wrong.status_code == 400
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client_web.post(
+            "/app/account/email/", {"email": "new@example.test", "password": factories.PASSWORD}
+        )
+    assert done.status_code == 200 and "your account moves" in done.content.decode()
+    path = re.search(r"https?://[^/]+(/verify-email/[^/\s]+/)", mail.outbox[0].body).group(1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client_web.get(path).status_code == 302
+    client_user.refresh_from_db()
+    assert client_user.email == "new@example.test"
