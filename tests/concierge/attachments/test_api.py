@@ -139,6 +139,7 @@ def test_client_attaches_a_photo_and_the_assignee_downloads_it(
     assert response["Content-Type"] == "image/jpeg"
     assert response["Content-Disposition"] == 'inline; filename="boiler.jpg"'
     assert response["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response["Content-Security-Policy"]  # nothing in it ever runs
     assert "private" in response["Cache-Control"]
     data = body_of(response)
     assert len(data) == photo["size"]
@@ -186,6 +187,9 @@ def test_a_pdf_shows_inline_other_files_download(client_api, task):
     shown = client_api.get(pdf["download_url"])
     assert shown["Content-Disposition"].startswith("inline;")
     assert shown["Content-Type"] == "application/pdf"
+    # The browser's PDF viewer would not open in a sandbox; scripts still may not load.
+    assert shown["Content-Security-Policy"].startswith("default-src 'none'")
+    assert "sandbox" not in shown["Content-Security-Policy"]
     downloaded = client_api.get(doc["download_url"])
     assert downloaded["Content-Disposition"] == 'attachment; filename="letter.docx"'
     assert downloaded["X-Content-Type-Options"] == "nosniff"
