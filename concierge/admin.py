@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from concierge import services
 from concierge.models import (
+    AuditLog,
     Category,
     ClientProfile,
     IdempotencyRecord,
@@ -269,3 +270,14 @@ class OutboxJobAdmin(admin.ModelAdmin):
 
         handed = outbox_retry(job_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"{handed} job(s) handed to the job runner.")
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Who did what: the audit log, read-only (also at /app/audit/ and GET audit-log/)."""
+
+    list_display = ["at", "action", "target_type", "target_id", "actor_name", "origin"]
+    list_filter = ["origin", "action", "target_type"]
+    search_fields = ["action", "target_type", "actor_name"]
+    date_hierarchy = "at"
+    raw_id_fields = ["actor", "about"]

@@ -62,8 +62,9 @@ class ConciergeConfig(AppConfig):
         post_migrate.connect(_sync_manager_group, dispatch_uid="concierge.manager_group")
         post_migrate.connect(_starting_categories, dispatch_uid="concierge.categories")
 
-        from django_q.signals import pre_execute
+        from django_q.signals import post_execute_in_worker, pre_execute
 
-        from concierge.audit import job_started
+        from concierge.audit import job_finished, job_started
 
-        pre_execute.connect(job_started, dispatch_uid="concierge.audit.job_origin")
+        pre_execute.connect(job_started, dispatch_uid="concierge.audit.job_started")
+        post_execute_in_worker.connect(job_finished, dispatch_uid="concierge.audit.job_finished")

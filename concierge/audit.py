@@ -16,11 +16,13 @@ import contextlib
 import contextvars
 import datetime
 import decimal
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
 from typing import Any
 
 from django.db import models
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from concierge.models import AuditLog, AuditOrigin, User
 
@@ -63,18 +65,28 @@ def origin_of_path(path: str) -> str:
 class OriginMiddleware:
     """Names the origin of what a request records: the API, the admin or the portal."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         with origin(origin_of_path(request.path_info)):
             return self.get_response(request)
 
 
-def job_started(sender, **kwargs) -> None:
-    """django-q2's `pre_execute`: what a worker records comes from a job (each job runs
-    alone in its worker process, one after another)."""
-    _origin.set(AuditOrigin.JOB)
+_in_jobs: list[contextvars.Token[str]] = []
+
+
+def job_started(sender: object, **kwargs: Any) -> None:
+    """django-q2's `pre_execute`: what a job records comes from a job — in a worker, or
+    run inline inside a request (`sync`)."""
+    _in_jobs.append(_origin.set(AuditOrigin.JOB))
+
+
+def job_finished(sender: object, **kwargs: Any) -> None:
+    """django-q2's `post_execute_in_worker` (sent whether the job succeeded or failed):
+    the origin in force before the job again."""
+    if _in_jobs:
+        _origin.reset(_in_jobs.pop())
 
 
 def _json(value: Any) -> Any:
