@@ -123,3 +123,12 @@ def disputable(entry, now=None):
 def once_key():
     """The hidden field that makes a form's POST happen once (`concierge.web.once`)."""
     return format_html('<input type="hidden" name="{}" value="{}">', once.FIELD, once.new_key())
+
+
+@register.filter
+def status_for(code, reader):
+    """A task's status as its reader says it: waiting on the client is "Waiting on you"
+    to the client, "Waiting on the client" to the staff."""
+    if code == "waiting_on_client" and not getattr(reader, "is_client", False):
+        return _("Waiting on the client")
+    return label(code)
