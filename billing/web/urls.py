@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from billing.web import manager_views, views
+from billing.web import client_views, manager_views, views
 
 urlpatterns = [
     path("app/invoices/", views.invoice_list, name="invoice-list"),
@@ -13,6 +13,7 @@ urlpatterns = [
     path("app/billing/", manager_views.billing, name="billing"),
     path("app/billing/close/", manager_views.billing_close, name="billing-close"),
     path("app/clients/", manager_views.clients, name="clients"),
+    path("app/clients/<int:pk>/", client_views.client_detail, name="client-detail"),
     path("app/plan/", views.plan_page, name="plan"),
     path("app/plan/subscribe/", views.plan_subscribe, name="plan-subscribe"),
     path("app/plan/change/", views.plan_change, name="plan-change"),
