@@ -24,6 +24,7 @@ from assistants.models import (
     TimeEntryStatus,
     TimeOff,
 )
+from assistants.signals import invoiced_entry_decided
 from concierge import audit, categories, errors
 from concierge.models import NotificationKind, Role, Task, User
 from concierge.notifications import addressed_to, local_time, notify
@@ -664,8 +665,8 @@ def time_entry_dispute(*, actor: User, entry: TimeEntry, reason: str) -> TimeEnt
     it as it stands (`reviewable_from`); it is not billed until a manager resolves it."""
     entry = TimeEntry.objects.select_for_update().select_related("task").get(pk=entry.pk)
     policies.require_dispute_entry(actor, entry)
-    if TimeEntry.objects.locked().filter(pk=entry.pk).exists():
-        raise errors.Conflict(time_errors.Code.ENTRY_LOCKED, "An invoiced entry can't be disputed.")
+    # An invoiced entry may be disputed inside its window too: a decision that bills less
+    # is credited (billing's credit notes).
     if (
         entry.ended_at is None
         or entry.status not in (TimeEntryStatus.STOPPED, TimeEntryStatus.NEEDS_REVIEW)
@@ -723,7 +724,8 @@ def time_entry_resolve(
     minutes billed, or reject. The client and the assistant are told."""
     entry = TimeEntry.objects.select_for_update().select_related("task").get(pk=entry.pk)
     policies.require_resolve_entry(actor, entry)
-    if TimeEntry.objects.locked().filter(pk=entry.pk).exists():
+    invoiced = TimeEntry.objects.locked().filter(pk=entry.pk).exists()
+    if invoiced and entry.status != TimeEntryStatus.DISPUTED:
         raise errors.Conflict(time_errors.Code.ENTRY_LOCKED, "An invoiced entry can't be changed.")
     if entry.status not in (TimeEntryStatus.DISPUTED, TimeEntryStatus.NEEDS_REVIEW):
         raise errors.Conflict(
@@ -756,6 +758,8 @@ def time_entry_resolve(
         ]
     )
     _record(entry, actor, "resolved", decision=decision, billable_minutes=billable_minutes)
+    if invoiced:
+        invoiced_entry_decided.send(sender=TimeEntry, entry=entry, actor=actor)
     for user_id in (entry.task.client_id, entry.assistant_id):
         with addressed_to(user_id):
             words = {

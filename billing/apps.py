@@ -14,6 +14,7 @@ class BillingConfig(AppConfig):
         "view_invoicedentry",
         "view_usagealert",
         *("view_sellerversion", "view_billingdetails"),
+        *("view_creditnote", "view_creditnoteline", "view_creditnotenumbersequence"),
     ]
 
     def ready(self):
@@ -62,6 +63,11 @@ class BillingConfig(AppConfig):
         from concierge.models import NotificationKind
 
         register_email_attachments(NotificationKind.INVOICE_ISSUED, invoice_email_attachments)
+
+        from assistants.signals import invoiced_entry_decided
+        from billing.credit_notes import on_invoiced_entry_decided
+
+        invoiced_entry_decided.connect(on_invoiced_entry_decided, dispatch_uid="billing.credit")
 
         from billing import privacy
         from concierge import hooks

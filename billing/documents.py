@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from billing import periods, tax
-from billing.models import Invoice, SellerVersion
+from billing.models import CreditNote, Invoice, SellerVersion
 
 ZERO = Decimal("0.00")
 
@@ -142,5 +142,38 @@ def invoice_document(invoice: Invoice) -> Document:
         period=(invoice.period_start, invoice.period_end),
         due_date=invoice.due_date,
         status=invoice.status,
+        notes=legal_notes(seller),
+    )
+
+
+def credit_note_document(note: CreditNote) -> Document:
+    """A credit note as a document: the lines and VAT it takes off its invoice."""
+    seller = seller_party(note.seller)
+    lines = [
+        DocumentLine(
+            description=line.description,
+            quantity_minutes=line.quantity_minutes,
+            unit_rate=line.unit_rate,
+            amount=line.amount,
+            tax_rate=line.tax_rate,
+            tax_amount=line.tax_amount,
+        )
+        for line in note.lines.all()
+    ]
+    return Document(
+        number=note.number,
+        is_credit_note=True,
+        issued_on=note.issued_at.astimezone(periods.zone()).date(),
+        currency=note.currency,
+        seller=seller,
+        buyer=buyer_party(note.buyer or {}),
+        lines=lines,
+        breakdown=tax.breakdown_of([(x.tax_rate, x.amount, x.tax_amount) for x in lines]),
+        total_excl_tax=note.total_excl_tax,
+        total_tax=note.total_tax,
+        total_incl_tax=note.total_incl_tax,
+        period=(note.invoice.period_start, note.invoice.period_end),
+        refers_to=note.invoice.number or "",
+        status=note.status,
         notes=legal_notes(seller),
     )

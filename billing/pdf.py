@@ -23,7 +23,7 @@ from fpdf.output import PDFICCProfile
 from PIL import ImageCms
 
 from billing import facturx as billing_facturx
-from billing.documents import Document, Party, invoice_document
+from billing.documents import Document, Party, credit_note_document, invoice_document
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 FONT = "DejaVu"
@@ -259,6 +259,12 @@ def invoice_pdf(invoice) -> tuple[bytes, str]:
     """An invoice's Factur-X PDF, in its buyer's language, and its file name."""
     document = invoice_document(invoice)
     return render(document, language=buyer_language(invoice.client)), filename(document)
+
+
+def credit_note_pdf(note) -> tuple[bytes, str]:
+    """A credit note's Factur-X PDF (type 381), in its buyer's language, and its name."""
+    document = credit_note_document(note)
+    return render(document, language=buyer_language(note.client)), filename(document)
 
 
 def filename(document: Document) -> str:

@@ -12,6 +12,7 @@ from assistants.models import TimeEntry
 from billing import errors, periods, rating
 from billing.models import (
     STANDARD_VAT_RATE,
+    CreditNote,
     HourPack,
     Invoice,
     InvoicedEntry,
@@ -93,6 +94,17 @@ def invoices_visible_to(user: User) -> QuerySet[Invoice]:
     return invoices.none()
 
 
+def credit_notes_visible_to(user: User) -> QuerySet[CreditNote]:
+    notes = CreditNote.objects.select_related("invoice")
+    if not user.is_authenticated:
+        return notes.none()
+    if user.is_manager:
+        return notes
+    if user.is_client:
+        return notes.filter(client=user)
+    return notes.none()
+
+
 def unpaid_card_invoices(client_id: int) -> QuerySet[Invoice]:
     """A client's open period invoices that Stripe collects (mirrored there), oldest
     first: those a new card should settle. Pack invoices are not among them: a pack whose
@@ -109,6 +121,7 @@ def unpaid_card_invoices(client_id: int) -> QuerySet[Invoice]:
 def invoices_with_details(queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:
     return queryset.select_related("seller").prefetch_related(
         "lines",
+        "credit_notes",
         "events",
         Prefetch(
             "billed_entries",

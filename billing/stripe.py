@@ -372,3 +372,23 @@ def _charge_declined(sdk, remote) -> bool:
     return intent.status == "requires_payment_method" and bool(
         getattr(intent, "last_payment_error", None)
     )
+
+
+def credit_note_refund(*, credit_note) -> str | None:
+    """Refund a credit note's amount on the charge that paid its invoice; None while the
+    invoice is not paid (nothing to refund yet). One refund per credit note: Stripe's
+    idempotency key and the refund's metadata name it."""
+    invoice = credit_note.invoice
+    sdk = client()
+    remote = sdk.Invoice.retrieve(invoice.stripe_invoice_id)
+    charge = getattr(remote, "charge", None)
+    if remote.status != "paid" or not charge:
+        return None
+    charge_id = charge if isinstance(charge, str) else charge.id
+    refund = sdk.Refund.create(
+        charge=charge_id,
+        amount=to_minor_units(credit_note.total_incl_tax, credit_note.currency),
+        metadata={"credit_note_id": str(credit_note.pk), "number": credit_note.number},
+        idempotency_key=f"credit-note-{credit_note.pk}-refund",
+    )
+    return refund.id

@@ -4,10 +4,12 @@ from django.conf import settings
 from django.db import transaction
 from django.dispatch import receiver
 
-from billing import selectors
+from billing import credit_notes, selectors
 from billing import stripe as billing_stripe
 from billing.models import (
     BillingEventSource,
+    CreditNote,
+    CreditNoteStatus,
     Invoice,
     InvoiceStatus,
 )
@@ -100,3 +102,18 @@ def queue_mirror(sender, invoice_id, **kwargs):
 def anonymise_customer(customer_id, user_id):
     """Strip an erased person's details from their Stripe customer (safe to repeat)."""
     billing_stripe.customer_anonymise(customer_id=customer_id, user_id=user_id)
+
+
+def settle_credit_note(credit_note_id):
+    """Refund a credit note of a paid Stripe invoice and mark it settled. Safe to run
+    twice (the refund's idempotency key is the credit note's); an invoice not paid yet is
+    left for a manager to settle."""
+    if not settings.STRIPE_ENABLED:
+        return None
+    note = CreditNote.objects.select_related("invoice").get(pk=credit_note_id)
+    if note.status == CreditNoteStatus.SETTLED:
+        return note.stripe_refund_id or None
+    refund_id = billing_stripe.credit_note_refund(credit_note=note)
+    if refund_id:
+        credit_notes.settled_by_stripe(note.pk, refund_id=refund_id)
+    return refund_id

@@ -8,6 +8,8 @@ from billing.models import (
     PLAN_FIELDS,
     TERMS_FIELDS,
     BillingDetails,
+    CreditNote,
+    CreditNoteLine,
     HourPack,
     Invoice,
     InvoiceLine,
@@ -439,12 +441,78 @@ class InvoiceSerializer(BoundedModelSerializer):
         return self.usage_serializer.to_representation(usage)
 
 
+class CreditNoteLineSerializer(BoundedModelSerializer):
+    unit_rate = money_field(allow_null=True)
+    amount = money_field(help_text="Excluding VAT, credited.")
+    tax_rate = serializers.DecimalField(max_digits=5, decimal_places=2)
+    tax_amount = money_field()
+
+    class Meta:
+        model = CreditNoteLine
+        fields = [
+            "description",
+            "kind",
+            "quantity_minutes",
+            "unit_rate",
+            "amount",
+            "tax_rate",
+            "tax_amount",
+        ]
+
+
+class CreditNoteBriefSerializer(BoundedModelSerializer):
+    total_incl_tax = money_field()
+
+    class Meta:
+        model = CreditNote
+        fields = ["id", "number", "status", "total_incl_tax", "issued_at"]
+        read_only_fields = fields
+
+
+class CreditNoteSerializer(BoundedModelSerializer):
+    """What a decision on a disputed, invoiced entry took off its invoice."""
+
+    invoice_number = serializers.CharField(source="invoice.number", read_only=True)
+    total_excl_tax = money_field()
+    total_tax = money_field()
+    total_incl_tax = money_field()
+    lines = CreditNoteLineSerializer(many=True, read_only=True)
+    seller = InvoiceSellerSerializer(allow_null=True, read_only=True)
+    buyer = InvoiceBuyerSerializer(read_only=True)
+
+    class Meta:
+        model = CreditNote
+        fields = [
+            "id",
+            "number",
+            "invoice",
+            "invoice_number",
+            "client",
+            "entry",
+            "status",
+            "reason",
+            "currency",
+            "credited_minutes",
+            "total_excl_tax",
+            "total_tax",
+            "total_incl_tax",
+            "prices_include_tax",
+            "seller",
+            "buyer",
+            "lines",
+            "issued_at",
+            "settled_at",
+        ]
+        read_only_fields = fields
+
+
 class InvoiceDetailSerializer(InvoiceSerializer):
     entries = InvoiceEntrySerializer(many=True, source="billed_entries")
     history = BillingEventSerializer(source="events", many=True, read_only=True)
+    credit_notes = CreditNoteBriefSerializer(many=True, read_only=True)
 
     class Meta(InvoiceSerializer.Meta):
-        fields = [*InvoiceSerializer.Meta.fields, "entries", "history"]
+        fields = [*InvoiceSerializer.Meta.fields, "entries", "history", "credit_notes"]
         read_only_fields = fields
 
 

@@ -7,6 +7,7 @@ router = SimpleRouter()
 router.register("plans", views.PlanViewSet, basename="plan")
 router.register("packs", views.PackViewSet, basename="pack")
 router.register("invoices", views.InvoiceViewSet, basename="invoice")
+router.register("credit-notes", views.CreditNoteViewSet, basename="credit-note")
 
 urlpatterns = [
     path("subscription/", views.SubscriptionView.as_view(), name="subscription"),

@@ -10,7 +10,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from billing import errors, pdf, selectors, services
+from billing import credit_notes, errors, pdf, selectors, services
 from billing import seller as billing_seller
 from billing import stripe as billing_stripe
 from billing.api import serializers
@@ -469,3 +469,39 @@ class ClientBillingDetailsView(APIView):
     )
     def patch(self, request, pk):
         return _billing_details_patch(request, _client_or_404(pk))
+
+
+class CreditNoteViewSet(viewsets.ReadOnlyModelViewSet):
+    """Credit notes: what decisions on disputed, invoiced entries took off invoices. A
+    client reads their own, a manager all; another person's is 404."""
+
+    permission_classes = [roles(Role.CLIENT, Role.MANAGER)]
+    serializer_class = serializers.CreditNoteSerializer
+
+    def get_permissions(self):
+        if self.action == "mark_settled":
+            return [IsManager()]
+        return super().get_permissions()
+
+    def get_queryset(self):
+        return (
+            selectors.credit_notes_visible_to(self.request.user)
+            .select_related("seller", "client")
+            .prefetch_related("lines")
+        )
+
+    @extend_schema(responses=PDF_RESPONSES)
+    @action(detail=True, methods=["get"], renderer_classes=[PDFRenderer, JSONRenderer])
+    def pdf(self, request, pk=None):
+        """The credit note as a PDF/A-3 with its Factur-X XML (type 381) embedded."""
+        return pdf_response(*pdf.credit_note_pdf(self.get_object()))
+
+    @extend_schema(request=None, responses=serializers.CreditNoteSerializer)
+    @action(detail=True, methods=["post"], url_path="mark-settled")
+    def mark_settled(self, request, pk=None):
+        """A manager records that the credit was refunded or set off (repeats change
+        nothing)."""
+        note = credit_notes.credit_note_mark_settled(
+            credit_note=self.get_object(), actor=request.user
+        )
+        return Response(serializers.CreditNoteSerializer(self.get_queryset().get(pk=note.pk)).data)
