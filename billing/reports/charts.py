@@ -12,7 +12,7 @@ from dataclasses import dataclass
 WIDTH = 640
 HEIGHT = 220
 # Room for the axis labels: left of the plot (minutes) and under it (periods).
-LEFT, BOTTOM, TOP = 48, 28, 8
+LEFT, BOTTOM, TOP = 64, 28, 8
 SERIES = 5
 # Distinguishable for the common colour blindnesses (Okabe and Ito), "other" in grey.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9")
@@ -154,8 +154,8 @@ def trend(
     ticks = tuple(
         Tick(value, round(baseline - value * scale, 2)) for value in range(0, top + 1, step)
     )
-    # Period labels under the columns: as many as fit, about 56 px each.
-    label_every = max(1, -(-len(columns) * 56 // (width - LEFT)))
+    # Period labels under the columns: as many as fit, about 64 px each.
+    label_every = max(1, -(-len(columns) * 64 // (width - LEFT)))
     return Trend(
         width=width,
         height=height,

@@ -47,12 +47,18 @@ def reports(request):
     user = request.user
     if user.is_client:
         return your_month(request)
-    form = ReportForm(request.GET or None, zone=user.zone, today=_today(user))
+    default = ranges.month_of(_today(user), user.zone)
+    form = ReportForm(
+        request.GET or None,
+        zone=user.zone,
+        today=_today(user),
+        initial={"from": default.first_day, "to": default.last_day, "group_by": "client"},
+    )
     bad = bool(request.GET) and not form.is_valid()
     if form.is_bound and not bad:
         report_range, group_by = form.cleaned_data["range"], form.cleaned_data["group_by"]
     else:
-        report_range, group_by = ranges.month_of(_today(user), user.zone), "client"
+        report_range, group_by = default, "client"
     language = request.LANGUAGE_CODE
     report = time_report(user, report_range=report_range, group_by=group_by, language=language)
     quality = quality_report(
@@ -64,6 +70,7 @@ def reports(request):
         "group_by": group_by,
         "group_label": dict(GROUP_CHOICES)[group_by],
         "report": report,
+        # Costs are in the invoices' currency.
         "currency": report["totals"].get("currency") or "",
         "quality": quality,
         **_trend(user, report_range, {}, language),
@@ -76,7 +83,12 @@ def reports(request):
 def your_month(request):
     """The client's month, the invoice explained."""
     user = request.user
-    form = MonthForm(request.GET or None, zone=user.zone, today=_today(user))
+    form = MonthForm(
+        request.GET or None,
+        zone=user.zone,
+        today=_today(user),
+        initial={"month": ranges.month_label(_today(user))},
+    )
     bad = bool(request.GET) and not form.is_valid()
     if form.is_bound and not bad:
         report_range = form.cleaned_data["range"]
