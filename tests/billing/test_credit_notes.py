@@ -169,7 +169,11 @@ def test_credit_note_numbers_are_gapless_and_unique(billed, api_for, manager_api
 
 
 def test_with_stripe_a_paid_invoice_is_refunded_once(
-    billed, localstripe, api_for, manager_api, django_capture_on_commit_callbacks  # noqa: F811
+    billed,
+    localstripe,
+    api_for,
+    manager_api,
+    django_capture_on_commit_callbacks,  # noqa: F811
 ):
     """Against localstripe: the invoice mirrored and paid, the credit note refunds its
     amount on that charge once, however often the job runs."""
@@ -192,3 +196,58 @@ def test_with_stripe_a_paid_invoice_is_refunded_once(
     charge = remote.charge if isinstance(remote.charge, str) else remote.charge.id
     refunds = stripe.Refund.list(charge=charge).data
     assert [(r.id, r.amount) for r in refunds] == [(note.stripe_refund_id, 6720)]
+
+
+def _table_after(heading: str) -> list[list[str]]:
+    """The rows of the first markdown table after `heading` in docs/billing-rules.md."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "billing-rules.md").read_text()
+    rows, seen = [], False
+    for line in text[text.index(heading) :].splitlines():
+        if line.startswith("|"):
+            seen = True
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if not set(cells[0]) <= {"-"}:
+                rows.append(cells)
+        elif seen:
+            break
+    return rows[1:]  # without the header
+
+
+def test_the_documented_worked_example_with_vat_and_a_credit_note(seller, api_for, manager_api):
+    """docs/billing-rules.md's worked example, to the cent: the three invoices with VAT,
+    then the credit note of November's rejected 90-minute entry."""
+    from billing import services
+    from tests.billing.helpers import worked_example_entries
+
+    subscription = SubscriptionFactory(start_date=datetime.date(2026, 9, 16))
+    entries = worked_example_entries(subscription.client)
+    services.billing_period_close(now=at(2026, 12, 2))
+    invoices = Invoice.objects.order_by("period_start")
+    documented = _table_after("| period | total excl. VAT |")
+    assert [
+        [f"{i.period_start:%Y-%m}", str(i.total_excl_tax), str(i.total_tax), str(i.total)]
+        for i in invoices
+    ] == documented
+
+    ninety = entries["nov"][1]
+    assert ninety.duration_seconds == 90 * 60
+    client_api = api_for(subscription.client)
+    assert dispute(client_api, ninety).status_code == 200
+    assert resolve(manager_api, ninety, "reject").status_code == 200
+    note = CreditNote.objects.get()
+    assert (note.number, note.invoice.number) == ("AV-2026-000001", "2026-000003")
+    computed = [
+        [f"@{x.unit_rate}", str(x.quantity_minutes), str(x.amount), str(x.tax_amount)]
+        for x in note.lines.all()
+    ]
+    computed.append(
+        [
+            f"total incl. VAT {note.total_incl_tax}",
+            str(note.credited_minutes),
+            str(note.total_excl_tax),
+            str(note.total_tax),
+        ]
+    )
+    assert computed == _table_after("| credit line |")
