@@ -148,7 +148,7 @@ def task_request_revision(request, pk):
     return _act(request, task, services.task_request_revision, reason=reason)
 
 
-@clients_only
+@role_required(Role.CLIENT, Role.MANAGER)  # the service's rule: the client or a manager
 @require_POST
 @once
 def task_cancel(request, pk):

@@ -193,6 +193,21 @@ def test_cancel(month, web_for):
     assert task.status == TaskStatus.CANCELLED
 
 
+def test_a_manager_cancels_from_the_task_page(month, web_for):
+    """The page offers managers "Cancel task"; it was answered 403 (clients only)."""
+    task = month.tasks["in_progress"]
+    manager = factories.ManagerFactory()
+    web = web_for(manager)
+    assert_page(web.get(f"/app/tasks/{task.pk}/"), "/cancel/")
+    answer = web.post(f"/app/tasks/{task.pk}/cancel/", {"reason": "The client phoned"})
+    assert answer.status_code == 302
+    task.refresh_from_db()
+    assert task.status == TaskStatus.CANCELLED
+    # An assistant is neither offered it nor allowed it.
+    assistant_web = web_for(task.assignee)
+    assert assistant_web.post(f"/app/tasks/{task.pk}/cancel/").status_code == 403
+
+
 def test_the_assignee_starts_asks_and_delivers(month, web_for):
     task = month.tasks["assigned"]
     web = web_for(task.assignee)
