@@ -32,6 +32,8 @@ class AccountSession(models.Model):
     authenticated_at = models.DateTimeField()
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
+    # The token itself: only on the row `token_issue` returns, never stored.
+    key: str
 
     class Meta:
         indexes = [models.Index(fields=["user", "-last_used_at"], name="accsession_user_used")]

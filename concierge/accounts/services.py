@@ -7,6 +7,7 @@ language (`addressed_to`)."""
 import datetime
 import secrets
 from http import HTTPStatus
+from typing import Any
 
 import pyotp
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.db import transaction
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -23,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from concierge import crypto, errors
 from concierge.accounts import sessions, throttles
-from concierge.accounts.models import PendingEmail, RecoveryCode, TotpDevice
+from concierge.accounts.models import AccountSession, PendingEmail, RecoveryCode, TotpDevice
 from concierge.errors import ApplicationError, Conflict, Forbidden, Invalid
 from concierge.jobs import enqueue
 from concierge.models import User
@@ -41,7 +43,7 @@ def _mail(user: User, subject: str, body: str) -> None:
     enqueue("concierge.jobs.send_email", user.pk, subject, body)
 
 
-def portal_link(request, path: str) -> str:
+def portal_link(request: HttpRequest, path: str) -> str:
     if settings.PORTAL_URL:
         return settings.PORTAL_URL + path
     if request is not None:
@@ -56,7 +58,7 @@ def user_by_email(email: str) -> User | None:
 # --- Sign-in -------------------------------------------------------------------------
 
 
-def password_check(request, *, email: str, password: str) -> User:
+def password_check(request: HttpRequest, *, email: str, password: str) -> User:
     """The person whose password this is, through the sign-in door (throttled per
     address and per account); a wrong one counts against the account."""
     throttles.sign_in_door(request, email)
@@ -75,7 +77,7 @@ def email_unverified(user: User) -> bool:
     )
 
 
-def second_factor_check(request, user: User, code: str | None) -> None:
+def second_factor_check(request: HttpRequest, user: User, code: str | None) -> None:
     """With a second factor: `code` is a current TOTP code or an unused recovery code."""
     from concierge.accounts.mfa import has_second_factor
 
@@ -90,7 +92,7 @@ def second_factor_check(request, user: User, code: str | None) -> None:
         raise Unauthorized(errors.Code.MFA_CODE_INVALID, "The code is wrong or was used.")
 
 
-def sign_in(request, *, email: str, password: str, code: str | None = None) -> User:
+def sign_in(request: HttpRequest, *, email: str, password: str, code: str | None = None) -> User:
     """Password, a verified address, then the second factor when there is one."""
     user = password_check(request, email=email, password=password)
     if email_unverified(user):
@@ -102,7 +104,9 @@ def sign_in(request, *, email: str, password: str, code: str | None = None) -> U
     return user
 
 
-def token_obtain(request, *, email: str, password: str, code: str | None = None):
+def token_obtain(
+    request: HttpRequest, *, email: str, password: str, code: str | None = None
+) -> AccountSession:
     user = sign_in(request, email=email, password=password, code=code)
     return sessions.token_issue(user=user, request=request)
 
@@ -133,7 +137,7 @@ def verification_key(user: User, new_email: str | None = None) -> str:
     return signing.dumps(data, salt=VERIFY_SALT, compress=True)
 
 
-def verification_send(request, user: User) -> None:
+def verification_send(request: HttpRequest, user: User) -> None:
     link = portal_link(
         request, reverse("portal:verify-email", kwargs={"key": verification_key(user)})
     )
@@ -146,7 +150,7 @@ def verification_send(request, user: User) -> None:
     _mail(user, subject, body)
 
 
-def email_change_request(request, *, user: User, email: str, password: str) -> None:
+def email_change_request(request: HttpRequest, *, user: User, email: str, password: str) -> None:
     """A signed-in person asks to move their account to `email`: the password proves it
     is them, the new address gets a link, and nothing changes until it is followed (the
     old address is told then)."""
@@ -175,7 +179,7 @@ def email_change_request(request, *, user: User, email: str, password: str) -> N
     enqueue("concierge.accounts.jobs.send_to_address", email, subject, body)
 
 
-def _taken_notice(request, user: User) -> None:
+def _taken_notice(request: HttpRequest, user: User) -> None:
     """Someone signed up with an address that already has an account: its owner is told,
     the visitor is answered as for a new one."""
     link = portal_link(request, reverse("portal:password-reset"))
@@ -190,7 +194,7 @@ def _taken_notice(request, user: User) -> None:
 
 
 @transaction.atomic
-def register(request, **fields) -> User | None:
+def register(request: HttpRequest, **fields: Any) -> User | None:
     """Self-service sign-up (a client). With mandatory verification the answer is the
     same for a taken address: None, and its owner gets an e-mail instead."""
     from concierge.services import user_register
@@ -212,7 +216,7 @@ def register(request, **fields) -> User | None:
     return user
 
 
-def verification_resend(request, *, email: str) -> None:
+def verification_resend(request: HttpRequest, *, email: str) -> None:
     """Another verification e-mail, when the address still waits for one (the answer is
     the same either way)."""
     throttles.email_door(request, email)
@@ -221,7 +225,7 @@ def verification_resend(request, *, email: str) -> None:
         verification_send(request, user)
 
 
-def email_verify(request, *, key: str) -> User:
+def email_verify(request: HttpRequest, *, key: str) -> User:
     # Counted outside any transaction: a refused key rolls nothing back.
     throttles.address_attempt(request, "link")
     return _email_verify(key)
@@ -268,7 +272,7 @@ def _email_change(user: User, new_email: str, invalid: Invalid) -> None:
 # --- Password reset ---------------------------------------------------------------------
 
 
-def password_reset_request(request, *, email: str) -> None:
+def password_reset_request(request: HttpRequest, *, email: str) -> None:
     """A reset link to the owner of `email`, if there is one (the answer never says)."""
     throttles.email_door(request, email)
     user = user_by_email(email)
@@ -305,7 +309,7 @@ def reset_link_user(*, uid: str, token: str) -> User:
     return user
 
 
-def password_reset_confirm(request, *, uid: str, token: str, password: str) -> User:
+def password_reset_confirm(request: HttpRequest, *, uid: str, token: str, password: str) -> User:
     """A new password from a reset link: every session and token of the account ends,
     and the address counts as verified (the link reached it)."""
     # Counted outside any transaction: a refused link rolls nothing back.
@@ -426,7 +430,7 @@ def recovery_codes_left(user: User) -> int:
     return RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
 
 
-def totp_disable(request, *, user: User, password: str, code: str) -> None:
+def totp_disable(request: HttpRequest, *, user: User, password: str, code: str) -> None:
     """Removing the second factor takes the password and a code."""
     if not TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists():
         raise Invalid(errors.Code.MFA_NOT_ENABLED, "No second factor is set up.")
@@ -454,7 +458,7 @@ def mfa_reset(*, user: User) -> None:
 # --- Recent re-authentication -----------------------------------------------------------
 
 
-def recently_authenticated(request) -> bool:
+def recently_authenticated(request: HttpRequest) -> bool:
     if settings.REAUTH_SECONDS <= 0:
         return True
     session = sessions.current(request)
@@ -464,7 +468,7 @@ def recently_authenticated(request) -> bool:
     return age <= datetime.timedelta(seconds=settings.REAUTH_SECONDS)
 
 
-def require_recent_authentication(request) -> None:
+def require_recent_authentication(request: HttpRequest) -> None:
     if not recently_authenticated(request):
         raise Forbidden(
             errors.Code.REAUTHENTICATION_REQUIRED,
@@ -472,9 +476,10 @@ def require_recent_authentication(request) -> None:
         )
 
 
-def reauthenticate(request, *, password: str = "", code: str = "") -> None:
+def reauthenticate(request: HttpRequest, *, password: str = "", code: str = "") -> None:
     """The signed-in person proves it is them again (password, or a second-factor code)."""
     user = request.user
+    assert isinstance(user, User)  # noqa: S101 - views let only the signed-in here
     throttles.sign_in_door(request, user.email)
     ok = (password and user.check_password(password)) or (code and code_verify(user, code))
     if not ok:

@@ -11,16 +11,19 @@ import secrets
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from concierge.accounts.models import AccountSession, SessionKind
+from concierge.models import User
 
 TOKEN_TOUCH_SECONDS = 300
 SESSION_KEY = "account_session"  # the browser session's entry naming its row
 
 
-def password_fingerprint(user) -> str:
+def password_fingerprint(user: User) -> str:
     """Changes whenever the user's password does (as Django's session auth hash)."""
     return salted_hmac("concierge.token-session", user.password, algorithm="sha256").hexdigest()
 
@@ -29,7 +32,7 @@ def digest_of(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def _origin(request) -> dict:
+def _origin(request: HttpRequest | None) -> dict:
     if request is None:
         return {}
     from concierge.accounts.throttles import client_address
@@ -40,7 +43,7 @@ def _origin(request) -> dict:
     }
 
 
-def token_issue(*, user, request=None) -> AccountSession:
+def token_issue(*, user: User, request: HttpRequest | None = None) -> AccountSession:
     """A new API token for `user`. The key is on the returned row as `.key`, only now."""
     now = timezone.now()
     key = secrets.token_hex(20)
@@ -85,7 +88,7 @@ def touch(session: AccountSession, *, now: datetime.datetime) -> None:
         session.last_used_at = now
 
 
-def browser_session_start(request, user) -> AccountSession:
+def browser_session_start(request: HttpRequest, user: User) -> AccountSession:
     """At a portal (or admin) sign-in: a row for this browser session."""
     now = timezone.now()
     session = AccountSession.objects.create(
@@ -101,12 +104,12 @@ def browser_session_start(request, user) -> AccountSession:
     return session
 
 
-def current(request) -> AccountSession | None:
+def current(request: HttpRequest) -> AccountSession | None:
     """The row of the session this request came with (a token's or a browser's)."""
     auth = getattr(request, "auth", None)
     if isinstance(auth, AccountSession):
         return auth
-    cached = getattr(request, "_account_session", None)
+    cached: AccountSession | None = getattr(request, "_account_session", None)
     if cached is not None:
         return cached
     session_id = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
@@ -115,7 +118,7 @@ def current(request) -> AccountSession | None:
     return AccountSession.objects.filter(pk=session_id, user=request.user).first()
 
 
-def reauthenticated(request) -> None:
+def reauthenticated(request: HttpRequest) -> None:
     """The person just gave their password or a code on this session."""
     session = current(request)
     if session is not None:
@@ -124,18 +127,18 @@ def reauthenticated(request) -> None:
         session.authenticated_at = now
 
 
-def sessions_of(user):
+def sessions_of(user: User) -> QuerySet[AccountSession]:
     return AccountSession.objects.filter(user=user).order_by("-last_used_at", "-pk")
 
 
-def session_end(*, user, session_id: int) -> bool:
+def session_end(*, user: User, session_id: int) -> bool:
     """Ends one of `user`'s sessions; False when they have none of that id."""
     deleted, _ = AccountSession.objects.filter(user=user, pk=session_id).delete()
     return bool(deleted)
 
 
 @transaction.atomic
-def sessions_end_all(*, user) -> int:
+def sessions_end_all(*, user: User) -> int:
     """Every token and browser session of `user` ends (logout everywhere, a password
     reset, an erasure). Browser sessions sign out on their next request; the session
     rows of Django's store are removed too where they can be found."""

@@ -21,6 +21,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import caches
+from django.http import HttpRequest
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 
@@ -34,11 +35,11 @@ def rate(scope: str) -> tuple[int, int]:
     """(attempts, seconds) for `scope`. DRF's table first (tests narrow it), else ours."""
     text = SimpleRateThrottle.THROTTLE_RATES.get(scope) or settings.THROTTLE_RATES[scope]
     limit, duration = SimpleRateThrottle.parse_rate(None, text)  # type: ignore[arg-type]
-    return limit, duration
+    return int(limit or 0), int(duration or 1)
 
 
-def client_address(request) -> str:
-    return BaseThrottle().get_ident(request) or ""
+def client_address(request: HttpRequest) -> str:
+    return BaseThrottle().get_ident(request) or ""  # type: ignore[arg-type]
 
 
 class Window:
@@ -72,7 +73,7 @@ class Window:
         self.cache.delete(self.key)
 
 
-def address_attempt(request, scope: str) -> None:
+def address_attempt(request: HttpRequest, scope: str) -> None:
     """Counts an attempt from the request's address; refuses one over the rate."""
     window = Window(scope, client_address(request))
     wait = window.wait()
@@ -98,13 +99,13 @@ def account_attempt(scope: str, email: str) -> bool:
     return window.hit() == window.limit
 
 
-def sign_in_door(request, email: str) -> None:
+def sign_in_door(request: HttpRequest, email: str) -> None:
     """Before checking a password: the address's attempts and the account's failures."""
     address_attempt(request, "login")
     account_locked("login_account", email)
 
 
-def sign_in_failed(request, email: str) -> None:
+def sign_in_failed(request: HttpRequest, email: str) -> None:
     """After a wrong password or code for `email`: counted against the account, whose
     owner is told once it is locked."""
     try:
@@ -117,7 +118,7 @@ def sign_in_failed(request, email: str) -> None:
         lockout_notify(email=email, address=client_address(request))
 
 
-def email_door(request, email: str) -> None:
+def email_door(request: HttpRequest, email: str) -> None:
     """Before sending a password-reset or verification e-mail to `email`."""
     address_attempt(request, "email")
     account_attempt("email_account", email)
