@@ -16,7 +16,13 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
-from django.http import FileResponse, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+)
 from django.utils.http import content_disposition_header
 
 from concierge.attachments import content, storage
@@ -48,7 +54,7 @@ def file_response(
     when it is a safe preview and `download` was not asked for."""
     if preview:
         if not attachment.thumbnail:
-            raise FileNotFoundError("no preview")
+            raise Http404("This file has no preview.")
         name, content_type = attachment.thumbnail.name, "image/webp"
         filename = f"{attachment.name}.webp"
         inline = True
@@ -94,7 +100,11 @@ def _local(backend: FileSystemStorage, name: str, content_type: str, disposition
         response = HttpResponse(content_type=content_type)
         response["X-Sendfile"] = backend.path(name)
     else:
-        response = FileResponse(open(backend.path(name), "rb"), content_type=content_type)  # noqa: SIM115
+        try:
+            stream = open(backend.path(name), "rb")  # noqa: SIM115 - FileResponse closes it
+        except FileNotFoundError as exc:
+            raise Http404("The file is missing from storage.") from exc
+        response = FileResponse(stream, content_type=content_type)
     response["Content-Disposition"] = disposition
     return response
 

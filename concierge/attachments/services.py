@@ -199,6 +199,7 @@ def _store(
         if item.thumbnail:
             attachment.thumbnail.save("preview.webp", ContentFile(item.thumbnail), save=False)
             stored.append(str(attachment.thumbnail.name))
+            item.data.close()  # the re-encoded image's temporary file, stored now
         attachment.save()
         made.append(attachment)
     return made

@@ -366,3 +366,31 @@ def test_the_list_pins_its_queries(client_api, client_user, task, files, django_
     with django_assert_num_queries(5):
         response = client_api.get(url(task))
     assert response.json()["count"] == files
+
+
+def test_behind_nginx_the_proxy_sends_the_file(assistant_api, photo, settings):
+    settings.ATTACHMENT_SENDFILE = "x-accel-redirect"
+    stored = Attachment.objects.get(pk=photo["id"]).file.name
+    response = assistant_api.get(photo["download_url"])
+    assert response.status_code == 200
+    assert response["X-Accel-Redirect"] == f"/protected-attachments/{stored}"
+    assert response.content == b""
+    assert response["Content-Type"] == "image/jpeg"
+    assert response["Content-Disposition"] == 'inline; filename="boiler.jpg"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_behind_apache_the_proxy_sends_the_file(assistant_api, photo, settings, attachment_root):
+    settings.ATTACHMENT_SENDFILE = "x-sendfile"
+    stored = Attachment.objects.get(pk=photo["id"]).file.name
+    response = assistant_api.get(photo["download_url"])
+    assert response["X-Sendfile"] == str(attachment_root / stored)
+    assert response.content == b""
+
+
+def test_a_file_missing_from_storage_is_404_not_500(assistant_api, photo, attachment_root):
+    stored = Attachment.objects.get(pk=photo["id"]).file.name
+    (attachment_root / stored).unlink()
+    response = assistant_api.get(photo["download_url"])
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
