@@ -19,9 +19,22 @@ class ResolveForm(forms.Form):
     )
     billable_minutes = forms.IntegerField(label=_("Minutes to bill"), min_value=0, required=False)
 
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "adjust" and data.get("billable_minutes") is None:
+            self.add_error("billable_minutes", _("Give the minutes to bill."))
+        return data
+
 
 class TimerStartForm(forms.Form):
     task = forms.IntegerField(min_value=1)
+
+
+def _ends_after_start(data, start, end, form):
+    """Said in the reader's words (the services' refusal names the API's fields)."""
+    if data.get(start) and data.get(end) and data[end] <= data[start]:
+        form.add_error(end, _("Must be after the start."))
+    return data
 
 
 def _local_datetime(label):
@@ -41,6 +54,9 @@ class TimeEntryForm(forms.Form):
     ended_at = _local_datetime(_("Ended at"))
     note = forms.CharField(label=_("Note"), max_length=5000, required=False)
     billable = forms.BooleanField(label=_("Billable"), required=False, initial=True)
+
+    def clean(self):
+        return _ends_after_start(super().clean(), "started_at", "ended_at", self)
 
 
 # Where each refusal of `time_entry_create` is shown; codes not listed go where the error's
@@ -74,6 +90,9 @@ class TimeOffForm(forms.Form):
     starts_at = _local_datetime(_("Starts"))
     ends_at = _local_datetime(_("Ends"))
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+    def clean(self):
+        return _ends_after_start(super().clean(), "starts_at", "ends_at", self)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -70,7 +70,14 @@ def time_entry_dispute(request, pk):
         return render(
             request,
             "assistants/web/_entry_row.html",
-            {"entry": entry, "now": timezone.now(), "dispute_form": form, "flash": True},
+            {
+                "entry": entry,
+                "now": timezone.now(),
+                "dispute_form": form,
+                "flash": True,
+                # The ledger's rows name the task; the task page's, the note.
+                "show_task": request.POST.get("show_task") == "1",
+            },
         )
     return back(request, default="portal:time")
 

@@ -331,7 +331,7 @@ def test_an_overlap_is_refused_beside_the_start(work, web_for):
         (datetime.timedelta(days=40), 30, "started_at", "at most 30 days back"),
         (datetime.timedelta(hours=20), 11 * 60, "ended_at", "at most 10 hours"),
         (datetime.timedelta(hours=8), 180, "billable", "exceed the task's time budget"),
-        (datetime.timedelta(hours=8), 0, "ended_at", "Must be after started_at."),
+        (datetime.timedelta(hours=8), 0, "ended_at", "Must be after the start."),
     ],
 )
 def test_each_refusal_is_shown_beside_its_field(work, web_for, start, minutes, field, says):

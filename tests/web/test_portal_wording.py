@@ -35,3 +35,43 @@ def test_the_client_reads_waiting_on_you(client_web, waiting):
     for path in ("/app/tasks/", f"/app/tasks/{waiting.pk}/", "/app/"):
         body = assert_page(client_web.get(path), "Waiting on you")
         assert "Waiting on the client" not in body, path
+
+
+def test_refusals_name_no_field_of_the_api(month, web_for, manager_user):
+    """ "Must be after started_at." and "billable_minutes is required to adjust." were
+    shown as such, in French too."""
+    assistant = month.disputable.assistant
+    task = month.disputable.task
+    log = {"started_at": "2026-12-01T10:00", "ended_at": "2026-12-01T09:00", "billable": "on"}
+    manager = web_for(manager_user)
+    pages = [
+        web_for(assistant).post(f"/app/tasks/{task.pk}/time/", log),
+        manager.post(
+            "/app/team/time-off/",
+            {
+                "assistant": assistant.pk,
+                "starts_at": "2030-01-02T09:00",
+                "ends_at": "2030-01-01T09:00",
+            },
+        ),
+        manager.post(
+            f"/app/disputes/{month.disputed.pk}/resolve/", {"decision": "adjust"}, follow=True
+        ),
+    ]
+    raw = (
+        "after started_at",
+        "after starts_at",
+        "billable_minutes is required",
+        "Required for adjust",
+    )
+    bodies = [response.content.decode() for response in pages]
+    assert [r for body in bodies for r in raw if r in body] == []
+    assert "Must be after the start." in bodies[0]
+    assert "Must be after the start." in bodies[1]
+    assert "the minutes to bill when adjusting" in bodies[2]
+    month.disputed.refresh_from_db()
+    assert month.disputed.status == "disputed"
+    french = web_for(assistant)
+    french.cookies["django_language"] = "fr"
+    body = french.post(f"/app/tasks/{task.pk}/time/", log).content.decode()
+    assert "Doit être après le début." in body

@@ -309,7 +309,7 @@ def test_time_off_refusals_are_shown_beside_the_fields(manager_web, client_user)
             "/app/team/time-off/",
             {"assistant": ana.pk, "starts_at": "2030-01-02T09:00", "ends_at": "2030-01-01T09:00"},
         ),
-        "Must be after starts_at.",
+        "Must be after the start.",
         status=400,
     )
     assert 'class="field-error"' in body

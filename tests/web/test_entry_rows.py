@@ -1,0 +1,57 @@
+"""A time entry's row says what happened to it, to whoever reads it: a dispute's outcome
+where the entry is shown, the task it is on after an in-place dispute, and only the changes
+the reader may still make (an invoiced entry offers neither Edit nor Delete)."""
+
+from assistants import services
+from assistants.models import TimeEntry
+from tests.web.checks import assert_fragment, assert_page
+
+
+def row_of(body, entry):
+    start = body.index(f'<tr id="entry-{entry.pk}"')
+    return body[start : body.index("</tr>", start)]
+
+
+def test_a_dispute_in_place_keeps_the_task_in_the_task_column(month, web_for):
+    web = web_for(month.subscription.client)
+    entry = month.disputable
+    response = web.post(
+        f"/app/time/{entry.pk}/dispute/",
+        {"reason": "Too long", "show_task": "1"},
+        HTTP_HX_REQUEST="true",
+    )
+    row = assert_fragment(response, "Disputed")
+    assert f'href="/app/tasks/{entry.task_id}/">{entry.task.title}</a>' in row
+    assert entry.note not in row
+
+
+def test_an_adjusted_entry_reads_its_decision_everywhere(month, web_for, manager_user):
+    entry = month.disputed
+    services.time_entry_resolve(
+        actor=manager_user, entry=entry, decision="adjust", billable_minutes=20
+    )
+    readers = (month.subscription.client, entry.assistant, manager_user)
+    for reader in readers:
+        for path in ("/app/time/", f"/app/tasks/{entry.task_id}/"):
+            row = row_of(assert_page(web_for(reader).get(path)), entry)
+            assert "20 min" in row and "adjusted" in row.lower(), (reader.role, path)
+            assert "not billed yet" in row  # the decision is shown, the invoice comes later
+
+
+def test_a_rejected_dispute_reads_rejected(month, web_for, manager_user):
+    entry = month.disputed
+    services.time_entry_resolve(actor=manager_user, entry=entry, decision="reject")
+    row = row_of(assert_page(web_for(month.subscription.client).get("/app/time/")), entry)
+    assert "Rejected" in row and "not billed" in row
+
+
+def test_invoiced_entries_offer_no_edit_or_delete(month, web_for, manager_user):
+    invoiced = TimeEntry.objects.locked().filter(task=month.tasks["completed"]).first()
+    assert invoiced is not None
+    open_entry = month.disputable
+    for reader in (open_entry.assistant, manager_user):
+        body = assert_page(web_for(reader).get("/app/time/"))
+        locked_row = row_of(body, invoiced)
+        assert "/edit/" not in locked_row and "/delete/" not in locked_row
+        assert "Invoiced" in locked_row
+        assert "/edit/" in row_of(body, open_entry)
