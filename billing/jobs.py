@@ -27,6 +27,12 @@ SCHEDULES = [
         "repeats": -1,
     },
     {
+        "name": "billing.remind_overdue_invoices",
+        "func": "billing.notices.remind_overdue_invoices",
+        "schedule_type": "D",
+        "repeats": -1,
+    },
+    {
         "name": "billing.pause_past_due_subscriptions",
         "func": "billing.stripe_jobs.pause_past_due_subscriptions",
         "schedule_type": "I",

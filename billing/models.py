@@ -601,3 +601,23 @@ class CreditNoteNumberSequence(models.Model):
 
     def __str__(self):
         return f"{self.year}: {self.last_number}"
+
+
+class InvoiceReminder(models.Model):
+    """A reminder that an invoice is past its due date, sent once per invoice and step
+    (days after the due date, BILLING_REMINDER_DAYS)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="reminders")
+    days_after_due = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["invoice_id", "days_after_due"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice", "days_after_due"], name="invoice_reminder_once_per_step"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.invoice} +{self.days_after_due} days"

@@ -1,21 +1,28 @@
-"""What billing tells clients: a new invoice, a failed payment. Each is told once per
-invoice (the notification itself is the record that it was told)."""
+"""What billing tells clients: a new invoice, a failed payment, an overdue invoice. Each
+is told once per invoice (the notification itself is the record that it was told; a
+reminder, once per invoice and step, an InvoiceReminder row)."""
 
+import datetime
+
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from billing import pdf, selectors
-from billing.models import Invoice, PlanKind
+from billing import pdf, periods, selectors
+from billing.models import Invoice, InvoiceReminder, InvoiceStatus, PlanKind
 from concierge.jobs import enqueue
 from concierge.models import Notification, NotificationKind
 from concierge.notifications import addressed_to, notify
 
 
 def _told(invoice: Invoice, kind: str) -> bool:
-    return Notification.objects.filter(
-        user_id=invoice.client_id, kind=kind, data__invoice=invoice.pk
-    ).exists()
+    return (
+        Notification.objects.filter(user_id=invoice.client_id, kind=kind, data__invoice=invoice.pk)
+        .exclude(data__has_key="reminder_days")
+        .exists()
+    )
 
 
 def queue_invoice_issued(sender, invoice_id, **kwargs):
@@ -64,6 +71,61 @@ def invoice_email_attachments(notification) -> list[tuple[str, bytes, str]]:
         return []
     content, name = pdf.invoice_pdf(invoice)
     return [(name, content, "application/pdf")]
+
+
+def reminder_days() -> list[int]:
+    return sorted({int(d) for d in getattr(settings, "BILLING_REMINDER_DAYS", (7, 15, 30))})
+
+
+def remind_overdue_invoices(*, today: datetime.date | None = None) -> int:
+    """Job: remind each client of an open invoice past its due date, once per step of
+    BILLING_REMINDER_DAYS (days after the due date; a late run sends only the latest step
+    reached). Returns the reminders sent."""
+    today = today or timezone.now().astimezone(periods.zone()).date()
+    steps = reminder_days()
+    if not steps:
+        return 0
+    due = Invoice.objects.filter(
+        status=InvoiceStatus.OPEN,
+        due_date__isnull=False,
+        due_date__lte=today - datetime.timedelta(days=steps[0]),
+    ).values_list("pk", flat=True)
+    return sum(_remind(invoice_id, today, steps) for invoice_id in due.order_by("pk"))
+
+
+@transaction.atomic
+def _remind(invoice_id: int, today: datetime.date, steps: list[int]) -> int:
+    invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+    if invoice.status != InvoiceStatus.OPEN or invoice.due_date is None:
+        return 0
+    late = (today - invoice.due_date).days
+    reached = [d for d in steps if d <= late]
+    if not reached:
+        return 0
+    step = reached[-1]
+    _reminder, created = InvoiceReminder.objects.get_or_create(invoice=invoice, days_after_due=step)
+    if not created or invoice.reminders.filter(days_after_due__gt=step).exists():
+        return 0
+    with addressed_to(invoice.client_id):
+        words = {
+            "number": invoice.number,
+            "total": invoice.total,
+            "currency": invoice.currency,
+            "due": date_format(invoice.due_date, "j F Y"),
+            "days": late,
+        }
+        notify(
+            user_id=invoice.client_id,
+            kind=NotificationKind.INVOICE_ISSUED,
+            data={"invoice": invoice.pk, "reminder_days": step},
+            subject=_("Reminder: invoice %(number)s is overdue") % words,
+            body=_(
+                "Invoice %(number)s (%(total)s %(currency)s) was due on %(due)s, %(days)s "
+                "days ago. Please pay it; its PDF is attached."
+            )
+            % words,
+        )
+    return 1
 
 
 def tell_payment_failed(invoice: Invoice) -> bool:

@@ -407,6 +407,8 @@ BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
 BILLING_PRICES_INCLUDE_TAX = env.bool("BILLING_PRICES_INCLUDE_TAX", default=False)
 # No invoice is issued before the seller's identity is recorded (billing/seller/).
 BILLING_REQUIRE_SELLER = env.bool("BILLING_REQUIRE_SELLER", default=not DEBUG)
+# Reminders of an unpaid invoice, in days after its due date.
+BILLING_REMINDER_DAYS = env.list("BILLING_REMINDER_DAYS", cast=int, default=[7, 15, 30])
 # Reconciliation looks only at invoices finalised (or paid) at least this long ago.
 BILLING_RECONCILE_AFTER_SECONDS = env.int("BILLING_RECONCILE_AFTER_SECONDS", default=600)
 

@@ -82,6 +82,9 @@ CASES = {
     "billing.notices.tell_invoice_issued": (
         "queued by the close: the client's INVOICE_ISSUED notification and its e-mail"
     ),
+    "billing.notices.remind_overdue_invoices": (
+        "the closed invoice 8 days past its due date: one reminder recorded, its e-mail sent"
+    ),
     "calendar_sync.jobs.refresh_all_subscriptions": (
         "an outside ICS calendar served on loopback: the fan-out queues its refresh"
     ),
@@ -115,6 +118,9 @@ CASES = {
     ),
     "billing.webhooks.process_trigger": (
         "a stored invoice.paid delivery for an invoice Stripe has paid: the invoice is paid"
+    ),
+    "billing.stripe_jobs.settle_credit_note": (
+        "a credit note on the paid mirrored invoice: refunded once on its charge, settled"
     ),
 }
 
@@ -459,6 +465,20 @@ def test_domain_and_calendar_jobs_run_in_a_real_cluster(
         assert invoice.number
         cluster.wait_for(lambda: f"Invoice {invoice.number}" in mails(), "the invoice e-mail")
 
+        # billing.notices.remind_overdue_invoices
+        from billing.models import InvoiceReminder
+
+        today = now.astimezone(periods.zone()).date()
+        invoices.update(due_date=today - datetime.timedelta(days=8))
+        async_task("billing.notices.remind_overdue_invoices")
+        cluster.wait_for(
+            lambda: InvoiceReminder.objects.filter(invoice=invoice, days_after_due=7).exists(),
+            "remind_overdue_invoices",
+        )
+        cluster.wait_for(
+            lambda: f"Reminder: invoice {invoice.number} is overdue" in mails(), "the reminder"
+        )
+
         # calendar_sync.jobs.refresh_all_subscriptions fans out to refresh_subscription
         async_task("calendar_sync.jobs.refresh_all_subscriptions")
         cluster.wait_for(
@@ -566,6 +586,30 @@ def test_stripe_jobs_run_in_a_real_cluster(broker, tmp_path, monkeypatch, settin
         cluster.wait_for(lambda: status(mirrored) == InvoiceStatus.PAID, "mirror_invoice")
         remote = stripe.Invoice.retrieve(Invoice.objects.get(pk=mirrored.pk).stripe_invoice_id)
         assert (remote.status, remote.total) == ("paid", 2450)
+
+        # billing.stripe_jobs.settle_credit_note
+        from billing.models import CreditNote, CreditNoteStatus
+
+        note = CreditNote.objects.create(
+            invoice=Invoice.objects.get(pk=mirrored.pk),
+            client=mirrored.client,
+            entry=factories.TimeEntryFactory(task__client=mirrored.client),
+            year=2026,
+            sequence=1,
+            number="AV-2026-000001",
+            reason="catalogue",
+            total_excl_tax=Decimal("5.00"),
+            total_tax=Decimal("1.00"),
+            total_incl_tax=Decimal("6.00"),
+            credited_minutes=10,
+        )
+        async_task("billing.stripe_jobs.settle_credit_note", note.pk)
+        cluster.wait_for(
+            lambda: CreditNote.objects.get(pk=note.pk).status == CreditNoteStatus.SETTLED,
+            "settle_credit_note",
+        )
+        charge = remote.charge if isinstance(remote.charge, str) else remote.charge.id
+        assert [r.amount for r in stripe.Refund.list(charge=charge).data] == [600]
 
         # billing.jobs.reconcile_payments queues the mirror the lost job never ran
         async_task("billing.jobs.reconcile_payments")
