@@ -138,9 +138,13 @@ def session_end(*, user: User, session_id: int) -> bool:
 
 
 @transaction.atomic
-def sessions_end_all(*, user: User) -> int:
+def sessions_end_all(*, user: User, keep: HttpRequest | None = None) -> int:
     """Every token and browser session of `user` ends (logout everywhere, a password
-    reset, an erasure). Browser sessions sign out on their next request; the session
-    rows of Django's store are removed too where they can be found."""
-    deleted, _ = AccountSession.objects.filter(user=user).delete()
+    reset or change, an erasure), but the one of the request `keep` when given. Browser
+    sessions sign out on their next request."""
+    rows = AccountSession.objects.filter(user=user)
+    kept = current(keep) if keep is not None else None
+    if kept is not None:
+        rows = rows.exclude(pk=kept.pk)
+    deleted, _ = rows.delete()
     return deleted

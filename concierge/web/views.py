@@ -10,6 +10,7 @@ from django.views import i18n
 from django.views.decorators.http import require_POST
 
 from concierge import services
+from concierge.accounts import sessions as account_sessions
 from concierge.accounts.forms import EmailChangeForm
 from concierge.errors import ApplicationError
 from concierge.web import forms
@@ -103,6 +104,8 @@ def password_change(request):
             forms.attach_error(form, error)
         else:
             update_session_auth_hash(request, request.user)
+            # Every other session and token has ended: they leave the sessions list too.
+            account_sessions.sessions_end_all(user=request.user, keep=request)
             messages.success(request, _("Your password is changed."))
             return redirect("portal:account")
     if request.method != "POST":

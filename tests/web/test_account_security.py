@@ -278,3 +278,17 @@ def test_the_account_page_changes_the_e_mail_by_a_link(
         assert client_web.get(path).status_code == 302
     client_user.refresh_from_db()
     assert client_user.email == "new@example.test"
+
+
+def test_a_password_change_ends_every_other_session(client_user, web_for, api_for):
+    web, other = web_for(client_user), web_for(client_user)
+    token = api_for(client_user)
+    answer = web.post(
+        "/app/account/password/",
+        {"old_password": factories.PASSWORD, "new_password": "another-long-secret-42"},
+    )
+    assert answer.status_code == 302
+    assert web.get("/app/").status_code == 200
+    assert other.get("/app/").status_code == 302
+    assert token.get("/api/v1/me/").status_code == 401
+    assert AccountSession.objects.filter(user=client_user).count() == 1
