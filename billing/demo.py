@@ -8,8 +8,10 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
+from fpdf import FPDF
 
 from assistants import services as time_services
 from assistants.models import TimeEntry
@@ -17,6 +19,7 @@ from billing import periods, services
 from billing import seller as billing_seller
 from billing.models import Invoice, Plan, PlanKind, Subscription
 from concierge import services as task_services
+from concierge.attachments import services as attachment_services
 from concierge.demo import Demo
 from concierge.models import Task, TaskEvent, User
 
@@ -73,6 +76,7 @@ def seed(demo: Demo) -> None:
             assistant=demo.assistants[0],
             manager=demo.manager,
             plan=Plan.objects.get(code="essential"),
+            files=True,
         )
     second_client = demo.clients[1]
     if not Subscription.objects.filter(client=second_client).exists():
@@ -112,8 +116,41 @@ def _log(assistant, task, start, minutes, note, *, actor=None):
     )
 
 
+def _quote_pdf() -> SimpleUploadedFile:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=16)
+    pdf.cell(text="Quote: kitchen sink leak", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", size=12)
+    for line in ("Visit on Tuesday, 9:00", "Labour and seal: 95.00 EUR incl. VAT"):
+        pdf.cell(text=line, new_x="LMARGIN", new_y="NEXT")
+    return SimpleUploadedFile("plumber-quote.pdf", bytes(pdf.output()), "application/pdf")
+
+
+def _offers_csv() -> SimpleUploadedFile:
+    table = (
+        "operator,plan,data,monthly price (EUR)\n"
+        "Operator A,Essentiel,100 GB,15.99\n"
+        "Operator B,5G Max,250 GB,19.99\n"
+        "Operator C,Basic,130 GB,12.99\n"
+    )
+    return SimpleUploadedFile("mobile-plans.csv", table.encode(), "text/csv")
+
+
+def _deliver(task, assistant, message, files):
+    """Delivered with its files (the demo's), or with the message alone (the tests')."""
+    if files:
+        return attachment_services.task_deliver_with_files(
+            task=task, actor=assistant, message=message, files=files
+        )
+    return task_services.task_deliver(task=task, actor=assistant, message=message)
+
+
 @transaction.atomic
-def lived_in_month(*, client: User, assistant: User, manager: User, plan: Plan, now=None) -> Month:
+def lived_in_month(
+    *, client: User, assistant: User, manager: User, plan: Plan, now=None, files: bool = False
+) -> Month:
+    """(`files`: the deliveries carry their documents, kept in the attachments' storage.)"""
     now = now or timezone.now()
     this_period = periods.period_of_instant(now)
     last_period = periods.previous_period(this_period)
@@ -139,8 +176,11 @@ def lived_in_month(*, client: User, assistant: User, manager: User, plan: Plan, 
     # Recorded by the manager: assistants may not date entries that far back.
     _log(assistant, done, last_month_at(3, 10), 90, "Called plumbers", actor=manager)
     _log(assistant, done, last_month_at(10, 14), 45, "Booked the visit", actor=manager)
-    task_services.task_deliver(
-        task=done, actor=assistant, message="Booked for Tuesday 9:00; the quote is attached."
+    _deliver(
+        done,
+        assistant,
+        "Booked for Tuesday 9:00; the quote is attached.",
+        [_quote_pdf()] if files else [],
     )
     task_services.task_accept(task=done, actor=client, rating=5, comment="Perfect, thank you!")
     services.billing_period_close(period=last_period, now=now)
@@ -192,8 +232,11 @@ def lived_in_month(*, client: User, assistant: User, manager: User, plan: Plan, 
 
     delivered = _task(client, assistant, manager, "Research a new mobile plan", "research")
     task_services.task_start(task=delivered, actor=assistant)
-    task_services.task_deliver(
-        task=delivered, actor=assistant, message="Three offers compared in the attached table."
+    _deliver(
+        delivered,
+        assistant,
+        "Three offers compared in the attached table.",
+        [_offers_csv()] if files else [],
     )
     month.tasks["delivered"] = delivered
 

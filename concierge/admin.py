@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from concierge import services
 from concierge.models import (
+    Attachment,
     AuditLog,
     Category,
     ClientProfile,
@@ -16,6 +17,7 @@ from concierge.models import (
     TaskEvent,
     TokenSession,
     User,
+    VaultDocument,
     VaultItem,
     VaultReveal,
 )
@@ -281,3 +283,37 @@ class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["action", "target_type", "actor_name"]
     date_hierarchy = "at"
     raw_id_fields = ["actor", "about"]
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What is on a task, read-only, without the file: files are read through the checks
+    of the API and the portal, and added or deleted by their services."""
+
+    list_display = ["name", "task", "uploaded_by", "content_type", "size", "created_at"]
+    list_filter = ["deliverable", "content_type"]
+    list_select_related = ["task", "uploaded_by"]
+    search_fields = ["name", "task__title"]
+    fields = [
+        "task",
+        "message",
+        "name",
+        "size",
+        "content_type",
+        "deliverable",
+        "uploaded_by",
+        "sha256",
+        "scanned_at",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(VaultDocument)
+class VaultDocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Metadata only: the file is encrypted and revealed through the vault's rules."""
+
+    list_display = ["item", "name", "content_type", "size", "created_at"]
+    list_select_related = ["item"]
+    fields = ["item", "name", "size", "content_type", "created_at"]
+    readonly_fields = fields

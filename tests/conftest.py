@@ -9,6 +9,7 @@ import os
 import shutil
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import connection
 from rest_framework.test import APIClient
@@ -28,6 +29,24 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="needs Redis: set REDIS_URL"))
         if "redis_server" in item.keywords and not has_redis_server:
             item.add_marker(pytest.mark.skip(reason="needs the redis-server binary"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _attachments_in_a_folder_of_the_run(tmp_path_factory):
+    """Files a test stores (attachments, the demo's deliverables) go to a temporary folder,
+    never to var/media; tests that look at the files give each test its own."""
+    from django.test import override_settings
+
+    folder = tmp_path_factory.mktemp("attachments")
+    storages = {
+        **settings.STORAGES,
+        "attachments": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(folder), "base_url": None},
+        },
+    }
+    with override_settings(STORAGES=storages):
+        yield folder
 
 
 @pytest.fixture(autouse=True)
