@@ -460,8 +460,15 @@ class CreditNoteLineSerializer(BoundedModelSerializer):
         ]
 
 
+def credit_note_status_field():
+    # Spelled out, not an enum of the model's choices: its name would collide with the
+    # invoices' `status` enum in the schema.
+    return serializers.CharField(read_only=True, help_text="`open` or `settled`.")
+
+
 class CreditNoteBriefSerializer(BoundedModelSerializer):
     total_incl_tax = money_field()
+    status = credit_note_status_field()
 
     class Meta:
         model = CreditNote
@@ -473,6 +480,7 @@ class CreditNoteSerializer(BoundedModelSerializer):
     """What a decision on a disputed, invoiced entry took off its invoice."""
 
     invoice_number = serializers.CharField(source="invoice.number", read_only=True)
+    status = credit_note_status_field()
     total_excl_tax = money_field()
     total_tax = money_field()
     total_incl_tax = money_field()
