@@ -73,7 +73,10 @@ def _page(request, task, **forms_in_use):
         "category_label": categories.labels([task.category]).get(task.category, task.category),
         "can": {a for a in actions if services.allowed_transition(a, task.status)},
         "events": task.events.select_related("actor"),
-        "messages_list": selectors.messages_visible_to(request.user, task),
+        # A message's files beside it (the same readers as the message).
+        "messages_list": selectors.messages_visible_to(request.user, task).prefetch_related(
+            "attachments"
+        ),
         "message_form": forms_in_use.get("message_form") or forms.MessageForm(),
         "accept_form": forms_in_use.get("accept_form") or forms.AcceptForm(),
         "reason_form": forms.ReasonForm(),

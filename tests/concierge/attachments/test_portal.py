@@ -206,3 +206,14 @@ def test_the_uploader_deletes_from_the_page(
     assert not Attachment.objects.exists()
     assert not [p for p in attachment_root.rglob("*") if p.is_file()]
     assert page
+
+
+def test_a_message_shows_its_files(web_for, client_user, assistant_user, task):
+    web_for(client_user).post(
+        f"/app/tasks/{task.pk}/attachments/",
+        {"message": "Both quotes", "files": [samples.upload("quote-a.pdf", samples.pdf())]},
+    )
+    (attachment,) = Attachment.objects.all()
+    page = assert_page(web_for(assistant_user).get(f"/app/tasks/{task.pk}/"), "Both quotes")
+    messages = page[page.index('id="messages"') : page.index('id="attachments"')]
+    assert f"/app/attachments/{attachment.pk}/download/" in messages
