@@ -33,6 +33,12 @@ SCHEDULES = [
         "repeats": -1,
     },
     {
+        "name": "billing.month_summaries",
+        "func": "billing.jobs.month_summaries",
+        "schedule_type": "D",
+        "repeats": -1,
+    },
+    {
         "name": "billing.pause_past_due_subscriptions",
         "func": "billing.stripe_jobs.pause_past_due_subscriptions",
         "schedule_type": "I",
@@ -89,3 +95,24 @@ def usage_alert_client(client_id):
     from billing.services import usage_alerts_check
 
     return usage_alerts_check(client_id=client_id)
+
+
+def month_summaries():
+    """Queue the summary of last month for each client whose invoice of it is issued and
+    who has not been told yet (daily: a month closed late is told the day after)."""
+    from billing.reports.mail import clients_due_a_summary, last_month
+    from concierge.jobs import enqueue_once
+
+    period = last_month(timezone.now())
+    ids = clients_due_a_summary(period)
+    for client_id in ids:
+        enqueue_once("billing.jobs.month_summary_client", client_id, period.isoformat())
+    return len(ids)
+
+
+def month_summary_client(client_id, period):
+    import datetime
+
+    from billing.reports.mail import month_summary_tell
+
+    return month_summary_tell(client_id=client_id, period=datetime.date.fromisoformat(period))

@@ -367,6 +367,7 @@ class NotificationKind(models.TextChoices):
     SPEND_CAP_REACHED = "spend_cap_reached", "The spend cap is reached"
     HOURS_RUNNING_LOW = "hours_running_low", "Included hours or a pack running low"
     CALENDAR_FAILING = "calendar_failing", "A linked calendar stopped working"
+    MONTH_SUMMARY = "month_summary", "Your month in summary"
 
 
 class Notification(models.Model):

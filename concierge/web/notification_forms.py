@@ -23,6 +23,7 @@ KIND_LABELS = {
     NotificationKind.SPEND_CAP_REACHED: _("The spend cap is reached"),
     NotificationKind.HOURS_RUNNING_LOW: _("Included hours or a pack running low"),
     NotificationKind.CALENDAR_FAILING: _("A linked calendar stopped working"),
+    NotificationKind.MONTH_SUMMARY: _("Your month in summary"),
 }
 
 

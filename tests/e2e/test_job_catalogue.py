@@ -79,6 +79,14 @@ CASES = {
     "billing.jobs.close_periods": (
         "a subscription since last month: last month is closed, its invoice issued"
     ),
+    "billing.jobs.month_summaries": (
+        "after close_periods: the client with last month's invoice is queued a "
+        "month_summary_client outbox row"
+    ),
+    "billing.jobs.month_summary_client": (
+        "run from that row: a MONTH_SUMMARY notification and its e-mail, 'Your month in "
+        "summary: YYYY-MM'"
+    ),
     "billing.notices.tell_invoice_issued": (
         "queued by the close: the client's INVOICE_ISSUED notification and its e-mail"
     ),
@@ -464,6 +472,19 @@ def test_domain_and_calendar_jobs_run_in_a_real_cluster(
         invoice = invoices.get()
         assert invoice.number
         cluster.wait_for(lambda: f"Invoice {invoice.number}" in mails(), "the invoice e-mail")
+
+        # billing.jobs.month_summaries, which queues billing.jobs.month_summary_client
+        async_task("billing.jobs.month_summaries")
+        cluster.wait_for(
+            lambda: Notification.objects.filter(
+                user=series.client, kind=NotificationKind.MONTH_SUMMARY
+            ).exists(),
+            "month_summaries, month_summary_client",
+        )
+        cluster.wait_for(
+            lambda: f"Your month in summary: {last_month:%Y-%m}" in mails(),
+            "the month's summary e-mail",
+        )
 
         # billing.notices.remind_overdue_invoices
         from billing.models import InvoiceReminder
