@@ -1,7 +1,7 @@
 """Property: whatever happens to the time of a client — entries, edits, deletions,
 disputes, decisions and period closes in any order — the invoices add up to exactly the
-entries they list, no entry is billed twice or changed once billed, and nothing billable
-is lost."""
+entries they list, no entry is billed twice or changed once billed (a later dispute's
+decision is credited, never billed again), and nothing billable is lost."""
 
 import contextlib
 import datetime
@@ -110,13 +110,29 @@ def _check_ledger(increment):
             entry = line.entry
             assert entry.pk not in billed  # never on two invoices
             billed[entry.pk] = invoice.pk
-            # Billed as it stands: an invoiced entry could not change afterwards.
-            assert entry.billable and entry.status == TimeEntryStatus.STOPPED
-            assert line.billed_minutes == _expected_minutes(entry, increment)
+            # Billed as it stood; since then only a dispute's decision, credited (never
+            # billed again): what the invoice still bills is what the decision left.
+            assert entry.billable
+            if entry.status == TimeEntryStatus.STOPPED:
+                assert line.billed_minutes - line.credited_minutes == min(
+                    line.billed_minutes, _expected_minutes(entry, increment)
+                )
+            elif entry.status == TimeEntryStatus.DISPUTED:
+                assert line.credited_minutes == 0
+            else:
+                assert entry.status == TimeEntryStatus.REJECTED
+                assert line.credited_minutes == line.billed_minutes
     # Whatever was never billable is not on an invoice.
     assert (
         not TimeEntry.objects.filter(billed__isnull=False)
-        .exclude(billable=True, status=TimeEntryStatus.STOPPED)
+        .exclude(
+            billable=True,
+            status__in=[
+                TimeEntryStatus.STOPPED,
+                TimeEntryStatus.DISPUTED,
+                TimeEntryStatus.REJECTED,
+            ],
+        )
         .exists()
     )
     return billed
@@ -156,5 +172,10 @@ def test_invoices_add_up_to_the_entries_they_list(monkeypatch, ops):
         clock[0] += datetime.timedelta(days=40)
         billing_services.billing_period_close(now=clock[0])
         billed = _check_ledger(plan.rounding_increment_minutes)
-        assert set(billed) == set(TimeEntry.objects.billable().values_list("pk", flat=True))
+        billable = set(TimeEntry.objects.billable().values_list("pk", flat=True))
+        assert billable <= set(billed)
+        # Billed and no longer billable: rejected after the invoice, wholly credited.
+        assert set(
+            TimeEntry.objects.filter(pk__in=set(billed) - billable).values_list("status", flat=True)
+        ) <= {TimeEntryStatus.REJECTED}
         transaction.set_rollback(True)
