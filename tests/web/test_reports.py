@@ -2,9 +2,11 @@
 table), time and money, and quality, each in their scope; a client sees their month."""
 
 import datetime
+import io
 import re
 from decimal import Decimal
 
+import pypdf
 import pytest
 
 from assistants.models import AssistantProfile
@@ -18,6 +20,7 @@ from tests.web.checks import assert_page, assert_sends_to_sign_in
 pytestmark = pytest.mark.django_db
 
 URL = "/app/reports/"
+PDF = "/app/reports/pdf/"
 SEPTEMBER = {"from": "2026-09-01", "to": "2026-09-30"}
 
 
@@ -199,3 +202,41 @@ def test_the_page_reads_in_a_fixed_number_of_queries(
         work(task, at(2026, 9, 20, 8 + n), 30)
     with django_assert_max_num_queries(12):
         web.get(URL, SEPTEMBER)
+
+
+def pdf_text(response):
+    assert response.status_code == 200, response.content[:300]
+    assert response["Content-Type"] == "application/pdf"
+    assert "attachment" in response["Content-Disposition"]
+    reader = pypdf.PdfReader(io.BytesIO(response.content))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_staff_download_the_table_as_a_pdf(web_for, manager_user, shop):
+    body = assert_page(web_for(manager_user).get(URL, SEPTEMBER))
+    assert "/app/reports/pdf/?from=2026-09-01&amp;to=2026-09-30&amp;group_by=client" in body
+    text = pdf_text(web_for(manager_user).get(PDF, {**SEPTEMBER, "group_by": "client"}))
+    assert "Time and money" in text and "Ada Lovelace" in text and "Bob Stone" in text
+    assert "67.50 EUR" in text  # Xena's cost for Ada
+    mine = pdf_text(web_for(shop["xena"]).get(PDF, SEPTEMBER))
+    assert "Ada Lovelace" in mine and "Bob" not in mine and "Margin" not in mine
+
+
+def test_a_client_downloads_their_month_as_a_pdf_in_their_language(web_for, shop):
+    ada = shop["ada"]
+    ada.language = "fr"
+    ada.save()
+    web = web_for(ada)
+    text = pdf_text(web.get(PDF, {"month": "2026-09"}, HTTP_ACCEPT_LANGUAGE="fr"))
+    invoice = Invoice.objects.get(client=ada)
+    assert "Votre mois : 2026-09" in text
+    assert "Book the trip to Lisbon" in text and "secret errand" not in text
+    assert f"Facture {invoice.number}" in text
+
+
+def test_a_refused_pdf_is_not_found(web_for, manager_user, client):
+    assert (
+        web_for(manager_user).get(PDF, {"from": "2026-10-02", "to": "2026-10-01"}).status_code
+        == 404
+    )
+    assert_sends_to_sign_in(client.get(PDF), PDF)
