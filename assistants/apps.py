@@ -54,6 +54,11 @@ class AssistantsConfig(AppConfig):
         hooks.register_export_section("assistant_profile", privacy.export_assistant_profile)
         hooks.register_erasure_step(privacy.erase)
 
+        from assistants import briefs
+
+        hooks.register_export_section("client_brief", briefs.export_brief)
+        hooks.register_erasure_step(briefs.erase_brief)
+
         from assistants.web import panels
 
         panels.register()

@@ -293,3 +293,37 @@ class TimeEntryEvent(models.Model):
 
     def __str__(self):
         return f"{self.kind} on entry {self.entry_id}"
+
+
+class ClientBrief(models.Model):
+    """What whoever serves a client should know: standing instructions, preferences and
+    contacts. The client and the managers write it; every assistant who serves the client
+    (primary, backup, or assigned one of their tasks, whoever that is today) reads it, so a
+    backup or a new assignee does not start blind."""
+
+    client = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="brief",
+    )
+    instructions = models.TextField(blank=True)
+    preferences = models.TextField(blank=True)
+    contacts = models.TextField(blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    TEXT_FIELDS = ("instructions", "preferences", "contacts")
+
+    def __str__(self):
+        return f"brief of {self.client_id}"
+
+    @property
+    def is_empty(self):
+        return not any(getattr(self, name).strip() for name in self.TEXT_FIELDS)

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assistants import selectors, workload_selectors, workloads
+from assistants.web import brief_views
 from assistants.web.forms import DisputeForm, TimeEntryForm
 from assistants.web.views import awaiting_decision, entries_for
 from assistants.workload_selectors import assistant_workload
@@ -102,3 +103,4 @@ def register():
         context=task_entries,
         order=50,
     )
+    brief_views.register(register_panel)

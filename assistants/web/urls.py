@@ -1,9 +1,11 @@
 from django.urls import path
 
-from assistants.web import team_views, views, work_views
+from assistants.web import brief_views, team_views, views, work_views
 
 urlpatterns = [
     path("app/time/", views.time_ledger, name="time"),
+    path("app/brief/", brief_views.own_brief, name="brief"),
+    path("app/clients/<int:pk>/brief/", brief_views.client_brief, name="client-brief"),
     path("app/time/<int:pk>/dispute/", views.time_entry_dispute, name="time-dispute"),
     path("app/time/<int:pk>/edit/", work_views.time_entry_edit, name="time-edit"),
     path("app/time/<int:pk>/delete/", work_views.time_entry_delete, name="time-delete"),

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from assistants import briefs
 from billing import selectors
 from billing.web.client_forms import ClientAssistantsForm
 from billing.web.views import month_of
@@ -59,6 +60,7 @@ def client_detail(request, pk):
         "tasks": tasks[:RECENT],
         "invoices": selectors.invoices_visible_to(manager).filter(client=client)[:RECENT],
         "trail": _trail(client),
+        "brief": briefs.brief_get(manager, client.pk),
     }
     return render(
         request,

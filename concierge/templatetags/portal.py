@@ -101,6 +101,10 @@ LABELS = {
     "update": gettext_lazy("Details changed"),
     "transition": gettext_lazy("Status changed"),
     "overdue": gettext_lazy("Past its promised time"),
+    # the client brief's parts
+    "instructions": gettext_lazy("Standing instructions"),
+    "preferences": gettext_lazy("Preferences"),
+    "contacts": gettext_lazy("Contacts"),
     # vault item kinds
     "login": gettext_lazy("Login"),
     "card": gettext_lazy("Card"),

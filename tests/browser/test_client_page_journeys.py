@@ -36,3 +36,29 @@ def test_a_manager_gives_a_client_their_assistants(visit, month):
     expect(page.locator("#trail-heading + table")).to_contain_text(manager.full_name)
     page.set_viewport_size(PHONE)
     no_sideways_scroll(page)
+
+
+def test_the_client_writes_a_brief_the_assignee_reads(visit):
+    from concierge.models import TaskStatus
+
+    client = factories.ClientFactory()
+    assistant = factories.AssistantFactory()
+    task = factories.TaskFactory(
+        client=client, assignee=assistant, status=TaskStatus.IN_PROGRESS, title="Book a trip"
+    )
+    page = sign_in(visit, client.email)
+    page.get_by_role("link", name="Change the brief").click()
+    page.get_by_label("Standing instructions").fill("Aisle seats; never call before 9.")
+    page.get_by_label("Contacts").fill("Landlord: Mr Dupont.")
+    visit.page_check("brief")
+    page.get_by_role("button", name="Save the brief").click()
+    expect(page.get_by_text("The brief is saved.")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+
+    page = sign_in(visit, assistant.email)
+    page.goto(visit.base_url + f"/app/tasks/{task.pk}/")
+    brief = page.locator("#brief")
+    expect(brief).to_contain_text("Aisle seats; never call before 9.")
+    expect(brief).to_contain_text("Landlord: Mr Dupont.")
+    page.set_viewport_size(PHONE)
+    no_sideways_scroll(page)
