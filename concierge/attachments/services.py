@@ -9,6 +9,7 @@ storage with its row. A failure after a file was stored removes it again.
 """
 
 import contextlib
+import datetime
 import hashlib
 import logging
 import shutil
@@ -20,6 +21,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
@@ -32,7 +34,7 @@ from concierge.attachments.selectors import task_attachment_usage
 from concierge.attachments.storage import attachment_storage
 from concierge.attachments.uploads import OversizeFile
 from concierge.errors import ApplicationError, Conflict, Forbidden, Invalid
-from concierge.models import Attachment, Message, NotificationKind, Task, User
+from concierge.models import Attachment, Message, NotificationKind, Task, User, VaultDocument
 from concierge.notifications import addressed_to, notify
 
 log = logging.getLogger(__name__)
@@ -319,3 +321,52 @@ def stored_files_forget(names: Sequence[str]) -> None:
     names = [name for name in names if name]
     if names:
         transaction.on_commit(lambda: _discard(names))
+
+
+def _walk(storage: Storage, folder: str) -> Iterator[str]:
+    directories, files = storage.listdir(folder)
+    for name in files:
+        yield f"{folder}/{name}" if folder else name
+    for directory in directories:
+        yield from _walk(storage, f"{folder}/{directory}" if folder else directory)
+
+
+def stored_files_sweep(*, older_than: datetime.timedelta, dry_run: bool = False) -> list[str]:
+    """Stored files no row names, older than `older_than`, deleted (unless `dry_run`);
+    returns their names. They are left by a process that died between storing a file and
+    committing its row: every other path removes its own."""
+    storage = attachment_storage()
+    cutoff = timezone.now() - older_than
+    orphans: list[str] = []
+    for top in ("files", "thumbnails", "vault"):
+        if not _has_files(storage, top):
+            continue
+        batch: list[str] = []
+        for name in _walk(storage, top):
+            batch.append(name)
+            if len(batch) == 500:
+                orphans += _unreferenced(storage, batch, cutoff)
+                batch = []
+        orphans += _unreferenced(storage, batch, cutoff)
+    if not dry_run:
+        _discard(orphans)
+    return orphans
+
+
+def _has_files(storage: Storage, folder: str) -> bool:
+    try:
+        directories, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return False
+    return bool(directories or files)
+
+
+def _unreferenced(storage: Storage, names: list[str], cutoff: datetime.datetime) -> list[str]:
+    if not names:
+        return []
+    named = (
+        set(Attachment.objects.filter(file__in=names).values_list("file", flat=True))
+        | set(Attachment.objects.filter(thumbnail__in=names).values_list("thumbnail", flat=True))
+        | set(VaultDocument.objects.filter(file__in=names).values_list("file", flat=True))
+    )
+    return [n for n in names if n not in named and storage.get_modified_time(n) < cutoff]
