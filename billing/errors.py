@@ -30,6 +30,8 @@ class Code(StrEnum):
     CARD_DECLINED = "card_declined"
     INVALID_PAYMENT_METHOD = "invalid_payment_method"
     PAYMENT_PROVIDER_ERROR = "payment_provider_error"
+    # A SetupIntent (cards saved with Strong Customer Authentication) not confirmed yet.
+    SETUP_INTENT_INCOMPLETE = "setup_intent_incomplete"
 
     INVALID_SIGNATURE = "invalid_signature"
 

@@ -607,10 +607,17 @@ def hour_pack_restore(*, pack_id: int) -> HourPack:
     return pack
 
 
-def payment_method_set(*, user: User, payment_method: str) -> billing_stripe.PaymentMethodSummary:
-    """Make a card (a PaymentMethod id from Stripe.js) the client's default for invoices;
-    unpaid subscription invoices are then charged again with it, by a job."""
-    summary = billing_stripe.payment_method_attach(user=user, payment_method=payment_method)
+def payment_method_set(
+    *, user: User, payment_method: str = "", setup_intent: str = ""
+) -> billing_stripe.PaymentMethodSummary:
+    """Make a card the client's default for invoices: a PaymentMethod id from Stripe.js,
+    or the card of a SetupIntent Stripe.js confirmed (with 3-D Secure when the bank asked:
+    later off-session charges are then exempt from it). Unpaid subscription invoices are
+    then charged again with it, by a job."""
+    if setup_intent:
+        summary = billing_stripe.setup_intent_complete(user=user, setup_intent=setup_intent)
+    else:
+        summary = billing_stripe.payment_method_attach(user=user, payment_method=payment_method)
     if selectors.unpaid_card_invoices(user.pk).exists():
         enqueue("billing.stripe_jobs.retry_open_invoices", user.pk)
     return summary

@@ -392,3 +392,65 @@ def credit_note_refund(*, credit_note) -> str | None:
         idempotency_key=f"credit-note-{credit_note.pk}-refund",
     )
     return refund.id
+
+
+@dataclass(frozen=True)
+class SetupIntentStarted:
+    id: str
+    client_secret: str
+
+
+def setup_intent_create(*, user) -> SetupIntentStarted:
+    """Start saving a card with Strong Customer Authentication: a SetupIntent for
+    off-session use on the client's customer. Stripe.js confirms it with the card (and
+    3-D Secure when the bank asks), then `setup_intent_complete` makes the card the
+    default. Errors as payment_method_attach."""
+    _require_stripe()
+    with _client_facing_errors():
+        sdk = client()
+        intent = sdk.SetupIntent.create(
+            customer=customer_id_for(user=user),
+            usage="off_session",
+            metadata={"user_id": str(user.pk)},
+        )
+    return SetupIntentStarted(id=intent.id, client_secret=intent.client_secret)
+
+
+def setup_intent_complete(*, user, setup_intent: str) -> PaymentMethodSummary:
+    """The card of a confirmed SetupIntent of this client becomes their default for
+    invoices. 400 ``invalid_payment_method`` for an intent Stripe does not know or that is
+    another customer's; 409 ``setup_intent_incomplete`` while it still needs the card or
+    its authentication. Safe to repeat."""
+    _require_stripe()
+    with _client_facing_errors():
+        sdk = client()
+        customer_id = customer_id_for(user=user)
+        try:
+            intent = sdk.SetupIntent.retrieve(setup_intent)
+        except stripe_sdk.InvalidRequestError as exc:
+            raise Invalid(
+                errors.Code.INVALID_PAYMENT_METHOD,
+                "Stripe does not know this SetupIntent.",
+                fields={"setup_intent": ["Unknown."]},
+            ) from exc
+        if intent.customer != customer_id:
+            raise Invalid(
+                errors.Code.INVALID_PAYMENT_METHOD,
+                "This SetupIntent is not yours.",
+                fields={"setup_intent": ["Not yours."]},
+            )
+        if intent.status != "succeeded" or not intent.payment_method:
+            raise Conflict(
+                errors.Code.SETUP_INTENT_INCOMPLETE,
+                "The card is not confirmed yet"
+                + (
+                    ": your bank asks you to authenticate it."
+                    if intent.status == "requires_action"
+                    else "."
+                ),
+            )
+        pm_id = intent.payment_method
+        pm_id = pm_id if isinstance(pm_id, str) else pm_id.id
+        sdk.Customer.modify(customer_id, invoice_settings={"default_payment_method": pm_id})
+        pm = sdk.PaymentMethod.retrieve(pm_id)
+    return _summary(pm)

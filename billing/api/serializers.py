@@ -562,8 +562,32 @@ class PaymentMethodAttachSerializer(serializers.Serializer):
     payment_method = serializers.RegexField(
         r"^pm_[A-Za-z0-9_]+$",
         max_length=255,
+        required=False,
         help_text="A PaymentMethod id from Stripe.js (`pm_...`).",
         error_messages={"invalid": "A Stripe PaymentMethod id (pm_...)."},
+    )
+    setup_intent = serializers.RegexField(
+        r"^seti_[A-Za-z0-9_]+$",
+        max_length=255,
+        required=False,
+        help_text="Or a SetupIntent (`seti_...`, from `payment-method/setup-intent/`) that "
+        "Stripe.js confirmed: its card, authenticated, becomes the default.",
+        error_messages={"invalid": "A Stripe SetupIntent id (seti_...)."},
+    )
+
+    def validate(self, attrs):
+        if bool(attrs.get("payment_method")) == bool(attrs.get("setup_intent")):
+            raise serializers.ValidationError(
+                {"payment_method": ["Give payment_method or setup_intent, one of them."]}
+            )
+        return attrs
+
+
+class SetupIntentSerializer(serializers.Serializer):
+    setup_intent = serializers.CharField(help_text="The SetupIntent id (`seti_...`).")
+    client_secret = serializers.CharField(
+        help_text="For Stripe.js `confirmCardSetup`; then POST `payment-method/` with "
+        "`setup_intent`."
     )
 
 

@@ -24,6 +24,11 @@ urlpatterns = [
     ),
     path("usage/", views.UsageView.as_view(), name="usage"),
     path("payment-method/", views.PaymentMethodView.as_view(), name="payment-method"),
+    path(
+        "payment-method/setup-intent/",
+        views.SetupIntentView.as_view(),
+        name="payment-method-setup-intent",
+    ),
     path("billing/seller/", views.SellerView.as_view(), name="billing-seller"),
     path("me/billing-details/", views.BillingDetailsView.as_view(), name="billing-details"),
     path(

@@ -383,19 +383,42 @@ class PaymentMethodView(APIView):
             200: serializers.PaymentMethodSerializer,
             400: _payment_error(
                 "`invalid`: not a PaymentMethod id; `invalid_payment_method`: Stripe does not "
-                "know this id or will not attach it (e.g. attached to another customer)."
+                "know this id or will not attach it (e.g. attached to another customer), or "
+                "the SetupIntent is unknown or another customer's."
             ),
             402: _payment_error("`card_declined`: the card was refused; use another card."),
             **PAYMENT_METHOD_ERRORS,
+            409: _payment_error(
+                "`payments_not_configured`: local mode; `setup_intent_incomplete`: the "
+                "SetupIntent still needs its card or its authentication."
+            ),
         },
     )
     def post(self, request):
         data = serializers.PaymentMethodAttachSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        summary = services.payment_method_set(
-            user=request.user, payment_method=data.validated_data["payment_method"]
-        )
+        summary = services.payment_method_set(user=request.user, **data.validated_data)
         return Response(serializers.PaymentMethodSerializer(_payment_method_body(summary)).data)
+
+
+class SetupIntentView(APIView):
+    """Save a card with Strong Customer Authentication: POST starts a SetupIntent for
+    off-session payments; Stripe.js confirms it with the card (3-D Secure when the bank
+    asks), then `POST payment-method/` with its `setup_intent` makes the card the default.
+    In local mode 409 `payments_not_configured`."""
+
+    permission_classes = [IsClient]
+
+    @extend_schema(
+        request=None,
+        responses={201: serializers.SetupIntentSerializer, **PAYMENT_METHOD_ERRORS},
+    )
+    def post(self, request):
+        started = billing_stripe.setup_intent_create(user=request.user)
+        body = {"setup_intent": started.id, "client_secret": started.client_secret}
+        return Response(
+            serializers.SetupIntentSerializer(body).data, status=status.HTTP_201_CREATED
+        )
 
 
 class SellerView(APIView):
