@@ -25,6 +25,7 @@ import hashlib
 import json
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.response import Response
@@ -37,8 +38,16 @@ HEADER = "Idempotency-Key"
 IN_PROGRESS = 0
 
 
+def _part(value):
+    """A value of the body as the fingerprint sees it: an uploaded file by its name and
+    content (its hash when received, else its size), so another file is another request."""
+    if isinstance(value, UploadedFile):
+        return f"file {value.name} {getattr(value, 'sha256', '') or value.size}"
+    return str(value)
+
+
 def _fingerprint(request):
-    payload = json.dumps(request.data, sort_keys=True, default=str)
+    payload = json.dumps(request.data, sort_keys=True, default=_part)
     return hashlib.sha256(f"{request.method} {request.path}\n{payload}".encode()).hexdigest()
 
 

@@ -394,3 +394,21 @@ def test_a_file_missing_from_storage_is_404_not_500(assistant_api, photo, attach
     response = assistant_api.get(photo["download_url"])
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_the_same_idempotency_key_with_another_file_is_409(client_api, task):
+    first = client_api.post(
+        url(task),
+        {"file": samples.upload("a.pdf", samples.pdf())},
+        format="multipart",
+        HTTP_IDEMPOTENCY_KEY="upload-2",
+    )
+    other = client_api.post(
+        url(task),
+        {"file": samples.upload("a.pdf", samples.pdf(extra=2048))},
+        format="multipart",
+        HTTP_IDEMPOTENCY_KEY="upload-2",
+    )
+    assert first.status_code == 201
+    assert (other.status_code, other.json()["code"]) == (409, "idempotency_key_reused")
+    assert Attachment.objects.count() == 1
