@@ -443,6 +443,8 @@ ATTACHMENTS_S3_BUCKET = env.str("ATTACHMENTS_S3_BUCKET", default="")
 # How long a pre-signed download URL of object storage works, in seconds.
 ATTACHMENT_URL_SECONDS = env.int("ATTACHMENT_URL_SECONDS", default=60)
 if ATTACHMENTS_S3_BUCKET:
+    from boto3.s3.transfer import TransferConfig
+
     STORAGES["attachments"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -459,6 +461,13 @@ if ATTACHMENTS_S3_BUCKET:
             "querystring_auth": True,
             "querystring_expire": ATTACHMENT_URL_SECONDS,
             "file_overwrite": False,
+            # An upload goes up in 8 MB parts, two at a time: at most 16 MB of a file in
+            # memory, whatever its size.
+            "transfer_config": TransferConfig(
+                multipart_threshold=8 * 1024 * 1024,
+                multipart_chunksize=8 * 1024 * 1024,
+                max_concurrency=2,
+            ),
         },
     }
 else:

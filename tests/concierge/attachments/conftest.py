@@ -76,6 +76,7 @@ def s3(s3_server, settings):
     """Attachments on S3 (the server above, a fresh bucket per test); yields the bucket's
     boto3 client and name."""
     import boto3
+    from boto3.s3.transfer import TransferConfig
 
     bucket = f"{S3_BUCKET}-{uuid.uuid4().hex[:12]}"
     client = boto3.client(
@@ -104,6 +105,11 @@ def s3(s3_server, settings):
                 "querystring_auth": True,
                 "querystring_expire": settings.ATTACHMENT_URL_SECONDS,
                 "file_overwrite": False,
+                "transfer_config": TransferConfig(
+                    multipart_threshold=8 * 1024 * 1024,
+                    multipart_chunksize=8 * 1024 * 1024,
+                    max_concurrency=2,
+                ),
             },
         },
     }

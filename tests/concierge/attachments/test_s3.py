@@ -139,3 +139,16 @@ def test_the_settings_choose_s3_when_a_bucket_is_named():
         "30",
         "private",
     ]
+
+
+def test_a_large_file_goes_up_in_parts(s3, client_api, task, settings):
+    settings.ATTACHMENT_MAX_BYTES = 30 * 1024 * 1024
+    data = samples.pdf(extra=20 * 1024 * 1024)
+    pdf = upload(client_api, task, "scan.pdf", data)
+    client, bucket = s3
+    key = Attachment.objects.get(pk=pdf["id"]).file.name
+    head = client.head_object(Bucket=bucket, Key=key)
+    assert head["ContentLength"] == len(data)
+    assert "-" in head["ETag"]  # a multipart upload's ETag: "<md5 of md5s>-<parts>"
+    fetched = requests.get(client_api.get(pdf["download_url"])["Location"], timeout=30)
+    assert fetched.content == data
