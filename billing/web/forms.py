@@ -23,6 +23,17 @@ class PackForm(forms.Form):
         ]
 
 
+class BillingDetailsForm(forms.Form):
+    """Who the client's invoices are made out to (each invoice keeps a copy)."""
+
+    name = forms.CharField(label=_("Name on invoices"), max_length=200)
+    address = forms.CharField(
+        label=_("Address"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    company = forms.CharField(label=_("Company (optional)"), max_length=200, required=False)
+    vat_id = forms.CharField(label=_("VAT number (optional)"), max_length=20, required=False)
+
+
 class CardForm(forms.Form):
     payment_method = forms.RegexField(
         label=_("Card"), regex=r"^pm_[A-Za-z0-9_]+$", max_length=255, widget=forms.HiddenInput

@@ -20,5 +20,6 @@ urlpatterns = [
     path("app/plan/cancel/", views.plan_cancel, name="plan-cancel"),
     path("app/plan/packs/", views.pack_buy, name="pack-buy"),
     path("app/plan/card/", views.card_set, name="card-set"),
+    path("app/plan/billing-details/", views.billing_details_save, name="billing-details"),
     path("", include("billing.web.report_urls")),
 ]

@@ -8,10 +8,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from billing import errors, selectors, services, tax
+from billing import seller as billing_seller
 from billing import stripe as billing_stripe
 from billing.models import InvoiceStatus
 from billing.web import gauge
-from billing.web.forms import CardForm, PackForm, PlanChoiceForm
+from billing.web.forms import BillingDetailsForm, CardForm, PackForm, PlanChoiceForm
 from concierge.errors import ApplicationError, NotFound
 from concierge.models import Role
 from concierge.web.access import clients_only, role_required
@@ -102,6 +103,12 @@ def _card(request):
 @clients_only
 def plan_page(request):
     user = request.user
+    details = billing_seller.billing_details_of(user)
+    initial = (
+        {name: getattr(details, name) for name in ("name", "address", "company", "vat_id")}
+        if details
+        else {"name": user.full_name}
+    )
     return render(
         request,
         "billing/web/plan.html",
@@ -112,8 +119,28 @@ def plan_page(request):
             "pack_form": PackForm(),
             "packs": selectors.hour_packs_of(user)[:10],
             "card": _card(request),
+            "billing_details": details,
+            "details_form": BillingDetailsForm(initial=initial),
         },
     )
+
+
+@clients_only
+@require_POST
+@once
+def billing_details_save(request):
+    """The name and address the client's invoices are made out to."""
+    form = BillingDetailsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the name and the address for your invoices."))
+        return redirect("portal:plan")
+    try:
+        billing_seller.billing_details_update(client=request.user, **form.cleaned_data)
+    except ApplicationError as error:
+        messages.error(request, error.detail)
+        return redirect("portal:plan")
+    messages.success(request, _("Your billing details are saved."))
+    return redirect("portal:plan")
 
 
 def _plan_action(request, action):

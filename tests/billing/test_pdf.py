@@ -186,3 +186,30 @@ def test_the_portal_invoice_page_states_vat_and_offers_the_pdf(seller, client_us
     other.force_login(ClientFactory())
     assert other.get(f"/api/v1/invoices/{invoice.pk}/pdf/").status_code == 404
     assert other.get(f"/app/invoices/{invoice.pk}/").status_code == 404
+
+
+def test_a_client_gives_their_billing_details_on_the_plan_page(seller, client_user):
+    from django.test import Client
+
+    web = Client()
+    web.force_login(client_user)
+    page = web.get("/app/plan/").content.decode()
+    assert "Give the name and address your invoices are made out to" in page
+    assert 'action="/app/plan/billing-details/"' in page
+    missing = web.post("/app/plan/billing-details/", {"name": "Claire"}, follow=True)
+    assert "Give the name and the address for your invoices." in missing.content.decode()
+    assert not BillingDetails.objects.filter(client=client_user).exists()
+    saved = web.post("/app/plan/billing-details/", {**BUYER, "company": "Martin SARL"}, follow=True)
+    assert "Your billing details are saved." in saved.content.decode()
+    details = BillingDetails.objects.get(client=client_user)
+    assert (details.name, details.company) == ("Claire Martin", "Martin SARL")
+    assert "Your invoices are made out to:" in web.get("/app/plan/").content.decode()
+    # The next invoice is made out to them.
+    invoice = close_september(client=client_user)
+    assert invoice.buyer["company"] == "Martin SARL"
+    # Only clients: a manager's post is refused.
+    from tests.factories import ManagerFactory
+
+    manager = Client()
+    manager.force_login(ManagerFactory())
+    assert manager.post("/app/plan/billing-details/", BUYER).status_code in (403, 404)
