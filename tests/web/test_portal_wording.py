@@ -75,3 +75,9 @@ def test_refusals_name_no_field_of_the_api(month, web_for, manager_user):
     french.cookies["django_language"] = "fr"
     body = french.post(f"/app/tasks/{task.pk}/time/", log).content.decode()
     assert "Doit être après le début." in body
+
+
+def test_the_dispute_decisions_say_what_they_do(month, manager_web):
+    body = assert_page(manager_web.get("/app/disputes/"), "Accept", "Adjust", "Reject")
+    assert "Accept: the entry stands and is billed as logged." in body
+    assert f'aria-describedby="decisions-{month.disputed.pk}"' in body
