@@ -87,16 +87,29 @@ class TimeReportRowSerializer(serializers.Serializer):
     billable_minutes = IntegerField(
         help_text="Billable as the invoice counts it, unrounded (adjusted minutes as decided)."
     )
-    billed_minutes = IntegerField(help_text="What invoices charged for these entries, rounded.")
+    billed_minutes = IntegerField(
+        help_text="What invoices charged for these entries, rounded, less what credit notes "
+        "took back."
+    )
     non_billable_minutes = IntegerField(help_text="Not billable, or rejected on a dispute.")
     disputed_minutes = IntegerField(help_text="Under a client's dispute, not yet decided.")
     invoices = IntegerField(required=False, help_text="Issued invoices counted.")
     invoiced_amount = serializers.DecimalField(
         **MONEY,
         required=False,
-        help_text="Issued invoices whose period starts in the range (or in this week or "
-        "month); by client, week and month only, never to assistants.",
+        help_text="The totals due (tax included) of the issued invoices whose period "
+        "starts in the range (or in this week or month); by client, week and month only, "
+        "never to assistants.",
     )
+    invoiced_excl_tax_amount = serializers.DecimalField(
+        **MONEY, required=False, help_text="The same invoices' totals excluding tax."
+    )
+    credited_amount = serializers.DecimalField(
+        **MONEY,
+        required=False,
+        help_text="The credit notes against those invoices (tax included).",
+    )
+    credited_excl_tax_amount = serializers.DecimalField(**MONEY, required=False)
     currency = serializers.CharField(allow_null=True, required=False)
 
 
@@ -112,6 +125,9 @@ class TimeReportTotalsSerializer(serializers.Serializer):
     invoiced_amount = serializers.DecimalField(
         **MONEY, required=False, help_text="Every issued invoice of the range in the scope."
     )
+    invoiced_excl_tax_amount = serializers.DecimalField(**MONEY, required=False)
+    credited_amount = serializers.DecimalField(**MONEY, required=False)
+    credited_excl_tax_amount = serializers.DecimalField(**MONEY, required=False)
     currency = serializers.CharField(allow_null=True, required=False)
 
 
@@ -132,8 +148,9 @@ class TimeReportSerializer(serializers.Serializer):
 PROFIT = {
     "cost_amount": "Each assistant's logged minutes at their hourly cost, rounded once.",
     "uncosted_minutes": "Logged minutes of assistants whose cost is not known.",
-    "revenue_amount": "By client, week or month: the invoiced amount; by assistant: each "
-    "client's invoiced amount shared by the minutes billed for their time.",
+    "revenue_amount": "Invoiced excluding tax, less the credit notes excluding tax: by "
+    "client, week or month, its invoices'; by assistant, each client's shared by the "
+    "minutes billed for their time.",
     "margin_amount": "revenue_amount less cost_amount.",
 }
 

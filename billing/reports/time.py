@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from assistants.models import BILLABLE, TimeEntry, TimeEntryStatus
 from assistants.selectors import DURATION, time_entries_visible_to
 from billing import rating
-from billing.models import InvoiceStatus
+from billing.models import CreditNote, Invoice, InvoiceStatus
 from billing.reports.ranges import DayRange
 from billing.selectors import invoices_visible_to
 from concierge.models import Category, User
@@ -40,6 +40,15 @@ NON_BILLABLE = Q(billable=False) | Q(status=TimeEntryStatus.REJECTED)
 DISPUTED = Q(status=TimeEntryStatus.DISPUTED)
 # The invoices a report counts: issued (open or paid), not drafts nor void ones.
 ISSUED = (InvoiceStatus.OPEN, InvoiceStatus.PAID)
+
+# What the invoices of a row say, in their currency: the totals due (tax included, as each
+# invoice's `total`), the same excluding tax, and the credit notes against them.
+MONEY_FIELDS = (
+    "invoiced_amount",
+    "invoiced_excl_tax_amount",
+    "credited_amount",
+    "credited_excl_tax_amount",
+)
 
 MINUTE_FIELDS = (
     "logged_minutes",
@@ -95,22 +104,33 @@ class _Sums:
 
 @dataclass
 class _Money:
-    """Invoiced amounts by currency."""
+    """What invoices charged and credit notes took back, by currency."""
 
-    amounts: dict[str, Decimal] = field(default_factory=dict)
+    amounts: dict[str, dict[str, Decimal]] = field(default_factory=dict)
     invoices: int = 0
 
-    def add(self, currency: str, amount: Decimal, invoices: int) -> None:
-        self.amounts[currency] = self.amounts.get(currency, Decimal("0.00")) + amount
+    def add(self, currency: str, *, invoices: int = 0, **amounts: Decimal) -> None:
+        held = self.amounts.setdefault(currency, dict.fromkeys(MONEY_FIELDS, Decimal("0.00")))
+        for name, amount in amounts.items():
+            held[name] += amount
         self.invoices += invoices
 
     def fields(self) -> dict[str, Any]:
-        """`invoiced_amount` and its `currency`; both None when amounts in several
-        currencies cannot be added up."""
+        """The amounts and their `currency`; all None when amounts in several currencies
+        cannot be added up."""
         if len(self.amounts) > 1:
-            return {"invoices": self.invoices, "invoiced_amount": None, "currency": None}
-        currency, amount = next(iter(self.amounts.items()), (None, Decimal("0.00")))
-        return {"invoices": self.invoices, "invoiced_amount": amount, "currency": currency}
+            return {"invoices": self.invoices, **dict.fromkeys(MONEY_FIELDS), "currency": None}
+        currency, held = next(
+            iter(self.amounts.items()), (None, dict.fromkeys(MONEY_FIELDS, Decimal("0.00")))
+        )
+        return {"invoices": self.invoices, **held, "currency": currency}
+
+    def revenue(self) -> Decimal | None:
+        """What was invoiced excluding tax, less what credit notes took back of it."""
+        amounts = self.fields()
+        if amounts["currency"] is None and self.amounts:
+            return None
+        return amounts["invoiced_excl_tax_amount"] - amounts["credited_excl_tax_amount"]
 
 
 def _entry_group(group_by: str, zone: ZoneInfo) -> dict[str, Any]:
@@ -179,7 +199,8 @@ def _entry_sums(
             logged_time=Sum(DURATION),
             measured_time=Coalesce(Sum(DURATION, filter=MEASURED), ZERO_DURATION),
             adjusted_total=Coalesce(Sum("billable_minutes_override", filter=ADJUSTED), 0),
-            billed_total=Coalesce(Sum("billed__billed_minutes"), 0),
+            billed_total=Coalesce(Sum("billed__billed_minutes"), 0)
+            - Coalesce(Sum("billed__credited_minutes"), 0),
             non_billable_time=Coalesce(Sum(DURATION, filter=NON_BILLABLE), ZERO_DURATION),
             disputed_time=Coalesce(Sum(DURATION, filter=DISPUTED), ZERO_DURATION),
             entry_count=Count("pk"),
@@ -188,9 +209,8 @@ def _entry_sums(
     return cast(list[dict[str, Any]], list(sums))
 
 
-def _invoice_sums(user: User, report_range: DayRange, filters: dict) -> list[dict]:
-    """The invoices query: issued invoices whose period starts in the range, summed per
-    client, period and currency."""
+def _issued_invoices(user: User, report_range: DayRange, filters: dict) -> QuerySet[Invoice]:
+    """Issued invoices `user` may see whose period starts in the range."""
     invoices = invoices_visible_to(user).filter(
         status__in=ISSUED,
         period_start__gte=report_range.first_day,
@@ -198,8 +218,14 @@ def _invoice_sums(user: User, report_range: DayRange, filters: dict) -> list[dic
     )
     if filters.get("client") is not None:
         invoices = invoices.filter(client_id=filters["client"])
+    return invoices
+
+
+def _invoice_sums(user: User, report_range: DayRange, filters: dict) -> list[dict]:
+    """The invoices query: those invoices summed per client, period and currency."""
     sums = (
-        invoices.order_by()
+        _issued_invoices(user, report_range, filters)
+        .order_by()
         .values(
             "client_id",
             "period_start",
@@ -208,7 +234,29 @@ def _invoice_sums(user: User, report_range: DayRange, filters: dict) -> list[dic
             "client__last_name",
             "client__email",
         )
-        .annotate(amount=Sum("total"), invoices=Count("pk"))
+        .annotate(
+            invoiced_amount=Sum("total"),
+            invoiced_excl_tax_amount=Sum("total_excl_tax"),
+            invoice_count=Count("pk"),
+        )
+    )
+    return cast(list[dict[str, Any]], list(sums))
+
+
+def _credit_sums(user: User, report_range: DayRange, filters: dict) -> list[dict]:
+    """The credit notes query: those against the same invoices, summed alike."""
+    sums = (
+        CreditNote.objects.filter(invoice__in=_issued_invoices(user, report_range, filters))
+        .order_by()
+        .values(
+            invoice_client=F("invoice__client_id"),
+            invoice_period=F("invoice__period_start"),
+            credit_currency=F("currency"),
+        )
+        .annotate(
+            credited_amount=Sum("total_incl_tax"),
+            credited_excl_tax_amount=Sum("total_excl_tax"),
+        )
     )
     return cast(list[dict[str, Any]], list(sums))
 
@@ -266,7 +314,7 @@ def _shares(
     shares: dict[Any, Fraction] = defaultdict(Fraction)
     unknown = set()
     for (key, client), minutes in billed.items():
-        amount = invoiced.get(client, _Money()).fields()["invoiced_amount"]
+        amount = invoiced.get(client, _Money()).revenue()
         if amount is None:
             unknown.add(key)
         elif minutes:
@@ -312,15 +360,24 @@ def time_report(
     invoiced: dict[Any, _Money] = defaultdict(_Money)
     invoiced_total = _Money()
     if money:
-        for item in _invoice_sums(user, report_range, filters):
-            invoiced_total.add(item["currency"], item["amount"], item["invoices"])
+
+        def key_of(item: dict[str, Any]) -> Any:
             if group_by in ("client", "assistant"):
-                key = item["client_id"]
-            elif group_by in BUCKETS:
-                key = _bucket_of(group_by, item["period_start"])
-            else:
-                continue
-            invoiced[key].add(item["currency"], item["amount"], item["invoices"])
+                return item["client_id"]
+            if group_by in BUCKETS:
+                return _bucket_of(group_by, item["period_start"])
+            return None
+
+        for item in _invoice_sums(user, report_range, filters):
+            amounts = {
+                "invoices": item["invoice_count"],
+                "invoiced_amount": item["invoiced_amount"],
+                "invoiced_excl_tax_amount": item["invoiced_excl_tax_amount"],
+            }
+            invoiced_total.add(item["currency"], **amounts)
+            key = key_of(item)
+            if key is not None:
+                invoiced[key].add(item["currency"], **amounts)
             if group_by == "client" and key not in labels:
                 labels[key] = {
                     "client": key,
@@ -330,6 +387,17 @@ def time_report(
                         item["client__email"],
                     ),
                 }
+        for item in _credit_sums(user, report_range, filters):
+            credits = {
+                "credited_amount": item["credited_amount"],
+                "credited_excl_tax_amount": item["credited_excl_tax_amount"],
+            }
+            invoiced_total.add(item["credit_currency"], **credits)
+            key = key_of(
+                {"client_id": item["invoice_client"], "period_start": item["invoice_period"]}
+            )
+            if key is not None:
+                invoiced[key].add(item["credit_currency"], **credits)
 
     if group_by == "category":
         _label_categories(labels, language)
@@ -338,7 +406,7 @@ def time_report(
     if earns and group_by == "assistant":
         revenue = _shares(billed_by, invoiced)
     elif earns:
-        revenue = {key: amounts.fields()["invoiced_amount"] for key, amounts in invoiced.items()}
+        revenue = {key: amounts.revenue() for key, amounts in invoiced.items()}
 
     def profit(key: Any) -> dict[str, Any]:
         if not costs:

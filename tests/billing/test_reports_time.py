@@ -97,6 +97,15 @@ def invoiced(client, first="2026-09-01", last="2026-11-30"):
     ).aggregate(total=Sum("total"))["total"] or Decimal("0.00")
 
 
+def invoiced_excl_tax(client, first="2026-09-01", last="2026-11-30"):
+    return Invoice.objects.filter(
+        client=client,
+        status__in=(InvoiceStatus.OPEN, InvoiceStatus.PAID),
+        period_start__gte=first,
+        period_start__lte=last,
+    ).aggregate(total=Sum("total_excl_tax"))["total"] or Decimal("0.00")
+
+
 def billed(client):
     return InvoicedEntry.objects.filter(invoice__client=client).aggregate(
         minutes=Sum("billed_minutes")
@@ -375,8 +384,8 @@ def _more_work(clients, per_client):
 def test_query_count_is_fixed_whatever_the_rows(
     manager_api, office, django_assert_num_queries, group_by
 ):
-    # The token with its user, the entries, the invoices; the category labels.
-    queries = 3 + (group_by == "category")
+    # The token with its user, the entries, the invoices, their credit notes; the labels.
+    queries = 4 + (group_by == "category")
     for size in (1, 6):
         _more_work(size, 2)
         with django_assert_num_queries(queries):
@@ -410,16 +419,18 @@ def test_margin_per_client(manager_api, costed):
     # Xena's 781 minutes for Ada at 20.00 an hour; Yuri's 117 are not costed.
     assert Decimal(ada["cost_amount"]) == money(Fraction(781 * 20, 60)) == Decimal("260.33")
     assert ada["uncosted_minutes"] == 117
-    assert Decimal(ada["revenue_amount"]) == invoiced(costed["ada"])
-    assert Decimal(ada["margin_amount"]) == invoiced(costed["ada"]) - Decimal("260.33")
+    # Revenue excludes tax.
+    assert Decimal(ada["revenue_amount"]) == invoiced_excl_tax(costed["ada"])
+    assert Decimal(ada["invoiced_excl_tax_amount"]) == invoiced_excl_tax(costed["ada"])
+    assert Decimal(ada["margin_amount"]) == invoiced_excl_tax(costed["ada"]) - Decimal("260.33")
     assert (Decimal(bob["cost_amount"]), bob["uncosted_minutes"]) == (0, 195)
     assert Decimal(cy["cost_amount"]) == Decimal("20.00")
     totals = body["totals"]
     assert Decimal(totals["cost_amount"]) == Decimal("280.33")
-    assert Decimal(totals["revenue_amount"]) == Decimal(totals["invoiced_amount"])
-    assert Decimal(totals["margin_amount"]) == Decimal(totals["invoiced_amount"]) - Decimal(
-        "280.33"
-    )
+    assert Decimal(totals["revenue_amount"]) == Decimal(totals["invoiced_excl_tax_amount"])
+    assert Decimal(totals["margin_amount"]) == Decimal(
+        totals["invoiced_excl_tax_amount"]
+    ) - Decimal("280.33")
 
 
 def test_margin_per_assistant_shares_each_invoice_by_billed_minutes(manager_api, costed):
@@ -438,7 +449,7 @@ def test_margin_per_assistant_shares_each_invoice_by_billed_minutes(manager_api,
             everyone = sum(m for (a, c), m in billed_by.items() if c == costed[client].pk)
             mine = billed_by.get((costed[assistant].pk, costed[client].pk), 0)
             if mine:
-                total += Fraction(invoiced(costed[client])) * mine / everyone
+                total += Fraction(invoiced_excl_tax(costed[client])) * mine / everyone
         return money(total)
 
     assert Decimal(xena["revenue_amount"]) == share("xena")
@@ -451,7 +462,7 @@ def test_margin_per_assistant_shares_each_invoice_by_billed_minutes(manager_api,
     # rounded once.
     revenue = Decimal(body["totals"]["revenue_amount"])
     assert revenue == share("xena") + share("yuri")
-    assert abs(revenue - Decimal(body["totals"]["invoiced_amount"])) <= Decimal("0.01")
+    assert abs(revenue - Decimal(body["totals"]["invoiced_excl_tax_amount"])) <= Decimal("0.01")
 
 
 def test_cost_without_revenue_where_invoices_are_not_split(manager_api, costed):
@@ -462,7 +473,7 @@ def test_cost_without_revenue_where_invoices_are_not_split(manager_api, costed):
     assert body["totals"]["margin_amount"] is None
     by_month = manager_api.get(URL, {**QUARTER, "group_by": "month"}).json()
     for row in by_month["results"]:
-        assert Decimal(row["revenue_amount"]) == Decimal(row["invoiced_amount"])
+        assert Decimal(row["revenue_amount"]) == Decimal(row["invoiced_excl_tax_amount"])
 
 
 @pytest.mark.parametrize("who", ["ada", "xena"])
@@ -491,3 +502,37 @@ def test_managers_set_an_assistants_cost_rate(manager_api, api_for, assistant_us
     assert_error(manager_api.patch(url, {"cost_rate": "-1.00"}), 400, "invalid")
     cleared = manager_api.patch(url, {"cost_rate": None})
     assert cleared.json()["cost_rate"] is None
+
+
+def test_credit_notes_come_off_the_billed_minutes_and_the_revenue(manager_api, costed):
+    from billing.models import CreditNote
+
+    before = rows_by(manager_api.get(URL, QUARTER).json(), "client")[costed["ada"].pk]
+    billed_entry = InvoicedEntry.objects.filter(
+        invoice__client=costed["ada"], billed_minutes=600
+    ).get()
+    billed_entry.credited_minutes = 60
+    billed_entry.save()
+    CreditNote.objects.create(
+        invoice=billed_entry.invoice,
+        client=costed["ada"],
+        entry=billed_entry.entry,
+        year=2026,
+        sequence=1,
+        number="AV-2026-000001",
+        reason="An hour too many",
+        total_excl_tax=Decimal("28.00"),
+        total_tax=Decimal("5.60"),
+        total_incl_tax=Decimal("33.60"),
+        credited_minutes=60,
+    )
+    body = manager_api.get(URL, QUARTER).json()
+    ada = rows_by(body, "client")[costed["ada"].pk]
+    assert ada["billed_minutes"] == before["billed_minutes"] - 60
+    assert ada["invoiced_amount"] == before["invoiced_amount"]  # the invoices are untouched
+    assert Decimal(ada["credited_amount"]) == Decimal("33.60")
+    assert Decimal(ada["revenue_amount"]) == Decimal(before["revenue_amount"]) - Decimal("28.00")
+    assert Decimal(body["totals"]["credited_excl_tax_amount"]) == Decimal("28.00")
+    by_month = rows_by(manager_api.get(URL, {**QUARTER, "group_by": "month"}).json(), "period")
+    assert Decimal(by_month["2026-11"]["credited_amount"]) == Decimal("33.60")
+    assert Decimal(by_month["2026-10"]["credited_amount"]) == 0
