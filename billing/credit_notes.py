@@ -168,6 +168,7 @@ def credit_for_decision(*, entry, actor: User | None = None) -> CreditNote | Non
         )
         for position, t in enumerate(taxed.lines)
     )
+    transaction.on_commit(lambda: enqueue("billing.notices.tell_credit_note_issued", note.pk))
     if settings.STRIPE_ENABLED and invoice.stripe_invoice_id:
         transaction.on_commit(lambda: enqueue("billing.stripe_jobs.settle_credit_note", note.pk))
     return note

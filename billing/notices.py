@@ -11,7 +11,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from billing import pdf, periods, selectors
-from billing.models import Invoice, InvoiceReminder, InvoiceStatus, PlanKind
+from billing.models import CreditNote, Invoice, InvoiceReminder, InvoiceStatus, PlanKind
 from concierge.jobs import enqueue
 from concierge.models import Notification, NotificationKind
 from concierge.notifications import addressed_to, notify
@@ -21,6 +21,7 @@ def _told(invoice: Invoice, kind: str) -> bool:
     return (
         Notification.objects.filter(user_id=invoice.client_id, kind=kind, data__invoice=invoice.pk)
         .exclude(data__has_key="reminder_days")
+        .exclude(data__has_key="credit_note")
         .exists()
     )
 
@@ -59,8 +60,51 @@ def tell_invoice_issued(invoice_id: int) -> bool:
     return True
 
 
+def tell_credit_note_issued(note_id: int) -> bool:
+    """Tell the client of a credit note, once (its e-mail carries the credit note's PDF)."""
+    note = CreditNote.objects.select_related("invoice").filter(pk=note_id).first()
+    if note is None:
+        return False
+    told = Notification.objects.filter(
+        user_id=note.client_id, kind=NotificationKind.INVOICE_ISSUED, data__credit_note=note.pk
+    )
+    if told.exists():
+        return False
+    with addressed_to(note.client_id):
+        words = {
+            "number": note.number,
+            "invoice": note.invoice.number,
+            "total": note.total_incl_tax,
+            "currency": note.currency,
+        }
+        notify(
+            user_id=note.client_id,
+            kind=NotificationKind.INVOICE_ISSUED,
+            data={"invoice": note.invoice_id, "credit_note": note.pk},
+            subject=_("Credit note %(number)s: %(total)s %(currency)s") % words,
+            body=_(
+                "A decision on your dispute takes %(total)s %(currency)s off invoice "
+                "%(invoice)s: credit note %(number)s, attached."
+            )
+            % words,
+        )
+    return True
+
+
 def invoice_email_attachments(notification) -> list[tuple[str, bytes, str]]:
-    """The invoice e-mail carries its PDF (registered for INVOICE_ISSUED)."""
+    """The invoice e-mail carries its PDF, a credit note's e-mail the credit note's
+    (registered for INVOICE_ISSUED)."""
+    if notification.data.get("credit_note"):
+        note = (
+            CreditNote.objects.select_related("seller", "client", "invoice")
+            .prefetch_related("lines")
+            .filter(pk=notification.data["credit_note"], client_id=notification.user_id)
+            .first()
+        )
+        if note is None:
+            return []
+        content, name = pdf.credit_note_pdf(note)
+        return [(name, content, "application/pdf")]
     invoice = (
         Invoice.objects.select_related("seller", "client")
         .prefetch_related("lines")

@@ -170,10 +170,10 @@ def test_credit_note_numbers_are_gapless_and_unique(billed, api_for, manager_api
 
 def test_with_stripe_a_paid_invoice_is_refunded_once(
     billed,
-    localstripe,
+    localstripe,  # noqa: F811
     api_for,
     manager_api,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     """Against localstripe: the invoice mirrored and paid, the credit note refunds its
     amount on that charge once, however often the job runs."""
@@ -251,3 +251,29 @@ def test_the_documented_worked_example_with_vat_and_a_credit_note(seller, api_fo
         ]
     )
     assert computed == _table_after("| credit line |")
+
+
+def test_the_client_is_told_of_a_credit_note_with_its_pdf(
+    billed, api_for, manager_api, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from billing import notices
+
+    client = billed["client"]
+    client.language = "fr"
+    client.save(update_fields=["language"])
+    dispute(api_for(client), billed["long"])
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        resolve(manager_api, billed["long"], "reject")
+    note = CreditNote.objects.get()
+    (message,) = [m for m in mail.outbox if note.number in m.subject]
+    assert message.to == [client.email]
+    assert message.subject == f"Avoir {note.number} : 67.20 EUR"
+    ((name, content, mimetype),) = message.attachments
+    assert (name, mimetype) == (f"credit-note-{note.number}.pdf", "application/pdf")
+    assert f"Avoir {note.number}" in pypdf.PdfReader(io.BytesIO(content)).pages[0].extract_text()
+    assert notices.tell_credit_note_issued(note.pk) is False  # once
+    # The invoice's own notice is not mistaken for this one.
+    assert notices.tell_invoice_issued(billed["invoice"].pk) is True

@@ -130,6 +130,9 @@ CASES = {
     "billing.stripe_jobs.settle_credit_note": (
         "a credit note on the paid mirrored invoice: refunded once on its charge, settled"
     ),
+    "billing.notices.tell_credit_note_issued": (
+        "that credit note: its client's notification naming it (the e-mail carries its PDF)"
+    ),
 }
 
 # Jobs with a case that no schedule or app module has to name: the mail job is queued by
@@ -631,6 +634,15 @@ def test_stripe_jobs_run_in_a_real_cluster(broker, tmp_path, monkeypatch, settin
         )
         charge = remote.charge if isinstance(remote.charge, str) else remote.charge.id
         assert [r.amount for r in stripe.Refund.list(charge=charge).data] == [600]
+
+        # billing.notices.tell_credit_note_issued
+        from concierge.models import Notification
+
+        async_task("billing.notices.tell_credit_note_issued", note.pk)
+        cluster.wait_for(
+            lambda: Notification.objects.filter(data__credit_note=note.pk).exists(),
+            "tell_credit_note_issued",
+        )
 
         # billing.jobs.reconcile_payments queues the mirror the lost job never ran
         async_task("billing.jobs.reconcile_payments")
