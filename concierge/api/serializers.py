@@ -1,3 +1,4 @@
+from django.conf import settings
 from rest_framework import serializers
 
 from concierge.api.fields import BoundedModelSerializer, IntegerField, SingleLineCharField
@@ -12,9 +13,13 @@ class TimezoneField(serializers.CharField):
 
 
 class UserSerializer(BoundedModelSerializer):
+    language = serializers.CharField(
+        read_only=True, help_text="`en` or `fr`; blank: not chosen (English in e-mails)."
+    )
+
     class Meta:
         model = User
-        fields = ["id", "email", "first_name", "last_name", "role", "timezone"]
+        fields = ["id", "email", "first_name", "last_name", "role", "timezone", "language"]
         read_only_fields = fields
 
 
@@ -22,6 +27,13 @@ class MeUpdateSerializer(serializers.Serializer):
     first_name = SingleLineCharField(max_length=150, required=False, allow_blank=True)
     last_name = SingleLineCharField(max_length=150, required=False, allow_blank=True)
     timezone = TimezoneField(required=False)
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES,
+        required=False,
+        allow_blank=True,
+        help_text="The language of the person's e-mails and notifications, and of the "
+        "portal; blank: not chosen (the browser's, English in e-mails).",
+    )
 
 
 class RegisterSerializer(serializers.Serializer):

@@ -100,6 +100,7 @@ def test_token_is_issued_for_good_credentials_and_reads_me(anon_api, client_user
         "last_name": client_user.last_name,
         "role": "client",
         "timezone": "Europe/Paris",
+        "language": "",
     }
 
 
@@ -152,6 +153,18 @@ def test_me_patch_changes_name_and_zone_but_not_role(client_api, client_user):
         "Asia/Tokyo",
         Role.CLIENT,
     )
+
+
+def test_me_patch_sets_the_language_of_ones_e_mails(client_api, client_user):
+    assert client_api.get("/api/v1/me/").json()["language"] == ""  # not chosen: English
+    answer = client_api.patch("/api/v1/me/", {"language": "fr"})
+    assert answer.status_code == 200 and answer.json()["language"] == "fr"
+    client_user.refresh_from_db()
+    assert client_user.language == "fr"
+    body = assert_error(client_api.patch("/api/v1/me/", {"language": "de"}), 400, "invalid")
+    assert "language" in body["fields"]
+    client_user.refresh_from_db()
+    assert client_user.language == "fr"
 
 
 def test_me_patch_rejects_an_unknown_zone(client_api):
