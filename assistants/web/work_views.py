@@ -65,8 +65,12 @@ def timer_stop(request):
 
 def _time_panel(request, task, log_form=None):
     context = panels.task_entries(request, task=task, log_form=log_form)
+    # The task's "Time logged" changes with its entries: swapped in by the same answer.
+    logged = task_get(request.user, task.pk).logged_duration
     return render(
-        request, "assistants/web/panels/task_entries.html", {"panel": context, "flash": True}
+        request,
+        "assistants/web/panels/task_entries.html",
+        {"panel": context, "flash": True, "logged": logged},
     )
 
 

@@ -125,7 +125,8 @@ def _act(request, task, service, **fields):
         messages.error(request, error.detail)
     if request.htmx:
         task = selectors.task_get(request.user, task.pk)
-        return render(request, "portal/task_detail.html#status", _page(request, task))
+        # The history below the status changes with it: swapped in by the same answer.
+        return render(request, "portal/task_status_swap.html", _page(request, task))
     return redirect("portal:task-detail", pk=task.pk)
 
 

@@ -55,3 +55,31 @@ def test_invoiced_entries_offer_no_edit_or_delete(month, web_for, manager_user):
         assert "/edit/" not in locked_row and "/delete/" not in locked_row
         assert "Invoiced" in locked_row
         assert "/edit/" in row_of(body, open_entry)
+
+
+def test_logging_time_in_place_refreshes_time_logged(month, web_for):
+    import datetime
+
+    from django.utils import timezone
+
+    task = month.tasks["in_progress"]
+    web = web_for(task.assignee)
+    before = assert_page(web.get(f"/app/tasks/{task.pk}/"))
+    assert '<dd id="time-logged">1 h 40 min</dd>' in before
+    start = timezone.localtime(timezone.now(), task.assignee.zone) - datetime.timedelta(hours=6)
+    fields = {
+        "started_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ended_at": (start + datetime.timedelta(minutes=20)).strftime("%Y-%m-%dT%H:%M"),
+        "note": "Booked the train",
+    }
+    response = web.post(f"/app/tasks/{task.pk}/time/", fields, HTTP_HX_REQUEST="true")
+    assert_fragment(response, '<dd id="time-logged" hx-swap-oob="true">2 h 00 min</dd>')
+
+
+def test_a_task_move_in_place_refreshes_the_history(month, web_for):
+    task = month.tasks["assigned"]
+    web = web_for(task.assignee)
+    response = web.post(f"/app/tasks/{task.pk}/start/", HTTP_HX_REQUEST="true")
+    body = assert_fragment(response, 'id="status"', 'id="history"', 'hx-swap-oob="true"')
+    history = body[body.index('id="history"') :]
+    assert "In progress" in history
