@@ -272,6 +272,8 @@ class InvoiceKind(models.TextChoices):
 class InvoiceStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     OPEN = "open", "Open"
+    # Stripe's off-session charge needs the card holder's authentication (SCA).
+    REQUIRES_ACTION = "requires_action", "Requires action"
     PAID = "paid", "Paid"
     VOID = "void", "Void"
 
@@ -292,7 +294,7 @@ class Invoice(models.Model):
     # The period's first and last day (inclusive), in the service's zone.
     period_start = models.DateField()
     period_end = models.DateField()
-    status = models.CharField(max_length=8, choices=InvoiceStatus, default=InvoiceStatus.DRAFT)
+    status = models.CharField(max_length=16, choices=InvoiceStatus, default=InvoiceStatus.DRAFT)
     currency = models.CharField(max_length=3, default="EUR")
     total = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
     # The rating engine's allowance breakdown: used, from_rollover, from_included, ...
@@ -308,6 +310,8 @@ class Invoice(models.Model):
     finalised_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     stripe_invoice_id = models.CharField(max_length=255, blank=True)
+    # Where the client authenticates a charge that requires it (Stripe's invoice page).
+    payment_action_url = models.URLField(max_length=500, blank=True)
     # Legal mentions (invoices issued before they existed have none: no seller, an empty
     # buyer, VAT not stated, `total_excl_tax = total_incl_tax = total`).
     seller = models.ForeignKey(

@@ -22,6 +22,7 @@ def _told(invoice: Invoice, kind: str) -> bool:
         Notification.objects.filter(user_id=invoice.client_id, kind=kind, data__invoice=invoice.pk)
         .exclude(data__has_key="reminder_days")
         .exclude(data__has_key="credit_note")
+        .exclude(data__has_key="action_required")
         .exists()
     )
 
@@ -170,6 +171,32 @@ def _remind(invoice_id: int, today: datetime.date, steps: list[int]) -> int:
             % words,
         )
     return 1
+
+
+def tell_payment_action_required(invoice: Invoice) -> bool:
+    """Tell the client, once per invoice, that their bank asks them to authenticate the
+    payment (call under the invoice's row lock); the invoice's page links to where they
+    do it."""
+    told = Notification.objects.filter(
+        user_id=invoice.client_id, data__invoice=invoice.pk, data__action_required=True
+    )
+    if told.exists():
+        return False
+    words = {"number": invoice.number, "total": invoice.total, "currency": invoice.currency}
+    with addressed_to(invoice.client_id):
+        notify(
+            user_id=invoice.client_id,
+            kind=NotificationKind.PAYMENT_FAILED,
+            data={"invoice": invoice.pk, "action_required": True},
+            subject=_("Confirm the payment of invoice %(number)s") % words,
+            body=_(
+                "Your bank asks you to confirm the payment of %(total)s %(currency)s for "
+                "invoice %(number)s. Open the invoice in your account and follow "
+                "“Authenticate the payment”."
+            )
+            % words,
+        )
+    return True
 
 
 def tell_payment_failed(invoice: Invoice) -> bool:

@@ -365,8 +365,9 @@ SUBSCRIPTION_TRANSITIONS = {
     "end": (frozenset({SS.ACTIVE, SS.PAST_DUE, SS.PAUSED}), SS.CANCELLED),
 }
 INVOICE_TRANSITIONS = {
-    "pay": (frozenset({IS.OPEN}), IS.PAID),
-    "void": (frozenset({IS.DRAFT, IS.OPEN}), IS.VOID),
+    "pay": (frozenset({IS.OPEN, IS.REQUIRES_ACTION}), IS.PAID),
+    "action_required": (frozenset({IS.OPEN}), IS.REQUIRES_ACTION),
+    "void": (frozenset({IS.DRAFT, IS.OPEN, IS.REQUIRES_ACTION}), IS.VOID),
 }
 
 

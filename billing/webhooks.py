@@ -26,7 +26,7 @@ from billing.models import (
     InvoiceStatus,
     Subscription,
 )
-from billing.notices import tell_payment_failed
+from billing.notices import tell_payment_action_required, tell_payment_failed
 from billing.services import hour_pack_restore
 from concierge import audit
 from concierge import errors as core_errors
@@ -35,6 +35,8 @@ from concierge.models import AuditOrigin
 
 PAID_EVENTS = ("invoice.paid", "invoice.payment_succeeded")
 FAILED_EVENTS = ("invoice.payment_failed",)
+# The off-session charge needs the card holder's authentication (3-D Secure).
+ACTION_EVENTS = ("invoice.payment_action_required",)
 
 
 def _local_invoice_id(obj):
@@ -83,6 +85,20 @@ def apply_invoice_event(
         if invoice.kind == InvoiceKind.PACK and invoice.hour_pack_id:
             # Paid after a failure revoked it (Stripe's own retry succeeded): credit again.
             hour_pack_restore(pack_id=invoice.hour_pack_id)
+    elif event_type in ACTION_EVENTS and invoice.status == InvoiceStatus.OPEN:
+        moved = invoice_transition(
+            invoice=invoice,
+            action="action_required",
+            source=source,
+            stripe_event_id=stripe_event_id,
+            note=event_type,
+            now=now,
+        )
+        url = obj.get("hosted_invoice_url") or ""
+        if url.startswith("https://"):
+            invoice.payment_action_url = url[:500]
+            invoice.save(update_fields=["payment_action_url"])
+        tell_payment_action_required(invoice)
     elif event_type in FAILED_EVENTS and invoice.status != InvoiceStatus.PAID:
         tell_payment_failed(invoice)
         if invoice.kind == InvoiceKind.PACK and invoice.hour_pack_id:
@@ -145,7 +161,8 @@ def refetched_outcome(event_type: str, obj: dict) -> tuple[str | None, dict]:
     current = {"id": remote.id, "metadata": dict(remote.get("metadata") or {})}
     if remote.status == "paid":
         return "invoice.paid", current
-    if event_type in FAILED_EVENTS and remote.status == "open":
+    if event_type in (*FAILED_EVENTS, *ACTION_EVENTS) and remote.status == "open":
+        current["hosted_invoice_url"] = remote.get("hosted_invoice_url") or ""
         return event_type, current
     return None, current
 
@@ -162,7 +179,7 @@ def process_trigger(trigger_id):
     trigger = WebhookEventTrigger.objects.get(pk=trigger_id)
     payload = json.loads(trigger.body)
     event_type = payload.get("type", "")
-    if event_type not in (*PAID_EVENTS, *FAILED_EVENTS):
+    if event_type not in (*PAID_EVENTS, *FAILED_EVENTS, *ACTION_EVENTS):
         return None
     obj = payload["data"]["object"]
     if settings.STRIPE_ENABLED and obj.get("id"):
