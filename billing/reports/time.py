@@ -19,7 +19,7 @@ from django.db.models import Count, DateField, DurationField, F, Q, QuerySet, Su
 from django.db.models.functions import Coalesce, Trunc
 from django.utils.translation import gettext as _
 
-from assistants.models import BILLABLE, TimeEntry, TimeEntryStatus
+from assistants.models import BILLABLE, AssistantProfile, TimeEntry, TimeEntryStatus
 from assistants.selectors import DURATION, time_entries_visible_to
 from billing import rating
 from billing.models import CreditNote, Invoice, InvoiceStatus
@@ -135,20 +135,12 @@ class _Money:
 
 def _entry_group(group_by: str, zone: ZoneInfo) -> dict[str, Any]:
     """The grouping expressions of the entries query, by name."""
+    # People by id alone: their names are read apart (`_people`), so the aggregate sorts
+    # and hashes narrow keys.
     if group_by == "client":
-        return {
-            "key": F("task__client_id"),
-            "first_name": F("task__client__first_name"),
-            "last_name": F("task__client__last_name"),
-            "email": F("task__client__email"),
-        }
+        return {"key": F("task__client_id")}
     if group_by == "assistant":
-        return {
-            "key": F("assistant_id"),
-            "first_name": F("assistant__first_name"),
-            "last_name": F("assistant__last_name"),
-            "email": F("assistant__email"),
-        }
+        return {"key": F("assistant_id")}
     if group_by == "category":
         return {"key": F("task__category")}
     if group_by == "task":
@@ -186,10 +178,7 @@ def _entry_sums(
     # Named apart from the model's fields and relations (`billed` is the invoice link).
     group = _entry_group(group_by, report_range.zone)
     if costs:
-        group.update(
-            cost_assistant=F("assistant_id"),
-            cost_rate=F("assistant__assistant_profile__cost_rate"),
-        )
+        group["cost_assistant"] = F("assistant_id")
         if group_by == "assistant":
             group["cost_client"] = F("task__client_id")
     sums = (
@@ -283,12 +272,12 @@ class _Cost:
     amount: Fraction = Fraction(0)
     uncosted_minutes: int = 0
 
-    def add(self, item: dict[str, Any]) -> None:
+    def add(self, item: dict[str, Any], rate: Decimal | None) -> None:
         minutes = _minutes(item["logged_time"])
-        if item["cost_rate"] is None:
+        if rate is None:
             self.uncosted_minutes += minutes
         else:
-            self.amount += Fraction(minutes) * Fraction(item["cost_rate"]) / 60
+            self.amount += Fraction(minutes) * Fraction(rate) / 60
 
 
 def _profit(cost: _Cost, revenue: Decimal | None) -> dict[str, Any]:
@@ -346,12 +335,14 @@ def time_report(
     billed_by: dict[tuple[Any, Any], int] = defaultdict(int)
     labels: dict[Any, dict[str, Any]] = {}
     total = _Sums()
-    for item in _entry_sums(user, report_range, group_by, filters, costs=costs):
+    found = _entry_sums(user, report_range, group_by, filters, costs=costs)
+    rates = _cost_rates({item["cost_assistant"] for item in found}) if costs else {}
+    for item in found:
         key = item["key"]
         sums[key].add(item)
         total.add(item)
         if costs:
-            cost_of[key].add(item)
+            cost_of[key].add(item, rates.get(item["cost_assistant"]))
             if group_by == "assistant":
                 billed_by[key, item["cost_client"]] += item["billed_total"]
         if key not in labels and group_by not in BUCKETS:
@@ -399,6 +390,8 @@ def time_report(
             if key is not None:
                 invoiced[key].add(item["credit_currency"], **credits)
 
+    if group_by in ("client", "assistant"):
+        _name_people(labels)
     if group_by == "category":
         _label_categories(labels, language)
     earns = costs and _earns(group_by, money)
@@ -467,10 +460,7 @@ def _profit_totals(rows: list[dict[str, Any]], *, earns: bool) -> dict[str, Any]
 def _describe(group_by: str, item: dict[str, Any]) -> dict[str, Any]:
     """The identifying fields and label of a row, from a row of the entries query."""
     if group_by in ("client", "assistant"):
-        return {
-            group_by: item["key"],
-            "label": _name(item["first_name"], item["last_name"], item["email"]),
-        }
+        return {group_by: item["key"], "label": None}  # named by `_name_people`
     if group_by == "category":
         return {"category": item["key"], "label": item["key"]}
     return {
@@ -479,6 +469,22 @@ def _describe(group_by: str, item: dict[str, Any]) -> dict[str, Any]:
         "category": item["task_category"],
         "label": item["title"],
     }
+
+
+def _cost_rates(assistant_ids: set[int]) -> dict[int, Decimal | None]:
+    """What an hour of each assistant costs (one query)."""
+    profiles = AssistantProfile.objects.filter(user_id__in=assistant_ids)
+    return dict(profiles.values_list("user_id", "cost_rate"))
+
+
+def _name_people(labels: dict[Any, dict[str, Any]]) -> None:
+    """Each row of a person still unnamed labelled with their name (one query)."""
+    unnamed = [key for key, description in labels.items() if description["label"] is None]
+    people = User.objects.filter(pk__in=unnamed).values_list(
+        "pk", "first_name", "last_name", "email"
+    )
+    for pk, first, last, email in people:
+        labels[pk]["label"] = _name(first, last, email)
 
 
 def _label_categories(labels: dict[Any, dict[str, Any]], language: str) -> None:

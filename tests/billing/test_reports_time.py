@@ -384,8 +384,9 @@ def _more_work(clients, per_client):
 def test_query_count_is_fixed_whatever_the_rows(
     manager_api, office, django_assert_num_queries, group_by
 ):
-    # The token with its user, the entries, the invoices, their credit notes; the labels.
-    queries = 4 + (group_by == "category")
+    # The token with its user, the entries, the assistants' costs, the invoices, their
+    # credit notes; the people's names or the category labels.
+    queries = 5 + (group_by in ("client", "assistant", "category"))
     for size in (1, 6):
         _more_work(size, 2)
         with django_assert_num_queries(queries):

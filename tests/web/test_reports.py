@@ -193,18 +193,18 @@ def test_the_page_reads_in_a_fixed_number_of_queries(
 ):
     web = web_for(manager_user)
     web.get(URL, SEPTEMBER)  # the session, warmed
-    # The session and its user, the unread count; time and money (entries, invoices,
-    # credit notes);
+    # The session and its user, the unread count; time and money (entries, costs, names,
+    # invoices, credit notes);
     # quality (deliveries, first answers, reassignments, names); the trend (its entries,
     # the category labels).
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(14):
         web.get(URL, SEPTEMBER)
     for n in range(5):
         task = factories.TaskFactory(
             assignee=shop["yuri"], category=f"c{n}", status=TaskStatus.IN_PROGRESS
         )
         work(task, at(2026, 9, 20, 8 + n), 30)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(14):
         web.get(URL, SEPTEMBER)
 
 

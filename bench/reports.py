@@ -1,0 +1,260 @@
+"""Benchmark: a year's reports at the workload benchmark's size — 50 assistants, 200
+clients, 200 000 tasks, 1 000 000 time entries — with a year of invoices, each billing the
+month's entries of its client.
+
+Seeds a throwaway PostgreSQL database as `bench/workloads.py` does (its own seeding), adds
+one issued invoice per client and month and the billed minutes of every entry before the
+last month (one INSERT … SELECT), and an hourly cost for most assistants; then prints the
+median time of each report over a year for a manager (through the in-process API client
+with token authentication, and over HTTP through gunicorn), its query count, and the
+totals it found, checked against the invoices.
+
+    .venv/bin/python bench/reports.py postgres://postgres@127.0.0.1:5432/concierge_bench
+    DATABASE_URL=postgres://… .venv/bin/python bench/reports.py [--runs 15] [--keep]
+"""
+
+import datetime
+import json
+import os
+import signal
+import sys
+import time
+import urllib.parse
+import urllib.request
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import workloads as seeding  # noqa: E402 (the workload benchmark's seeding, reused)
+
+YEAR = {"from": "2025-04-01", "to": "2026-03-31"}
+FIRST_MONTH = datetime.date(2025, 1, 1)
+MONTHS = 28  # January 2025 to April 2027: every month holding entries
+BILLED_BEFORE = datetime.datetime(2026, 4, 1, tzinfo=datetime.UTC)
+TARGET_MS = 300
+
+
+def months():
+    day = FIRST_MONTH
+    for _ in range(MONTHS):
+        yield day
+        day = datetime.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def seed_invoices():
+    """One issued invoice per client and month (49.00 plus a cent per client, and 20 %
+    VAT), and the
+    billed minutes of every entry started before BILLED_BEFORE on its month's invoice."""
+    import calendar
+
+    from django.db import connection
+
+    from assistants.models import AssistantProfile, TimeEntry
+    from billing.models import Invoice, InvoicedEntry, InvoiceKind, InvoiceStatus
+    from concierge.models import Role, Task, User
+
+    clients = list(
+        User.objects.filter(role=Role.CLIENT).order_by("pk").values_list("pk", flat=True)
+    )
+    invoices, number = [], 0
+    for month in months():
+        if datetime.datetime(month.year, month.month, 1, tzinfo=datetime.UTC) >= BILLED_BEFORE:
+            break
+        last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+        for n, client in enumerate(clients):
+            number += 1
+            excl_tax = Decimal("49.00") + Decimal(n) / 100
+            tax = (excl_tax / 5).quantize(Decimal("0.01"))
+            invoices.append(
+                Invoice(
+                    client_id=client,
+                    kind=InvoiceKind.PERIOD,
+                    number=f"B{number:09d}",
+                    period_start=month,
+                    period_end=last,
+                    status=InvoiceStatus.PAID if n % 3 else InvoiceStatus.OPEN,
+                    currency="EUR",
+                    total=excl_tax + tax,
+                    **{
+                        name: value
+                        for name, value in (
+                            ("total_excl_tax", excl_tax),
+                            ("total_tax", tax),
+                            ("total_incl_tax", excl_tax + tax),
+                        )
+                        if hasattr(Invoice, name)
+                    },
+                )
+            )
+    Invoice.objects.bulk_create(invoices, batch_size=2000)
+    # Any other column of the model takes its default (a constant per row).
+    others = [
+        field
+        for field in InvoicedEntry._meta.concrete_fields
+        if field.name not in ("entry", "invoice", "billed_minutes")
+    ]
+    columns = "".join(f", {field.column}" for field in others)
+    values = "".join(f", %(f{n})s" for n in range(len(others)))
+    defaults = {f"f{n}": field.get_default() for n, field in enumerate(others)}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {InvoicedEntry._meta.db_table}
+                (entry_id, invoice_id, billed_minutes{columns})
+            SELECT e.id, i.id,
+                   CEIL(EXTRACT(EPOCH FROM (e.ended_at - e.started_at)) / 900) * 15{values}
+            FROM {TimeEntry._meta.db_table} e
+            JOIN {Task._meta.db_table} t ON t.id = e.task_id
+            JOIN {Invoice._meta.db_table} i
+              ON i.client_id = t.client_id
+             AND i.period_start = DATE_TRUNC('month', e.started_at AT TIME ZONE 'Europe/Paris')
+            WHERE e.billable AND e.started_at < %(before)s
+            """,  # noqa: S608 (the models' own table and column names)
+            {"before": BILLED_BEFORE, **defaults},
+        )
+        cursor.execute("ANALYZE")
+    for n, profile in enumerate(AssistantProfile.objects.order_by("user_id")):
+        if n % 10:
+            profile.cost_rate = Decimal("18.00") + n % 7
+            profile.save(update_fields=["cost_rate"])
+    return len(invoices)
+
+
+def measure(manager, runs, base):
+    from django.db import connection
+    from django.db.models import Sum
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    from billing.models import Invoice, InvoiceStatus
+    from concierge.services import token_issue
+
+    token = token_issue(user=manager).key
+    api = APIClient(HTTP_X_FORWARDED_PROTO="https")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+
+    def report(path, **query):
+        def call():
+            response = api.get(path, {**YEAR, "page_size": 200, **query})
+            assert response.status_code == 200, response.content[:300]
+            return response
+
+        return call
+
+    cases = {
+        f"time by {group}": report("/api/v1/reports/time/", group_by=group)
+        for group in ("client", "assistant", "category", "month", "week")
+    }
+    cases["time by client, CSV"] = report("/api/v1/reports/time/", format="csv")
+    for group in ("assistant", "category"):
+        cases[f"quality by {group}"] = report("/api/v1/reports/quality/", group_by=group)
+
+    query = urllib.parse.urlencode({**YEAR, "group_by": "client", "page_size": 200})
+    request = urllib.request.Request(  # noqa: S310 - loopback
+        f"{base}/api/v1/reports/time/?{query}",
+        headers={"Authorization": f"Token {token}", "X-Forwarded-Proto": "https"},
+    )
+
+    def http():
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback
+            assert response.status == 200
+            return json.loads(response.read())
+
+    counts, statements = {}, {}
+    for label, call in cases.items():
+        with CaptureQueriesContext(connection) as queries:
+            call()
+        counts[label] = len(queries.captured_queries)
+        statements[label] = [query["sql"] for query in queries.captured_queries]
+
+    def raw(label):
+        def run():
+            with connection.cursor() as cursor:
+                for statement in statements[label]:
+                    cursor.execute(statement)
+                    cursor.fetchall()
+
+        return run
+
+    sql_cases = {
+        f"{label}: its SQL, run raw": raw(label)
+        for label in ("time by client", "time by month", "quality by assistant")
+    }
+    body = http()
+    invoiced = Invoice.objects.filter(
+        status__in=(InvoiceStatus.OPEN, InvoiceStatus.PAID),
+        period_start__gte=YEAR["from"],
+        period_start__lte=YEAR["to"],
+    ).aggregate(total=Sum("total"))["total"]
+    assert Decimal(body["totals"]["invoiced_amount"]) == invoiced, "report and invoices differ"
+    timings = seeding.timed_rounds(
+        {"HTTP: gunicorn, time by client": http, **cases, **sql_cases}, runs
+    )
+    return body["totals"], counts, timings
+
+
+def main():
+    args = seeding.arguments()
+    # The benchmark's manager reads with a token alone: the second factor is not measured.
+    os.environ.setdefault("MFA_REQUIRED_ROLES", "")
+    seeding.setup(args.database_url)
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    from concierge.models import User
+
+    setup_test_environment()
+    if args.reuse:
+        manager = User.objects.get(email="m@bench.test")
+        url = args.database_url
+        test_name = None
+    else:
+        old_name = connection.settings_dict["NAME"]
+        started = time.perf_counter()
+        test_name = connection.creation.create_test_db(
+            verbosity=0, autoclobber=True, serialize=False
+        )
+        url = urllib.parse.urlsplit(args.database_url)._replace(path=f"/{test_name}").geturl()
+    try:
+        if test_name:
+            migrated = time.perf_counter()
+            manager = seeding.seed()
+            invoices = seed_invoices()
+            seeded = time.perf_counter()
+            print(
+                f"database {test_name} (PostgreSQL {connection.pg_version}): "
+                f"{seeding.ASSISTANTS} assistants, {seeding.CLIENTS} clients, "
+                f"{seeding.TASKS} tasks, {seeding.ENTRIES} time entries, {invoices} "
+                f"invoices; schema {migrated - started:.1f} s, seed {seeded - migrated:.1f} s"
+            )
+        server, base = seeding.serve(url)
+        try:
+            totals, counts, timings = measure(manager, args.runs, base)
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+        print(
+            f"a year ({YEAR['from']} to {YEAR['to']}): {totals['entries']} entries, "
+            f"{totals['logged_minutes']} logged minutes, {totals['billed_minutes']} billed, "
+            f"{totals['invoiced_amount']} {totals['currency']} invoiced (equal to the "
+            f"invoices), cost {totals['cost_amount']}, margin {totals['margin_amount']}"
+        )
+        for label, (median, low, high) in timings.items():
+            queries = f"{counts[label]} queries" if label in counts else ""
+            verdict = "ok" if median <= TARGET_MS else f"over {TARGET_MS} ms"
+            print(
+                f"{label:<42} median {median:8.1f} ms  (min {low:.1f}, max {high:.1f})  "
+                f"{queries:<11} {verdict}"
+            )
+    finally:
+        if test_name and args.keep:
+            print(f"kept database {test_name}")
+        elif test_name:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
