@@ -6,7 +6,6 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from billing.models import Invoice
 from calendar_sync.models import CalDavAccount, IcsSubscription
 from concierge import vault_services
 from concierge.models import Notification, TaskStatus
@@ -126,7 +125,6 @@ def owned(client_user, assistant_user):
     caldav = CalDavAccount.objects.create(
         user=client_user, url="https://x.test/dav/", username="u", calendar="c"
     )
-    invoice = Invoice.objects.filter(client=client_user).first()
     by_name = {
         "client-detail": client_user.pk,
         "client-brief": client_user.pk,
@@ -143,8 +141,6 @@ def owned(client_user, assistant_user):
     for name, has_args in ROUTES:
         if has_args and name.startswith(("task-", "log-time", "attachment-add")):
             by_name[name] = task.pk
-    if invoice is not None:
-        by_name["invoice-detail"] = invoice.pk
     return by_name
 
 
