@@ -81,3 +81,31 @@ def test_the_dispute_decisions_say_what_they_do(month, manager_web):
     body = assert_page(manager_web.get("/app/disputes/"), "Accept", "Adjust", "Reject")
     assert "Accept: the entry stands and is billed as logged." in body
     assert f'aria-describedby="decisions-{month.disputed.pk}"' in body
+
+
+def test_the_new_pages_speak_french(web_for, client_user, manager_user, month):
+    """Each page read in French holds none of its English sentences."""
+    english = {
+        "/app/vault/": ("Your vault is empty.", "Add an item", "Logins, cards and notes"),
+        "/app/vault/new/": ("Add a vault item", "Secret fields", "Field name 1"),
+        "/app/notifications/": ("By e-mail too", "Save my choices", "A new invoice"),
+        "/app/privacy/": ("What is kept, and why", "Download my data", "Erase my data"),
+        "/app/brief/": ("Your brief", "Standing instructions", "Save the brief"),
+        "/app/calendar/": ("Link CalDAV account",),
+        "/app/time/": ("not billed yet",),
+    }
+    web = web_for(month.subscription.client)
+    web.cookies["django_language"] = "fr"
+    manager = web_for(manager_user)
+    manager.cookies["django_language"] = "fr"
+    english[f"/app/clients/{month.subscription.client.pk}/"] = (
+        "Plan and usage",
+        "Who serves this client",
+        "Save the assistants",
+        "free of",
+    )
+    for path, sentences in english.items():
+        reader = manager if path.startswith("/app/clients/") else web
+        body = assert_page(reader.get(path))
+        assert '<html lang="fr">' in body
+        assert [s for s in sentences if s in body] == [], path
