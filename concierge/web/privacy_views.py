@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from concierge import privacy
 from concierge.api.privacy_views import ZipRenderer, write_zip
+from concierge.api.vault_views import client_ip
 from concierge.errors import ApplicationError
 from concierge.web.access import clients_only, signed_in
 from concierge.web.forms import attach_error
@@ -49,7 +50,7 @@ def privacy_export(request):
     """A download (a POST: exporting decrypts the vault, which its access log records)."""
     form = ExportForm(request.POST)
     kind = form.cleaned_data["format"] if form.is_valid() else "json"
-    data = privacy.person_export(user=request.user, ip_address=request.META.get("REMOTE_ADDR"))
+    data = privacy.person_export(user=request.user, ip_address=client_ip(request))
     if kind == "zip":
         archive = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
         write_zip(archive, data, request.user)

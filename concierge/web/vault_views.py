@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from concierge import selectors, vault_selectors, vault_services
 from concierge.accounts.web import recent_authentication_required
+from concierge.api.vault_views import client_ip
 from concierge.errors import ApplicationError
 from concierge.models import Role
 from concierge.web.access import clients_only, role_required
@@ -23,10 +24,6 @@ from concierge.web.vault_forms import RevealForm, VaultItemForm
 
 PAGE_SIZE = 25
 vault_users = role_required(Role.CLIENT, Role.ASSISTANT)
-
-
-def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def reveal_form(user, item, data=None) -> RevealForm:
@@ -152,7 +149,7 @@ def vault_reveal(request, pk):
                 actor=request.user,
                 purpose=form.cleaned_data["purpose"],
                 task_id=form.cleaned_data.get("task"),
-                ip_address=_client_ip(request),
+                ip_address=client_ip(request),
             )
         except ApplicationError as error:
             attach_error(form, error)
