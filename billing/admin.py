@@ -1,14 +1,20 @@
 from django.contrib import admin
 
 from billing.models import (
+    BillingDetails,
+    CreditNote,
+    CreditNoteLine,
+    CreditNoteNumberSequence,
     HourPack,
     Invoice,
     InvoicedEntry,
     InvoiceEvent,
     InvoiceLine,
     InvoiceNumberSequence,
+    InvoiceReminder,
     Plan,
     PlanTerms,
+    SellerVersion,
     Subscription,
     SubscriptionEvent,
     UsageAlert,
@@ -102,7 +108,16 @@ class InvoiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = InvoiceLine
     extra = 0
     can_delete = False
-    fields = ["position", "kind", "description", "quantity_minutes", "unit_rate", "amount"]
+    fields = [
+        "position",
+        "kind",
+        "description",
+        "quantity_minutes",
+        "unit_rate",
+        "amount",
+        "tax_rate",
+        "tax_amount",
+    ]
     readonly_fields = fields
 
 
@@ -130,7 +145,7 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["number", "client", "kind", "period_start", "status", "total", "currency"]
     list_filter = ["status", "kind"]
     list_select_related = ["client"]
-    raw_id_fields = ["client", "subscription", "hour_pack", "plan"]
+    raw_id_fields = ["client", "subscription", "hour_pack", "plan", "seller"]
     inlines = [InvoiceLineInline, InvoicedEntryInline, InvoiceEventInline]
 
 
@@ -152,3 +167,50 @@ class UsageAlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["client", "period_start", "threshold", "used_minutes", "created_at"]
     list_filter = ["threshold"]
     raw_id_fields = ["client", "subscription"]
+
+
+@admin.register(SellerVersion)
+class SellerVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: a new version is recorded through `billing/seller/`; invoices point at
+    the version they were issued with."""
+
+    list_display = ["name", "siren", "vat_id", "created_at", "created_by"]
+
+
+@admin.register(BillingDetails)
+class BillingDetailsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["client", "name", "company", "updated_at"]
+    raw_id_fields = ["client"]
+
+
+class CreditNoteLineInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = CreditNoteLine
+    extra = 0
+    can_delete = False
+    fields = ["position", "description", "quantity_minutes", "amount", "tax_rate", "tax_amount"]
+    readonly_fields = fields
+
+
+@admin.register(CreditNote)
+class CreditNoteAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: credit notes are issued by dispute decisions and settled through the
+    API (a manager, or the Stripe refund job)."""
+
+    list_display = ["number", "invoice", "client", "status", "total_incl_tax", "issued_at"]
+    list_filter = ["status"]
+    list_select_related = ["invoice", "client"]
+    raw_id_fields = ["invoice", "client", "entry", "seller", "settled_by"]
+    inlines = [CreditNoteLineInline]
+
+
+@admin.register(CreditNoteNumberSequence)
+class CreditNoteNumberSequenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: numbers are gapless only if nothing but the decisions hand them out."""
+
+    list_display = ["year", "last_number"]
+
+
+@admin.register(InvoiceReminder)
+class InvoiceReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["invoice", "days_after_due", "created_at"]
+    raw_id_fields = ["invoice"]

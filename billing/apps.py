@@ -15,6 +15,7 @@ class BillingConfig(AppConfig):
         "view_usagealert",
         *("view_sellerversion", "view_billingdetails"),
         *("view_creditnote", "view_creditnoteline", "view_creditnotenumbersequence"),
+        "view_invoicereminder",
     ]
 
     def ready(self):
