@@ -102,4 +102,15 @@ urlpatterns = [
     path("app/vault/<int:pk>/edit/", vault_views.vault_edit, name="vault-edit"),
     path("app/vault/<int:pk>/delete/", vault_views.vault_delete, name="vault-delete"),
     path("app/vault/<int:pk>/reveal/", vault_views.vault_reveal, name="vault-reveal"),
+    path("app/vault/<int:pk>/document/", vault_views.vault_document_upload, name="vault-document"),
+    path(
+        "app/vault/<int:pk>/document/remove/",
+        vault_views.vault_document_remove,
+        name="vault-document-remove",
+    ),
+    path(
+        "app/vault/<int:pk>/document/download/",
+        vault_views.vault_document_download,
+        name="vault-document-download",
+    ),
 ]

@@ -147,3 +147,7 @@ class RevealForm(forms.Form):
             self.fields["task"].choices = [(t.pk, t.title) for t in tasks]
         else:
             del self.fields["task"]
+
+
+class DocumentForm(forms.Form):
+    file = forms.FileField(label=_("File"), allow_empty_file=True)

@@ -15,23 +15,25 @@ from django.views.decorators.http import require_POST
 from concierge import selectors, vault_selectors, vault_services
 from concierge.accounts.web import recent_authentication_required
 from concierge.api.vault_views import client_ip
+from concierge.attachments import vault_document_services as documents
+from concierge.attachments.responses import bytes_response
 from concierge.errors import ApplicationError
-from concierge.models import Role
+from concierge.models import Role, VaultDocument
 from concierge.web.access import clients_only, role_required
 from concierge.web.forms import attach_error
 from concierge.web.once import once
-from concierge.web.vault_forms import RevealForm, VaultItemForm
+from concierge.web.vault_forms import DocumentForm, RevealForm, VaultItemForm
 
 PAGE_SIZE = 25
 vault_users = role_required(Role.CLIENT, Role.ASSISTANT)
 
 
-def reveal_form(user, item, data=None) -> RevealForm:
+def reveal_form(user, item, data=None, *, name="reveal") -> RevealForm:
     """ "Reveal" for one item; an assistant names one of their open tasks of its client."""
     tasks = []
     if user.is_assistant:
         tasks = selectors.open_tasks_assigned_to(user).filter(client_id=item.client_id)
-    return RevealForm(data, tasks=tasks, auto_id=f"id_reveal_{item.pk}_%s")
+    return RevealForm(data, tasks=tasks, auto_id=f"id_{name}_{item.pk}_%s")
 
 
 def task_vault(request, task, **page):
@@ -75,6 +77,9 @@ def vault_detail(request, pk):
     context = {
         "item": item,
         "reveal_form": reveal_form(request.user, item),
+        "document": VaultDocument.objects.filter(item=item).first(),
+        "file_form": DocumentForm(),
+        "download_form": reveal_form(request.user, item, name="download"),
     }
     if request.user.is_client:
         reveals = vault_selectors.vault_item_reveals(request.user, item.pk)
@@ -170,3 +175,58 @@ def vault_reveal(request, pk):
     else:
         response = render(request, "portal/vault/revealed.html", context, status=status)
     return _private(response)
+
+
+@clients_only
+@require_POST
+@once
+def vault_document_upload(request, pk):
+    """A document item's file: set, or replaced (encrypted at rest)."""
+    item = vault_selectors.vault_item_get(request.user, pk)
+    form = DocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose a file."))
+    else:
+        try:
+            document = documents.vault_document_attach(
+                item=item, actor=request.user, upload=form.cleaned_data["file"]
+            )
+        except ApplicationError as error:
+            messages.error(request, error.detail)
+        else:
+            messages.success(
+                request, _("“%(name)s” is kept in the vault.") % {"name": document.name}
+            )
+    return redirect("portal:vault-detail", pk=item.pk)
+
+
+@clients_only
+@require_POST
+@once
+def vault_document_remove(request, pk):
+    item = vault_selectors.vault_item_get(request.user, pk)
+    documents.vault_document_remove(item=item, actor=request.user)
+    messages.success(request, _("The file is removed from the vault."))
+    return redirect("portal:vault-detail", pk=item.pk)
+
+
+@vault_users
+@require_POST
+@recent_authentication_required
+def vault_document_download(request, pk):
+    """The file itself, as a download, recorded as a reveal with its purpose."""
+    item = vault_selectors.vault_item_get(request.user, pk)
+    form = reveal_form(request.user, item, request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why you need the file (and for which task)."))
+        return redirect("portal:vault-detail", pk=item.pk)
+    document, plaintext, _reveal = documents.vault_document_reveal(
+        item=item,
+        actor=request.user,
+        purpose=form.cleaned_data["purpose"],
+        task_id=form.cleaned_data.get("task"),
+        ip_address=client_ip(request),
+    )
+    return _private(
+        bytes_response(plaintext, name=document.name, content_type=document.content_type)
+    )

@@ -158,3 +158,34 @@ def test_a_client_downloads_their_data_then_erases_it(visit):
     expect(page.get_by_text("Your data is erased and you are signed out.")).to_be_visible()
     client.refresh_from_db()
     assert client.erased_at is not None
+
+
+def test_a_client_keeps_a_document_and_downloads_it(visit, settings, tmp_path):
+    from tests.concierge.attachments import samples
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "attachments"), "base_url": None},
+        },
+    }
+    client = factories.ClientFactory()
+    item = vault_services.vault_item_create(
+        client=client, title="Passport", kind="document", fields={"number": "12AB34567"}
+    )
+    page = sign_in(visit, client.email)
+    page.goto(visit.base_url + f"/app/vault/{item.pk}/")
+    expect(page.get_by_text("No file yet.")).to_be_visible()
+    page.get_by_label("File", exact=True).set_input_files(
+        {"name": "passport.pdf", "mimeType": "application/pdf", "buffer": samples.pdf()}
+    )
+    page.get_by_role("button", name="Keep a file").click()
+    expect(page.get_by_text("“passport.pdf” is kept in the vault.")).to_be_visible()
+    visit.page_check("vault-document")
+    page.locator("#document-heading + p + form").get_by_label("Purpose").fill("renewal")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the file").click()
+    assert download.value.suggested_filename == "passport.pdf"
+    assert Path(download.value.path()).read_bytes() == samples.pdf()
+    assert VaultReveal.objects.get().purpose == "renewal"
