@@ -1,10 +1,12 @@
 """The time and money report: the time logged over a range of days, grouped by client,
 assistant, category, task, week or month, beside what the invoices of the range charged.
 
-Two grouped queries whatever the range or the number of rows (the entries; the invoices),
-a third for category labels when grouped by category. Each takes the acting user first:
-managers read everything, an assistant their own time, a client the time on their tasks
-and their own invoices. Assistants see time, never money.
+A fixed handful of queries whatever the range or the number of rows: the entries summed
+per group (by ids alone); the people's names or the category labels; for managers the
+assistants' costs; the invoices and the credit notes against them, summed per client and
+period. Each takes the acting user first: managers read everything, an assistant their
+own time, a client the time on their tasks and their own invoices. Assistants see time,
+never money.
 """
 
 import datetime
