@@ -27,7 +27,7 @@ def october(monkeypatch, django_capture_on_commit_callbacks):
     chloe = factories.ClientFactory(first_name="Chloé", language="fr")
     dan = factories.ClientFactory(first_name="Dan", language="en")
     assistant = factories.AssistantFactory()
-    for client in (chloe, dan):
+    for day, client in enumerate((chloe, dan), start=5):
         factories.SubscriptionFactory(client=client, start_date=datetime.date(2026, 10, 1))
         done = factories.TaskFactory(
             client=client,
@@ -36,7 +36,7 @@ def october(monkeypatch, django_capture_on_commit_callbacks):
             status=TaskStatus.COMPLETED,
             completed_at=at(2026, 10, 20),
         )
-        start = at(2026, 10, 5, 8 + client.pk % 8)
+        start = at(2026, 10, day, 9)  # one assistant, never two places at once
         factories.TimeEntryFactory(
             task=done,
             assistant=assistant,
