@@ -87,6 +87,7 @@ def test_rotation_finds_every_ciphertext_column():
     assert columns == {
         ("concierge.VaultItem", "secret"),
         ("calendar_sync.CalDavAccount", "password_encrypted"),
+        ("accounts.TotpDevice", "secret"),
     }
 
 

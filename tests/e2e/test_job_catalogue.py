@@ -42,6 +42,10 @@ from tests.stripe_peer import (  # noqa: F401 - a fixture
 CASES = {
     # Run by test_jobs_run_in_a_real_cluster (database broker, and Redis when REDIS_URL is set).
     "concierge.jobs.send_email": "an e-mail file with the subject appears in EMAIL_FILE_PATH",
+    "concierge.accounts.jobs.send_to_address": (
+        "an e-mail to an address that is no person's (the old one after an e-mail change): "
+        "its file appears in EMAIL_FILE_PATH"
+    ),
     "concierge.jobs.send_notification_email": (
         "notify() a user: an e-mail file with the notification's subject appears and the "
         "notification gets emailed_at"
@@ -274,6 +278,13 @@ def test_jobs_run_in_a_real_cluster(broker, tmp_path, monkeypatch, settings):
         # concierge.jobs.send_email
         async_task("concierge.jobs.send_email", user.pk, "Catalogue hello", "From the queue")
         cluster.wait_for(lambda: "Catalogue hello" in mails(), "send_email")
+
+        # concierge.accounts.jobs.send_to_address
+        async_task(
+            "concierge.accounts.jobs.send_to_address", "old@example.test", "Catalogue moved", "Bye"
+        )
+        cluster.wait_for(lambda: "Catalogue moved" in mails(), "send_to_address")
+        assert "To: old@example.test" in mails()
 
         # concierge.jobs.send_notification_email
         note = notify(user_id=user.pk, subject="Catalogue notice", body="Read me")
