@@ -2,6 +2,7 @@
 the history after a task's move, without reloading the page."""
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -33,3 +34,14 @@ def test_time_logged_and_history_follow_in_place_actions(visit, month):
     expect(page.locator("#time-logged")).to_have_text("2 h 00 min")
     assert page.evaluate("window.notReloaded") is True
     visit.page_check()
+
+
+def test_the_header_timer_counts_the_seconds(visit, month):
+    task = month.tasks["in_progress"]
+    page = sign_in(visit, task.assignee.email)
+    page.goto(visit.base_url + f"/app/tasks/{task.pk}/")
+    page.get_by_role("button", name="Start timer").click()
+    clock = page.locator("#timer .elapsed")
+    # Seconds from the first one on (it used to read 0:00 for a whole minute).
+    expect(clock).to_have_text(re.compile(r"^0:00:0[0-9]$"))
+    expect(clock).to_have_text(re.compile(r"^0:00:0[2-9]$"), timeout=5000)

@@ -9,14 +9,18 @@ document.addEventListener("click", function (event) {
   }
 });
 
-// The running timer's elapsed time (h:mm), kept current; without it the page shows the
-// figure it was served with.
-setInterval(function () {
+// The running timer's elapsed time (h:mm:ss), kept current every second; without it the
+// page shows the figure it was served with (h:mm).
+function tick() {
   document.querySelectorAll("[data-started]").forEach(function (clock) {
-    var minutes = Math.max(0, Math.floor((Date.now() - Number(clock.dataset.started)) / 60000));
-    clock.textContent = Math.floor(minutes / 60) + ":" + String(minutes % 60).padStart(2, "0");
+    var seconds = Math.max(0, Math.floor((Date.now() - Number(clock.dataset.started)) / 1000));
+    var minutes = Math.floor(seconds / 60);
+    clock.textContent = Math.floor(minutes / 60) + ":" + String(minutes % 60).padStart(2, "0") +
+      ":" + String(seconds % 60).padStart(2, "0");
   });
-}, 15000);
+}
+setInterval(tick, 1000);
+document.addEventListener("htmx:afterSwap", tick);
 
 // Revealed vault values: "Hide" takes them off the page; leaving the page does too, so
 // Back or a restored tab never shows them again.
