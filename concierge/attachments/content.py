@@ -213,11 +213,11 @@ def stored_name(name: str, kind: FileKind) -> str:
     path = PurePosixPath(name)
     if kind.keeps(path.suffix.lower()):
         return name
-    stem = path.stem if path.suffix.lower() in _KNOWN_EXTENSIONS else name
+    stem = path.stem if path.suffix.lower() in KNOWN_EXTENSIONS else name
     return sanitised_name(f"{stem or 'file'}{kind.extension}")
 
 
-_KNOWN_EXTENSIONS = {
+KNOWN_EXTENSIONS = {
     extension
     for kind in (
         JPEG, PNG, GIF, WEBP, PDF, DOCX, XLSX, PPTX, ODT, ODS, ODP, ZIP, RTF, DOC, XLS, PPT,

@@ -21,7 +21,7 @@ from concierge.web.registry import register_panel
 
 FIELD = "files"
 # A hint for the browser's file picker; what is accepted is decided from the content.
-ACCEPT = ",".join(content.ALLOWED_TYPES)
+ACCEPT = ",".join([*content.ALLOWED_TYPES, *sorted(content.KNOWN_EXTENSIONS)])
 
 
 def upload_limits() -> dict:
