@@ -156,10 +156,10 @@ def quality_report(
     tallies: dict[Any, _Tally] = defaultdict(_Tally)
     total = _Tally()
     for item in _deliveries(tasks, report_range, group_by):
-        tallies[_normal(item["key"])].add_deliveries(item)
+        tallies[item["key"]].add_deliveries(item)
         total.add_deliveries(item)
     for key, requested, message, entry in _first_answers(tasks, report_range, group_by):
-        tally = tallies[_normal(key)]
+        tally = tallies[key]
         tally.requested += 1
         total.requested += 1
         wait = _wait_minutes(requested, message, entry)
@@ -172,7 +172,7 @@ def quality_report(
     else:
         events = TaskEvent.objects.filter(task__in=tasks.values("pk"))
     for item in _reassignments(events, report_range, group_by):
-        tallies[_normal(item["key"])].reassignments += item["moves"]
+        tallies[_moved_key(item["key"], group_by)].reassignments += item["moves"]
         total.reassignments += item["moves"]
 
     labels = _labels(group_by, list(tallies), language)
@@ -184,9 +184,10 @@ def quality_report(
     return {"rows": rows, "totals": {"rows": len(rows), **total.fields()}}
 
 
-def _normal(key: Any) -> Any:
-    """A group's key as rows name it: an assistant id, a category code ("" for none)."""
-    if isinstance(key, str) and key.isdigit():
+def _moved_key(key: Any, group_by: str) -> Any:
+    """A reassignment's group as rows name it: by assistant, the id read from the event's
+    JSON (an integer, whatever the database hands back); by category, its code."""
+    if group_by == "assistant" and key is not None:
         return int(key)
     return key
 
