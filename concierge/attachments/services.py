@@ -34,7 +34,15 @@ from concierge.attachments.selectors import task_attachment_usage
 from concierge.attachments.storage import attachment_storage
 from concierge.attachments.uploads import OversizeFile
 from concierge.errors import ApplicationError, Conflict, Forbidden, Invalid
-from concierge.models import Attachment, Message, NotificationKind, Task, User, VaultDocument
+from concierge.models import (
+    Attachment,
+    Message,
+    NotificationKind,
+    Task,
+    TaskStatus,
+    User,
+    VaultDocument,
+)
 from concierge.notifications import addressed_to, notify
 
 log = logging.getLogger(__name__)
@@ -248,7 +256,9 @@ def attachments_add(
     _require_may_attach(task, actor)  # still, now that it is locked
     _require_room(task, checked)
     posted = None
-    if message or internal:
+    # Files a client sends to a task waiting on them are their reply (the task moves on).
+    replying = actor.is_client and task.status == TaskStatus.WAITING_ON_CLIENT
+    if message or internal or replying:
         posted = services.message_create(
             task=task, author=actor, body=message or _("Files attached."), internal=internal
         )

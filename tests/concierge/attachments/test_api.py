@@ -412,3 +412,14 @@ def test_the_same_idempotency_key_with_another_file_is_409(client_api, task):
     assert first.status_code == 201
     assert (other.status_code, other.json()["code"]) == (409, "idempotency_key_reused")
     assert Attachment.objects.count() == 1
+
+
+def test_files_alone_answer_a_task_waiting_on_the_client(client_api, assistant_user, task):
+    task.status = TaskStatus.WAITING_ON_CLIENT
+    task.save()
+    response = post(client_api, task, "policy.pdf", samples.pdf())
+    assert response.status_code == 201
+    task.refresh_from_db()
+    assert task.status == TaskStatus.IN_PROGRESS
+    assert response.json()["message"] == Message.objects.get(task=task).pk
+    assert Notification.objects.filter(user=assistant_user).count() == 1
