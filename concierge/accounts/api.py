@@ -17,6 +17,10 @@ class AcceptedSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+class AcceptedEmailSerializer(AcceptedSerializer):
+    email = serializers.EmailField(help_text="The address the answer is about.")
+
+
 def accepted(detail: str, **extra) -> Response:
     return Response({"detail": detail, **extra}, status=status.HTTP_202_ACCEPTED)
 
@@ -82,7 +86,7 @@ class Anonymous(APIView):
 
 
 class VerifyEmailView(Anonymous):
-    @extend_schema(request=KeySerializer, responses={200: AcceptedSerializer})
+    @extend_schema(request=KeySerializer, responses={200: AcceptedEmailSerializer})
     def post(self, request):
         user = services.email_verify(request, **_valid(KeySerializer, request))
         return Response({"detail": "Your e-mail address is confirmed.", "email": user.email})

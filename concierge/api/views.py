@@ -32,7 +32,7 @@ class RegisterView(APIView):
 
     @extend_schema(
         request=serializers.RegisterSerializer,
-        responses={201: serializers.UserSerializer, 202: account_api.AcceptedSerializer},
+        responses={201: serializers.UserSerializer, 202: account_api.AcceptedEmailSerializer},
     )
     def post(self, request):
         throttles.address_attempt(request, "register")

@@ -454,3 +454,17 @@ def test_an_e_mail_change_to_a_taken_address_says_nothing_and_changes_nothing(
             {"email": other_client_user.email, "password": factories.PASSWORD},
         )
     assert asked.status_code == 202 and outbox == []
+
+
+@override_settings(ACCOUNT_EMAIL_VERIFICATION="mandatory")
+def test_the_schema_names_both_answers_of_register():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    answers = schema["paths"]["/api/v1/auth/register/"]["post"]["responses"]
+    assert {"201", "202"} <= set(answers)
+    accepted = answers["202"]["content"]["application/json"]["schema"]["$ref"]
+    assert set(schema["components"]["schemas"][accepted.rsplit("/", 1)[1]]["properties"]) == {
+        "detail",
+        "email",
+    }
