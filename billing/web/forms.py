@@ -35,9 +35,25 @@ class BillingDetailsForm(forms.Form):
 
 
 class CardForm(forms.Form):
+    """What Stripe.js made of the card: a confirmed SetupIntent (3-D Secure done when the
+    bank asked) or a PaymentMethod id."""
+
     payment_method = forms.RegexField(
-        label=_("Card"), regex=r"^pm_[A-Za-z0-9_]+$", max_length=255, widget=forms.HiddenInput
+        label=_("Card"),
+        regex=r"^pm_[A-Za-z0-9_]+$",
+        max_length=255,
+        required=False,
+        widget=forms.HiddenInput,
     )
+    setup_intent = forms.RegexField(
+        regex=r"^seti_[A-Za-z0-9_]+$", max_length=255, required=False, widget=forms.HiddenInput
+    )
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("payment_method")) == bool(data.get("setup_intent")):
+            raise forms.ValidationError(_("The card could not be read; please enter it again."))
+        return data
 
 
 class ClosePeriodForm(forms.Form):

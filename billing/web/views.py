@@ -216,14 +216,17 @@ def pack_buy(request):
 @require_POST
 @once
 def card_set(request):
-    """The PaymentMethod id Stripe.js made from the card becomes the default for invoices."""
+    """The card Stripe.js took (a confirmed SetupIntent, or a PaymentMethod id) becomes the
+    default for invoices."""
     form = CardForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The card could not be read; please enter it again."))
         return redirect("portal:plan")
     try:
         summary = services.payment_method_set(
-            user=request.user, payment_method=form.cleaned_data["payment_method"]
+            user=request.user,
+            payment_method=form.cleaned_data["payment_method"],
+            setup_intent=form.cleaned_data["setup_intent"],
         )
     except ApplicationError as error:
         messages.error(request, error.detail)

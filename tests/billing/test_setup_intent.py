@@ -82,3 +82,23 @@ def test_another_clients_setup_intent_is_refused(localstripe, client_api, other_
     )
     both = client_api.post(SET, {"setup_intent": theirs, "payment_method": "pm_x"}, format="json")
     assert_error(both, 400, "invalid")
+
+
+def test_the_portal_saves_a_card_through_a_setup_intent(localstripe, client_user, settings):  # noqa: F811
+    """The plan page's card form: the page names the SetupIntent endpoint its script asks
+    (with the portal session), and posts the intent Stripe.js confirmed."""
+    from django.test import Client
+
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_portal"
+    web = Client()
+    web.force_login(client_user)
+    page = web.get("/app/plan/").content.decode()
+    assert f'data-setup-intent-url="{START}"' in page and 'name="setup_intent"' in page
+    started = web.post(START, HTTP_ACCEPT="application/json")
+    assert started.status_code == 201, started.content
+    intent_id = started.json()["setup_intent"]
+    stripe.SetupIntent.confirm(intent_id, payment_method="pm_card_visa")
+    saved = web.post("/app/plan/card/", {"setup_intent": intent_id}, follow=True)
+    assert "Your card ending 4242 is saved." in saved.content.decode()
+    neither = web.post("/app/plan/card/", {}, follow=True)
+    assert "The card could not be read" in neither.content.decode()
