@@ -268,6 +268,9 @@ else:
         "throttle": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "concierge_throttle_cache",
+            # Room for many addresses and accounts: a full table drops a third of its
+            # rows, which would let a spray of new names wipe someone's lock-out.
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
         },
     }
 THROTTLE_CACHE = "throttle"
