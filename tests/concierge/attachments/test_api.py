@@ -423,3 +423,12 @@ def test_files_alone_answer_a_task_waiting_on_the_client(client_api, assistant_u
     assert task.status == TaskStatus.IN_PROGRESS
     assert response.json()["message"] == Message.objects.get(task=task).pk
     assert Notification.objects.filter(user=assistant_user).count() == 1
+
+
+def test_a_name_beyond_ascii_reaches_the_header_encoded(client_api, task):
+    pdf = post(client_api, task, "Facture été.pdf", samples.pdf()).json()
+    assert pdf["name"] == "Facture été.pdf"
+    response = client_api.get(pdf["download_url"] + "?download=1")
+    assert response["Content-Disposition"] == (
+        "attachment; filename*=utf-8''Facture%20%C3%A9t%C3%A9.pdf"
+    )
