@@ -3,6 +3,7 @@ you" to the client and "Waiting on the client" to the staff, on every page that 
 
 import pytest
 
+from billing import services as billing_services
 from concierge.models import TaskStatus
 from tests import factories
 from tests.web.checks import assert_page
@@ -109,3 +110,14 @@ def test_the_new_pages_speak_french(web_for, client_user, manager_user, month):
         body = assert_page(reader.get(path))
         assert '<html lang="fr">' in body
         assert [s for s in sentences if s in body] == [], path
+
+
+def test_a_new_client_is_not_told_of_nothing_carried_over(client_web, client_user):
+    """ "Carried over: 0 min used of 0 min" and empty hour packs were shown to every new
+    client; the gauge names only what this month has."""
+    billing_services.subscription_create(client=client_user, plan=factories.PlanFactory())
+    body = assert_page(client_web.get("/app/"), "Included:")
+    assert "Carried over:" not in body
+    assert "Hour packs:" not in body
+    billing_services.pack_purchase(client=client_user, minutes=600)
+    assert_page(client_web.get("/app/"), "Hour packs:")
