@@ -30,6 +30,10 @@ class TimerStartForm(forms.Form):
     task = forms.IntegerField(min_value=1)
 
 
+class TimerStopForm(forms.Form):
+    note = forms.CharField(label=_("What was done (optional)"), max_length=5000, required=False)
+
+
 def _ends_after_start(data, start, end, form):
     """Said in the reader's words (the services' refusal names the API's fields)."""
     if data.get(start) and data.get(end) and data[end] <= data[start]:

@@ -15,7 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from assistants import services
 from assistants.models import TimeEntry
 from assistants.web import panels
-from assistants.web.forms import TimeEntryForm, TimerStartForm, place_error
+from assistants.web.forms import TimeEntryForm, TimerStartForm, TimerStopForm, place_error
 from assistants.web.views import entry_of
 from concierge.errors import ApplicationError
 from concierge.models import Role
@@ -56,11 +56,21 @@ def timer_start(request):
     return _timer_answer(request, services.timer_start, task=task)
 
 
+def _stop_with_note(*, actor, note=""):
+    """Stop the running timer; a note given with "Stop timer" goes on the entry."""
+    entry = services.timer_stop(actor=actor)
+    if note:
+        entry = services.time_entry_update(actor=actor, entry=entry, note=note)
+    return entry
+
+
 @assistants_only
 @require_POST
 @once
 def timer_stop(request):
-    return _timer_answer(request, services.timer_stop)
+    form = TimerStopForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    return _timer_answer(request, _stop_with_note, note=note)
 
 
 def _time_panel(request, task, log_form=None):

@@ -83,3 +83,19 @@ def test_a_task_move_in_place_refreshes_the_history(month, web_for):
     body = assert_fragment(response, 'id="status"', 'id="history"', 'hx-swap-oob="true"')
     history = body[body.index('id="history"') :]
     assert "In progress" in history
+
+
+def test_stopping_the_timer_takes_a_note(month, web_for):
+    task = month.tasks["in_progress"]
+    web = web_for(task.assignee)
+    web.post("/app/timer/start/", {"task": task.pk})
+    page = assert_page(web.get(f"/app/tasks/{task.pk}/"), "What was done (optional)")
+    assert 'name="note"' in page
+    response = web.post("/app/timer/stop/", {"note": "Called the hotel"}, HTTP_HX_REQUEST="true")
+    assert_fragment(response, "No timer running")
+    entry = TimeEntry.objects.filter(task=task).order_by("-started_at").first()
+    assert (entry.ended_at is not None, entry.note) == (True, "Called the hotel")
+    # Without a note, as before.
+    web.post("/app/timer/start/", {"task": task.pk})
+    web.post("/app/timer/stop/", {})
+    assert TimeEntry.objects.filter(task=task, ended_at__isnull=True).count() == 0
