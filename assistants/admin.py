@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from assistants.models import AssistantProfile, TimeEntry, TimeEntryEvent, TimeOff
+from assistants.models import AssistantProfile, ClientBrief, TimeEntry, TimeEntryEvent, TimeOff
 from concierge.admin import ReadOnlyAdminMixin
 
 
@@ -77,3 +77,13 @@ class TimeEntryEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["actor__email"]
     readonly_fields = ["entry_id", "kind", "actor", "data", "created_at"]
     exclude = ["entry"]
+
+
+@admin.register(ClientBrief)
+class ClientBriefAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only here: the client and the managers write it in the portal, where each
+    change is recorded in the audit log."""
+
+    list_display = ["client", "updated_at", "updated_by"]
+    list_select_related = ["client", "updated_by"]
+    search_fields = ["client__email"]
