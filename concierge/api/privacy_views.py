@@ -68,6 +68,15 @@ class ExportSerializer(serializers.Serializer):
         help_text="A client's vault documents: `item, name, size, content_type, created_at, "
         "in_zip`; the zip export holds each file, decrypted.",
     )
+    billing_details = serializers.DictField(
+        allow_null=True,
+        help_text="As `me/billing-details/` shows them; null when never given.",
+    )
+    client_brief = serializers.DictField(
+        allow_null=True,
+        help_text="A client's brief: `instructions, preferences, contacts, updated_at`; null "
+        "when never written.",
+    )
 
 
 class ZipRenderer(BaseRenderer):
