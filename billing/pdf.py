@@ -24,6 +24,7 @@ from PIL import ImageCms
 
 from billing import facturx as billing_facturx
 from billing.documents import Document, Party, credit_note_document, invoice_document
+from billing.wording import line_text
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 FONT = "DejaVu"
@@ -159,7 +160,7 @@ def _draw(document: Document) -> bytes:
     pdf.set_font(FONT, "", 8.5)
     for line in document.lines:
         cells = (
-            line.description,
+            line_text(line.description),
             _("%(minutes)s min") % {"minutes": line.quantity_minutes}
             if line.quantity_minutes
             else "",
