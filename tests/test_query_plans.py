@@ -66,14 +66,16 @@ FROM generate_series(1, {TASKS}) t, generate_series(0, 2) j,
      LATERAL (SELECT timestamptz '2025-01-01' + (t * 3 + j) * interval '1 hour') x(s);
 
 INSERT INTO billing_invoice (id, kind, period_start, period_end, status, currency, total,
-    usage, created_at, stripe_invoice_id, client_id)
+    usage, created_at, stripe_invoice_id, client_id, payment_action_url, buyer,
+    prices_include_tax, total_excl_tax, total_tax, total_incl_tax)
 SELECT {FIRST} + i, 'period', p, p + 27, CASE WHEN i % 5 = 0 THEN 'open' ELSE 'paid' END,
-       'EUR', 10, '{{}}', now(), '', {FIRST + ASSISTANTS + 1} + i % {CLIENTS}
+       'EUR', 10, '{{}}', now(), '', {FIRST + ASSISTANTS + 1} + i % {CLIENTS}, '', '{{}}',
+       false, 10, 0, 10
 FROM generate_series(1, {CLIENTS * INVOICE_MONTHS}) i,
      LATERAL (SELECT (date '2026-01-01' + (i / {CLIENTS}) * interval '1 month')::date) x(p);
 
-INSERT INTO billing_invoiceline (position, kind, description, amount, invoice_id)
-SELECT 0, 'fee', 'Fee', 10, id FROM billing_invoice WHERE id > {FIRST};
+INSERT INTO billing_invoiceline (position, kind, description, amount, tax_amount, invoice_id)
+SELECT 0, 'fee', 'Fee', 10, 0, id FROM billing_invoice WHERE id > {FIRST};
 """  # noqa: S608 - this module's constants
 
 
