@@ -236,13 +236,20 @@ def _check_overlap(
         qs = qs.filter(started_at__lt=ended_at)
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
-    conflicts = list(qs.values_list("ended_at", flat=True)[:10])
-    if ended_at is None and None in conflicts:
+    if ended_at is None and qs.filter(ended_at__isnull=True).exists():
         raise errors.Conflict(time_errors.Code.TIMER_RUNNING, "A timer is already running.")
-    if conflicts:
-        raise errors.Conflict(
-            time_errors.Code.OVERLAPPING_ENTRY, "This time overlaps another entry."
-        )
+    other = qs.select_related("task").order_by("started_at", "pk").first()
+    if other is not None:
+        raise errors.Conflict(time_errors.Code.OVERLAPPING_ENTRY, _overlap_text(other))
+
+
+def _overlap_text(other: TimeEntry) -> str:
+    """Which entry the time overlaps, in the reader's language and zone."""
+    words = {"title": other.task.title, "start": local_time(other.started_at)}
+    if other.ended_at is None:
+        return _("This time overlaps the timer running on “%(title)s” since %(start)s.") % words
+    words["end"] = local_time(other.ended_at)
+    return _("This time overlaps another entry: “%(title)s”, %(start)s to %(end)s.") % words
 
 
 def _budget_seconds(task: Task, exclude_pk: int | None = None) -> int:

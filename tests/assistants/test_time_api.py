@@ -202,7 +202,20 @@ def test_manual_entry_overlapping_running_timer_is_409(assistant_api, task):
         task=task, started_at=_ago(1), ended_at=None, status=TimeEntryStatus.RUNNING
     )
     resp = _manual(assistant_api, task, _ago(2), timezone.now() - timedelta(minutes=5))
-    assert_error(resp, 409, "overlapping_entry")
+    body = assert_error(resp, 409, "overlapping_entry")
+    # The refusal says which entry is in the way, in the reader's language.
+    assert body["detail"].startswith(
+        f"This time overlaps the timer running on “{task.title}” since "
+    )
+    body = {
+        "task": task.pk,
+        "started_at": _iso(_ago(2)),
+        "ended_at": _iso(timezone.now() - timedelta(minutes=5)),
+    }
+    resp = assistant_api.post(URL, body, format="json", HTTP_ACCEPT_LANGUAGE="fr")
+    assert assert_error(resp, 409, "overlapping_entry")["detail"].startswith(
+        f"Ce temps chevauche le chrono en cours sur « {task.title} » depuis le "
+    )
 
 
 def test_timer_on_closed_task_is_409(assistant_api, client_user, assistant_user):

@@ -55,7 +55,7 @@ def test_an_assistant_works_a_task_from_start_to_delivery(visit, month):
     page.get_by_label("Note", exact=True).fill("Bought the fertiliser")
     page.get_by_role("button", name="Log time").click()
     error = page.locator("#id_started_at_error")
-    expect(error).to_have_text("This time overlaps another entry.")
+    expect(error).to_contain_text("This time overlaps another entry: “")
     expect(page.get_by_label("Started at")).to_have_attribute("aria-invalid", "true")
     assert task.time_entries.count() == 1
     visit.page_check()
@@ -138,7 +138,9 @@ def test_an_assistant_corrects_an_entry_from_the_ledger(visit, month):
     page.get_by_label("Started at").fill(local(busy, assistant))
     page.get_by_label("Ended at").fill(local(busy + datetime.timedelta(minutes=20), assistant))
     page.get_by_role("button", name="Save").click()
-    expect(page.locator("#id_started_at_error")).to_have_text("This time overlaps another entry.")
+    expect(page.locator("#id_started_at_error")).to_contain_text(
+        "This time overlaps another entry: “"
+    )
     visit.page_check("assistant-edit-entry")
     page.get_by_label("Started at").fill(local(start, assistant))
     page.get_by_label("Ended at").fill(local(start + datetime.timedelta(minutes=45), assistant))

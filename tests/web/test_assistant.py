@@ -317,10 +317,13 @@ def test_an_overlap_is_refused_beside_the_start(work, web_for):
     url = f"/app/tasks/{work.task.pk}/time/"
     start = work.disputable.started_at + datetime.timedelta(minutes=10)
     body = assert_page(web.post(url, entry_form(work.assistant, start, 60)), status=400)
-    assert field_error(body, "started_at") == "This time overlaps another entry."
+    title = work.disputable.task.title
+    assert field_error(body, "started_at").startswith(
+        f"This time overlaps another entry: “{title}”, "
+    )
     assert 'aria-invalid="true"' in body
     fragment = assert_fragment(web.post(url, entry_form(work.assistant, start, 60), **HTMX))
-    assert field_error(fragment, "started_at") == "This time overlaps another entry."
+    assert field_error(fragment, "started_at").startswith("This time overlaps another entry: ")
     assert work.task.time_entries.count() == 2
 
 
