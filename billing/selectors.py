@@ -288,6 +288,18 @@ class Usage:
         return r.rollover_in + r.included_minutes + r.pack_minutes
 
     @property
+    def prorated_from(self) -> datetime.date | None:
+        """The subscription's first day when it falls after this period's first: the
+        period then includes only the share of the plan's time from that day on
+        (`periods.proration_factor`), which the gauge says."""
+        subscription = self.subscription
+        if subscription is None or subscription.start_date.day == 1:
+            return None
+        if not self.period_start <= subscription.start_date <= self.period_end:
+            return None
+        return subscription.start_date
+
+    @property
     def remaining_minutes(self) -> int:
         """Allowance not used yet this period (rollover, included, packs)."""
         return max(self.allowance_minutes - self.rating.used_minutes, 0)
