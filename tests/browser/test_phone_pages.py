@@ -41,6 +41,8 @@ def test_the_clients_pages_on_a_phone(visit, month):
         ("/app/invoices/", "invoices-client"),
     ):
         check(visit, page, path, name)
+    # The invoice list stacks its rows: the total is on screen, not off to the right.
+    expect(page.locator('td[data-label="Total"]').first).to_be_in_viewport()
 
 
 def test_the_staff_pages_on_a_phone(visit, month):
@@ -62,5 +64,13 @@ def test_the_staff_pages_on_a_phone(visit, month):
         ("/app/disputes/", "disputes-manager"),
         (f"/app/clients/{month.subscription.client.pk}/", "client-detail-manager"),
         ("/app/clients/", "clients-manager"),
+        ("/app/invoices/", "invoices-manager"),
+        ("/app/team/", "team-manager"),
     ):
         check(visit, page, path, name)
+    # The team's workload table stacks too: each assistant's utilisation is on screen.
+    cell = page.locator('#workloads td[data-label="Utilization"]').first
+    cell.scroll_into_view_if_needed()
+    expect(cell).to_be_in_viewport()
+    box = cell.bounding_box()
+    assert box["x"] + box["width"] <= PHONE["width"], box
