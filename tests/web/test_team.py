@@ -128,7 +128,7 @@ def test_the_csv_of_the_api_has_the_rows_of_the_table(manager_web):
     week = workloads.week_of(timezone.now())
     body = assert_page(manager_web.get(f"/app/team/?week={week}"))
     table = {
-        pk: re.findall(r'<td class="num">(?:<span[^>]*>)?(\d+)', cells)[2]
+        pk: re.findall(r'<td class="num"[^>]*>(?:<span[^>]*>)?(\d+)', cells)[2]
         for pk, cells in _table_rows(body)
     }
     answer = manager_web.get(f"/api/v1/workloads/?week={week}&format=csv")
