@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from concierge.reasons import reason_text
 from concierge.web import once
 
 register = template.Library()
@@ -136,3 +137,19 @@ def status_for(code, reader):
     if code == "waiting_on_client" and not getattr(reader, "is_client", False):
         return _("Waiting on the client")
     return label(code)
+
+
+@register.filter
+def reason(value):
+    """The service's reason for an assignment or a flag, in the reader's language
+    (`concierge.reasons`); other words as written."""
+    return reason_text(str(value)) if value else value
+
+
+@register.filter
+def event_note(event):
+    """A history entry's note: the service's reasons (assignments, flags) in the reader's
+    language, what a person wrote as written."""
+    if event.kind in ("assign", "flag"):
+        return reason_text(event.note)
+    return event.note
