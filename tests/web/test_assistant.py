@@ -231,6 +231,18 @@ def test_a_timer_change_tells_the_page_to_refresh_its_panels(work, web_for):
     assert plain.status_code == 302 and plain["Location"] == f"/app/tasks/{work.task.pk}/"
 
 
+def test_the_header_stops_the_timer_with_a_note(work, web_for):
+    web = web_for(work.assistant)
+    web.post("/app/timer/start/", {"task": work.task.pk}, **HTMX)
+    header = assert_page(web.get("/app/"), 'id="header-timer-note"', 'name="note"')
+    assert "Note for the entry the timer stops" in header
+    assert_fragment(
+        web.post("/app/timer/stop/", {"note": "Booked the ferry"}, **HTMX), "No timer running"
+    )
+    stopped = TimeEntry.objects.filter(assistant=work.assistant).latest("started_at")
+    assert stopped.ended_at is not None and stopped.note == "Booked the ferry"
+
+
 def test_a_plain_post_starts_and_stops_and_comes_back(work, web_for):
     web = web_for(work.assistant)
     page = f"http://testserver/app/tasks/{work.task.pk}/"
