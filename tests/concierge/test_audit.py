@@ -213,6 +213,13 @@ def test_the_portal_page_is_for_managers(client, manager_user, client_user):
     assert manager_user.full_name in text
     empty = client.get("/app/audit/", {"action": "time_off.entered"})
     assert "assistant.changed" not in empty.content.decode()
+    # The pager keeps the filters.
+    for _ in range(60):
+        audit.record(
+            actor=manager_user, action=audit.Action.CLIENT_ASSISTANTS_CHANGED, target=client_user
+        )
+    paged = client.get("/app/audit/", {"action": "client.assistants_changed"}).content.decode()
+    assert "?action=client.assistants_changed&amp;page=2" in paged
     # A filter it cannot read is shown beside its field, never a 500.
     assert client.get("/app/audit/", {"since": "soon", "target_id": "-3"}).status_code == 200
 
