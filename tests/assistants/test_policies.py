@@ -39,26 +39,26 @@ def refusal(call):
     return type(caught.value), caught.value.code
 
 
+def refusals(people, expected, call):
+    """How each person in `expected` is refused `call(person)`."""
+    return {who: refusal(lambda who=who: call(people[who])) for who in expected}
+
+
 # Who is refused how: 404 for whoever cannot see the entry, 403 for whoever sees it.
 HIDDEN = (NotFound, Code.NOT_FOUND)
 DENIED = (Forbidden, Code.PERMISSION_DENIED)
 
 
 def test_only_the_client_billed_disputes(entry, people):
-    for who, expected in {
+    expected = {
         "other client": HIDDEN,
         "other assistant": HIDDEN,
         "assistant": DENIED,
         "manager": DENIED,
-    }.items():
-        assert (
-            refusal(
-                lambda who=who: services.time_entry_dispute(
-                    actor=people[who], entry=entry, reason="Too long"
-                )
-            )
-            == expected
-        ), who
+    }
+    dispute = services.time_entry_dispute
+    refused = refusals(people, expected, lambda p: dispute(actor=p, entry=entry, reason="Too long"))
+    assert refused == expected
     assert TimeEntry.objects.get(pk=entry.pk).status == TimeEntryStatus.STOPPED
     disputed = services.time_entry_dispute(actor=people["owner"], entry=entry, reason="Too long")
     assert disputed.status == TimeEntryStatus.DISPUTED
@@ -66,43 +66,29 @@ def test_only_the_client_billed_disputes(entry, people):
 
 def test_only_a_manager_decides(entry, people):
     services.time_entry_dispute(actor=people["owner"], entry=entry, reason="Too long")
-    for who, expected in {
+    expected = {
         "other client": HIDDEN,
         "other assistant": HIDDEN,
         "owner": DENIED,
         "assistant": DENIED,
-    }.items():
-        assert (
-            refusal(
-                lambda who=who: services.time_entry_resolve(
-                    actor=people[who], entry=entry, decision="reject"
-                )
-            )
-            == expected
-        ), who
+    }
+    resolve = services.time_entry_resolve
+    refused = refusals(people, expected, lambda p: resolve(actor=p, entry=entry, decision="reject"))
+    assert refused == expected
     assert TimeEntry.objects.get(pk=entry.pk).status == TimeEntryStatus.DISPUTED
     decided = services.time_entry_resolve(actor=people["manager"], entry=entry, decision="accept")
     assert decided.status == TimeEntryStatus.STOPPED
 
 
 def test_only_its_assistant_or_a_manager_changes_an_entry(entry, people):
-    for who, expected in {
+    expected = {
         "other client": HIDDEN,
         "other assistant": HIDDEN,
         "owner": DENIED,
-    }.items():
-        assert (
-            refusal(
-                lambda who=who: services.time_entry_update(
-                    actor=people[who], entry=entry, note="changed"
-                )
-            )
-            == expected
-        ), who
-        assert (
-            refusal(lambda who=who: services.time_entry_delete(actor=people[who], entry=entry))
-            == expected
-        ), who
+    }
+    update, delete = services.time_entry_update, services.time_entry_delete
+    assert refusals(people, expected, lambda p: update(actor=p, entry=entry, note="x")) == expected
+    assert refusals(people, expected, lambda p: delete(actor=p, entry=entry)) == expected
     assert TimeEntry.objects.get(pk=entry.pk).note == ""
     services.time_entry_update(actor=people["assistant"], entry=entry, note="by its assistant")
     services.time_entry_update(actor=people["manager"], entry=entry, note="by a manager")
