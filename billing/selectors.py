@@ -400,7 +400,7 @@ def close_status(user: User, *, now: datetime.datetime | None = None) -> CloseSt
     the oldest month still to close."""
     if not (user.is_authenticated and user.is_manager):
         raise NotFound(errors.Code.NOT_FOUND, "Not found.")
-    from billing.services import _first_open_period  # the close's own rule, read only
+    from billing.services.close import _first_open_period  # the close's own rule, read only
 
     first_open = _first_open_period()
     ever_closed = Subscription.objects.filter(closed_through__isnull=False).exists()

@@ -10,6 +10,7 @@ from django.apps import apps as django_apps
 from billing import rating, services, tax
 from billing.models import BillingDetails, Invoice, SellerVersion
 from concierge import privacy
+from concierge.errors import Conflict
 from tests.billing.helpers import at, freeze, log
 from tests.factories import ClientFactory, PlanFactory, SubscriptionFactory
 
@@ -121,7 +122,7 @@ def test_no_invoice_is_issued_without_a_seller_outside_debug(settings, client_ap
     settings.BILLING_REQUIRE_SELLER = True
     subscription = SubscriptionFactory(start_date=SEP)
     log(subscription.client, at(2026, 9, 3), 30)
-    with pytest.raises(services.Conflict) as refused:
+    with pytest.raises(Conflict) as refused:
         services.billing_period_close(now=at(2026, 10, 2))
     assert refused.value.code == "seller_missing"
     assert not Invoice.objects.exists()
