@@ -3,9 +3,9 @@
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 
-from concierge import audit
+from concierge import audit, policies
 from concierge.api.fields import DateTimeField, IdField
-from concierge.api.permissions import IsManager
+from concierge.api.permissions import allowed
 from concierge.models import AuditLog, AuditOrigin
 
 
@@ -61,7 +61,7 @@ class AuditLogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Managers: every recorded write, newest first. Others: 403."""
 
     serializer_class = AuditLogSerializer
-    permission_classes = [IsManager]
+    permission_classes = [allowed(policies.may_read_audit_log)]
     queryset = AuditLog.objects.none()
 
     def get_queryset(self):

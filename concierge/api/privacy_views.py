@@ -14,9 +14,9 @@ from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRen
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from concierge import privacy
+from concierge import policies, privacy
 from concierge.api.fields import DateTimeField
-from concierge.api.permissions import IsClient
+from concierge.api.permissions import allowed
 from concierge.api.serializers import UserSerializer
 from concierge.api.task_serializers import MessageSerializer, TaskSerializer
 from concierge.api.vault_serializers import VaultItemSerializer, VaultRevealSerializer
@@ -158,7 +158,7 @@ class ErasedSerializer(serializers.Serializer):
 
 
 class EraseView(APIView):
-    permission_classes = [IsClient]
+    permission_classes = [allowed(policies.may_erase_self)]
 
     @extend_schema(
         summary="Erase your data",

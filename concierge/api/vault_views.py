@@ -6,22 +6,22 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from concierge import vault_selectors, vault_services
+from concierge import policies, vault_selectors, vault_services
 from concierge.accounts import services as account_services
 from concierge.api import vault_serializers as vs
-from concierge.api.permissions import IsClient, roles
-from concierge.models import Role, VaultItem
+from concierge.api.permissions import allowed
+from concierge.models import VaultItem
 
 # Writes are the client's; reading metadata and revealing are scoped by the selectors
 # (a manager's scope is empty: 404, never a secret); the audit is the client's and the
 # managers'.
 PERMISSIONS = {
-    "list": roles(Role.CLIENT, Role.ASSISTANT),
-    "create": IsClient,
-    "partial_update": IsClient,
-    "destroy": IsClient,
-    "reveals": roles(Role.CLIENT, Role.MANAGER),
-    "all_reveals": roles(Role.CLIENT, Role.MANAGER),
+    "list": allowed(policies.may_open_vault),
+    "create": allowed(policies.may_keep_vault),
+    "partial_update": allowed(policies.may_keep_vault),
+    "destroy": allowed(policies.may_keep_vault),
+    "reveals": allowed(policies.may_read_vault_access_log),
+    "all_reveals": allowed(policies.may_read_vault_access_log),
 }
 
 

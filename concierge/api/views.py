@@ -11,13 +11,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from concierge import categories, selectors, services
+from concierge import categories, policies, selectors, services
 from concierge.accounts import api as account_api
 from concierge.accounts import services as account_services
 from concierge.accounts import throttles
 from concierge.accounts.models import AccountSession
 from concierge.api import serializers
-from concierge.api.permissions import IsManager, IsStaff
+from concierge.api.permissions import IsStaff, allowed
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ class ClientViewSet(
 
     def get_permissions(self):
         if self.action in ("update", "partial_update"):
-            return [IsManager()]
+            return [allowed(policies.may_manage_clients)()]
         return [IsStaff()]
 
     def get_queryset(self):

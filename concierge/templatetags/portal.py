@@ -9,10 +9,18 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from concierge import policies
 from concierge.reasons import reason_text
 from concierge.web import once
 
 register = template.Library()
+
+
+@register.filter
+def may(user, rule):
+    """`{% if user|may:"read_audit_log" %}`: the policy the page's view and the service ask,
+    so a button is offered exactly to those who may press it."""
+    return policies.may(user, rule)
 
 
 @register.filter

@@ -5,8 +5,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from concierge import audit
-from concierge.web.access import managers_only
+from concierge import audit, policies
+from concierge.web.access import allowed
 
 PAGE_SIZE = 50
 
@@ -23,7 +23,7 @@ class AuditFilterForm(forms.Form):
     since = forms.DateTimeField(label=_("Since"), required=False)
 
 
-@managers_only
+@allowed(policies.may_read_audit_log)
 def audit_log(request):
     """Who changed what, when, from where: every recorded write, newest first."""
     form = AuditFilterForm(request.GET or None)

@@ -3,7 +3,7 @@
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from concierge import selectors
+from concierge import policies, selectors
 from concierge.models import Role
 from concierge.web import vault_views
 from concierge.web.registry import register_nav, register_panel
@@ -32,8 +32,8 @@ def register():
     register_nav(label=_("Home"), url_name="app", order=10)
     register_nav(label=_("Tasks"), url_name="task-list", order=20)
     register_nav(label=_("Account"), url_name="account", order=90)
-    register_nav(label=_("Vault"), url_name="vault", roles={Role.CLIENT}, order=55)
-    register_nav(label=_("Audit"), url_name="audit", roles={Role.MANAGER}, order=85)
+    register_nav(label=_("Vault"), url_name="vault", rule=policies.may_keep_vault, order=55)
+    register_nav(label=_("Audit"), url_name="audit", rule=policies.may_read_audit_log, order=85)
     register_panel(
         slot="task",
         template="portal/panels/vault.html",

@@ -16,11 +16,11 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from concierge import privacy
+from concierge import policies, privacy
 from concierge.api.privacy_views import ZipRenderer, write_zip
 from concierge.api.vault_views import client_ip
 from concierge.errors import ApplicationError
-from concierge.web.access import clients_only, signed_in
+from concierge.web.access import allowed, signed_in
 from concierge.web.forms import attach_error
 from concierge.web.privacy_forms import EraseForm, ExportForm
 
@@ -70,7 +70,7 @@ def privacy_export(request):
     return _private(response)
 
 
-@clients_only
+@allowed(policies.may_erase_self)
 @require_POST
 def privacy_erase(request):
     form = EraseForm(request.POST)

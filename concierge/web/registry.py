@@ -17,10 +17,17 @@ ALL_ROLES = frozenset(Role.values)
 
 @dataclass(frozen=True)
 class NavItem:
+    """A link of the header's navigation, shown to the roles named or, given a `rule` (a
+    policy's predicate, the one the page's view is decorated with), to whom it admits."""
+
     label: str
     url_name: str
     roles: frozenset = ALL_ROLES
     order: int = 100
+    rule: Callable | None = None
+
+    def shown_to(self, user) -> bool:
+        return self.rule(user) if self.rule is not None else user.role in self.roles
 
 
 @dataclass(frozen=True)
@@ -44,8 +51,10 @@ class _Registry:
 _registry = _Registry()
 
 
-def register_nav(*, label, url_name: str, roles=ALL_ROLES, order: int = 100) -> None:
-    item = NavItem(label, url_name, frozenset(roles), order)
+def register_nav(
+    *, label, url_name: str, roles=ALL_ROLES, rule: Callable | None = None, order: int = 100
+) -> None:
+    item = NavItem(label, url_name, frozenset(roles), order, rule)
     if item not in _registry.nav:
         _registry.nav.append(item)
         _registry.nav.sort(key=lambda i: i.order)
@@ -63,7 +72,7 @@ def register_panel(
 def nav_for(user) -> list[NavItem]:
     if not user.is_authenticated:
         return []
-    return [item for item in _registry.nav if user.role in item.roles]
+    return [item for item in _registry.nav if item.shown_to(user)]
 
 
 @dataclass(frozen=True)

@@ -8,22 +8,16 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from concierge import categories, selectors, services
+from concierge import categories, policies, selectors, services
 from concierge.attachments import services as attachment_services
 from concierge.errors import ApplicationError
-from concierge.models import TERMINAL_STATUSES, Role
+from concierge.models import TERMINAL_STATUSES
 from concierge.web import attachment_views, forms
-from concierge.web.access import clients_only, role_required, signed_in
+from concierge.web.access import allowed, signed_in
 from concierge.web.once import once
 from concierge.web.registry import panels_for
 
 PAGE_SIZE = 25
-# The moves each role makes from the task page (the rest come in the staff screens).
-PAGE_ACTIONS = {
-    Role.CLIENT: ("accept", "request_revision", "cancel"),
-    Role.MANAGER: ("cancel",),
-    Role.ASSISTANT: ("start", "wait", "deliver"),
-}
 
 
 @signed_in
@@ -39,7 +33,7 @@ def task_list(request):
     return render(request, "portal/task_list.html", {"page": page, "filters": filters})
 
 
-@clients_only
+@allowed(policies.may_create_task)
 @once
 def task_new(request):
     form = forms.TaskForm(request.POST or None)
@@ -65,13 +59,18 @@ def task_new(request):
 
 def _page(request, task, **forms_in_use):
     user = request.user
-    actions = PAGE_ACTIONS[user.role]
-    if user.is_assistant and task.assignee_id != user.pk:
-        actions = ()  # a past assignee reads the task; the current one works on it
+    # The moves offered: those the reader may make (the policy the service asks) that the
+    # task's status allows now.
+    can = {
+        action
+        for action in policies.TASK_MOVES
+        if policies.may_move_task(user, task, action)
+        and services.allowed_transition(action, task.status)
+    }
     return {
         "task": task,
         "category_label": categories.labels([task.category]).get(task.category, task.category),
-        "can": {a for a in actions if services.allowed_transition(a, task.status)},
+        "can": can,
         "events": task.events.select_related("actor"),
         # A message's files beside it (the same readers as the message).
         "messages_list": selectors.messages_visible_to(request.user, task).prefetch_related(
@@ -81,7 +80,7 @@ def _page(request, task, **forms_in_use):
         "accept_form": forms_in_use.get("accept_form") or forms.AcceptForm(),
         "reason_form": forms.ReasonForm(),
         "assign_form": forms.AssignForm(assistants=selectors.assistants_for_assignment(user))
-        if user.is_manager and task.is_open
+        if policies.may_assign_task(user) and task.is_open
         else None,
         "panels": panels_for("task", request, task=task),
         "upload": attachment_views.upload_limits(),
@@ -130,7 +129,7 @@ def _act(request, task, service, **fields):
     return redirect("portal:task-detail", pk=task.pk)
 
 
-@clients_only
+@allowed(policies.task_movers("accept"))
 @require_POST
 @once
 def task_accept(request, pk):
@@ -142,7 +141,7 @@ def task_accept(request, pk):
     return _act(request, task, services.task_accept, **form.cleaned_data)
 
 
-@clients_only
+@allowed(policies.task_movers("request_revision"))
 @require_POST
 @once
 def task_request_revision(request, pk):
@@ -152,7 +151,7 @@ def task_request_revision(request, pk):
     return _act(request, task, services.task_request_revision, reason=reason)
 
 
-@role_required(Role.CLIENT, Role.MANAGER)  # the service's rule: the client or a manager
+@allowed(policies.task_movers("cancel"))
 @require_POST
 @once
 def task_cancel(request, pk):
@@ -162,7 +161,7 @@ def task_cancel(request, pk):
     return _act(request, task, services.task_cancel, reason=reason)
 
 
-@role_required(Role.ASSISTANT)
+@allowed(policies.task_movers("start"))
 @require_POST
 @once
 def task_start(request, pk):
@@ -176,14 +175,14 @@ def _with_message(request, pk, service):
     return _act(request, task, service, message=message)
 
 
-@role_required(Role.ASSISTANT)
+@allowed(policies.task_movers("wait"))
 @require_POST
 @once
 def task_wait(request, pk):
     return _with_message(request, pk, services.task_wait)
 
 
-@role_required(Role.ASSISTANT)
+@allowed(policies.task_movers("deliver"))
 @require_POST
 @once
 def task_deliver(request, pk):
@@ -201,7 +200,7 @@ def task_deliver(request, pk):
     return response
 
 
-@role_required(Role.MANAGER)
+@allowed(policies.may_assign_task)
 @require_POST
 @once
 def task_assign(request, pk):

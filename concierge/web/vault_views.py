@@ -12,20 +12,21 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from concierge import selectors, vault_selectors, vault_services
+from concierge import policies, selectors, vault_selectors, vault_services
 from concierge.accounts.web import recent_authentication_required
 from concierge.api.vault_views import client_ip
 from concierge.attachments import vault_document_services as documents
 from concierge.attachments.responses import bytes_response
 from concierge.errors import ApplicationError
-from concierge.models import Role, VaultDocument
-from concierge.web.access import clients_only, role_required
+from concierge.models import VaultDocument
+from concierge.web.access import allowed
 from concierge.web.forms import attach_error
 from concierge.web.once import once
 from concierge.web.vault_forms import DocumentForm, RevealForm, VaultItemForm
 
 PAGE_SIZE = 25
-vault_users = role_required(Role.CLIENT, Role.ASSISTANT)
+vault_users = allowed(policies.may_open_vault)
+vault_keepers = allowed(policies.may_keep_vault)
 
 
 def reveal_form(user, item, data=None, *, name="reveal") -> RevealForm:
@@ -54,7 +55,7 @@ def vault_list(request):
     return render(request, "portal/vault/list.html", {"page": page})
 
 
-@clients_only
+@vault_keepers
 @once
 def vault_new(request):
     form = VaultItemForm(request.POST or None)
@@ -89,7 +90,7 @@ def vault_detail(request, pk):
     return render(request, "portal/vault/detail.html", context)
 
 
-@clients_only
+@vault_keepers
 @once
 def vault_edit(request, pk):
     item = vault_selectors.vault_item_get(request.user, pk)
@@ -118,7 +119,7 @@ def vault_edit(request, pk):
     )
 
 
-@clients_only
+@vault_keepers
 @once
 def vault_delete(request, pk):
     item = vault_selectors.vault_item_get(request.user, pk)
@@ -177,7 +178,7 @@ def vault_reveal(request, pk):
     return _private(response)
 
 
-@clients_only
+@vault_keepers
 @require_POST
 @once
 def vault_document_upload(request, pk):
@@ -200,7 +201,7 @@ def vault_document_upload(request, pk):
     return redirect("portal:vault-detail", pk=item.pk)
 
 
-@clients_only
+@vault_keepers
 @require_POST
 @once
 def vault_document_remove(request, pk):
