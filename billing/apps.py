@@ -79,6 +79,11 @@ class BillingConfig(AppConfig):
         hooks.register_export_section("invoices", privacy.export_invoices)
         hooks.register_erasure_step(privacy.erase)
 
+        from billing import policies
+        from concierge.policies import register_user_rules
+
+        register_user_rules(policies.USER_RULES)
+
         from billing.web import panels
 
         panels.register()

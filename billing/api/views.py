@@ -10,16 +10,20 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from billing import credit_notes, errors, pdf, selectors, services
+from billing import credit_notes, errors, pdf, policies, selectors, services
 from billing import seller as billing_seller
 from billing import stripe as billing_stripe
 from billing.api import serializers
 from billing.api.filters import InvoiceFilter
 from billing.models import HourPack
 from concierge.api.idempotency import idempotent
-from concierge.api.permissions import IsClient, IsManager, roles
+from concierge.api.permissions import allowed
 from concierge.errors import Invalid, NotFound
 from concierge.models import Role, User
+
+KeepsOwnBilling = allowed(policies.may_keep_own_billing)
+ManagesClientBilling = allowed(policies.may_manage_client_billing)
+ReadsInvoices = allowed(policies.may_read_invoices)
 
 
 class PlanViewSet(
@@ -37,7 +41,7 @@ class PlanViewSet(
     def get_permissions(self):
         if self.action in ("list", "retrieve"):
             return [AllowAny()]
-        return [IsManager()]
+        return [allowed(policies.may_manage_plans)()]
 
     def get_queryset(self):
         return selectors.plans_visible_to(self.request.user).prefetch_related("terms")
@@ -54,12 +58,12 @@ class PlanViewSet(
 def _own_subscription(user):
     subscription = selectors.subscription_of(user)
     if subscription is None:
-        raise NotFound(errors.Code.NO_SUBSCRIPTION, "You have no subscription.")
+        raise NotFound(errors.Code.NO_SUBSCRIPTION, _("You have no subscription."))
     return subscription
 
 
 class SubscriptionView(APIView):
-    permission_classes = [IsClient]
+    permission_classes = [KeepsOwnBilling]
 
     @extend_schema(responses=serializers.SubscriptionSerializer)
     def get(self, request):
@@ -93,7 +97,7 @@ class SubscriptionView(APIView):
 
 
 class SubscriptionChangeView(APIView):
-    permission_classes = [IsClient]
+    permission_classes = [KeepsOwnBilling]
 
     @extend_schema(
         request=serializers.SubscribeSerializer, responses=serializers.SubscriptionSerializer
@@ -108,7 +112,7 @@ class SubscriptionChangeView(APIView):
 
 
 class SubscriptionCancelView(APIView):
-    permission_classes = [IsClient]
+    permission_classes = [KeepsOwnBilling]
 
     @extend_schema(request=None, responses=serializers.SubscriptionSerializer)
     def post(self, request):
@@ -119,21 +123,21 @@ class SubscriptionCancelView(APIView):
 def _client_or_404(client_id):
     client = User.objects.filter(pk=client_id, role=Role.CLIENT).first()
     if client is None:
-        raise NotFound(errors.Code.NOT_FOUND, "No such client.")
+        raise NotFound(errors.Code.NOT_FOUND, _("No such client."))
     return client
 
 
 class ClientSubscriptionView(APIView):
     """A manager subscribes a client, possibly from a past start date."""
 
-    permission_classes = [IsManager]
+    permission_classes = [ManagesClientBilling]
 
     @extend_schema(responses=serializers.SubscriptionSerializer)
     def get(self, request, pk):
         client = _client_or_404(pk)
         subscription = selectors.live_subscription(client.pk)
         if subscription is None:
-            raise NotFound(errors.Code.NO_SUBSCRIPTION, "This client has no subscription.")
+            raise NotFound(errors.Code.NO_SUBSCRIPTION, _("This client has no subscription."))
         return Response(serializers.SubscriptionSerializer(subscription).data)
 
     @extend_schema(
@@ -154,7 +158,7 @@ class ClientSubscriptionView(APIView):
 
 
 class UsageView(APIView):
-    permission_classes = [roles(Role.CLIENT, Role.MANAGER)]
+    permission_classes = [ReadsInvoices]
 
     @extend_schema(
         parameters=[serializers.UsageQuerySerializer],
@@ -197,7 +201,7 @@ class UsageView(APIView):
 
 
 class PackViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    permission_classes = [IsClient]
+    permission_classes = [KeepsOwnBilling]
     serializer_class = serializers.PackSerializer
 
     def get_queryset(self):
@@ -262,12 +266,12 @@ PDF_RESPONSES = {
 class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
     """Invoices with their lines, usage breakdown and (in detail) the entries billed."""
 
-    permission_classes = [roles(Role.CLIENT, Role.MANAGER)]
+    permission_classes = [ReadsInvoices]
     filterset_class = InvoiceFilter
 
     def get_permissions(self):
         if self.action == "mark_paid":
-            return [IsManager()]
+            return [ManagesClientBilling()]
         return super().get_permissions()
 
     def get_serializer_class(self):
@@ -303,7 +307,7 @@ class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
 class ClosePeriodView(APIView):
     """The monthly close: GET says where it stands, POST closes ended months."""
 
-    permission_classes = [IsManager]
+    permission_classes = [ManagesClientBilling]
 
     @extend_schema(responses=serializers.CloseStatusSerializer)
     def get(self, request):
@@ -368,7 +372,7 @@ class PaymentMethodView(APIView):
     later. In local mode both methods are 409 `payments_not_configured`.
     """
 
-    permission_classes = [IsClient]
+    permission_classes = [KeepsOwnBilling]
 
     @extend_schema(
         responses={200: serializers.PaymentMethodSerializer, **PAYMENT_METHOD_ERRORS},
@@ -407,7 +411,7 @@ class SetupIntentView(APIView):
     asks), then `POST payment-method/` with its `setup_intent` makes the card the default.
     In local mode 409 `payments_not_configured`."""
 
-    permission_classes = [IsClient]
+    permission_classes = [KeepsOwnBilling]
 
     @extend_schema(
         request=None,
@@ -428,13 +432,13 @@ class SellerView(APIView):
     `name`, `address` and `siren`); invoices already issued keep the version they name.
     GET is 404 `seller_missing` until one is recorded."""
 
-    permission_classes = [IsManager]
+    permission_classes = [ManagesClientBilling]
 
     @extend_schema(responses=serializers.SellerSerializer)
     def get(self, request):
         seller = billing_seller.current_seller()
         if seller is None:
-            raise NotFound(errors.Code.SELLER_MISSING, "No seller is recorded yet.")
+            raise NotFound(errors.Code.SELLER_MISSING, _("No seller is recorded yet."))
         return Response(serializers.SellerSerializer(seller).data)
 
     @extend_schema(request=serializers.SellerSerializer, responses=serializers.SellerSerializer)
@@ -463,7 +467,7 @@ class BillingDetailsView(APIView):
     """The name and address the client's invoices are made out to (each invoice keeps a
     copy as it was when issued). The first PATCH needs `name` and `address`."""
 
-    permission_classes = [IsClient]
+    permission_classes = [KeepsOwnBilling]
 
     @extend_schema(responses=serializers.BillingDetailsSerializer)
     def get(self, request):
@@ -480,7 +484,7 @@ class BillingDetailsView(APIView):
 class ClientBillingDetailsView(APIView):
     """A manager reads and edits a client's billing details."""
 
-    permission_classes = [IsManager]
+    permission_classes = [ManagesClientBilling]
 
     @extend_schema(responses=serializers.BillingDetailsSerializer)
     def get(self, request, pk):
@@ -498,12 +502,12 @@ class CreditNoteViewSet(viewsets.ReadOnlyModelViewSet):
     """Credit notes: what decisions on disputed, invoiced entries took off invoices. A
     client reads their own, a manager all; another person's is 404."""
 
-    permission_classes = [roles(Role.CLIENT, Role.MANAGER)]
+    permission_classes = [ReadsInvoices]
     serializer_class = serializers.CreditNoteSerializer
 
     def get_permissions(self):
         if self.action == "mark_settled":
-            return [IsManager()]
+            return [ManagesClientBilling()]
         return super().get_permissions()
 
     def get_queryset(self):

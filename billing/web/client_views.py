@@ -9,11 +9,11 @@ from assistants import briefs
 from billing import selectors
 from billing.web.client_forms import ClientAssistantsForm
 from billing.web.views import month_of
+from concierge import policies, services
 from concierge import selectors as task_selectors
-from concierge import services
 from concierge.errors import ApplicationError
 from concierge.models import AuditLog
-from concierge.web.access import managers_only
+from concierge.web.access import allowed
 from concierge.web.forms import attach_error
 from concierge.web.once import once
 
@@ -25,7 +25,7 @@ def _trail(client):
     return AuditLog.objects.filter(about_id=client.pk).order_by("-at", "-id")[:RECENT]
 
 
-@managers_only
+@allowed(policies.may_manage_clients)
 @once
 def client_detail(request, pk):
     manager = request.user

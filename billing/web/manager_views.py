@@ -8,18 +8,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from billing import errors, selectors, services
+from billing import errors, policies, selectors, services
 from billing.web.forms import ClosePeriodForm
+from concierge import policies as concierge_policies
 from concierge.errors import ApplicationError, NotFound
 from concierge.selectors import clients_visible_to
-from concierge.web.access import managers_only
+from concierge.web.access import allowed
 from concierge.web.middleware import back
 from concierge.web.once import once
 
 PAGE_SIZE = 50
 
 
-@managers_only
+@allowed(concierge_policies.may_manage_clients)
 def clients(request):
     profiles = clients_visible_to(request.user).order_by(
         "user__last_name", "user__first_name", "user_id"
@@ -44,12 +45,12 @@ def _billing_page(request, form):
     )
 
 
-@managers_only
+@allowed(policies.may_manage_client_billing)
 def billing(request):
     return _billing_page(request, ClosePeriodForm())
 
 
-@managers_only
+@allowed(policies.may_manage_client_billing)
 @require_POST
 @once
 def billing_close(request):
@@ -81,13 +82,13 @@ def billing_close(request):
     return redirect("portal:billing")
 
 
-@managers_only
+@allowed(policies.may_manage_client_billing)
 @require_POST
 @once
 def invoice_mark_paid(request, pk):
     invoice = selectors.invoices_visible_to(request.user).filter(pk=pk).first()
     if invoice is None:
-        raise NotFound(errors.Code.NOT_FOUND, "No such invoice.")
+        raise NotFound(errors.Code.NOT_FOUND, _("No such invoice."))
     invoice = services.invoice_mark_paid(invoice=invoice, actor=request.user)
     messages.success(request, _("Invoice %(number)s is marked paid.") % {"number": invoice.number})
     return back(request, default="portal:invoice-list")

@@ -5,8 +5,9 @@ navigation."""
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from billing import selectors
+from billing import policies, selectors
 from billing.web.views import month_of
+from concierge import policies as concierge_policies
 from concierge.models import Role
 from concierge.web.registry import register_nav, register_panel
 
@@ -35,13 +36,20 @@ def assistant_clients(request, **page):
 
 
 def register():
-    register_nav(label=_("Plan"), url_name="plan", roles={Role.CLIENT}, order=50)
+    register_nav(label=_("Plan"), url_name="plan", rule=policies.may_keep_own_billing, order=50)
     register_nav(
-        label=_("Invoices"), url_name="invoice-list", roles={Role.CLIENT, Role.MANAGER}, order=60
+        label=_("Invoices"), url_name="invoice-list", rule=policies.may_read_invoices, order=60
     )
-    register_nav(label=_("Clients"), url_name="clients", roles={Role.MANAGER}, order=16)
-    register_nav(label=_("Billing"), url_name="billing", roles={Role.MANAGER}, order=65)
-    register_nav(label=_("Reports"), url_name="reports", order=70)
+    register_nav(
+        label=_("Clients"), url_name="clients", rule=concierge_policies.may_manage_clients, order=16
+    )
+    register_nav(
+        label=_("Billing"),
+        url_name="billing",
+        rule=policies.may_manage_client_billing,
+        order=65,
+    )
+    register_nav(label=_("Reports"), url_name="reports", rule=policies.may_read_reports, order=70)
     register_panel(
         slot="public-home",
         template="billing/web/panels/plans.html",

@@ -7,20 +7,20 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from billing import errors, selectors, services, tax
+from billing import errors, policies, selectors, services, tax
 from billing import seller as billing_seller
 from billing import stripe as billing_stripe
 from billing.models import InvoiceStatus
 from billing.web import gauge
 from billing.web.forms import BillingDetailsForm, CardForm, PackForm, PlanChoiceForm
 from concierge.errors import ApplicationError, NotFound
-from concierge.models import Role
-from concierge.web.access import clients_only, role_required
+from concierge.web.access import allowed
 from concierge.web.middleware import back
 from concierge.web.once import once
 
 PAGE_SIZE = 25
-billing_readers = role_required(Role.CLIENT, Role.MANAGER)
+billing_readers = allowed(policies.may_read_invoices)
+billing_keepers = allowed(policies.may_keep_own_billing)
 
 
 def month_of(user) -> dict | None:
@@ -100,7 +100,7 @@ def _card(request):
     }
 
 
-@clients_only
+@billing_keepers
 def plan_page(request):
     user = request.user
     details = billing_seller.billing_details_of(user)
@@ -125,7 +125,7 @@ def plan_page(request):
     )
 
 
-@clients_only
+@billing_keepers
 @require_POST
 @once
 def billing_details_save(request):
@@ -162,25 +162,25 @@ def _plan_action(request, action):
 def _own_subscription(user):
     subscription = selectors.subscription_of(user)
     if subscription is None:
-        raise NotFound(errors.Code.NO_SUBSCRIPTION, "You have no subscription.")
+        raise NotFound(errors.Code.NO_SUBSCRIPTION, _("You have no subscription."))
     return subscription
 
 
-@clients_only
+@billing_keepers
 @require_POST
 @once
 def plan_subscribe(request):
     return _plan_action(request, "subscribe")
 
 
-@clients_only
+@billing_keepers
 @require_POST
 @once
 def plan_change(request):
     return _plan_action(request, "change")
 
 
-@clients_only
+@billing_keepers
 @require_POST
 @once
 def plan_cancel(request):
@@ -193,7 +193,7 @@ def plan_cancel(request):
     return redirect("portal:plan")
 
 
-@clients_only
+@billing_keepers
 @require_POST
 @once
 def pack_buy(request):
@@ -212,7 +212,7 @@ def pack_buy(request):
     return redirect("portal:plan")
 
 
-@clients_only
+@billing_keepers
 @require_POST
 @once
 def card_set(request):
