@@ -250,7 +250,8 @@ def _service_modules():
         for path in sorted((ROOT / app).rglob("*.py")):
             if "migrations" in path.parts:
                 continue
-            if path.name == "services.py" or path.name.endswith("_services.py"):
+            # A services module, or any module of a services package.
+            if path.name.endswith("services.py") or path.parent.name == "services":
                 yield path
 
 
