@@ -229,7 +229,7 @@ def person_erase(*, user: User, now: datetime.datetime | None = None) -> User:
 def _erase_task(task: Task) -> None:
     """Keep the task's shape (invoices point at it), drop its content; stop it if open,
     telling its assistant (without the content)."""
-    from concierge.services import _transition, allowed_transition
+    from concierge.services.tasks import _transition, allowed_transition
 
     was_open = allowed_transition("cancel", task.status) is not None
     if was_open:

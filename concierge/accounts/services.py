@@ -203,7 +203,7 @@ def register(request: HttpRequest, **fields: Any) -> User | None:
     if mode == "mandatory":
         existing = User.objects.filter(email__iexact=fields["email"].strip()).first()
         if existing is not None:
-            from concierge.services import _validated_password
+            from concierge.services.users import _validated_password
 
             _validated_password(fields["password"], None)  # as a new one would be judged
             if existing.is_active:
@@ -319,7 +319,7 @@ def password_reset_confirm(request: HttpRequest, *, uid: str, token: str, passwo
 
 @transaction.atomic
 def _password_reset(*, uid: str, token: str, password: str) -> User:
-    from concierge.services import _validated_password
+    from concierge.services.users import _validated_password
 
     user = reset_link_user(uid=uid, token=token)
     _validated_password(password, user)

@@ -1,32 +1,22 @@
-"""Writes of the core domain: accounts, client profiles, tasks and their messages."""
+"""Tasks: creating, editing and assigning them, and moving them through their status
+machine (`TRANSITIONS`, one `_transition` that locks, checks and records each move)."""
 
 import datetime
-import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
-from django.apps import apps as django_apps
 from django.conf import settings
-from django.contrib.auth.models import Group, Permission
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Model, Q
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from concierge import audit, bounded, categories, deadlines, errors, hooks, recurrence, selectors
-from concierge.accounts import sessions as account_sessions
-from concierge.accounts.models import AccountSession
-from concierge.errors import ApplicationError, Conflict, Forbidden, Invalid, NotFound
+from concierge import categories, deadlines, errors, hooks, recurrence
+from concierge.errors import Conflict, Forbidden, Invalid
 from concierge.models import (
     TERMINAL_STATUSES,
-    ClientProfile,
     Message,
-    Notification,
     NotificationKind,
-    NotificationPreference,
     Role,
     Task,
     TaskEvent,
@@ -34,224 +24,7 @@ from concierge.models import (
     User,
 )
 from concierge.notifications import addressed_to, local_time, notify
-
-TOKEN_TOUCH_SECONDS = 300
-log = logging.getLogger(__name__)
-
-
-M = TypeVar("M", bound=Model)
-
-
-def locked(instance: M, *, related: Iterable[str] = ()) -> M:
-    """`instance` read again under a row lock (`SELECT … FOR UPDATE` of its own row only),
-    with the `related` rows it reads joined. Call inside the service's transaction."""
-    manager = type(instance)._default_manager
-    return manager.select_for_update(of=("self",)).select_related(*related).get(pk=instance.pk)
-
-
-def _validated_password(password: str, user: User | None) -> None:
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        raise Invalid(
-            errors.Code.INVALID, exc.messages[0], fields={"password": list(exc.messages)}
-        ) from exc
-
-
-@transaction.atomic
-def user_create(
-    *,
-    email: str,
-    password: str,
-    role: str,
-    first_name: str = "",
-    last_name: str = "",
-    timezone: str = "UTC",
-) -> User:
-    """Create a person of any role; a client also gets their profile."""
-    email = User.objects.normalize_email(email).lower()
-    user = User(
-        email=email, first_name=first_name, last_name=last_name, role=role, timezone=timezone
-    )
-    _validated_password(password, user)
-    if User.objects.filter(email__iexact=email).exists():
-        raise Conflict(
-            errors.Code.EMAIL_TAKEN,
-            "An account with this e-mail address exists.",
-            fields={"email": ["An account with this e-mail address exists."]},
-        )
-    user.set_password(password)
-    try:
-        with transaction.atomic():
-            user.save()
-    except IntegrityError as exc:  # a concurrent registration won the race
-        raise Conflict(
-            errors.Code.EMAIL_TAKEN, "An account with this e-mail address exists."
-        ) from exc
-    if role == Role.CLIENT:
-        ClientProfile.objects.create(user=user)
-    return user
-
-
-MANAGERS_GROUP = "managers"  # also named in UserManager.create_superuser
-
-
-def manager_group_sync(*, using: str = "default") -> Group:
-    """The managers group holds exactly the admin permissions the apps grant managers
-    (each AppConfig's `manager_permissions`). Run after every migrate; idempotent."""
-    wanted = Q(pk__in=[])
-    for config in django_apps.get_app_configs():
-        codenames = getattr(config, "manager_permissions", ())
-        if codenames:
-            wanted |= Q(content_type__app_label=config.label, codename__in=codenames)
-    group, _ = Group.objects.using(using).get_or_create(name=MANAGERS_GROUP)
-    group.permissions.set(Permission.objects.using(using).filter(wanted))
-    return group
-
-
-@transaction.atomic
-def manager_grant(*, user: User) -> User:
-    """Makes `user` a manager: the role, access to the admin, and the managers group's
-    permissions (not a superuser)."""
-    user.role = Role.MANAGER
-    user.is_staff = True
-    user.save(update_fields=["role", "is_staff"])
-    user.groups.add(Group.objects.get_or_create(name=MANAGERS_GROUP)[0])
-    return user
-
-
-@transaction.atomic
-def manager_create(
-    *, email: str, password: str, first_name: str = "", last_name: str = "", timezone: str = "UTC"
-) -> User:
-    user = user_create(
-        email=email,
-        password=password,
-        role=Role.MANAGER,
-        first_name=first_name,
-        last_name=last_name,
-        timezone=timezone,
-    )
-    return manager_grant(user=user)
-
-
-@transaction.atomic
-def user_staff_sync(*, user: User) -> User:
-    """After an operator changes someone's role in the admin: a manager is staff in the
-    managers group; anyone else leaves it (and the admin, unless a superuser)."""
-    group, _ = Group.objects.get_or_create(name=MANAGERS_GROUP)
-    if user.role == Role.MANAGER:
-        return manager_grant(user=user)
-    user.groups.remove(group)
-    if user.is_staff and not user.is_superuser:
-        user.is_staff = False
-        user.save(update_fields=["is_staff"])
-    return user
-
-
-def user_register(
-    *, email: str, password: str, first_name: str = "", last_name: str = "", timezone: str = "UTC"
-) -> User:
-    """Self-service sign-up: always a client."""
-    return user_create(
-        email=email,
-        password=password,
-        role=Role.CLIENT,
-        first_name=first_name,
-        last_name=last_name,
-        timezone=timezone,
-    )
-
-
-# API tokens and browser sessions live in concierge.accounts (hashed at rest).
-password_fingerprint = account_sessions.password_fingerprint
-token_issue = account_sessions.token_issue
-
-
-def token_revoke(*, token: AccountSession) -> None:
-    """Logout: the token presented stops working at once."""
-    AccountSession.objects.filter(pk=token.pk).delete()
-
-
-@transaction.atomic
-def user_update(*, user: User, **fields: Any) -> User:
-    # A zone left as it was is not judged again: one stored before the list of zones
-    # narrowed (concierge/zones.py) stays until its owner picks another.
-    kept = ["timezone"] if fields.get("timezone", user.timezone) == user.timezone else []
-    for name in ("first_name", "last_name", "timezone", "language"):
-        if name in fields:
-            setattr(user, name, fields[name])
-    user.full_clean(exclude=["password", *kept])
-    user.save()
-    return user
-
-
-@transaction.atomic
-def user_change_password(*, user: User, old_password: str, new_password: str) -> User:
-    """A signed-in person changes their password, proving they know the current one."""
-    if not user.check_password(old_password):
-        raise Invalid(
-            errors.Code.INVALID_CREDENTIALS,
-            "The current password is wrong.",
-            fields={"old_password": ["The current password is wrong."]},
-        )
-    try:
-        validate_password(new_password, user)
-    except ValidationError as exc:
-        raise Invalid(
-            errors.Code.INVALID, exc.messages[0], fields={"new_password": list(exc.messages)}
-        ) from exc
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
-    return user
-
-
-def _assistant(user_or_none: User | None, field: str) -> User | None:
-    if user_or_none is not None and not user_or_none.is_assistant:
-        raise Invalid(
-            errors.Code.NOT_AN_ASSISTANT,
-            f"{field}: user {user_or_none.pk} is not an assistant.",
-            fields={field: ["Must be an assistant."]},
-        )
-    return user_or_none
-
-
-@transaction.atomic
-def client_profile_update(
-    *, profile: ClientProfile, actor: User | None = None, **fields: Any
-) -> ClientProfile:
-    """A manager sets a client's primary and backup assistants."""
-    profile = locked(profile)
-    before = audit.snapshot(profile, CLIENT_ASSISTANT_FIELDS)
-    for name in ("primary_assistant", "backup_assistant"):
-        if name in fields:
-            setattr(profile, name, _assistant(fields[name], name))
-    if (
-        profile.primary_assistant_id is not None
-        and profile.primary_assistant_id == profile.backup_assistant_id
-    ):
-        raise Invalid(
-            errors.Code.INVALID,
-            "The backup assistant must differ from the primary.",
-            fields={"backup_assistant": ["Must differ from the primary assistant."]},
-        )
-    profile.save()
-    changes = audit.changes_of(before, audit.snapshot(profile, CLIENT_ASSISTANT_FIELDS))
-    if changes:
-        audit.record(
-            actor=actor,
-            action=audit.Action.CLIENT_ASSISTANTS_CHANGED,
-            target=profile.user,  # the client, by the id the API knows them by
-            changes=changes,
-            about=profile.user,
-        )
-    return profile
-
-
-CLIENT_ASSISTANT_FIELDS = ("primary_assistant_id", "backup_assistant_id")
-
-
-# Tasks ------------------------------------------------------------------------------------
+from concierge.services.locking import locked
 
 S = TaskStatus
 OPEN_STATUSES = frozenset(S) - TERMINAL_STATUSES
@@ -268,8 +41,6 @@ TRANSITIONS = {
     "request_revision": (frozenset({S.DELIVERED}), S.IN_PROGRESS),
     "cancel": (OPEN_STATUSES, S.CANCELLED),
 }
-
-RECURRENCE_HORIZON = datetime.timedelta(days=14)
 CLIENT_EDITABLE = frozenset(
     {
         "title",
@@ -794,162 +565,5 @@ def task_notify_overdue(*, task_id: int, now: datetime.datetime | None = None) -
     return True
 
 
-# Messages ---------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def message_create(*, task: Task, author: User, body: str, internal: bool = False) -> Message:
-    """The client, the assignee or a manager writes on a task; internal notes are staff-only."""
-    if internal and author.is_client:
-        raise Forbidden(errors.Code.INTERNAL_NOTE_STAFF_ONLY, "Only staff write internal notes.")
-    if author.is_client:
-        _require_client(task, author)
-    elif author.is_assistant:
-        _require_assignee(task, author)
-    message = Message.objects.create(task=task, author=author, body=body, internal=internal)
-    if author.is_client and task.status == S.WAITING_ON_CLIENT:
-        task = locked(task)
-        if task.status == S.WAITING_ON_CLIENT:  # still, now that it is locked
-            _transition(task, action="client_reply", actor=author, note="The client replied.")
-    if author.is_client:
-        recipients = [task.assignee_id] if task.assignee_id else []
-    elif internal:
-        recipients = [task.assignee_id] if task.assignee_id not in (None, author.pk) else []
-    else:
-        recipients = [task.client_id]
-    for user_id in recipients:
-        with addressed_to(user_id):
-            notify(
-                user_id=user_id,
-                kind=NotificationKind.TASK_MESSAGE,
-                data={"task": task.pk},
-                subject=_("New message on %(title)s") % {"title": task.title},
-                body=body,
-            )
-    return message
-
-
-# Recurring tasks --------------------------------------------------------------------------
-
-
 def _series_anchor(task: Task) -> datetime.datetime:
     return task.scheduled_start or task.requested_due_at or task.created_at
-
-
-@transaction.atomic
-def task_recurrence_extend(
-    *,
-    template_id: int,
-    now: datetime.datetime | None = None,
-    horizon: datetime.timedelta = RECURRENCE_HORIZON,
-) -> list[Task]:
-    """Create the series' occurrences due before `now + horizon` that do not exist yet.
-
-    Each occurrence is its own task, created once: the template is locked, existing
-    instants are skipped and the database refuses a second row for the same instant.
-    """
-    now = now or timezone.now()
-    template = (
-        Task.objects.select_for_update()
-        .select_related("client")
-        .filter(pk=template_id, recurrence_parent__isnull=True)
-        .exclude(recurrence="")
-        .first()
-    )
-    if template is None or template.status == S.CANCELLED or not template.client.is_active:
-        return []
-    try:
-        hooks.check_task_create(template.client)
-    except ApplicationError:
-        return []
-    anchor = template.occurrence_at or _series_anchor(template)
-    try:
-        # In a child process with a time limit: a rule stored before today's checks, or one
-        # they let through, cannot hold the job that serves every client.
-        instants = bounded.run(
-            recurrence.occurrences,
-            rule=template.recurrence,
-            dtstart=anchor,
-            zone=template.client.timezone,
-            after=max(anchor + datetime.timedelta(seconds=1), now),
-            until=now + horizon,
-            seconds=recurrence.EXPAND_SECONDS,
-        )
-    except (bounded.Overrun, ValueError, OverflowError):
-        log.warning("Recurring task %s: its rule could not be expanded.", template.pk)
-        return []
-    existing = set(template.occurrences.values_list("occurrence_at", flat=True))
-    created = []
-    for instant in instants:
-        if instant in existing:
-            continue
-        shift = {
-            name: instant + (getattr(template, name) - anchor)
-            for name in ("requested_due_at", "scheduled_start", "scheduled_end")
-            if getattr(template, name) is not None
-        }
-        task = Task(
-            client=template.client,
-            title=template.title,
-            description=template.description,
-            category=template.category,
-            priority=template.priority,
-            estimate_minutes=template.estimate_minutes,
-            max_minutes=template.max_minutes,
-            recurrence_parent=template,
-            occurrence_at=instant,
-            created_at=now,
-            **shift,
-        )
-        task.promised_due_at = _promise(task, start=max(now, instant - datetime.timedelta(days=1)))
-        try:
-            with transaction.atomic():
-                task.save()
-        except IntegrityError:
-            continue  # created meanwhile by another run
-        _event(task, actor=None, kind="create", to_status=task.status, data={"series": template.pk})
-        created.append(_auto_assign(task))
-    return created
-
-
-# Notifications ----------------------------------------------------------------------------
-
-
-@transaction.atomic
-def notification_mark_read(*, user: User, notification_id: int) -> Notification:
-    """Mark one of the user's own notifications read (again is harmless); another
-    person's is a 404."""
-    notification = (
-        Notification.objects.select_for_update().filter(pk=notification_id, user=user).first()
-    )
-    if notification is None:
-        raise NotFound(errors.Code.NOT_FOUND, "No such notification.")
-    if notification.read_at is None:
-        notification.read_at = timezone.now()
-        notification.save(update_fields=["read_at"])
-    return notification
-
-
-@transaction.atomic
-def notification_mark_all_read(*, user: User) -> int:
-    """Mark every unread notification of the user read; returns how many."""
-    return Notification.objects.filter(user=user, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
-
-
-@transaction.atomic
-def notification_preferences_set(*, user: User, email: dict[str, bool]) -> dict[str, bool]:
-    """Choose, per kind, whether notifications also come by e-mail."""
-    unknown = sorted(set(email) - set(NotificationKind.values))
-    if unknown:
-        raise Invalid(
-            errors.Code.UNKNOWN_NOTIFICATION_KIND,
-            f"Unknown notification kind: {', '.join(unknown)}.",
-            fields={"email": [f"Unknown kind: {kind}." for kind in unknown]},
-        )
-    for kind, wanted in email.items():
-        NotificationPreference.objects.update_or_create(
-            user=user, kind=kind, defaults={"email": bool(wanted)}
-        )
-    return selectors.notification_preferences_of(user)

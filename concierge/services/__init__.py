@@ -1,0 +1,93 @@
+"""Writes of the core domain, one module per concern: accounts, client profiles, tasks
+and their status machine, messages, recurring series and notifications. Every public
+service is importable from here (`from concierge import services`)."""
+
+from concierge.services.clients import CLIENT_ASSISTANT_FIELDS, client_profile_update
+from concierge.services.locking import locked
+from concierge.services.messages import message_create
+from concierge.services.notifications import (
+    notification_mark_all_read,
+    notification_mark_read,
+    notification_preferences_set,
+)
+from concierge.services.recurring import RECURRENCE_HORIZON, task_recurrence_extend
+from concierge.services.tasks import (
+    CLIENT_EDITABLE,
+    OPEN_STATUSES,
+    RESCHEDULING_FIELDS,
+    STAFF_EDITABLE,
+    TRANSITIONS,
+    Notice,
+    allowed_transition,
+    task_accept,
+    task_assign,
+    task_auto_complete,
+    task_cancel,
+    task_create,
+    task_deliver,
+    task_flag,
+    task_hand_over,
+    task_notify_overdue,
+    task_request_revision,
+    task_start,
+    task_update,
+    task_wait,
+)
+from concierge.services.users import (
+    MANAGERS_GROUP,
+    manager_create,
+    manager_grant,
+    manager_group_sync,
+    password_fingerprint,
+    token_issue,
+    token_revoke,
+    user_change_password,
+    user_create,
+    user_register,
+    user_staff_sync,
+    user_update,
+)
+
+__all__ = [
+    "CLIENT_ASSISTANT_FIELDS",
+    "CLIENT_EDITABLE",
+    "MANAGERS_GROUP",
+    "OPEN_STATUSES",
+    "RECURRENCE_HORIZON",
+    "RESCHEDULING_FIELDS",
+    "STAFF_EDITABLE",
+    "TRANSITIONS",
+    "Notice",
+    "allowed_transition",
+    "client_profile_update",
+    "locked",
+    "manager_create",
+    "manager_grant",
+    "manager_group_sync",
+    "message_create",
+    "notification_mark_all_read",
+    "notification_mark_read",
+    "notification_preferences_set",
+    "password_fingerprint",
+    "task_accept",
+    "task_assign",
+    "task_auto_complete",
+    "task_cancel",
+    "task_create",
+    "task_deliver",
+    "task_flag",
+    "task_hand_over",
+    "task_notify_overdue",
+    "task_recurrence_extend",
+    "task_request_revision",
+    "task_start",
+    "task_update",
+    "task_wait",
+    "token_issue",
+    "token_revoke",
+    "user_change_password",
+    "user_create",
+    "user_register",
+    "user_staff_sync",
+    "user_update",
+]
