@@ -1,0 +1,47 @@
+"""Writes of the assistants app, one module per concern: profiles, time entries (and
+timers), disputes over time and time off. Every public service is importable from here
+(`from assistants import services`)."""
+
+from assistants.services.disputes import DECISION_TEXT, time_entry_dispute, time_entry_resolve
+from assistants.services.profiles import (
+    PERSON_FIELDS,
+    PROFILE_FIELDS,
+    assistant_create,
+    assistant_update,
+)
+from assistants.services.time_entries import (
+    DEADLOCK_DETECTED,
+    EARLIEST,
+    LATEST,
+    OVER_BUDGET_NOTE,
+    time_entry_create,
+    time_entry_delete,
+    time_entry_update,
+    timer_start,
+    timer_stop,
+    timer_stop_at_room,
+)
+from assistants.services.time_off import TIME_OFF_FIELDS, time_off_create, time_off_delete
+
+__all__ = [
+    "DEADLOCK_DETECTED",
+    "DECISION_TEXT",
+    "EARLIEST",
+    "LATEST",
+    "OVER_BUDGET_NOTE",
+    "PERSON_FIELDS",
+    "PROFILE_FIELDS",
+    "TIME_OFF_FIELDS",
+    "assistant_create",
+    "assistant_update",
+    "time_entry_create",
+    "time_entry_delete",
+    "time_entry_dispute",
+    "time_entry_resolve",
+    "time_entry_update",
+    "time_off_create",
+    "time_off_delete",
+    "timer_start",
+    "timer_stop",
+    "timer_stop_at_room",
+]
