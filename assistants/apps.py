@@ -30,6 +30,11 @@ class AssistantsConfig(AppConfig):
     def ready(self):
         pre_migrate.connect(_create_btree_gist, sender=self)
 
+        from assistants import policies
+        from concierge.policies import register_user_rules
+
+        register_user_rules(policies.USER_RULES)
+
         from assistants.assignment import choose_assignee
         from assistants.handover import reschedule_hand_over
         from concierge.hooks import register_reschedule_watcher, set_assignment_policy

@@ -22,7 +22,11 @@ class CalendarSyncConfig(AppConfig):
     ]
 
     def ready(self):
+        from calendar_sync import policies
         from concierge.models import Task
+        from concierge.policies import register_user_rules
+
+        register_user_rules(policies.USER_RULES)
 
         post_save.connect(_task_changed, sender=Task, dispatch_uid="calendar_sync.task_saved")
         post_delete.connect(_task_changed, sender=Task, dispatch_uid="calendar_sync.task_deleted")

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -5,22 +6,26 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assistants import selectors, services
+from assistants import policies, selectors, services
 from assistants.api import time_serializers as ts
 from concierge import errors
+from concierge.api.compiled import CompiledListMixin
 from concierge.api.idempotency import idempotent
-from concierge.api.permissions import IsAssistant, IsClient, IsManager, IsStaff
+from concierge.api.permissions import allowed
 from concierge.selectors import tasks_visible_to
+
+TracksOwnTime = allowed(policies.may_track_own_time)
 
 
 def _task_for(user, task_id):
     task = tasks_visible_to(user).filter(pk=task_id).first()
     if task is None:
-        raise errors.NotFound(errors.Code.NOT_FOUND, "No such task.")
+        raise errors.NotFound(errors.Code.NOT_FOUND, _("No such task."))
     return task
 
 
 class TimeEntryViewSet(
+    CompiledListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,
@@ -33,11 +38,11 @@ class TimeEntryViewSet(
 
     def get_permissions(self):
         if self.action in ("create", "partial_update", "destroy"):
-            return [IsStaff()]
+            return [allowed(policies.may_write_time)()]
         if self.action == "dispute":
-            return [IsClient()]
+            return [allowed(policies.may_dispute_time)()]
         if self.action == "resolve":
-            return [IsManager()]
+            return [allowed(policies.may_resolve_entry)()]
         return [IsAuthenticated()]
 
     def get_serializer_class(self):
@@ -129,18 +134,18 @@ class TimeEntryViewSet(
 class TimerView(APIView):
     """The requesting assistant's running timer."""
 
-    permission_classes = [IsAssistant]
+    permission_classes = [TracksOwnTime]
 
     @extend_schema(responses={200: ts.TimeEntrySerializer, 404: None})
     def get(self, request):
         entry = selectors.running_timer(request.user)
         if entry is None:
-            raise errors.NotFound(errors.Code.NOT_FOUND, "No timer is running.")
+            raise errors.NotFound(errors.Code.NOT_FOUND, _("No timer is running."))
         return Response(ts.TimeEntrySerializer(entry).data)
 
 
 class TimerStartView(APIView):
-    permission_classes = [IsAssistant]
+    permission_classes = [TracksOwnTime]
 
     @extend_schema(request=ts.TimerStartSerializer, responses={201: ts.TimeEntrySerializer})
     @idempotent
@@ -156,7 +161,7 @@ class TimerStartView(APIView):
 
 
 class TimerStopView(APIView):
-    permission_classes = [IsAssistant]
+    permission_classes = [TracksOwnTime]
 
     @extend_schema(request=None, responses=ts.TimeEntrySerializer)
     def post(self, request):

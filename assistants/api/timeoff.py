@@ -2,10 +2,10 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from assistants import selectors, services
+from assistants import policies, selectors, services
 from assistants.models import TimeOff
 from concierge.api.fields import BoundedModelSerializer, IdField, IntegerField
-from concierge.api.permissions import IsManager, IsStaff
+from concierge.api.permissions import allowed
 from concierge.models import Role, User
 
 
@@ -59,8 +59,8 @@ class TimeOffViewSet(
 
     def get_permissions(self):
         if self.action in ("create", "destroy"):
-            return [IsManager()]
-        return [IsStaff()]
+            return [allowed(policies.may_manage_time_off)()]
+        return [allowed(policies.may_read_time_off)()]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

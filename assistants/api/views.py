@@ -3,9 +3,9 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from assistants import cost_rates, selectors, services
+from assistants import cost_rates, policies, selectors, services
 from assistants.api import serializers
-from concierge.api.permissions import IsManager, roles
+from concierge.api.permissions import allowed
 from concierge.models import Role
 
 
@@ -24,9 +24,9 @@ class AssistantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     def get_permissions(self):
         if self.action == "list":
-            return [roles(Role.MANAGER, Role.CLIENT)()]
+            return [allowed(policies.may_list_assistants)()]
         if self.action in ("create", "partial_update"):
-            return [IsManager()]
+            return [allowed(policies.may_manage_assistants)()]
         return [IsAuthenticated()]
 
     def _for_client(self) -> bool:

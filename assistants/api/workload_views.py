@@ -2,17 +2,18 @@ import csv
 import io
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assistants import workload_selectors, workloads
+from assistants import policies, workload_selectors, workloads
 from assistants.api import workload_serializers as out
 from concierge import errors
 from concierge.api.pagination import Pagination
-from concierge.api.permissions import IsManager, IsStaff
+from concierge.api.permissions import allowed
 from concierge.errors import Invalid, NotFound
 
 MAX_ID = 2**63 - 1
@@ -80,7 +81,7 @@ def _sorted(rows, ordering):
 class TeamWorkloadView(APIView):
     """Every assistant's week: tasks, time, utilization, punctuality and ratings."""
 
-    permission_classes = [IsManager]
+    permission_classes = [allowed(policies.may_see_team)]
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, WorkloadCSVRenderer]
     pagination_class = Pagination
 
@@ -148,7 +149,7 @@ class AssistantWorkloadView(APIView):
     """One assistant's week: the team row, each local day, open and overdue tasks with
     their promised deadlines and at-risk flags. Managers, and the assistant themself."""
 
-    permission_classes = [IsStaff]
+    permission_classes = [allowed(policies.may_read_own_workload)]
 
     @extend_schema(
         operation_id="workloads_retrieve",
@@ -158,10 +159,10 @@ class AssistantWorkloadView(APIView):
     def get(self, request, assistant_id):
         week = _query(request, out.WorkloadWeekSerializer)["week"]
         if assistant_id > MAX_ID:
-            raise NotFound(errors.Code.NOT_FOUND, "No such assistant.")
+            raise NotFound(errors.Code.NOT_FOUND, _("No such assistant."))
         result = workload_selectors.assistant_workload(
             request.user, assistant_id=assistant_id, week=week, now=timezone.now()
         )
         if result is None:
-            raise NotFound(errors.Code.NOT_FOUND, "No such assistant.")
+            raise NotFound(errors.Code.NOT_FOUND, _("No such assistant."))
         return Response(out.AssistantWorkloadSerializer(result).data)

@@ -10,10 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assistants import briefs
+from assistants import briefs, policies
 from concierge.errors import ApplicationError
 from concierge.models import Role
-from concierge.web.access import clients_only, signed_in
+from concierge.web.access import allowed, signed_in
 from concierge.web.forms import attach_error
 from concierge.web.once import once
 
@@ -75,7 +75,7 @@ def _page(request, client_id, *, own):
     return render(request, "assistants/web/brief.html", context, status=status)
 
 
-@clients_only
+@allowed(policies.may_keep_own_brief)
 @once
 def own_brief(request):
     return _page(request, request.user.pk, own=True)

@@ -5,7 +5,7 @@ assistant's day on their home page."""
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from assistants import selectors, workload_selectors, workloads
+from assistants import policies, selectors, workload_selectors, workloads
 from assistants.web import brief_views
 from assistants.web.forms import DisputeForm, TimeEntryForm
 from assistants.web.views import awaiting_decision, entries_for
@@ -75,8 +75,10 @@ def team_week(request, **page):
 
 def register():
     register_nav(label=_("Time"), url_name="time", order=30)
-    register_nav(label=_("Disputes"), url_name="disputes", roles=[Role.MANAGER], order=40)
-    register_nav(label=_("Team"), url_name="team", roles=[Role.MANAGER], order=15)
+    register_nav(
+        label=_("Disputes"), url_name="disputes", rule=policies.may_resolve_entry, order=40
+    )
+    register_nav(label=_("Team"), url_name="team", rule=policies.may_see_team, order=15)
     register_panel(
         slot="home",
         template="assistants/web/panels/team_week.html",

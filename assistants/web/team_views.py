@@ -13,19 +13,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from assistants import assignment, selectors, services, workload_selectors, workloads
+from assistants import assignment, policies, selectors, services, workload_selectors, workloads
 from assistants.web.chart import WIDTH, week_bar
 from assistants.web.forms import TimeOffForm
 from concierge import selectors as task_selectors
 from concierge import services as task_services
 from concierge.errors import ApplicationError
 from concierge.models import TERMINAL_STATUSES
-from concierge.web.access import managers_only
+from concierge.web.access import allowed
 from concierge.web.forms import AssignForm, attach_error
 from concierge.web.once import once
 
 PAGE_SIZE = 50
 WEEK = datetime.timedelta(days=7)
+
+team_managers = allowed(policies.may_see_team)
 
 
 def _week(request):
@@ -49,7 +51,7 @@ def _week_nav(week):
     return {"week": week, "previous": shifted(-WEEK), "next": shifted(WEEK)}
 
 
-@managers_only
+@team_managers
 def team_week(request):
     week, bad = _week(request)
     rows = workload_selectors.team_workload(request.user, week=week, now=timezone.now())
@@ -64,7 +66,7 @@ def team_week(request):
     return render(request, "assistants/web/team/week.html", context, status=400 if bad else 200)
 
 
-@managers_only
+@team_managers
 def team_member(request, assistant_id):
     week, bad = _week(request)
     workload = workload_selectors.assistant_workload(
@@ -77,7 +79,7 @@ def team_member(request, assistant_id):
     return render(request, "assistants/web/team/member.html", context, status=400 if bad else 200)
 
 
-@managers_only
+@team_managers
 def team_late(request):
     now = timezone.now()
     at_risk = workload_selectors.team_at_risk(request.user, now=now)
@@ -93,7 +95,7 @@ def team_late(request):
     return render(request, "assistants/web/team/late.html", {"page": page})
 
 
-@managers_only
+@team_managers
 def team_unassigned(request):
     """The intake queue: open tasks nobody holds, and those flagged because nobody free
     could take them (over), oldest first — a task is never left unseen."""
@@ -107,7 +109,7 @@ def team_unassigned(request):
     return render(request, "assistants/web/team/unassigned.html", {"page": page})
 
 
-@managers_only
+@team_managers
 @once
 def task_reassign(request, pk):
     task = task_selectors.task_get(request.user, pk)
@@ -141,7 +143,7 @@ def task_reassign(request, pk):
     )
 
 
-@managers_only
+@team_managers
 @once
 def time_off(request):
     form = TimeOffForm(request.POST or None, user=request.user)

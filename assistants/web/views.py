@@ -8,12 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assistants import selectors, services
+from assistants import policies, selectors, services
 from assistants.models import TimeEntryStatus
 from assistants.web.forms import DisputeForm, ResolveForm
 from concierge import errors
 from concierge.errors import ApplicationError
-from concierge.web.access import clients_only, managers_only, signed_in
+from concierge.web.access import allowed, signed_in
 from concierge.web.middleware import back
 from concierge.web.once import once
 
@@ -44,11 +44,11 @@ def entry_of(user, pk):
     """One entry `user` may see, or 404."""
     entry = entries_for(user).filter(pk=pk).first()
     if entry is None:
-        raise errors.NotFound(errors.Code.NOT_FOUND, "No such time entry.")
+        raise errors.NotFound(errors.Code.NOT_FOUND, _("No such time entry."))
     return entry
 
 
-@clients_only
+@allowed(policies.may_dispute_time)
 @require_POST
 @once
 def time_entry_dispute(request, pk):
@@ -91,7 +91,7 @@ def awaiting_decision(user):
     )
 
 
-@managers_only
+@allowed(policies.may_resolve_entry)
 def disputes(request):
     page = Paginator(awaiting_decision(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -99,7 +99,7 @@ def disputes(request):
     )
 
 
-@managers_only
+@allowed(policies.may_resolve_entry)
 @require_POST
 @once
 def dispute_resolve(request, pk):

@@ -12,22 +12,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
-from assistants import services
+from assistants import policies, services
 from assistants.models import TimeEntry
 from assistants.web import panels
 from assistants.web.forms import TimeEntryForm, TimerStartForm, TimerStopForm, place_error
 from assistants.web.views import entry_of
 from concierge.errors import ApplicationError
-from concierge.models import Role
 from concierge.selectors import task_get
-from concierge.web.access import role_required, signed_in
+from concierge.web.access import allowed, signed_in
 from concierge.web.middleware import back
 from concierge.web.once import once
 
-assistants_only = role_required(Role.ASSISTANT)
+own_time_trackers = allowed(policies.may_track_own_time)
 # Who may change an entry: as the API's PATCH and DELETE time-entries/{id}/, an assistant
 # their own (another's is not found), a manager any.
-staff_only = role_required(Role.ASSISTANT, Role.MANAGER)
+time_writers = allowed(policies.may_write_time)
 # Sent with every timer change: the panels that show the timer refresh themselves.
 TIMER_CHANGED = "timer-changed"
 
@@ -47,7 +46,7 @@ def _timer_answer(request, service, **fields):
     return trigger_client_event(response, TIMER_CHANGED)
 
 
-@assistants_only
+@own_time_trackers
 @require_POST
 @once
 def timer_start(request):
@@ -64,7 +63,7 @@ def _stop_with_note(*, actor, note=""):
     return entry
 
 
-@assistants_only
+@own_time_trackers
 @require_POST
 @once
 def timer_stop(request):
@@ -93,7 +92,7 @@ def task_time_entries(request, pk):
     return _time_panel(request, task)
 
 
-@assistants_only
+@own_time_trackers
 @once
 def log_time(request, pk):
     """A manual entry ("Log time") on a task the assistant is assigned."""
@@ -129,7 +128,7 @@ def _initial(entry: TimeEntry) -> dict:
     }
 
 
-@staff_only
+@time_writers
 def time_entry_edit(request, pk):
     """Change an entry's times, note or billable flag; the service's refusals (invoiced,
     disputed, overlapping, over budget…) land beside their field or above the form."""
@@ -156,7 +155,7 @@ def time_entry_edit(request, pk):
     )
 
 
-@staff_only
+@time_writers
 @once
 def time_entry_delete(request, pk):
     """Delete an entry after a confirmation page (its history is kept)."""

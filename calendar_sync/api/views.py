@@ -4,10 +4,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from calendar_sync import selectors, services
+from calendar_sync import policies, selectors, services
 from calendar_sync.api import serializers
 from calendar_sync.models import CalDavAccount, CalendarFeed, IcsSubscription
-from concierge.api.permissions import IsStaff
+from concierge.api.permissions import allowed
 
 
 class FeedViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
@@ -148,7 +148,7 @@ class AvailabilityView(APIView):
     """An assistant's busy and free intervals in `[start, end)`: working hours in their zone,
     minus time off, appointments and imported busy times."""
 
-    permission_classes = [IsStaff]
+    permission_classes = [allowed(policies.may_read_availability)]
 
     @extend_schema(
         parameters=[serializers.AvailabilityQuerySerializer],

@@ -7,12 +7,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from calendar_sync import selectors, services
+from calendar_sync import policies, selectors, services
 from calendar_sync.web.forms import CalDavChangeForm, CalDavForm, FeedForm, IcsForm
 from concierge.errors import ApplicationError
-from concierge.web.access import signed_in
+from concierge.web.access import allowed
 from concierge.web.forms import attach_error
 from concierge.web.once import once
+
+calendar_keepers = allowed(policies.may_keep_calendars)
 
 
 def _render(request, *, status=200, **forms):
@@ -32,12 +34,12 @@ def _render(request, *, status=200, **forms):
     return render(request, "calendar_sync/web/calendar.html", context, status=status)
 
 
-@signed_in
+@calendar_keepers
 def calendar_page(request):
     return _render(request)
 
 
-@signed_in
+@calendar_keepers
 @require_POST
 @once
 def feed_create(request):
@@ -50,7 +52,7 @@ def feed_create(request):
     return _render(request, new_feed_url=url)
 
 
-@signed_in
+@calendar_keepers
 @require_POST
 @once
 def feed_revoke(request, pk):
@@ -59,7 +61,7 @@ def feed_revoke(request, pk):
     return redirect("portal:calendar")
 
 
-@signed_in
+@calendar_keepers
 @require_POST
 @once
 def ics_add(request):
@@ -75,7 +77,7 @@ def ics_add(request):
     return _render(request, ics_form=form, status=400)
 
 
-@signed_in
+@calendar_keepers
 @require_POST
 @once
 def caldav_link(request):
@@ -95,7 +97,7 @@ def _settings_of(account) -> dict:
     return {"url": account.url, "username": account.username, "calendar": account.calendar}
 
 
-@signed_in
+@calendar_keepers
 @once
 def ics_change(request, pk):
     """Rename an outside calendar or give its new address."""
@@ -121,7 +123,7 @@ def ics_change(request, pk):
     )
 
 
-@signed_in
+@calendar_keepers
 @require_POST
 @once
 def ics_remove(request, pk):
@@ -130,7 +132,7 @@ def ics_remove(request, pk):
     return redirect("portal:calendar")
 
 
-@signed_in
+@calendar_keepers
 @require_POST
 @once
 def caldav_change(request, pk):
@@ -148,7 +150,7 @@ def caldav_change(request, pk):
     return _render(request, caldav_change_form=form, status=400)
 
 
-@signed_in
+@calendar_keepers
 @require_POST
 @once
 def caldav_unlink(request, pk):
