@@ -65,9 +65,9 @@ FROM generate_series({FIRST_CLIENT}, {FIRST_CLIENT + CLIENTS - 1}) g;
 
 INSERT INTO billing_plan (id, code, name, kind, currency, monthly_fee, included_minutes,
     rollover_cap_minutes, rounding_increment_minutes, overage_tiers, active, created_at,
-    updated_at)
+    updated_at, tax_rate)
 VALUES (1000, 'bench', 'Bench', 'monthly', 'EUR', 49.00, 120, 60, 15,
-        '[{{"up_to_minutes": null, "hourly_rate": "28.00"}}]', true, now(), now());
+        '[{{"up_to_minutes": null, "hourly_rate": "28.00"}}]', true, now(), now(), 20.00);
 
 INSERT INTO billing_subscription (id, status, start_date, cancel_at_period_end,
     created_at, updated_at, client_id, plan_id, closed_through, rollover_minutes)
@@ -120,26 +120,30 @@ FROM concierge_task t, generate_series(0, {ENTRIES_PER_TASK - 1}) j,
 
 INSERT INTO billing_invoice (id, kind, number, period_start, period_end, status, currency,
     total, usage, created_at, finalised_at, paid_at, stripe_invoice_id, client_id, plan_id,
-    subscription_id)
+    subscription_id, buyer, prices_include_tax, total_excl_tax, total_tax, total_incl_tax,
+    payment_action_url)
 SELECT i, 'period', '2026-' || lpad(i::text, 6, '0'), p.start,
        (p.start + interval '1 month - 1 day')::date,
        CASE WHEN i > {CLIENTS * (INVOICE_MONTHS - 1)} THEN 'open' ELSE 'paid' END, 'EUR',
-       77.00, '{{"used_minutes": 180, "rollover_in": 0, "included_minutes": 120,
+       92.40, '{{"used_minutes": 180, "rollover_in": 0, "included_minutes": 120,
        "pack_minutes": 0, "from_rollover": 0, "from_included": 120, "from_packs": 0,
        "overage_minutes": 60, "rollover_out": 0, "proration": "1"}}',
        p.start + interval '1 month 6 hours', p.start + interval '1 month 6 hours',
        CASE WHEN i <= {CLIENTS * (INVOICE_MONTHS - 1)}
             THEN p.start + interval '1 month 2 days' END,
-       '', {FIRST_CLIENT} + (i - 1) % {CLIENTS}, 1000, (i - 1) % {CLIENTS} + 1
+       '', {FIRST_CLIENT} + (i - 1) % {CLIENTS}, 1000, (i - 1) % {CLIENTS} + 1,
+       jsonb_build_object('name', 'First' || ({FIRST_CLIENT} + (i - 1) % {CLIENTS})), false,
+       77.00, 15.40, 92.40, ''
 FROM generate_series(1, {CLIENTS * INVOICE_MONTHS}) i,
      LATERAL (SELECT (date '2026-06-01' + ((i - 1) / {CLIENTS}) * interval '1 month')::date)
      p(start);
 
 INSERT INTO billing_invoiceline (position, kind, description, quantity_minutes, unit_rate,
-                                 amount, invoice_id)
-SELECT 0, 'fee', 'Monthly fee', NULL, NULL, 49.00, id FROM billing_invoice
+                                 amount, invoice_id, tax_rate, tax_amount)
+SELECT 0, 'fee', 'Monthly fee', NULL, NULL, 49.00, id, 20.00, 9.80 FROM billing_invoice
 UNION ALL
-SELECT 1, 'overage', 'Overage 60 min at 28.00/h', 60, 28.00, 28.00, id FROM billing_invoice;
+SELECT 1, 'overage', 'Overage 60 min at 28.00/h', 60, 28.00, 28.00, id, 20.00, 5.60
+FROM billing_invoice;
 """  # noqa: S608 - this file's constants
 SEQUENCES = ("concierge_user", "billing_plan", "billing_subscription", "concierge_task")
 SEQUENCES += ("billing_invoice",)

@@ -6,6 +6,7 @@ strings, nulls, ids of related objects, nested lists and JSON data alike."""
 import datetime
 import zoneinfo
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
@@ -14,6 +15,7 @@ from rest_framework import serializers
 from assistants.models import TimeEntryStatus
 from billing.api import serializers as billing_serializers
 from billing.models import Invoice, InvoiceLine, InvoiceStatus
+from concierge.api import compiled
 from concierge.api.fields import BoundedModelSerializer
 from concierge.models import Notification, NotificationKind, Task, TaskEvent, TaskStatus
 from tests import factories
@@ -92,9 +94,13 @@ def rows(manager_user, client_user):
 
 @pytest.fixture
 def drf_representation(monkeypatch):
-    """Switches to DRF's own representation and a usage serializer built per row."""
+    """Switches to DRF's own representation of model instances (no compiled read path)
+    and a usage serializer built per row."""
 
     def switch():
+        # Every field falls back: each list goes through its serializer.
+        every_field = SimpleNamespace(fallbacks={"*": "the reference representation"})
+        monkeypatch.setattr(compiled, "compile_list", lambda *args: every_field)
         monkeypatch.setattr(
             BoundedModelSerializer, "to_representation", serializers.Serializer.to_representation
         )

@@ -1,7 +1,10 @@
 from rest_framework import serializers
 
 from assistants.models import TimeEntry, TimeEntryEvent
+from concierge.api.compiled import property_reads, reads
 from concierge.api.fields import BoundedModelSerializer, DateTimeField, IdField, IntegerField
+
+property_reads(TimeEntry, "dispute_open_until", "reviewable_from")
 
 
 class TimeEntryEventSerializer(BoundedModelSerializer):
@@ -50,6 +53,7 @@ class TimeEntrySerializer(BoundedModelSerializer):
         ]
         read_only_fields = fields
 
+    @reads("started_at", "ended_at")
     def get_duration_seconds(self, obj) -> int | None:
         if obj.ended_at is None:
             return None

@@ -187,6 +187,9 @@ class BoundedModelSerializer(serializers.ModelSerializer):
         return plan
 
     def to_representation(self, instance):
+        compiled = getattr(type(instance), "compiled_list", None)
+        if compiled is not None:  # a row of a list's compiled read path (api/compiled.py)
+            return compiled.represent(self, instance)
         row = {}
         zone = timezone.get_current_timezone()  # once a row, not once a datetime
         for name, field, read, represent in self._row_plan:

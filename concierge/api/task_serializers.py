@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from concierge import hooks
+from concierge.api.compiled import reads
 from concierge.api.fields import (
     BoundedModelSerializer,
     DateTimeField,
@@ -104,6 +105,7 @@ class TaskSerializer(BoundedModelSerializer):
         return hooks.tasks_at_risk(tasks, now=self.context.get("now") or timezone.now())
 
     @extend_schema_field(AssignmentHistorySerializer(many=True))
+    @reads("history_events")
     def get_assignment_history(self, task) -> list:
         """Who had the task, from when, given by whom and why (oldest first)."""
         return [
@@ -120,6 +122,7 @@ class TaskSerializer(BoundedModelSerializer):
         ]
 
     @extend_schema_field(StatusHistorySerializer(many=True))
+    @reads("history_events")
     def get_status_history(self, task) -> list:
         """Every change of status: from, to, by whom, when, and the note given."""
         return [
@@ -135,15 +138,18 @@ class TaskSerializer(BoundedModelSerializer):
         ]
 
     @extend_schema_field(OpenApiTypes.INT)
+    @reads("logged_duration")
     def get_logged_minutes(self, task) -> int:
         duration = getattr(task, "logged_duration", None)
         return int(duration.total_seconds() // 60) if duration else 0
 
     @extend_schema_field(OpenApiTypes.BOOL)
+    @reads("status", "promised_due_at")
     def get_overdue(self, task) -> bool:
         return task.is_overdue(self.context.get("now"))
 
     @extend_schema_field(OpenApiTypes.BOOL)
+    @reads("status", "promised_due_at", "assignee_id")
     def get_at_risk(self, task) -> bool:
         """Open, not yet overdue, but its assignee's open work due no later no longer fits
         in their working hours before the promise."""

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from concierge import selectors, services
 from concierge.api import task_serializers as ts
+from concierge.api.compiled import CompiledListMixin
 from concierge.api.permissions import IsAssistant, IsClient, IsManager, roles
 from concierge.models import Role
 
@@ -31,6 +32,7 @@ PERMISSIONS = {
     partial_update=extend_schema(request=ts.TaskUpdateSerializer, responses=ts.TaskSerializer),
 )
 class TaskViewSet(
+    CompiledListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,

@@ -17,6 +17,7 @@ from concierge.accounts import services as account_services
 from concierge.accounts import throttles
 from concierge.accounts.models import AccountSession
 from concierge.api import serializers
+from concierge.api.compiled import CompiledListMixin
 from concierge.api.permissions import IsStaff, allowed
 
 logger = logging.getLogger(__name__)
@@ -104,6 +105,7 @@ class MeView(APIView):
 
 
 class ClientViewSet(
+    CompiledListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
