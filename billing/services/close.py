@@ -46,6 +46,31 @@ class CloseResult:
     invoices: int = 0
 
 
+@dataclass(frozen=True)
+class Close:
+    """One close of one period: the period, the moment it runs (every invoice and event it
+    writes carries that one time) and who asked for it (None: the scheduled job). Handed
+    down whole, so no step can be given another step's period or moment by mistake."""
+
+    period: datetime.date
+    now: datetime.datetime
+    actor: User | None
+
+    @property
+    def source(self) -> str:
+        """Who the events of this close name as their origin."""
+        return BillingEventSource.MANAGER if self.actor is not None else BillingEventSource.JOB
+
+    @property
+    def last_day(self) -> datetime.date:
+        return periods.last_day(self.period)
+
+    @property
+    def year(self) -> int:
+        """The year whose invoice numbers this close uses: the year it is issued in."""
+        return self.now.astimezone(periods.zone()).year
+
+
 def _awaiting(period: datetime.date) -> Q:
     """Subscriptions whose next period to close is `period`."""
     return ~Q(status=SubscriptionStatus.CANCELLED) & (
@@ -72,10 +97,6 @@ def _first_open_period() -> datetime.date | None:
     return min(candidates) if candidates else None
 
 
-def _source(actor: User | None) -> str:
-    return BillingEventSource.MANAGER if actor is not None else BillingEventSource.JOB
-
-
 def billing_period_close(
     *,
     period: datetime.date | None = None,
@@ -95,12 +116,12 @@ def billing_period_close(
     result = CloseResult()
     current = _first_open_period()
     while current is not None and current <= last:
-        created = close_one_period(period=current, now=now, actor=actor)
+        created = _close_period(Close(period=current, now=now, actor=actor))
         if created:
             result.periods.append(current)
             result.invoices += created
         current = periods.next_period(current)
-    statements = close_pack_statements(period=last, now=now, actor=actor)
+    statements = _close_pack_statements(Close(period=last, now=now, actor=actor))
     if statements:
         if last not in result.periods:
             result.periods.append(last)
@@ -111,21 +132,28 @@ def billing_period_close(
 def close_one_period(
     *, period: datetime.date, now: datetime.datetime | None = None, actor: User | None = None
 ) -> int:
-    now = now or timezone.now()
+    """Close `period` for every subscription awaiting it; the count of invoices issued."""
+    return _close_period(Close(period=period, now=now or timezone.now(), actor=actor))
+
+
+def _close_period(close: Close) -> int:
+    """Close one period, CLOSE_CHUNK subscriptions at a time (a transaction each)."""
     ids = list(
-        Subscription.objects.filter(_awaiting(period)).order_by("id").values_list("id", flat=True)
+        Subscription.objects.filter(_awaiting(close.period))
+        .order_by("id")
+        .values_list("id", flat=True)
     )
     created = 0
     for index in range(0, len(ids), CLOSE_CHUNK):
-        created += _close_chunk(period, ids[index : index + CLOSE_CHUNK], now, actor)
+        created += _close_chunk(close, ids[index : index + CLOSE_CHUNK])
     return created
 
 
 def _load_usage(
-    client_ids: Collection[int], period: datetime.date
+    client_ids: Collection[int], close: Close
 ) -> tuple[dict[int, list[rating.EntryUsage]], dict[int, list[HourPack]]]:
     """The entries to bill (locked) and the usable packs (locked) of these clients."""
-    start, end = periods.bounds(period)
+    start, end = periods.bounds(close.period)
     entries_by_client: dict[int, list] = {}
     rows = (
         selectors.unbilled_entries(client_ids, end)
@@ -143,33 +171,42 @@ def _load_usage(
     return entries_by_client, packs_by_client
 
 
-def _draw_packs(
-    client_packs: list[HourPack], rated: rating.Rating, packs_touched: list[HourPack]
-) -> None:
-    for pack in client_packs:
-        used = rated.pack_usage.get(pack.pk)
-        if used:
-            pack.remaining_minutes -= used
-            packs_touched.append(pack)
+@dataclass
+class Batch:
+    """What one chunk of the close (or the pack statements) issues, gathered in memory and
+    then written at once by `_issue`: each invoice with its rating and its taxed lines,
+    and the packs it drew from."""
+
+    invoices: list[Invoice] = field(default_factory=list)
+    rated: list[rating.Rating] = field(default_factory=list)
+    taxed: list[tax.Taxed] = field(default_factory=list)
+    packs_touched: list[HourPack] = field(default_factory=list)
+
+    def add(self, invoice: Invoice, rated: rating.Rating, taxed: tax.Taxed) -> None:
+        self.invoices.append(invoice)
+        self.rated.append(rated)
+        self.taxed.append(taxed)
+
+    def draw(self, client_packs: list[HourPack], rated: rating.Rating) -> None:
+        """Take the minutes `rated` used from the client's packs."""
+        for pack in client_packs:
+            used = rated.pack_usage.get(pack.pk)
+            if used:
+                pack.remaining_minutes -= used
+                self.packs_touched.append(pack)
 
 
-def _issue(
-    invoices: list[Invoice],
-    rated_of: list[rating.Rating],
-    taxed_of: list[tax.Taxed],
-    packs_touched: list[HourPack],
-    now: datetime.datetime,
-    actor: User | None,
-) -> bool:
+def _issue(close: Close, batch: Batch) -> bool:
     """Store new invoices with their lines and issue events, link every billed entry to
     its invoice and draw the packs. False when a concurrent close got there first."""
+    invoices = batch.invoices
     try:
         with transaction.atomic():
             Invoice.objects.bulk_create(invoices)
     except IntegrityError:
         return False
     lines, billed, events = [], [], []
-    for invoice, rated, taxed in zip(invoices, rated_of, taxed_of, strict=True):
+    for invoice, rated, taxed in zip(invoices, batch.rated, batch.taxed, strict=True):
         for position, taxed_line in enumerate(taxed.lines):
             line = taxed_line.line
             lines.append(
@@ -194,29 +231,28 @@ def _issue(
                 invoice=invoice,
                 action="issue",
                 to_status=invoice.status,
-                source=_source(actor),
-                actor=actor,
-                created_at=now,
+                source=close.source,
+                actor=close.actor,
+                created_at=close.now,
             )
         )
     InvoiceLine.objects.bulk_create(lines, batch_size=1000)
     InvoiceEvent.objects.bulk_create(events, batch_size=1000)
     InvoicedEntry.objects.bulk_create(billed, batch_size=1000)
-    _save_fields(packs_touched, ["remaining_minutes"])
+    _save_fields(batch.packs_touched, ["remaining_minutes"])
     _announce(invoice.pk for invoice in invoices if invoice.total)
     return True
 
 
 def _period_invoice(
+    close: Close,
     *,
     client_id: int,
     subscription: Subscription | None,
-    period: datetime.date,
     number: str,
     taxed: tax.Taxed,
     legal: LegalMentions,
     currency: str,
-    now: datetime.datetime,
     **extra: Any,
 ) -> Invoice:
     paid = taxed.total_incl_tax == 0
@@ -225,25 +261,25 @@ def _period_invoice(
         subscription=subscription,
         kind=InvoiceKind.PERIOD,
         number=number,
-        period_start=period,
-        period_end=periods.last_day(period),
+        period_start=close.period,
+        period_end=close.last_day,
         status=InvoiceStatus.PAID if paid else InvoiceStatus.OPEN,
         currency=currency,
-        created_at=now,
-        finalised_at=now,
-        paid_at=now if paid else None,
+        created_at=close.now,
+        finalised_at=close.now,
+        paid_at=close.now if paid else None,
         **legal.fields(client_id, taxed),
         **extra,
     )
 
 
-def _lock_awaiting(period: datetime.date, ids: list[int]) -> list[Subscription]:
+def _lock_awaiting(close: Close, ids: list[int]) -> list[Subscription]:
     """These subscriptions, locked, if they still await `period`'s close (a concurrent
     close may have taken them since their ids were read)."""
     return list(
         Subscription.objects.select_for_update(of=("self",))
         .select_related("plan", "scheduled_plan")
-        .filter(_awaiting(period), id__in=ids)
+        .filter(_awaiting(close.period), id__in=ids)
         .order_by("id")
     )
 
@@ -285,47 +321,40 @@ def _rate_subscription(
 
 
 def _subscription_invoice(
+    close: Close,
     sub: Subscription,
-    period: datetime.date,
+    *,
     terms: PlanTerms | None,
     factor: Fraction,
     taxed: tax.Taxed,
     legal: LegalMentions,
     rated: rating.Rating,
     number: str,
-    now: datetime.datetime,
 ) -> Invoice:
     usage = {**rated.usage(), "proration": str(factor)}
     if terms is not None:
         usage["terms_effective_from"] = terms.effective_from.isoformat()
     return _period_invoice(
+        close,
         client_id=sub.client_id,
         subscription=sub,
-        period=period,
         number=number,
         taxed=taxed,
         legal=legal,
         currency=terms.currency if terms else sub.plan.currency,
-        now=now,
         usage=usage,
         plan=sub.plan,
         plan_terms=terms,
     )
 
 
-def _mark_closed(
-    sub: Subscription,
-    period: datetime.date,
-    rated: rating.Rating,
-    now: datetime.datetime,
-    actor: User | None,
-) -> SubscriptionEvent | None:
+def _mark_closed(close: Close, sub: Subscription, rated: rating.Rating) -> SubscriptionEvent | None:
     """Record `period` as closed on the subscription, with the minutes it rolls over; one
     cancelled at the end of this period ends (the event returned, to be stored)."""
-    sub.closed_through = period
+    sub.closed_through = close.period
     sub.rollover_minutes = rated.rollover_out
-    sub.updated_at = now
-    if not (sub.cancel_at_period_end and sub.ended_on and sub.ended_on <= periods.last_day(period)):
+    sub.updated_at = close.now
+    if not (sub.cancel_at_period_end and sub.ended_on and sub.ended_on <= close.last_day):
         return None
     target = _allowed(SUBSCRIPTION_TRANSITIONS, "end", sub.status)
     if target is None:
@@ -335,10 +364,10 @@ def _mark_closed(
         action="end",
         from_status=sub.status,
         to_status=target,
-        source=_source(actor),
-        actor=actor,
+        source=close.source,
+        actor=close.actor,
         note="cancelled at the end of its last period",
-        created_at=now,
+        created_at=close.now,
     )
     sub.status = target
     return event
@@ -357,24 +386,20 @@ CLOSED_FIELDS = [
 
 
 @transaction.atomic
-def _close_chunk(
-    period: datetime.date, ids: list[int], now: datetime.datetime, actor: User | None
-) -> int:
-    """Close `period` for these subscriptions: rate each one's usage, issue its invoice,
+def _close_chunk(close: Close, ids: list[int]) -> int:
+    """Close the period for these subscriptions: rate each one's usage, issue its invoice,
     draw its packs and carry its rollover; all or nothing."""
-    subs = _lock_awaiting(period, ids)
+    subs = _lock_awaiting(close, ids)
     if not subs:
         return 0
-    entries_by_client, packs_by_client = _load_usage([s.client_id for s in subs], period)
+    period = close.period
+    entries_by_client, packs_by_client = _load_usage([s.client_id for s in subs], close)
     terms_of = selectors.terms_by_plan(
         [s.plan_id for s in subs] + [s.scheduled_plan_id for s in subs if s.scheduled_plan_id]
     )
-    legal = LegalMentions.now([s.client_id for s in subs], now)
-    numbers = iter(_numbers(now.astimezone(periods.zone()).year, len(subs)))
-    invoices: list[Invoice] = []
-    rated_of: list[rating.Rating] = []
-    taxed_of: list[tax.Taxed] = []
-    packs_touched: list[HourPack] = []
+    legal = LegalMentions.now([s.client_id for s in subs], close.now)
+    numbers = iter(_numbers(close.year, len(subs)))
+    batch = Batch()
     ended = []
     for sub in subs:
         _apply_scheduled_plan(sub, period)
@@ -384,28 +409,31 @@ def _close_chunk(
         entries = entries_by_client.get(sub.client_id, [])
         rated = _rate_subscription(sub, terms, period, factor, entries, packs)
         taxed = legal.taxed(rated.lines, (terms or sub.plan).tax_rate)
-        _draw_packs(packs, rated, packs_touched)
-        invoices.append(
-            _subscription_invoice(
-                sub, period, terms, factor, taxed, legal, rated, next(numbers), now
-            )
+        batch.draw(packs, rated)
+        invoice = _subscription_invoice(
+            close,
+            sub,
+            terms=terms,
+            factor=factor,
+            taxed=taxed,
+            legal=legal,
+            rated=rated,
+            number=next(numbers),
         )
-        rated_of.append(rated)
-        taxed_of.append(taxed)
-        if event := _mark_closed(sub, period, rated, now, actor):
+        batch.add(invoice, rated, taxed)
+        if event := _mark_closed(close, sub, rated):
             ended.append(event)
 
-    if not _issue(invoices, rated_of, taxed_of, packs_touched, now, actor):
+    if not _issue(close, batch):
         # Another close made these invoices between our read and our write.
         log.info("billing close of %s raced another close; nothing done", period)
         transaction.set_rollback(True)
         return 0
     SubscriptionEvent.objects.bulk_create(ended)
     _save_fields(subs, CLOSED_FIELDS)
-    return len(invoices)
+    return len(batch.invoices)
 
 
-@transaction.atomic
 def close_pack_statements(
     *, period: datetime.date, now: datetime.datetime | None = None, actor: User | None = None
 ) -> int:
@@ -413,11 +441,15 @@ def close_pack_statements(
     of their unbilled billable time started before its end, drawn from their packs
     (oldest first); time beyond the packs is billed at the latest pack's own hourly
     price. Clients already given a statement for `period` wait for the next one."""
-    now = now or timezone.now()
-    end = periods.bounds(period)[1]
+    return _close_pack_statements(Close(period=period, now=now or timezone.now(), actor=actor))
+
+
+@transaction.atomic
+def _close_pack_statements(close: Close) -> int:
+    end = periods.bounds(close.period)[1]
     live = Subscription.objects.exclude(status=SubscriptionStatus.CANCELLED).values("client_id")
     stated = Invoice.objects.filter(
-        kind=InvoiceKind.PERIOD, subscription__isnull=True, period_start=period
+        kind=InvoiceKind.PERIOD, subscription__isnull=True, period_start=close.period
     ).values("client_id")
     client_ids = sorted(
         set(
@@ -443,14 +475,11 @@ def close_pack_statements(
     client_ids = sorted(set(client_ids) - set(subscribed))
     if not client_ids:
         return 0
-    entries_by_client, packs_by_client = _load_usage(client_ids, period)
+    entries_by_client, packs_by_client = _load_usage(client_ids, close)
     client_ids = [c for c in client_ids if entries_by_client.get(c)]
-    legal = LegalMentions.now(client_ids, now)
-    numbers = iter(_numbers(now.astimezone(periods.zone()).year, len(client_ids)))
-    invoices: list[Invoice] = []
-    rated_of: list[rating.Rating] = []
-    taxed_of: list[tax.Taxed] = []
-    packs_touched: list[HourPack] = []
+    legal = LegalMentions.now(client_ids, close.now)
+    numbers = iter(_numbers(close.year, len(client_ids)))
+    batch = Batch()
     for client_id in client_ids:
         client_packs = packs_by_client.get(client_id, [])
         plan = selectors.pack_rating_plan(client_id)
@@ -460,26 +489,22 @@ def close_pack_statements(
             packs=[rating.PackBalance(p.pk, p.remaining_minutes) for p in client_packs],
         )
         taxed = legal.taxed(rated.lines, selectors.pack_tax_rate(client_id))
-        _draw_packs(client_packs, rated, packs_touched)
-        invoices.append(
-            _period_invoice(
-                client_id=client_id,
-                subscription=None,
-                period=period,
-                number=next(numbers),
-                taxed=taxed,
-                legal=legal,
-                currency=plan.currency,
-                now=now,
-                usage={**rated.usage(), "pack_statement": True},
-            )
+        batch.draw(client_packs, rated)
+        invoice = _period_invoice(
+            close,
+            client_id=client_id,
+            subscription=None,
+            number=next(numbers),
+            taxed=taxed,
+            legal=legal,
+            currency=plan.currency,
+            usage={**rated.usage(), "pack_statement": True},
         )
-        rated_of.append(rated)
-        taxed_of.append(taxed)
-    if not _issue(invoices, rated_of, taxed_of, packs_touched, now, actor):
+        batch.add(invoice, rated, taxed)
+    if not _issue(close, batch):
         transaction.set_rollback(True)
         return 0
-    return len(invoices)
+    return len(batch.invoices)
 
 
 def _save_fields(objects: list, fields: list[str]) -> None:
