@@ -3,8 +3,7 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from concierge import errors
-from concierge.errors import Forbidden
+from concierge import policies
 from concierge.models import (
     Message,
     NotificationKind,
@@ -13,18 +12,13 @@ from concierge.models import (
 )
 from concierge.notifications import addressed_to, notify
 from concierge.services.locking import locked
-from concierge.services.tasks import S, _require_assignee, _require_client, _transition
+from concierge.services.tasks import S, _transition
 
 
 @transaction.atomic
 def message_create(*, task: Task, author: User, body: str, internal: bool = False) -> Message:
     """The client, the assignee or a manager writes on a task; internal notes are staff-only."""
-    if internal and author.is_client:
-        raise Forbidden(errors.Code.INTERNAL_NOTE_STAFF_ONLY, "Only staff write internal notes.")
-    if author.is_client:
-        _require_client(task, author)
-    elif author.is_assistant:
-        _require_assignee(task, author)
+    policies.require_write_message(author, task, internal=internal)
     message = Message.objects.create(task=task, author=author, body=body, internal=internal)
     if author.is_client and task.status == S.WAITING_ON_CLIENT:
         task = locked(task)

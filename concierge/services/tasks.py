@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from concierge import categories, deadlines, errors, hooks, recurrence
+from concierge import categories, deadlines, errors, hooks, policies, recurrence
 from concierge.errors import Conflict, Forbidden, Invalid
 from concierge.models import (
     TERMINAL_STATUSES,
@@ -139,11 +139,6 @@ def _transition(task: Task, *, action: str, actor: User | None, note: str = "") 
         task, actor=actor, from_status=source, to_status=target, note=note, data={"action": action}
     )
     return task
-
-
-def _require_assignee(task: Task, actor: User) -> None:
-    if task.assignee_id != actor.pk:
-        raise Forbidden(errors.Code.NOT_ASSIGNEE, "Only the task's assignee may do this.")
 
 
 def _assign(
@@ -279,8 +274,7 @@ def task_create(
     scheduled_end: datetime.datetime | None = None,
 ) -> Task:
     """A client delegates a task; it goes straight to an assistant when one fits."""
-    if not client.is_client:
-        raise Forbidden(errors.Code.PERMISSION_DENIED, "Only clients create tasks.")
+    policies.require_create_task(client)
     hooks.check_task_create(client)
     _validate_schedule(scheduled_start, scheduled_end)
     category = categories.validated(category)
@@ -312,6 +306,7 @@ def task_create(
 def task_update(*, task: Task, actor: User, **fields: Any) -> Task:
     """Edit a task's details: clients what they asked for, staff the estimate."""
     task = locked(task)
+    policies.require_edit_task(actor, task)
     if not task.is_open:
         raise Conflict(errors.Code.TASK_CLOSED, "A completed or cancelled task cannot be edited.")
     editable = CLIENT_EDITABLE if actor.is_client else STAFF_EDITABLE
@@ -321,8 +316,6 @@ def task_update(*, task: Task, actor: User, **fields: Any) -> Task:
             errors.Code.PERMISSION_DENIED,
             f"Your role may not change: {', '.join(refused)}.",
         )
-    if actor.is_assistant:
-        _require_assignee(task, actor)
     if "category" in fields and fields["category"] != task.category:
         fields["category"] = categories.validated(fields["category"])
     changed = {}
@@ -346,6 +339,7 @@ def task_update(*, task: Task, actor: User, **fields: Any) -> Task:
 @transaction.atomic
 def task_assign(*, task: Task, actor: User, assistant: User, reason: str = "") -> Task:
     """A manager gives an open task to an assistant (reassigning keeps the status)."""
+    policies.require_assign_task(actor, task)
     task = locked(task)
     if not task.is_open:
         raise Conflict(
@@ -363,16 +357,6 @@ def task_assign(*, task: Task, actor: User, assistant: User, reason: str = "") -
     return _assign(task, assistant=assistant, actor=actor, reason=reason or "assigned by a manager")
 
 
-def _require_client(task: Task, actor: User) -> None:
-    if task.client_id != actor.pk:
-        raise Forbidden(errors.Code.PERMISSION_DENIED, "Only the task's client may do this.")
-
-
-def _require_client_or_manager(task: Task, actor: User) -> None:
-    if not actor.is_manager:
-        _require_client(task, actor)
-
-
 @dataclass(frozen=True)
 class Notice:
     """Whom a move of a task tells (nobody when `user_id` is None), and what: `words`
@@ -388,17 +372,16 @@ def _move(
     *,
     action: str,
     actor: User,
-    allowed: Callable[[Task, User], None],
     note: str = "",
     posted: bool = False,
     before: Callable[[Task], None] | None = None,
     notice: Callable[[Task], Notice] | None = None,
 ) -> Task:
-    """The one path of a person's move of a task: lock its row, check the actor may
-    (`allowed` raises), make `before`'s changes, move it by `action`, post `note` as a
+    """The one path of a person's move of a task: lock its row, check the actor may (the
+    policy of `action`), make `before`'s changes, move it by `action`, post `note` as a
     message on the task when `posted`, tell whom `notice` names."""
     task = locked(task)
-    allowed(task, actor)
+    policies.require_move_task(actor, task, action)
     if before is not None:
         before(task)
     task = _transition(task, action=action, actor=actor, note=note)
@@ -420,7 +403,7 @@ def _move(
 
 @transaction.atomic
 def task_start(*, task: Task, actor: User) -> Task:
-    return _move(task, action="start", actor=actor, allowed=_require_assignee)
+    return _move(task, action="start", actor=actor)
 
 
 @transaction.atomic
@@ -430,7 +413,6 @@ def task_wait(*, task: Task, actor: User, message: str = "") -> Task:
         task,
         action="wait",
         actor=actor,
-        allowed=_require_assignee,
         note=message,
         posted=True,
         notice=lambda task: Notice(
@@ -451,7 +433,6 @@ def task_deliver(*, task: Task, actor: User, message: str = "") -> Task:
         task,
         action="deliver",
         actor=actor,
-        allowed=_require_assignee,
         note=message,
         posted=True,
         notice=lambda task: Notice(
@@ -478,9 +459,7 @@ def task_accept(*, task: Task, actor: User, rating: int | None = None, comment: 
         task.rating = rating
         task.rating_comment = comment
 
-    return _move(
-        task, action="accept", actor=actor, allowed=_require_client, note=comment, before=rate
-    )
+    return _move(task, action="accept", actor=actor, note=comment, before=rate)
 
 
 @transaction.atomic
@@ -489,7 +468,6 @@ def task_request_revision(*, task: Task, actor: User, reason: str = "") -> Task:
         task,
         action="request_revision",
         actor=actor,
-        allowed=_require_client,
         note=reason,
         posted=True,
         notice=lambda task: Notice(
@@ -509,7 +487,6 @@ def task_cancel(*, task: Task, actor: User, reason: str = "") -> Task:
         task,
         action="cancel",
         actor=actor,
-        allowed=_require_client_or_manager,
         note=reason,
         notice=lambda task: Notice(
             task.assignee_id,
