@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from assistants import policies, selectors, services
 from assistants.api import time_serializers as ts
 from concierge import errors
+from concierge.api.compiled import CompiledListMixin
 from concierge.api.idempotency import idempotent
 from concierge.api.permissions import allowed
 from concierge.selectors import tasks_visible_to
@@ -24,6 +25,7 @@ def _task_for(user, task_id):
 
 
 class TimeEntryViewSet(
+    CompiledListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,
