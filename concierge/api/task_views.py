@@ -5,21 +5,20 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from concierge import selectors, services
+from concierge import policies, selectors, services
 from concierge.api import task_serializers as ts
 from concierge.api.compiled import CompiledListMixin
-from concierge.api.permissions import IsAssistant, IsClient, IsManager, roles
-from concierge.models import Role
+from concierge.api.permissions import allowed
 
+# Who may call each action: the policies the services enforce (object rules, such as
+# being the task's assignee, are the service's to check on the task itself).
 PERMISSIONS = {
-    "create": IsClient,
-    "assign": IsManager,
-    "start": IsAssistant,
-    "wait": IsAssistant,
-    "deliver": IsAssistant,
-    "accept": IsClient,
-    "request_revision": IsClient,
-    "cancel": roles(Role.CLIENT, Role.MANAGER),
+    "create": allowed(policies.may_create_task),
+    "assign": allowed(policies.may_assign_task),
+    **{
+        move: allowed(policies.task_movers(move), name=f"May{move.title()}")
+        for move in policies.TASK_MOVES
+    },
 }
 
 
