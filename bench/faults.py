@@ -239,8 +239,8 @@ def main():
         for thread in threads:
             thread.join()
 
-        from concierge import jobs
         from concierge.models import Message, OutboxJob
+        from concierge.platform import outbox
 
         settings.OUTBOX_REDISPATCH_SECONDS = 0
         started = time.monotonic()
@@ -248,7 +248,7 @@ def main():
         while OutboxJob.objects.filter(done_at__isnull=True).exists():
             if time.monotonic() - started > 180:
                 break
-            handed += jobs.outbox_sweep()
+            handed += outbox.outbox_sweep()
             time.sleep(5)
         time.sleep(2)
         task_ids = [task_id for _, task_id in seeded]

@@ -32,9 +32,9 @@ from billing.models import (
     InvoiceKind,
     LineKind,
 )
-from concierge.jobs import enqueue
 from concierge.models import User
 
+from concierge.platform.outbox import enqueue
 ZERO = Decimal("0.00")
 
 

@@ -59,7 +59,7 @@ def usage_alerts():
     """Safety net behind the alerts sent the moment time is recorded: check every client
     with an allowance to watch (a monthly plan, or hour packs)."""
     from billing.models import HourPack, PlanKind, Subscription, SubscriptionStatus
-    from concierge.jobs import enqueue
+    from concierge.platform.outbox import enqueue
 
     now = timezone.now()
     live = Subscription.objects.exclude(status=SubscriptionStatus.CANCELLED)
@@ -101,7 +101,7 @@ def month_summaries():
     """Queue the summary of last month for each client whose invoice of it is issued and
     who has not been told yet (daily: a month closed late is told the day after)."""
     from billing.reports.mail import clients_due_a_summary, last_month
-    from concierge.jobs import enqueue_once
+    from concierge.platform.outbox import enqueue_once
 
     period = last_month(timezone.now())
     ids = clients_due_a_summary(period)

@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 
 from billing import pdf, periods, selectors
 from billing.models import CreditNote, Invoice, InvoiceReminder, InvoiceStatus, PlanKind
-from concierge.jobs import enqueue
 from concierge.models import Notification, NotificationKind
 from concierge.notifications import addressed_to, notify
+from concierge.platform.outbox import enqueue
 
 
 def _told(invoice: Invoice, kind: str) -> bool:

@@ -11,7 +11,7 @@ from djstripe.models import Customer
 
 from billing import selectors, services
 from billing.models import BillingDetails, HourPack, Subscription
-from concierge.jobs import enqueue
+from concierge.platform.outbox import enqueue
 
 # Parts of a Stripe customer that describe the person rather than the account.
 PERSONAL_STRIPE_KEYS = ("email", "name", "phone", "address", "shipping", "description")

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from billing.models import Invoice, InvoiceKind, InvoiceStatus
 from billing.services import hour_pack_restore
-from concierge.jobs import enqueue_once
+from concierge.platform.outbox import enqueue_once
 
 
 @dataclass

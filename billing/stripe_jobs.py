@@ -15,7 +15,7 @@ from billing.models import (
 )
 from billing.signals import invoice_finalised
 from billing.webhooks import apply_invoice_event
-from concierge.jobs import enqueue
+from concierge.platform.outbox import enqueue
 
 # The webhook event each collection outcome amounts to.
 COLLECTION_EVENTS = {

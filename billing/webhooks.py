@@ -30,8 +30,8 @@ from billing.notices import tell_payment_action_required, tell_payment_failed
 from billing.services import hour_pack_restore
 from concierge import audit
 from concierge import errors as core_errors
-from concierge.jobs import enqueue
 from concierge.models import AuditOrigin
+from concierge.platform.outbox import enqueue
 
 PAID_EVENTS = ("invoice.paid", "invoice.payment_succeeded")
 FAILED_EVENTS = ("invoice.payment_failed",)

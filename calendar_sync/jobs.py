@@ -3,7 +3,7 @@
 from django.conf import settings
 
 from calendar_sync.models import CalDavAccount, IcsSubscription, PushedObject
-from concierge.jobs import enqueue, enqueue_once
+from concierge.platform.outbox import enqueue, enqueue_once
 
 SCHEDULES = [
     {

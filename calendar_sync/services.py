@@ -23,9 +23,9 @@ from calendar_sync.models import (
 )
 from concierge import bounded, crypto
 from concierge.errors import Invalid, NotFound
-from concierge.jobs import enqueue
 from concierge.models import NotificationKind, User
 from concierge.notifications import addressed_to, notify
+from concierge.platform.outbox import enqueue
 
 log = logging.getLogger(__name__)
 

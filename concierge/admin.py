@@ -268,7 +268,7 @@ class OutboxJobAdmin(admin.ModelAdmin):
 
     @admin.action(description="Run the selected jobs again (those not done)")
     def hand_over_again(self, request, queryset):
-        from concierge.jobs import outbox_retry
+        from concierge.platform.outbox import outbox_retry
 
         handed = outbox_retry(job_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"{handed} job(s) handed to the job runner.")

@@ -20,8 +20,8 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import check_for_language
 
-from concierge.jobs import enqueue
 from concierge.models import Notification, NotificationKind, NotificationPreference, User
+from concierge.platform.outbox import enqueue
 from concierge.text import header_safe
 
 

@@ -347,8 +347,8 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
-# The job outbox (concierge.jobs): a worker leases a job for longer than the cluster's
-# timeout; the sweep hands a job over again once its last hand-over is this old.
+# The job outbox (concierge.platform.outbox): a worker leases a job for longer than the
+# cluster's timeout; the sweep hands a job over again once its last hand-over is this old.
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=Q_CLUSTER["timeout"] + 30)
 OUTBOX_REDISPATCH_SECONDS = env.int("OUTBOX_REDISPATCH_SECONDS", default=Q_CLUSTER["retry"])
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)

@@ -23,8 +23,8 @@ from billing.models import (
 from billing.services.transitions import invoice_transition
 from billing.signals import invoice_finalised
 from concierge.errors import Conflict
-from concierge.jobs import enqueue
 from concierge.models import User
+from concierge.platform.outbox import enqueue
 
 
 def _numbers(year: int, count: int) -> list[str]:

@@ -1,9 +1,10 @@
-"""Jobs of accounts (run through the outbox, `concierge.jobs.enqueue`)."""
+"""Jobs of accounts (run through the outbox, `concierge.platform.outbox.enqueue`)."""
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 
-from concierge.jobs import _message_id, keyed_by_intent
+from concierge.jobs import _message_id
+from concierge.platform.outbox import keyed_by_intent
 from concierge.text import header_safe
 
 

@@ -27,9 +27,9 @@ from concierge import crypto, errors
 from concierge.accounts import sessions, throttles
 from concierge.accounts.models import AccountSession, PendingEmail, RecoveryCode, TotpDevice
 from concierge.errors import ApplicationError, Conflict, Forbidden, Invalid
-from concierge.jobs import enqueue
 from concierge.models import User
 from concierge.notifications import addressed_to, local_time
+from concierge.platform.outbox import enqueue
 
 VERIFY_SALT = "concierge.accounts.verify-email"
 RECOVERY_CODES = 10

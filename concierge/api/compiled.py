@@ -422,7 +422,7 @@ class CompiledListMixin:
         compiled = compile_list(self.get_serializer_class(), queryset)
         if compiled.fallbacks:
             return super().list(request, *args, **kwargs)
-        page = self.paginate_queryset(compiled.values(queryset))
+        page = self.paginator.paginate_counted(compiled.values(queryset), request)
         rows = compiled.rows(page, using=queryset.db)
         return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 

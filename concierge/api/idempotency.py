@@ -9,7 +9,7 @@ transaction, so the key can never outlive its request in an "in progress" state:
 
 - the work commits together with its stored answer, and from then on every repeat
   replays that answer (the work is never done again, whatever fails after the commit:
-  the after-commit job hand-over never raises, see `concierge.jobs.enqueue`);
+  the after-commit job hand-over never raises, see `concierge.platform.outbox.enqueue`);
 - a request that fails, or whose process dies (a worker killed mid-request), rolls back
   the work and the claim together: a retry does the work once, from scratch;
 - a concurrent repeat blocks on the key's unique index until the first commits, then

@@ -7,8 +7,8 @@ import vobject
 
 from calendar_sync import caldav_push, jobs, services
 from calendar_sync.models import CalDavAccount, PushedObject, SecretReveal
-from concierge import jobs as concierge_jobs
 from concierge.models import OutboxJob, TaskStatus
+from concierge.platform import outbox
 from tests import factories
 from tests.calendar_sync.conftest import RADICALE_PASSWORD, RADICALE_USER
 from tests.checks import assert_access_matrix, assert_error
@@ -275,7 +275,7 @@ def test_push_queued_only_for_linked_users(
     client_user, other_client_user, monkeypatch, django_capture_on_commit_callbacks
 ):
     dispatched = []
-    monkeypatch.setattr(concierge_jobs, "dispatch", dispatched.append)
+    monkeypatch.setattr(outbox, "dispatch", dispatched.append)
     pushes = OutboxJob.objects.filter(func="calendar_sync.jobs.push_task")
     CalDavAccount.objects.create(
         user=other_client_user, url="https://d.test/", username="u", password_encrypted="x"

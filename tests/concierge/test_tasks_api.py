@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -388,6 +389,10 @@ def test_filters(manager_api, client_user, assistant_user, other_client_user):
     assert body["overdue"] is True
 
 
+# Where JSON aggregation is not used, a page's history is one more query.
+HISTORY_APART = int(connection.vendor != "postgresql")
+
+
 @pytest.mark.parametrize("size", [10, 100])
 def test_list_query_count_is_flat(
     size, manager_api, client_api, client_user, assistant_user, django_assert_num_queries
@@ -399,12 +404,13 @@ def test_list_query_count_is_flat(
         factories.TimeEntryFactory(task=task)
     for task in tasks:
         services.task_start(task=task, actor=assistant_user)  # history to show
-    # Session/token lookup, count, page, the page's history events.
-    with django_assert_num_queries(4):
+    # Session/token lookup; the page with its count (and on PostgreSQL its history,
+    # aggregated in the same SELECT); elsewhere the page's history events.
+    with django_assert_num_queries(2 + HISTORY_APART):
         resp = manager_api.get(URL, {"page_size": 200})
     assert resp.json()["count"] == size
     assert all(len(t["status_history"]) == 1 for t in resp.json()["results"])
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(2 + HISTORY_APART):
         resp = client_api.get(URL, {"page_size": 200})
     assert sum(t["logged_minutes"] for t in resp.json()["results"]) == 300
 
@@ -478,8 +484,8 @@ def test_at_risk_costs_two_queries_per_page(
             estimate_minutes=60,
             promised_due_at=now + datetime.timedelta(days=1 + n),
         )
-    # Token, count, page, history; the assignees' open work with their hours; time off.
-    with django_assert_num_queries(6):
+    # Token, the page (count, history); the assignees' open work with their hours; time off.
+    with django_assert_num_queries(4 + HISTORY_APART):
         resp = manager_api.get(URL, {"page_size": 200})
     assert resp.json()["count"] == size
 

@@ -7,8 +7,8 @@ import time
 import django_q.conf
 import pytest
 
-from concierge.jobs import enqueue
 from concierge.models import OutboxJob, Task
+from concierge.platform.outbox import enqueue
 from tests import factories
 from tests.peers import BIN, child_env, start, stop
 

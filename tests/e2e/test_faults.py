@@ -25,8 +25,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from billing.models import HourPack, Invoice
-from concierge import jobs, services
+from concierge import services
 from concierge.models import OutboxJob
+from concierge.platform import outbox
 from tests import factories
 from tests.calendar_sync.conftest import RADICALE_PASSWORD, RADICALE_USER
 from tests.calendar_sync.test_caldav import make_calendar, remote_events
@@ -199,10 +200,10 @@ def test_writes_during_a_broker_outage_succeed_and_every_job_runs_once_after(
         )
         redis_server.kill()
         during = [write(n) for n in range(2, 5)]
-        assert not jobs.dispatch(pending().first().pk)  # the broker is really down
+        assert not outbox.dispatch(pending().first().pk)  # the broker is really down
         redis_server.start()  # empty: everything queued before is gone
         assert redis_server.queued() == 0
-        handed = jobs.outbox_sweep()
+        handed = outbox.outbox_sweep()
         wait_for(
             lambda: not pending().exists(),
             processes=[workers],
@@ -210,7 +211,7 @@ def test_writes_during_a_broker_outage_succeed_and_every_job_runs_once_after(
             logs=logs,
         )
         # A second sweep (a repeated schedule) finds nothing left to hand over.
-        assert jobs.outbox_sweep() == 0
+        assert outbox.outbox_sweep() == 0
         time.sleep(1)
     finally:
         stop(workers)
@@ -288,7 +289,7 @@ def test_a_qcluster_killed_mid_job_loses_nothing(tmp_path, redis_server, setting
     logs.append(tmp_path / "second.log")
     try:
         time.sleep(2.1)  # the dead worker's lease (OUTBOX_LEASE_SECONDS) runs out
-        assert jobs.outbox_sweep() == 1
+        assert outbox.outbox_sweep() == 1
         wait_for(
             lambda: mails(tmp_path),
             processes=[second],

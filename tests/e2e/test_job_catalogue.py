@@ -60,7 +60,7 @@ CASES = {
         "a timer running longer than TIMER_MAX_HOURS is stopped as needs_review, ended at "
         "started_at + the limit"
     ),
-    "concierge.jobs.outbox_sweep": (
+    "concierge.platform.outbox.outbox_sweep": (
         "an outbox row handed to a broker that lost it is handed over again and done"
     ),
     "billing.jobs.usage_alerts": (
@@ -321,14 +321,14 @@ def test_jobs_run_in_a_real_cluster(broker, tmp_path, monkeypatch, settings):
         assert entry.status == TimeEntryStatus.NEEDS_REVIEW
         assert entry.ended_at == started + datetime.timedelta(hours=settings.TIMER_MAX_HOURS)
 
-        # concierge.jobs.outbox_sweep
+        # concierge.platform.outbox.outbox_sweep
         lost = OutboxJob.objects.create(
             func="concierge.jobs.send_email",
             args=[user.pk, "Catalogue swept", "Lost by the broker"],
             kwargs={},
             dispatched_at=now - datetime.timedelta(hours=1),
         )
-        async_task("concierge.jobs.outbox_sweep")
+        async_task("concierge.platform.outbox.outbox_sweep")
         cluster.wait_for(
             lambda: OutboxJob.objects.filter(pk=lost.pk, done_at__isnull=False).exists(),
             "outbox_sweep",
