@@ -33,9 +33,9 @@ from billing.models import (
     LineKind,
 )
 from concierge.models import User
-
 from concierge.platform.outbox import enqueue
 ZERO = Decimal("0.00")
+
 
 
 def _numbers(year: int) -> tuple[int, str]:
