@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assistants.models import ClientBrief
 from concierge import audit, errors
@@ -25,7 +26,7 @@ def _client(user: User, client_id: int) -> User:
         return user
     profile = clients_visible_to(user).filter(user_id=client_id).first()
     if profile is None:
-        raise NotFound(errors.Code.NOT_FOUND, "No such client.")
+        raise NotFound(errors.Code.NOT_FOUND, _("No such client."))
     return profile.user
 
 
@@ -46,9 +47,9 @@ def brief_update(*, actor: User, client_id: int, **fields: str) -> ClientBrief:
     client = _client(actor, client_id)
     if not can_write(actor, client.pk):
         raise errors.Forbidden(
-            errors.Code.PERMISSION_DENIED, "Only the client and the managers write the brief."
+            errors.Code.PERMISSION_DENIED, _("Only the client and the managers write the brief.")
         )
-    brief, _ = ClientBrief.objects.select_for_update().get_or_create(client=client)
+    brief, _created = ClientBrief.objects.select_for_update().get_or_create(client=client)
     before = audit.snapshot(brief, ClientBrief.TEXT_FIELDS)
     for name in ClientBrief.TEXT_FIELDS:
         if name in fields:

@@ -4,6 +4,7 @@ report's profitability (billing) and by nobody else."""
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from assistants.models import AssistantProfile
 from concierge import errors
@@ -17,7 +18,7 @@ def assistant_cost_rate_set(
     """Record the assistant's hourly cost (None: not known). Managers only."""
     if not actor.is_manager:
         raise errors.Forbidden(
-            errors.Code.PERMISSION_DENIED, "Only managers set what an assistant costs."
+            errors.Code.PERMISSION_DENIED, _("Only managers set what an assistant costs.")
         )
     profile = AssistantProfile.objects.select_for_update().select_related("user").get(pk=profile.pk)
     profile.cost_rate = cost_rate

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assistants import errors as time_errors
 from assistants.models import (
@@ -84,7 +85,7 @@ def erase(user) -> None:
         if open_tasks.exists() or TimeEntry.objects.filter(assistant=user, ended_at=None).exists():
             raise Conflict(
                 time_errors.Code.ASSISTANT_HAS_OPEN_WORK,
-                "This assistant still has open tasks or a running timer: reassign them first.",
+                _("This assistant still has open tasks or a running timer: reassign them first."),
             )
         TimeOff.objects.filter(assistant=user).delete()
         AssistantProfile.objects.filter(user=user).update(active=False, skills=[])

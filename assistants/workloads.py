@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from concierge import bounds
 
@@ -69,21 +70,23 @@ def parse_week(text):
     """`"2026-W47"` → Week; anything else (including W53 of a 52-week year) → BadWeek."""
     match = WEEK_PATTERN.match(text or "")
     if not match:
-        raise BadWeek(f"{text!r} is not an ISO week such as 2026-W47.")
+        raise BadWeek(_("“%(week)s” is not an ISO week such as 2026-W47.") % {"week": text})
     year, number = int(match.group(1)), int(match.group(2))
     if not bounds.year_in_range(year):
-        raise BadWeek(f"Weeks must be {bounds.RANGE_SENTENCE}.")
+        raise BadWeek(_("Weeks must be %(range)s.") % {"range": bounds.RANGE_SENTENCE})
     try:
         datetime.date.fromisocalendar(year, number, 1)
     except ValueError as exc:
-        raise BadWeek(f"{year} has no week {number}.") from exc
+        raise BadWeek(
+            _("%(year)s has no week %(number)s.") % {"year": year, "number": number}
+        ) from exc
     return Week(year, number)
 
 
 def week_of(moment, zone=None):
     """The ISO week holding an aware instant, read in the service's zone."""
     local = moment.astimezone(zone or service_zone())
-    year, number, _ = local.isocalendar()
+    year, number, _weekday = local.isocalendar()
     return Week(year, number)
 
 

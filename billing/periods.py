@@ -11,6 +11,7 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from concierge.bounds import RANGE_SENTENCE, year_in_range
 
@@ -61,15 +62,19 @@ def bounds(period: datetime.date) -> tuple[datetime.datetime, datetime.datetime]
     return local_midnight(period), local_midnight(next_period(period))
 
 
+class BadPeriod(ValueError):
+    """Not a month the service bills: its message says why, in the reader's language."""
+
+
 def parse(text: str) -> datetime.date:
-    """`YYYY-MM` → the period's first day; ValueError otherwise (also for a year outside
+    """`YYYY-MM` → the period's first day; BadPeriod otherwise (also for a year outside
     the range the service holds, `concierge.bounds`)."""
     if not PERIOD_PATTERN.fullmatch(text):
-        raise ValueError(f"{text!r} is not a month such as 2026-09.")
-    period = datetime.date(int(text[:4]), int(text[5:]), 1)
-    if not year_in_range(period.year):
-        raise ValueError(f"Periods must be {RANGE_SENTENCE}.")
-    return period
+        raise BadPeriod(_("“%(text)s” is not a month such as 2026-09.") % {"text": text})
+    year, month = int(text[:4]), int(text[5:])
+    if not year_in_range(year):  # before the date: year 0 is no date at all
+        raise BadPeriod(_("Periods must be %(range)s.") % {"range": RANGE_SENTENCE})
+    return datetime.date(year, month, 1)
 
 
 def proration_factor(*, start_date: datetime.date, period: datetime.date) -> Fraction:

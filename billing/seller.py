@@ -7,9 +7,12 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing import errors
+from billing.audit import Action
 from billing.models import BillingDetails, SellerVersion
+from concierge import audit
 from concierge.errors import Conflict, Invalid
 from concierge.models import Role, User
 
@@ -56,8 +59,10 @@ def seller_for_issue() -> SellerVersion | None:
     if seller is None and seller_required():
         raise Conflict(
             errors.Code.SELLER_MISSING,
-            "No invoice can be issued before a manager records the seller's identity "
-            "(billing/seller/).",
+            _(
+                "No invoice can be issued before a manager records the seller's identity "
+                "(billing/seller/)."
+            ),
         )
     return seller
 
@@ -72,12 +77,22 @@ def seller_update(*, actor: User | None, **changes: Any) -> SellerVersion:
     fields |= changes
     missing = {name: ["Required."] for name in SELLER_REQUIRED if not fields.get(name)}
     if missing:
-        raise Invalid(errors.Code.INVALID, "The seller is not complete.", fields=missing)
+        raise Invalid(errors.Code.INVALID, _("The seller is not complete."), fields=missing)
     if current is not None and all(
         fields.get(name) == getattr(current, name) for name in SELLER_FIELDS
     ):
         return current
-    return SellerVersion.objects.create(**fields, created_by=actor, created_at=timezone.now())
+    seller = SellerVersion.objects.create(**fields, created_by=actor, created_at=timezone.now())
+    audit.record(
+        actor=actor,
+        action=Action.SELLER_CHANGED,
+        target=seller,
+        changes=audit.changes_of(
+            audit.snapshot(current, SELLER_FIELDS) if current else {},
+            audit.snapshot(seller, SELLER_FIELDS),
+        ),
+    )
+    return seller
 
 
 def billing_details_of(client: User) -> BillingDetails | None:
@@ -85,21 +100,33 @@ def billing_details_of(client: User) -> BillingDetails | None:
 
 
 @transaction.atomic
-def billing_details_update(*, client: User, **changes: Any) -> BillingDetails:
+def billing_details_update(
+    *, client: User, actor: User | None = None, **changes: Any
+) -> BillingDetails:
     """Set a client's billing details (the first time, name and address are required).
     Invoices already issued keep the details they were made out to."""
     if client.role != Role.CLIENT:
-        raise Invalid(errors.Code.NOT_A_CLIENT, "Only clients have billing details.")
+        raise Invalid(errors.Code.NOT_A_CLIENT, _("Only clients have billing details."))
     User.objects.select_for_update().filter(pk=client.pk).first()
     details = billing_details_of(client) or BillingDetails(client=client)
+    before = audit.snapshot(details, changes) if details.pk else {}
     for name, value in changes.items():
         setattr(details, name, value)
     missing = {name: ["Required."] for name in ("name", "address") if not getattr(details, name)}
     if missing:
         raise Invalid(
-            errors.Code.INVALID, "Billing details need a name and an address.", fields=missing
+            errors.Code.INVALID, _("Billing details need a name and an address."), fields=missing
         )
     details.save()
+    changed = audit.changes_of(before, audit.snapshot(details, changes))
+    if changed:
+        audit.record(
+            actor=actor or client,
+            action=Action.BILLING_DETAILS_CHANGED,
+            target=details,
+            changes=changed,
+            about=client,
+        )
     return details
 
 

@@ -19,6 +19,7 @@ from http import HTTPStatus
 
 import stripe as stripe_sdk
 from django.conf import settings
+from django.utils.translation import gettext as _
 from djstripe.models import Customer
 
 from billing import errors, tax
@@ -119,8 +120,23 @@ def _require_stripe():
     if not settings.STRIPE_ENABLED:
         raise Conflict(
             errors.Code.PAYMENTS_NOT_CONFIGURED,
-            "Card payments are not set up on this service: invoices are settled with a manager.",
+            _("Card payments are not set up on this service: invoices are settled with a manager."),
         )
+
+
+def _card_refusal(exc: stripe_sdk.CardError) -> str:
+    """Why the bank declined the card, in the reader's words: Stripe's own `user_message`
+    is English, so its most common reasons are said here, any other as a decline."""
+    reason = getattr(exc, "decline_code", None) or exc.code
+    if reason == "expired_card":
+        return _("Your card has expired.")
+    if reason == "incorrect_cvc":
+        return _("Your card's security code is incorrect.")
+    if reason == "insufficient_funds":
+        return _("Your card has insufficient funds.")
+    if reason in ("incorrect_number", "invalid_number"):
+        return _("Your card number is incorrect.")
+    return _("Your card was declined.")
 
 
 @contextmanager
@@ -128,9 +144,8 @@ def _client_facing_errors():
     """Stripe's errors as the API's, so a client never sees a 500 for them.
 
     - A card error (Stripe's 402: declined, expired, wrong CVC, ...) is the client's to fix
-      with another card: 402 ``card_declined``, with Stripe's sentence as the detail (Stripe
-      writes card-error messages to be shown to the card holder). One stable code; the
-      sentence names the reason.
+      with another card: 402 ``card_declined``, the reason Stripe gives said in the
+      reader's language (`_card_refusal`). One stable code; the sentence names the reason.
     - Anything else (network, timeouts, rate limits, Stripe's own errors, a key Stripe
       refuses, a request it rejects that is not about the client's input) is nothing the
       client can fix and no crash of this service: 502 ``payment_provider_error``, "try
@@ -141,15 +156,15 @@ def _client_facing_errors():
     try:
         yield
     except stripe_sdk.CardError as exc:
-        raise PaymentRequired(
-            errors.Code.CARD_DECLINED, exc.user_message or "Your card was declined."
-        ) from exc
+        raise PaymentRequired(errors.Code.CARD_DECLINED, _card_refusal(exc)) from exc
     except stripe_sdk.StripeError as exc:
         log.warning("Stripe call failed: %r", exc)
         raise ApplicationError(
             errors.Code.PAYMENT_PROVIDER_ERROR,
-            "The payment provider could not be reached or refused the request; "
-            "please try again later.",
+            _(
+                "The payment provider could not be reached or refused the request; "
+                "please try again later."
+            ),
             status=HTTPStatus.BAD_GATEWAY,
         ) from exc
 
@@ -176,11 +191,16 @@ def payment_method_attach(*, user, payment_method: str) -> PaymentMethodSummary:
         except stripe_sdk.InvalidRequestError as exc:
             if exc.param == "customer":
                 raise  # our customer id, not the client's input: a provider error
-            message = exc.user_message or "Stripe does not know this payment method."
+            refusal = (
+                _("This payment method cannot be used. Stripe says: %(reason)s")
+                % {"reason": exc.user_message}
+                if exc.user_message
+                else _("Stripe does not know this payment method.")
+            )
             raise Invalid(
                 errors.Code.INVALID_PAYMENT_METHOD,
-                f"This payment method cannot be used: {message}",
-                fields={"payment_method": [message]},
+                refusal,
+                fields={"payment_method": [refusal]},
             ) from exc
         # Setting the default is idempotent by itself. No idempotency key: a key per
         # (client, method) would make Stripe replay an old answer when a client switches
@@ -430,24 +450,21 @@ def setup_intent_complete(*, user, setup_intent: str) -> PaymentMethodSummary:
         except stripe_sdk.InvalidRequestError as exc:
             raise Invalid(
                 errors.Code.INVALID_PAYMENT_METHOD,
-                "Stripe does not know this SetupIntent.",
-                fields={"setup_intent": ["Unknown."]},
+                _("Stripe does not know this SetupIntent."),
+                fields={"setup_intent": [_("Unknown.")]},
             ) from exc
         if intent.customer != customer_id:
             raise Invalid(
                 errors.Code.INVALID_PAYMENT_METHOD,
-                "This SetupIntent is not yours.",
-                fields={"setup_intent": ["Not yours."]},
+                _("This SetupIntent is not yours."),
+                fields={"setup_intent": [_("Not yours.")]},
             )
         if intent.status != "succeeded" or not intent.payment_method:
             raise Conflict(
                 errors.Code.SETUP_INTENT_INCOMPLETE,
-                "The card is not confirmed yet"
-                + (
-                    ": your bank asks you to authenticate it."
-                    if intent.status == "requires_action"
-                    else "."
-                ),
+                _("The card is not confirmed yet: your bank asks you to authenticate it.")
+                if intent.status == "requires_action"
+                else _("The card is not confirmed yet."),
             )
         pm_id = intent.payment_method
         pm_id = pm_id if isinstance(pm_id, str) else pm_id.id

@@ -13,6 +13,7 @@ import caldav
 import niquests
 from caldav.lib import error as caldav_error
 from django.conf import settings
+from django.utils.translation import gettext as _
 from niquests.packages.urllib3.contrib.resolver.in_memory import InMemoryResolver
 
 from calendar_sync import errors, importer
@@ -64,36 +65,46 @@ def open_calendar(*, url: str, username: str, password: str, calendar: str):
         principal = client.principal()
     except caldav_error.AuthorizationError as exc:
         raise CalDavProblem(
-            errors.Code.CALDAV_AUTH_FAILED, "The CalDAV server refused this username and password."
+            errors.Code.CALDAV_AUTH_FAILED,
+            _("The CalDAV server refused this username and password."),
         ) from exc
     except niquests.TooManyRedirects as exc:
         raise CalDavProblem(
             errors.Code.CALDAV_UNREACHABLE,
-            "The server answered with a redirect, which is not followed for safety: "
-            "link the address it redirects to instead.",
+            _(
+                "The server answered with a redirect, which is not followed for safety: "
+                "link the address it redirects to instead."
+            ),
         ) from exc
     except (caldav_error.DAVError, OSError, ValueError) as exc:
         raise CalDavProblem(
-            errors.Code.CALDAV_UNREACHABLE, f"The CalDAV server could not be used: {exc}"
+            errors.Code.CALDAV_UNREACHABLE,
+            _("The CalDAV server could not be used: %(problem)s") % {"problem": exc},
         ) from exc
     try:
         return principal.calendar(name=calendar)
     except caldav_error.NotFoundError as exc:
         raise CalDavProblem(
             errors.Code.CALDAV_CALENDAR_NOT_FOUND,
-            f"There is no calendar named “{calendar}” on this account"
-            + _known_calendars(principal)
-            + ".",
+            _no_such_calendar(calendar, principal),
         ) from exc
     except (caldav_error.DAVError, OSError, ValueError) as exc:
         raise CalDavProblem(
-            errors.Code.CALDAV_UNREACHABLE, f"The calendars could not be listed: {exc}"
+            errors.Code.CALDAV_UNREACHABLE,
+            _("The calendars could not be listed: %(problem)s") % {"problem": exc},
         ) from exc
 
 
-def _known_calendars(principal) -> str:
+def _no_such_calendar(calendar: str, principal) -> str:
+    """Which calendars the account has, when the server says."""
+    words = {"calendar": calendar}
     try:
         names = sorted(str(c.get_display_name() or c.url) for c in principal.calendars())
     except (caldav_error.DAVError, OSError, ValueError):
-        return ""
-    return f" (it has: {', '.join(names)})" if names else " (it has none)"
+        return _("There is no calendar named “%(calendar)s” on this account.") % words
+    if not names:
+        return _("There is no calendar named “%(calendar)s” on this account (it has none).") % words
+    words["names"] = ", ".join(names)
+    return (
+        _("There is no calendar named “%(calendar)s” on this account (it has: %(names)s).") % words
+    )

@@ -17,6 +17,8 @@ from urllib.parse import urljoin, urlsplit
 import icalendar
 import recurring_ical_events
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 MAX_REDIRECTS = 3
 # Occurrences one import may expand (its busy times over the import window).
@@ -26,7 +28,21 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class FetchError(Exception):
-    """The calendar could not be fetched or read; the message is shown to its owner."""
+    """The calendar could not be fetched or read; the message is shown to its owner.
+
+    Parsing and expanding run in a bounded child interpreter (`busy_intervals`), where
+    Django is not set up: there the message is lazy (`gettext_lazy`), pickled back to the
+    parent and written in its reader's language when read."""
+
+
+class TooManyEvents(FetchError):
+    """More than MAX_OCCURRENCES events in the weeks imported (raised in the child)."""
+
+    def __str__(self):
+        return _(
+            "The calendar has more than %(count)s events in the next weeks; "
+            "import a calendar with fewer."
+        ) % {"count": MAX_OCCURRENCES}
 
 
 def fetch_timeout():
@@ -84,11 +100,11 @@ def split_url(url):
         parts = urlsplit(url)
         port = parts.port  # reading it validates it
     except ValueError as exc:
-        raise FetchError("This address is not a valid URL (host or port).") from exc
+        raise FetchError(_("This address is not a valid URL (host or port).")) from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FetchError("Only http and https addresses can be imported.")
+        raise FetchError(_("Only http and https addresses can be imported."))
     if port == 0:
-        raise FetchError("This address is not a valid URL (host or port).")
+        raise FetchError(_("This address is not a valid URL (host or port)."))
     return parts
 
 
@@ -100,11 +116,16 @@ def vetted_address(parts):
             parts.hostname, parts.port or DEFAULT_PORTS[parts.scheme], type=socket.SOCK_STREAM
         )
     except (socket.gaierror, UnicodeError) as exc:
-        raise FetchError(f"The host {parts.hostname} could not be resolved.") from exc
+        raise FetchError(
+            _("The host %(hostname)s could not be resolved.") % {"hostname": parts.hostname}
+        ) from exc
     addresses = [info[4][0] for info in infos]
     private_allowed = getattr(settings, "ALLOW_PRIVATE_FETCH", False)
     if not private_allowed and not all(_address_is_public(address) for address in addresses):
-        raise FetchError(f"The host {parts.hostname} is a private, loopback or link-local address.")
+        raise FetchError(
+            _("The host %(hostname)s is a private, loopback or link-local address.")
+            % {"hostname": parts.hostname}
+        )
     return addresses[0]
 
 
@@ -157,13 +178,13 @@ def _get(url):
 def _read(response, *, limit, deadline):
     declared = response.getheader("Content-Length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise FetchError(f"The calendar is larger than {limit} bytes.")
+        raise FetchError(_("The calendar is larger than %(limit)s bytes.") % {"limit": limit})
     body = bytearray()
     # read1: whatever has arrived, so a server trickling bytes still meets the deadline.
     while chunk := response.read1(65536):
         body.extend(chunk)
         if len(body) > limit:
-            raise FetchError(f"The calendar is larger than {limit} bytes.")
+            raise FetchError(_("The calendar is larger than %(limit)s bytes.") % {"limit": limit})
         if time.monotonic() > deadline:
             raise TimeoutError
     return bytes(body)
@@ -175,7 +196,7 @@ def fetch(url):
     url = normalise_url(url)
     limit = fetch_max_bytes()
     deadline = time.monotonic() + fetch_timeout()
-    for _ in range(MAX_REDIRECTS + 1):
+    for _hop in range(MAX_REDIRECTS + 1):
         connection = None
         try:
             connection, response = _get(url)
@@ -183,18 +204,21 @@ def fetch(url):
                 url = urljoin(url, response.getheader("Location"))
                 continue
             if response.status != 200:
-                raise FetchError(f"The calendar answered HTTP {response.status}.")
+                raise FetchError(
+                    _("The calendar answered HTTP %(status)s.") % {"status": response.status}
+                )
             return _read(response, limit=limit, deadline=deadline)
         except TimeoutError as exc:
-            raise FetchError("The calendar did not answer in time.") from exc
+            raise FetchError(_("The calendar did not answer in time.")) from exc
         except (OSError, http.client.HTTPException) as exc:
             raise FetchError(
-                f"The calendar could not be fetched: {exc.__class__.__name__}."
+                _("The calendar could not be fetched: %(problem)s.")
+                % {"problem": exc.__class__.__name__}
             ) from exc
         finally:
             if connection is not None:
                 connection.close()
-    raise FetchError("The calendar redirected too many times.")
+    raise FetchError(_("The calendar redirected too many times."))
 
 
 def _as_instant(value, zone, *, is_end=False):
@@ -229,20 +253,20 @@ def parse(body):
     try:
         return icalendar.Calendar.from_ical(body)
     except (ValueError, IndexError, KeyError, TypeError) as exc:
-        raise FetchError("The calendar is not valid iCalendar data.") from exc
+        raise FetchError(gettext_lazy("The calendar is not valid iCalendar data.")) from exc
 
 
 def busy_intervals(body, *, zone, start, end):
     """Merged busy `[start, end)` pairs (aware UTC) of an ICS body within the window."""
     calendar = parse(body)
     if calendar.name != "VCALENDAR":
-        raise FetchError("The calendar is not valid iCalendar data.")
+        raise FetchError(gettext_lazy("The calendar is not valid iCalendar data."))
     try:
         occurrences = list(_occurrences(calendar, start.astimezone(zone), end.astimezone(zone)))
     except FetchError:
         raise
     except Exception as exc:  # any library failure means an unreadable feed
-        raise FetchError("The calendar's events could not be read.") from exc
+        raise FetchError(gettext_lazy("The calendar's events could not be read.")) from exc
     spans = []
     for event in occurrences:
         if str(event.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT":
@@ -265,10 +289,7 @@ def _occurrences(calendar, start, end):
         recurring_ical_events.of(calendar, skip_bad_series=True).after(start)
     ):
         if count >= MAX_OCCURRENCES:
-            raise FetchError(
-                f"The calendar has more than {MAX_OCCURRENCES} events in the next "
-                "weeks; import a calendar with fewer."
-            )
+            raise TooManyEvents()
         event_start = event.get("DTSTART")
         if event_start is None:
             continue

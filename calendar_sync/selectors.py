@@ -5,6 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from assistants.models import AssistantProfile, TimeOff
 from calendar_sync import errors
@@ -175,12 +176,12 @@ def assistant_availability(
     if end - start > datetime.timedelta(days=max_days):
         raise Invalid(
             errors.Code.WINDOW_TOO_LONG,
-            f"The window may span at most {max_days} days.",
-            fields={"end": [f"At most {max_days} days after start."]},
+            _("The window may span at most %(days)s days.") % {"days": max_days},
+            fields={"end": [_("At most %(days)s days after the start.") % {"days": max_days}]},
         )
     profile = assistant_for_availability(user, assistant_id)
     if profile is None:
-        raise NotFound(errors.Code.NOT_FOUND, "No such assistant.")
+        raise NotFound(errors.Code.NOT_FOUND, _("No such assistant."))
     assistant = profile.user
     result = availability(
         start=start,

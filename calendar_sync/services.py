@@ -59,7 +59,7 @@ def feed_revoke(*, user: User, feed_id: int) -> CalendarFeed:
         .first()
     )
     if feed is None:
-        raise NotFound(errors.Code.NOT_FOUND, "No such calendar feed.")
+        raise NotFound(errors.Code.NOT_FOUND, _("No such calendar feed."))
     feed.revoked_at = timezone.now()
     feed.save(update_fields=["revoked_at"])
     return feed
@@ -78,7 +78,7 @@ def _own_subscription(user: User, subscription_id: int, *, lock: bool = False) -
     subscriptions = IcsSubscription.objects.filter(pk=subscription_id, user=user)
     subscription = (subscriptions.select_for_update() if lock else subscriptions).first()
     if subscription is None:
-        raise NotFound(errors.Code.NOT_FOUND, "No such calendar subscription.")
+        raise NotFound(errors.Code.NOT_FOUND, _("No such calendar subscription."))
     return subscription
 
 
@@ -283,7 +283,7 @@ def _caldav_account_write(
 def _own_account(user: User, account_id: int) -> CalDavAccount:
     account = CalDavAccount.objects.filter(pk=account_id, user=user).first()
     if account is None:
-        raise NotFound(errors.Code.NOT_FOUND, "No such CalDAV account.")
+        raise NotFound(errors.Code.NOT_FOUND, _("No such CalDAV account."))
     return account
 
 
@@ -302,7 +302,7 @@ def caldav_account_update(*, user: User, account_id: int, **changes: Any) -> Cal
     with transaction.atomic():
         relinked = CalDavAccount.objects.select_for_update().filter(pk=account.pk).first()
         if relinked is None:
-            raise NotFound(errors.Code.NOT_FOUND, "No such CalDAV account.")
+            raise NotFound(errors.Code.NOT_FOUND, _("No such CalDAV account."))
         account = relinked
         _caldav_account_write(
             account, url=url, username=username, password=password, calendar=calendar
@@ -317,7 +317,7 @@ def caldav_account_delete(*, user: User, account_id: int) -> None:
     there: they are the owner's calendar now."""
     account = CalDavAccount.objects.select_for_update().filter(pk=account_id, user=user).first()
     if account is None:
-        raise NotFound(errors.Code.NOT_FOUND, "No such CalDAV account.")
+        raise NotFound(errors.Code.NOT_FOUND, _("No such CalDAV account."))
     account.delete()
 
 

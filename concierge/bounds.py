@@ -10,6 +10,9 @@ be dated, how long it may last) are narrower and live with their services.
 
 import datetime
 
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+
 MIN_YEAR = 1900
 MAX_YEAR = 2199  # inclusive
 MIN_DATE = datetime.date(MIN_YEAR, 1, 1)
@@ -35,4 +38,13 @@ def datetime_in_range(moment: datetime.datetime) -> bool:
     return MIN_DATETIME <= moment < MAX_DATETIME
 
 
-RANGE_SENTENCE = f"between {MIN_DATE.isoformat()} and {MAX_YEAR}-12-31"
+def range_sentence() -> str:
+    """The range in words, in the reader's language: "between 1900-01-01 and 2199-12-31"."""
+    return _("between %(first)s and %(last)s") % {
+        "first": MIN_DATE.isoformat(),
+        "last": f"{MAX_YEAR}-12-31",
+    }
+
+
+# Said when a sentence is written, in its reader's language.
+RANGE_SENTENCE = lazy(range_sentence, str)()

@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from concierge import errors
 from concierge.errors import Invalid
@@ -77,6 +78,7 @@ def _unknown(codes: list[str], field: str) -> Invalid:
     listed = ", ".join(codes)
     return Invalid(
         errors.Code.UNKNOWN_CATEGORY,
-        f"Unknown category: {listed}. GET /api/v1/categories/ lists the categories.",
-        fields={field: [f"Unknown category: {listed}."]},
+        _("Unknown category: %(codes)s. GET /api/v1/categories/ lists the categories.")
+        % {"codes": listed},
+        fields={field: [_("Unknown category: %(codes)s.") % {"codes": listed}]},
     )

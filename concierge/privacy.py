@@ -149,8 +149,8 @@ def check_password(*, user: User, password: str) -> None:
     if authenticate(username=user.email, password=password) is None:
         raise Invalid(
             errors.Code.WRONG_PASSWORD,
-            "The password is wrong.",
-            fields={"password": ["The password is wrong."]},
+            _("The password is wrong."),
+            fields={"password": [_("The password is wrong.")]},
         )
 
 
@@ -160,7 +160,7 @@ def client_erase_self(*, user: User, password: str) -> User:
     if not user.is_client:
         raise Forbidden(
             errors.Code.PERMISSION_DENIED,
-            "Staff accounts are erased by an operator (manage.py erase_person).",
+            _("Staff accounts are erased by an operator (manage.py erase_person)."),
         )
     check_password(user=user, password=password)
     return person_erase(user=user)
@@ -175,7 +175,7 @@ def person_erase(*, user: User, now: datetime.datetime | None = None) -> User:
     now = now or timezone.now()
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.erased_at is not None:
-        raise Conflict(errors.Code.ALREADY_ERASED, "This person's data was already erased.")
+        raise Conflict(errors.Code.ALREADY_ERASED, _("This person's data was already erased."))
     personal = [v for v in (user.email, user.first_name, user.last_name) if v]
     hooks.run_erasure_steps(user)
 

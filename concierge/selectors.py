@@ -15,6 +15,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from concierge import errors, hooks
 from concierge.errors import NotFound
@@ -151,7 +152,7 @@ def task_get(user: User, task_id: int) -> Task:
     """One task the user may see, or 404."""
     task = task_list(user).filter(pk=task_id).first()
     if task is None:
-        raise NotFound(errors.Code.NOT_FOUND, "No such task.")
+        raise NotFound(errors.Code.NOT_FOUND, _("No such task."))
     return task
 
 

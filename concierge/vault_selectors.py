@@ -6,6 +6,7 @@ and managers see none; managers read the audit instead.
 """
 
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.translation import gettext as _
 
 from concierge import errors
 from concierge.errors import NotFound
@@ -28,7 +29,7 @@ def vault_items_visible_to(user: User) -> QuerySet[VaultItem]:
 def vault_item_get(user: User, item_id: int) -> VaultItem:
     item = vault_items_visible_to(user).select_related("client").filter(pk=item_id).first()
     if item is None:
-        raise NotFound(errors.Code.NOT_FOUND, "No such vault item.")
+        raise NotFound(errors.Code.NOT_FOUND, _("No such vault item."))
     return item
 
 
@@ -49,5 +50,5 @@ def vault_item_reveals(user: User, item_id: int) -> QuerySet[VaultReveal]:
     """The reveals of one existing item: its client's, or any for a manager; else 404."""
     items = VaultItem.objects.all() if user.is_manager else vault_items_visible_to(user)
     if not user.is_authenticated or not items.filter(pk=item_id, client__isnull=False).exists():
-        raise NotFound(errors.Code.NOT_FOUND, "No such vault item.")
+        raise NotFound(errors.Code.NOT_FOUND, _("No such vault item."))
     return vault_reveals_visible_to(user).filter(item_id=item_id)

@@ -28,15 +28,17 @@ def vault_item_secrets(item: VaultItem) -> dict[str, str]:
     except crypto.DecryptionError as exc:
         raise errors.ApplicationError(
             errors.Code.SECRET_UNREADABLE,
-            "This item cannot be decrypted with the service's keys; an operator must "
-            "restore the key it was written with.",
+            _(
+                "This item cannot be decrypted with the service's keys; an operator must "
+                "restore the key it was written with."
+            ),
             status=500,
         ) from exc
 
 
 def _require_owner(item: VaultItem, actor: User) -> None:
     if item.client_id != actor.pk:
-        raise Forbidden(errors.Code.PERMISSION_DENIED, "Only the item's client may change it.")
+        raise Forbidden(errors.Code.PERMISSION_DENIED, _("Only the item's client may change it."))
 
 
 @transaction.atomic
@@ -50,7 +52,7 @@ def vault_item_create(
     notify_on_reveal: bool = True,
 ) -> VaultItem:
     if not client.is_client:
-        raise Forbidden(errors.Code.PERMISSION_DENIED, "Only clients keep items in the vault.")
+        raise Forbidden(errors.Code.PERMISSION_DENIED, _("Only clients keep items in the vault."))
     return VaultItem.objects.create(
         client=client,
         title=title,
@@ -83,8 +85,8 @@ def vault_item_update(
         if not secrets:
             raise Invalid(
                 errors.Code.INVALID,
-                "An item keeps at least one secret field.",
-                fields={"fields": ["An item keeps at least one secret field."]},
+                _("An item keeps at least one secret field."),
+                fields={"fields": [_("An item keeps at least one secret field.")]},
             )
         item.field_names = sorted(secrets)
         item.secret = _seal(secrets)
@@ -125,15 +127,15 @@ def _reveal_task(item: VaultItem, actor: User, task_id: int | None):
         if task_id is None:
             raise Invalid(
                 errors.Code.INVALID,
-                "Say which task you need this item for.",
-                fields={"task": ["This field is required."]},
+                _("Say which task you need this item for."),
+                fields={"task": [_("This field is required.")]},
             )
         task = open_tasks_assigned_to(actor).filter(pk=task_id, client_id=item.client_id).first()
         if task is None:
             raise Invalid(
                 errors.Code.REVEAL_TASK_INVALID,
-                "The task must be an open task of this client assigned to you.",
-                fields={"task": ["Must be an open task of this client assigned to you."]},
+                _("The task must be an open task of this client assigned to you."),
+                fields={"task": [_("Must be an open task of this client assigned to you.")]},
             )
         return task
     if task_id is None:
@@ -142,8 +144,8 @@ def _reveal_task(item: VaultItem, actor: User, task_id: int | None):
     if task is None:
         raise Invalid(
             errors.Code.REVEAL_TASK_INVALID,
-            "The task must be one of your own.",
-            fields={"task": ["Must be one of your tasks."]},
+            _("The task must be one of your own."),
+            fields={"task": [_("Must be one of your tasks.")]},
         )
     return task
 
@@ -160,7 +162,7 @@ def vault_item_reveal(
     """The item's secrets, for its client or an assistant assigned an open task of that
     client now, recorded with the task and purpose; the client is told when they chose."""
     if not (actor.pk == item.client_id or actor.is_assistant):
-        raise NotFound(errors.Code.NOT_FOUND, "No such vault item.")
+        raise NotFound(errors.Code.NOT_FOUND, _("No such vault item."))
     task = _reveal_task(item, actor, task_id)
     reveal = VaultReveal.objects.create(
         item_id=item.pk,

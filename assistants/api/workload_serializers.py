@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from assistants import errors as time_errors
@@ -67,7 +68,7 @@ class ActiveField(serializers.Field):
             return True
         if data.lower() in self.FALSE:
             return False
-        raise serializers.ValidationError("active must be true or false.")
+        raise serializers.ValidationError(_("active must be true or false."))
 
 
 # Rows sort by any of their fields but the week (the same for every row).
@@ -83,7 +84,7 @@ class OrderingField(serializers.Field):
         if data.removeprefix("-") not in ORDERING_FIELDS:
             fields = ", ".join(sorted(ORDERING_FIELDS))
             raise serializers.ValidationError(
-                f"ordering must be one of {fields}, optionally with -."
+                _("ordering must be one of %(fields)s, optionally with -.") % {"fields": fields}
             )
         return data
 

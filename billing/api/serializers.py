@@ -1,4 +1,5 @@
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -83,7 +84,7 @@ class PlanSerializer(BoundedModelSerializer):
 
     def validate_currency(self, value):
         if len(value) != 3 or not value.isalpha():
-            raise serializers.ValidationError("A 3-letter ISO 4217 code.")
+            raise serializers.ValidationError(_("A 3-letter ISO 4217 code."))
         return value.upper()
 
 
@@ -532,7 +533,7 @@ class ClosePeriodSerializer(serializers.Serializer):
     def validate_period(self, value):
         try:
             return periods.parse(value)
-        except ValueError as exc:
+        except periods.BadPeriod as exc:
             raise serializers.ValidationError(str(exc)) from exc
 
 
@@ -578,7 +579,7 @@ class PaymentMethodAttachSerializer(serializers.Serializer):
     def validate(self, attrs):
         if bool(attrs.get("payment_method")) == bool(attrs.get("setup_intent")):
             raise serializers.ValidationError(
-                {"payment_method": ["Give payment_method or setup_intent, one of them."]}
+                {"payment_method": [_("Give payment_method or setup_intent, one of them.")]}
             )
         return attrs
 

@@ -171,14 +171,16 @@ class UsageView(APIView):
             query.is_valid(raise_exception=True)
             if "client" not in query.validated_data:
                 raise Invalid(
-                    errors.Code.INVALID, "Give ?client=<id>.", fields={"client": ["Required."]}
+                    errors.Code.INVALID,
+                    _("Give ?client=<id>."),
+                    fields={"client": [_("Required.")]},
                 )
             client = _client_or_404(query.validated_data["client"])
         else:
             client = request.user
         usage = selectors.client_usage(client.pk)
         if usage is None:
-            raise NotFound(errors.Code.NO_SUBSCRIPTION, "No subscription and no hour pack.")
+            raise NotFound(errors.Code.NO_SUBSCRIPTION, _("No subscription and no hour pack."))
         r = usage.rating
         body = {
             "period_start": usage.period_start,
@@ -453,7 +455,7 @@ class SellerView(APIView):
 def _billing_details_body(client):
     details = billing_seller.billing_details_of(client)
     if details is None:
-        raise NotFound(errors.Code.NOT_FOUND, "No billing details yet.")
+        raise NotFound(errors.Code.NOT_FOUND, _("No billing details yet."))
     return serializers.BillingDetailsSerializer(details).data
 
 

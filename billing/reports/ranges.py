@@ -11,6 +11,8 @@ import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from concierge import bounds
 
 # The longest range a report covers: two years, from a day to the day before its
@@ -81,11 +83,11 @@ class DayRange:
 
     def __post_init__(self) -> None:
         if self.first_day > self.last_day:
-            raise BadRange("from must be on or before to.")
+            raise BadRange(_("The first day must be on or before the last."))
         if not bounds.date_in_range(self.last_day + datetime.timedelta(days=1)):
-            raise BadRange(f"Dates must be {bounds.RANGE_SENTENCE}.")
+            raise BadRange(_("Dates must be %(range)s.") % {"range": bounds.RANGE_SENTENCE})
         if self.last_day >= years_later(self.first_day, MAX_YEARS):
-            raise RangeTooLong(f"A report covers at most {MAX_YEARS} years.")
+            raise RangeTooLong(_("A report covers at most %(years)s years.") % {"years": MAX_YEARS})
 
     @property
     def days(self) -> int:

@@ -75,7 +75,7 @@ def invoice_detail(request, pk):
         .first()
     )
     if invoice is None:
-        raise NotFound(errors.Code.NOT_FOUND, "No such invoice.")
+        raise NotFound(errors.Code.NOT_FOUND, _("No such invoice."))
     lines = invoice.lines.all()
     breakdown = tax.breakdown_of([(x.tax_rate, x.amount, x.tax_amount) for x in lines])
     return render(

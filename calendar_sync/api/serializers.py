@@ -1,6 +1,7 @@
 import datetime
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from calendar_sync.models import CalDavAccount, CalendarFeed, FetchStatus, IcsSubscription
@@ -111,7 +112,7 @@ class AvailabilityQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs["end"] <= attrs["start"]:
-            raise serializers.ValidationError({"end": ["Must be after start."]})
+            raise serializers.ValidationError({"end": [_("Must be after the start.")]})
         return attrs
 
 

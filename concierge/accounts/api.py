@@ -2,6 +2,7 @@
 person's sessions, recent re-authentication (API.md, "Accounts")."""
 
 from django.contrib.auth import logout
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -142,7 +143,7 @@ class RecoveryCodesView(APIView):
         if not services.TotpDevice.objects.filter(
             user=request.user, confirmed_at__isnull=False
         ).exists():
-            raise services.Invalid(Code.MFA_NOT_ENABLED, "No second factor is set up.")
+            raise services.Invalid(Code.MFA_NOT_ENABLED, _("No second factor is set up."))
         return Response({"recovery_codes": services.recovery_codes_new(user=request.user)})
 
 
@@ -184,7 +185,7 @@ class SessionDetailView(APIView):
     @extend_schema(request=None, responses={204: None})
     def delete(self, request, pk):
         if not sessions.session_end(user=request.user, session_id=pk):
-            raise NotFound(Code.NOT_FOUND, "No such session.")
+            raise NotFound(Code.NOT_FOUND, _("No such session."))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -65,7 +65,7 @@ def password_check(request: HttpRequest, *, email: str, password: str) -> User:
     user = authenticate(request, username=(email or "").lower(), password=password)
     if user is None:
         throttles.sign_in_failed(request, email)
-        raise Invalid(errors.Code.INVALID_CREDENTIALS, "E-mail or password is wrong.")
+        raise Invalid(errors.Code.INVALID_CREDENTIALS, _("E-mail or password is wrong."))
     return user
 
 
@@ -85,11 +85,11 @@ def second_factor_check(request: HttpRequest, user: User, code: str | None) -> N
         return
     if not code:
         raise Unauthorized(
-            errors.Code.MFA_CODE_REQUIRED, "This account needs a code from its authenticator."
+            errors.Code.MFA_CODE_REQUIRED, _("This account needs a code from its authenticator.")
         )
     if not code_verify(user, code):
         throttles.sign_in_failed(request, user.email)
-        raise Unauthorized(errors.Code.MFA_CODE_INVALID, "The code is wrong or was used.")
+        raise Unauthorized(errors.Code.MFA_CODE_INVALID, _("The code is wrong or was used."))
 
 
 def sign_in(request: HttpRequest, *, email: str, password: str, code: str | None = None) -> User:
@@ -98,7 +98,7 @@ def sign_in(request: HttpRequest, *, email: str, password: str, code: str | None
     if email_unverified(user):
         raise Forbidden(
             errors.Code.EMAIL_UNVERIFIED,
-            "Confirm your e-mail address first: follow the link we sent you.",
+            _("Confirm your e-mail address first: follow the link we sent you."),
         )
     second_factor_check(request, user, code)
     return user
@@ -159,8 +159,8 @@ def email_change_request(request: HttpRequest, *, user: User, email: str, passwo
         throttles.sign_in_failed(request, user.email)
         raise Invalid(
             errors.Code.WRONG_PASSWORD,
-            "The password is wrong.",
-            fields={"password": ["The password is wrong."]},
+            _("The password is wrong."),
+            fields={"password": [_("The password is wrong.")]},
         )
     email = User.objects.normalize_email(email).lower()
     if email == user.email:
@@ -234,7 +234,7 @@ def email_verify(request: HttpRequest, *, key: str) -> User:
 @transaction.atomic
 def _email_verify(key: str) -> User:
     invalid = Invalid(
-        errors.Code.VERIFICATION_LINK_INVALID, "This verification link is not valid or expired."
+        errors.Code.VERIFICATION_LINK_INVALID, _("This verification link is not valid or expired.")
     )
     try:
         data = signing.loads(
@@ -297,7 +297,7 @@ def password_reset_request(request: HttpRequest, *, email: str) -> None:
 def reset_link_user(*, uid: str, token: str) -> User:
     """The person a reset link is for, while it still works."""
     invalid = Invalid(
-        errors.Code.RESET_LINK_INVALID, "This password-reset link was used or has expired."
+        errors.Code.RESET_LINK_INVALID, _("This password-reset link was used or has expired.")
     )
     try:
         pk = int(force_str(urlsafe_base64_decode(uid)))
@@ -354,7 +354,7 @@ def totp_begin(*, user: User) -> dict:
     if TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists():
         raise Conflict(
             errors.Code.MFA_ALREADY_ENABLED,
-            "A second factor is already set up; remove it first to set up another.",
+            _("A second factor is already set up; remove it first to set up another."),
         )
     secret = pyotp.random_base32()
     TotpDevice.objects.update_or_create(
@@ -397,10 +397,12 @@ def recovery_codes_new(*, user: User) -> list[str]:
 def totp_confirm(*, user: User, code: str) -> list[str]:
     device = TotpDevice.objects.select_for_update().filter(user=user).first()
     if device is None or device.confirmed_at is not None:
-        raise Invalid(errors.Code.MFA_NOT_ENABLED, "Start the set-up first (POST auth/mfa/totp/).")
+        raise Invalid(
+            errors.Code.MFA_NOT_ENABLED, _("Start the set-up first (POST auth/mfa/totp/).")
+        )
     step = _step_match(device, code or "")
     if step is None:
-        raise Invalid(errors.Code.MFA_CODE_INVALID, "The code is wrong; try the current one.")
+        raise Invalid(errors.Code.MFA_CODE_INVALID, _("The code is wrong; try the current one."))
     device.confirmed_at = timezone.now()
     device.last_step = step
     device.save(update_fields=["confirmed_at", "last_step"])
@@ -433,17 +435,17 @@ def recovery_codes_left(user: User) -> int:
 def totp_disable(request: HttpRequest, *, user: User, password: str, code: str) -> None:
     """Removing the second factor takes the password and a code."""
     if not TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists():
-        raise Invalid(errors.Code.MFA_NOT_ENABLED, "No second factor is set up.")
+        raise Invalid(errors.Code.MFA_NOT_ENABLED, _("No second factor is set up."))
     if not user.check_password(password or ""):
         throttles.sign_in_failed(request, user.email)
         raise Invalid(
             errors.Code.WRONG_PASSWORD,
-            "The password is wrong.",
-            fields={"password": ["The password is wrong."]},
+            _("The password is wrong."),
+            fields={"password": [_("The password is wrong.")]},
         )
     if not code_verify(user, code or ""):
         throttles.sign_in_failed(request, user.email)
-        raise Invalid(errors.Code.MFA_CODE_INVALID, "The code is wrong or was used.")
+        raise Invalid(errors.Code.MFA_CODE_INVALID, _("The code is wrong or was used."))
     mfa_reset(user=user)
 
 
@@ -472,7 +474,7 @@ def require_recent_authentication(request: HttpRequest) -> None:
     if not recently_authenticated(request):
         raise Forbidden(
             errors.Code.REAUTHENTICATION_REQUIRED,
-            "Confirm it is you: give your password (or a code) again.",
+            _("Confirm it is you: give your password (or a code) again."),
         )
 
 
@@ -484,5 +486,5 @@ def reauthenticate(request: HttpRequest, *, password: str = "", code: str = "") 
     ok = (password and user.check_password(password)) or (code and code_verify(user, code))
     if not ok:
         throttles.sign_in_failed(request, user.email)
-        raise Invalid(errors.Code.WRONG_PASSWORD, "The password or code is wrong.")
+        raise Invalid(errors.Code.WRONG_PASSWORD, _("The password or code is wrong."))
     sessions.reauthenticated(request)

@@ -7,7 +7,9 @@ Datetimes in responses are rendered in the zone of the user's profile (`timezone
 its offset; a New York client reads `-05:00` in winter. Only the rendering changes: every
 domain computation (billing periods, workload weeks, deadlines) names the service's zone
 (`settings.TIME_ZONE`) explicitly, and `UserTimezoneMiddleware` puts the service zone back
-when the request ends. Session users get the same through the middleware.
+when the request ends. Session users get the same through the middleware. Both classes
+also answer in the account's language when the request's header names none
+(concierge.api.languages).
 
 A person of MFA_REQUIRED_ROLES without a second factor may only set one up and sign out:
 anything else is 403 `mfa_required`, whichever way they authenticated.
@@ -19,6 +21,7 @@ from rest_framework import authentication, exceptions
 
 from concierge.accounts import mfa
 from concierge.accounts import sessions as account_sessions
+from concierge.api.languages import activate_language_of
 from concierge.errors import Code, DrfCode
 from concierge.timezones import activate_zone_of
 
@@ -51,6 +54,7 @@ class ExpiringTokenAuthentication(authentication.TokenAuthentication):
     def authenticate(self, request):
         result = super().authenticate(request)
         if result is not None:
+            activate_language_of(request, result[0])
             _enrolment_gate(request, result[0])
             activate_zone_of(result[0])
         return result
@@ -73,6 +77,7 @@ class SessionAuthentication(authentication.SessionAuthentication):
     def authenticate(self, request):
         result = super().authenticate(request)
         if result is not None:
+            activate_language_of(request, result[0])
             _enrolment_gate(request, result[0])
         return result
 

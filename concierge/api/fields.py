@@ -15,6 +15,7 @@ from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import ISO_8601, fields, relations, serializers
 from rest_framework.settings import api_settings
@@ -25,25 +26,25 @@ from concierge.text import validate_single_line
 
 class DateTimeField(serializers.DateTimeField):
     default_error_messages = {
-        "out_of_range": f"Datetimes must be {bounds.RANGE_SENTENCE}.",
+        "out_of_range": _("Datetimes must be {range}."),
     }
 
     def to_internal_value(self, value):
         parsed = super().to_internal_value(value)
         if not bounds.datetime_in_range(parsed):
-            self.fail("out_of_range")
+            self.fail("out_of_range", range=bounds.RANGE_SENTENCE)
         return parsed
 
 
 class DateField(serializers.DateField):
     default_error_messages = {
-        "out_of_range": f"Dates must be {bounds.RANGE_SENTENCE}.",
+        "out_of_range": _("Dates must be {range}."),
     }
 
     def to_internal_value(self, value):
         parsed = super().to_internal_value(value)
         if not bounds.date_in_range(parsed):
-            self.fail("out_of_range")
+            self.fail("out_of_range", range=bounds.RANGE_SENTENCE)
         return parsed
 
 

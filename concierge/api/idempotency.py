@@ -28,6 +28,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.response import Response
 
 from concierge import errors
@@ -55,12 +56,12 @@ def _replay(record, fingerprint):
     if record.request_hash != fingerprint:
         raise Conflict(
             errors.Code.IDEMPOTENCY_KEY_REUSED,
-            "This Idempotency-Key was used for a different request.",
+            _("This Idempotency-Key was used for a different request."),
         )
     if record.status_code == IN_PROGRESS:
         raise Conflict(
             errors.Code.IDEMPOTENCY_KEY_IN_USE,
-            "A request with this Idempotency-Key is still being processed; retry.",
+            _("A request with this Idempotency-Key is still being processed; retry."),
         )
     response = Response(record.body, status=record.status_code)
     response["Idempotent-Replayed"] = "true"
@@ -106,7 +107,10 @@ def idempotent(view_method):
         if not key:
             return view_method(self, request, *args, **kwargs)
         if len(key) > 255:
-            raise errors.Invalid(errors.Code.INVALID, f"{HEADER} is longer than 255 characters.")
+            raise errors.Invalid(
+                errors.Code.INVALID,
+                _("%(header)s is longer than 255 characters.") % {"header": HEADER},
+            )
         fingerprint = _fingerprint(request)
         with transaction.atomic():
             held = claim(request, key, fingerprint)

@@ -6,6 +6,7 @@ import codecs
 import json
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 from rest_framework.settings import api_settings
@@ -29,7 +30,8 @@ class JSONParser(parsers.JSONParser):
         raw = stream.read(limit + 1) if stream is not None else b""
         if len(raw) > limit:
             raise RequestTooLarge(
-                errors.Code.REQUEST_TOO_LARGE, f"The request body is larger than {limit} bytes."
+                errors.Code.REQUEST_TOO_LARGE,
+                _("The request body is larger than %(limit)s bytes.") % {"limit": limit},
             )
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
         try:

@@ -1,4 +1,5 @@
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -215,7 +216,9 @@ class TaskFilterSerializer(serializers.Serializer):
         statuses = [s.strip() for s in value.split(",") if s.strip()]
         unknown = [s for s in statuses if s not in TaskStatus.values]
         if unknown:
-            raise serializers.ValidationError(f"Unknown status: {', '.join(unknown)}.")
+            raise serializers.ValidationError(
+                _("Unknown status: %(statuses)s.") % {"statuses": ", ".join(unknown)}
+            )
         return statuses
 
 

@@ -1,5 +1,6 @@
 import re
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from concierge.api.fields import BoundedModelSerializer, IntegerField, SingleLineCharField
@@ -29,11 +30,13 @@ class SecretFieldsField(serializers.DictField):
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
         if len(value) > MAX_FIELDS:
-            raise serializers.ValidationError(f"At most {MAX_FIELDS} secret fields.")
+            raise serializers.ValidationError(
+                _("At most %(count)s secret fields.") % {"count": MAX_FIELDS}
+            )
         bad = [name for name in value if not FIELD_NAME.match(name)]
         if bad:
             raise serializers.ValidationError(
-                "Field names are 1 to 64 letters, digits, spaces, '_', '.' or '-'."
+                _("Field names are 1 to 64 letters, digits, spaces, '_', '.' or '-'.")
             )
         return value
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath, PureWindowsPath
 
 import puremagic
+from django.utils.translation import gettext as _
 
 from concierge import errors
 from concierge.errors import ApplicationError
@@ -97,7 +98,7 @@ def not_allowed(detail: str) -> ApplicationError:
 
 def _refuse_markup(head: bytes) -> None:
     if _MARKUP.search(head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1024]):
-        raise not_allowed("Web pages, SVG and XML files are not accepted: send a PDF instead.")
+        raise not_allowed(_("Web pages, SVG and XML files are not accepted: send a PDF instead."))
 
 
 # Members that make an archive a program (a Java or Android package) or carry one.
@@ -119,12 +120,12 @@ def _zip_kind(path: str) -> FileKind:
                 if declared in OPEN_DOCUMENT:
                     return OPEN_DOCUMENT[declared]
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
-        raise not_allowed("This archive cannot be read.") from exc
+        raise not_allowed(_("This archive cannot be read.")) from exc
     lowered = [name.lower() for name in names]
     if any(name.endswith("vbaproject.bin") for name in lowered):
-        raise not_allowed("Documents with macros are not accepted: save them without macros.")
+        raise not_allowed(_("Documents with macros are not accepted: save them without macros."))
     if any(name.endswith(_PROGRAMS) for name in lowered):
-        raise not_allowed("Archives holding programs are not accepted.")
+        raise not_allowed(_("Archives holding programs are not accepted."))
     if "[Content_Types].xml" in names:
         for prefix, kind in (("word/", DOCX), ("xl/", XLSX), ("ppt/", PPTX)):
             if any(name.startswith(prefix) for name in names):
@@ -163,7 +164,7 @@ def identify(path: str, name: str) -> FileKind:
         extension = PurePosixPath(sanitised_name(name)).suffix.lower()
         if extension in OLE:
             return OLE[extension]
-        raise not_allowed("Old Office files are accepted named .doc, .xls or .ppt.")
+        raise not_allowed(_("Old Office files are accepted named .doc, .xls or .ppt."))
     try:
         matches = puremagic.magic_file(path)
     except (puremagic.PureError, ValueError):
@@ -172,7 +173,7 @@ def identify(path: str, name: str) -> FileKind:
         best = max(match.confidence for match in matches)
         contenders = [m for m in matches if m.confidence >= best]
         if any(_ACTIVE_TYPES.search(m.mime_type or m.name.lower()) for m in contenders):
-            raise not_allowed("Programs, scripts and web pages are not accepted.")
+            raise not_allowed(_("Programs, scripts and web pages are not accepted."))
         for match in contenders:
             kind = BY_SIGNATURE.get(match.mime_type)
             if kind is not None and kind not in (ZIP, DOC):  # those two are seen above
@@ -181,7 +182,7 @@ def identify(path: str, name: str) -> FileKind:
         extension = PurePosixPath(sanitised_name(name)).suffix.lower()
         return CSV if CSV.keeps(extension) else TEXT
     raise not_allowed(
-        "This kind of file is not accepted: send images, PDF, office documents or text."
+        _("This kind of file is not accepted: send images, PDF, office documents or text.")
     )
 
 

@@ -13,6 +13,8 @@ import tempfile
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from concierge import errors
@@ -33,13 +35,16 @@ class CleanImage:
 
 
 def _too_many_pixels(size: tuple[int, int] | None = None) -> ApplicationError:
-    limit = settings.ATTACHMENT_IMAGE_MAX_PIXELS
-    has = f"{size[0]} by {size[1]} pixels" if size else "too many pixels"
-    return ApplicationError(
-        errors.Code.FILE_TOO_LARGE,
-        f"This image has {has}; at most {limit:,} are accepted.",
-        status=413,
-    )
+    limit = number_format(settings.ATTACHMENT_IMAGE_MAX_PIXELS, force_grouping=True)
+    if size:
+        detail = _(
+            "This image has %(width)s by %(height)s pixels; at most %(limit)s are accepted."
+        ) % {"width": size[0], "height": size[1], "limit": limit}
+    else:
+        detail = _("This image has too many pixels; at most %(limit)s are accepted.") % {
+            "limit": limit
+        }
+    return ApplicationError(errors.Code.FILE_TOO_LARGE, detail, status=413)
 
 
 def _bare(image: Image.Image, source_info: dict) -> Image.Image:
@@ -96,6 +101,6 @@ def clean(path: str, kind: FileKind) -> CleanImage:
     except Image.DecompressionBombError as exc:  # far past our own limit
         raise _too_many_pixels() from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise not_allowed("This image cannot be read.") from exc
+        raise not_allowed(_("This image cannot be read.")) from exc
     out.seek(0)
     return CleanImage(file=out, width=width, height=height, thumbnail=thumbnail)

@@ -10,6 +10,7 @@ import socket
 import struct
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from concierge import errors
 from concierge.errors import ApplicationError
@@ -55,7 +56,7 @@ def scan(path: str) -> str:
     except OSError as exc:
         raise ApplicationError(
             errors.Code.SCANNER_UNAVAILABLE,
-            "The malware scanner cannot be reached; try again in a moment.",
+            _("The malware scanner cannot be reached; try again in a moment."),
             status=503,
         ) from exc
     # "stream: OK", "stream: Eicar-Signature FOUND", "INSTREAM size limit exceeded. ERROR"
@@ -65,10 +66,11 @@ def scan(path: str) -> str:
     if verdict.endswith("FOUND"):
         raise ApplicationError(
             errors.Code.MALWARE_DETECTED,
-            f"This file was refused: the malware scanner found {verdict[:-6].strip()}.",
+            _("This file was refused: the malware scanner found %(verdict)s.")
+            % {"verdict": verdict[:-6].strip()},
         )
     raise ApplicationError(
         errors.Code.SCANNER_UNAVAILABLE,
-        f"The malware scanner could not scan this file ({reply[:100]}).",
+        _("The malware scanner could not scan this file (%(reply)s).") % {"reply": reply[:100]},
         status=503,
     )

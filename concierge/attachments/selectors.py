@@ -4,6 +4,7 @@ note is staff-only like the note."""
 
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from concierge import errors, selectors
 from concierge.errors import NotFound
@@ -30,7 +31,7 @@ def attachment_get(user: User, attachment_id: int) -> Attachment:
     """One file the user may read, or 404."""
     attachment = attachments_visible_to(user).filter(pk=attachment_id).first()
     if attachment is None:
-        raise NotFound(errors.Code.NOT_FOUND, "No such file.")
+        raise NotFound(errors.Code.NOT_FOUND, _("No such file."))
     return attachment
 
 

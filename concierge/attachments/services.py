@@ -26,6 +26,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from concierge import audit, errors, services
@@ -65,13 +66,15 @@ def _too_large(size: int) -> ApplicationError:
     limit = settings.ATTACHMENT_MAX_BYTES
     return ApplicationError(
         errors.Code.FILE_TOO_LARGE,
-        f"This file is {_megabytes(size)}; files of at most {_megabytes(limit)} are accepted.",
+        _("This file is %(size)s; files of at most %(limit)s are accepted.")
+        % {"size": megabytes(size), "limit": megabytes(limit)},
         status=413,
     )
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
+def megabytes(size: int) -> str:
+    """A size as its reader writes it: "2.5 MB", "2,5 Mo"."""
+    return _("%(megabytes)s MB") % {"megabytes": number_format(size / (1024 * 1024), 1)}
 
 
 def _digest(stream: IO[bytes]) -> tuple[int, str]:
@@ -103,7 +106,7 @@ def attachment_check(upload: UploadedFile) -> Checked:
     if isinstance(upload, OversizeFile) or (upload.size or 0) > settings.ATTACHMENT_MAX_BYTES:
         raise _too_large(upload.size or 0)
     if not upload.size:
-        raise Invalid(errors.Code.INVALID, "This file is empty.", fields={"file": ["Empty."]})
+        raise Invalid(errors.Code.INVALID, _("This file is empty."), fields={"file": [_("Empty.")]})
     with _on_disk(upload) as path:
         kind = content.identify(path, upload.name or "")
         if scan.configured():
@@ -124,13 +127,13 @@ def attachment_check(upload: UploadedFile) -> Checked:
 def _require_may_attach(task: Task, actor: User) -> None:
     """The task's client, its assignee or a manager; only while the task is open."""
     if actor.is_client and task.client_id != actor.pk:
-        raise Forbidden(errors.Code.PERMISSION_DENIED, "Only the task's client may do this.")
+        raise Forbidden(errors.Code.PERMISSION_DENIED, _("Only the task's client may do this."))
     if actor.is_assistant and task.assignee_id != actor.pk:
-        raise Forbidden(errors.Code.NOT_ASSIGNEE, "Only the task's assignee may do this.")
+        raise Forbidden(errors.Code.NOT_ASSIGNEE, _("Only the task's assignee may do this."))
     if not (actor.is_client or actor.is_assistant or actor.is_manager):
-        raise Forbidden(errors.Code.PERMISSION_DENIED, "You may not add files to this task.")
+        raise Forbidden(errors.Code.PERMISSION_DENIED, _("You may not add files to this task."))
     if not task.is_open:
-        raise Conflict(errors.Code.TASK_CLOSED, "Files cannot be added to a closed task.")
+        raise Conflict(errors.Code.TASK_CLOSED, _("Files cannot be added to a closed task."))
 
 
 def may_attach(task: Task, actor: User) -> bool:
@@ -147,14 +150,15 @@ def _require_room(task: Task, checked: Sequence[Checked]) -> None:
     if files + len(checked) > settings.ATTACHMENT_TASK_MAX_FILES:
         raise Conflict(
             errors.Code.ATTACHMENT_LIMIT_REACHED,
-            f"A task holds at most {settings.ATTACHMENT_TASK_MAX_FILES} files.",
+            _("A task holds at most %(count)s files.")
+            % {"count": settings.ATTACHMENT_TASK_MAX_FILES},
         )
     total = settings.ATTACHMENT_TASK_MAX_BYTES
     if size + sum(c.size for c in checked) > total:
         raise Conflict(
             errors.Code.ATTACHMENT_LIMIT_REACHED,
-            f"A task's files take at most {_megabytes(total)}; this task has "
-            f"{_megabytes(max(total - size, 0))} left.",
+            _("A task's files take at most %(total)s; this task has %(left)s left.")
+            % {"total": megabytes(total), "left": megabytes(max(total - size, 0))},
         )
 
 
@@ -235,7 +239,7 @@ def _tell_about_files(task: Task, actor: User, attachments: Sequence[Attachment]
 
 def _checked_all(files: Sequence[UploadedFile]) -> list[Checked]:
     if not files:
-        raise Invalid(errors.Code.INVALID, "Choose a file.", fields={"file": ["Required."]})
+        raise Invalid(errors.Code.INVALID, _("Choose a file."), fields={"file": [_("Required.")]})
     return [attachment_check(upload) for upload in files]
 
 
@@ -303,9 +307,9 @@ def attachment_delete(*, attachment: Attachment, actor: User) -> None:
     the deletion has committed."""
     task = services.locked(attachment.task)
     if attachment.uploaded_by_id != actor.pk:
-        raise Forbidden(errors.Code.NOT_UPLOADER, "Only whoever added a file may delete it.")
+        raise Forbidden(errors.Code.NOT_UPLOADER, _("Only whoever added a file may delete it."))
     if not task.is_open:
-        raise Conflict(errors.Code.TASK_CLOSED, "Files of a closed task are kept.")
+        raise Conflict(errors.Code.TASK_CLOSED, _("Files of a closed task are kept."))
     audit.record(
         actor=actor,
         action=audit.Action.ATTACHMENT_REMOVED,

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from concierge import audit, crypto, errors, vault_services
 from concierge.attachments import services as attachment_services
@@ -24,7 +25,7 @@ from concierge.models import User, VaultDocument, VaultItem, VaultItemKind, Vaul
 
 def _require_owner(item: VaultItem, actor: User) -> None:
     if actor.pk != item.client_id:
-        raise Forbidden(errors.Code.PERMISSION_DENIED, "Only the item's owner may change it.")
+        raise Forbidden(errors.Code.PERMISSION_DENIED, _("Only the item's owner may change it."))
 
 
 @transaction.atomic
@@ -34,14 +35,15 @@ def vault_document_attach(*, item: VaultItem, actor: User, upload: UploadedFile)
     if item.kind != VaultItemKind.DOCUMENT:
         raise Invalid(
             errors.Code.INVALID,
-            "Only a vault item of kind document holds a file.",
-            fields={"file": ["This item is not a document."]},
+            _("Only a vault item of kind document holds a file."),
+            fields={"file": [_("This item is not a document.")]},
         )
     limit = settings.VAULT_DOCUMENT_MAX_BYTES
     if isinstance(upload, OversizeFile) or (upload.size or 0) > limit:
         raise ApplicationError(
             errors.Code.FILE_TOO_LARGE,
-            f"Vault documents are at most {limit / (1024 * 1024):.1f} MB.",
+            _("Vault documents are at most %(limit)s.")
+            % {"limit": attachment_services.megabytes(limit)},
             status=413,
         )
     checked = attachment_services.attachment_check(upload)
@@ -71,7 +73,7 @@ def vault_document_remove(*, item: VaultItem, actor: User) -> None:
     _require_owner(item, actor)
     document = VaultDocument.objects.filter(item=item).first()
     if document is None:
-        raise NotFound(errors.Code.NOT_FOUND, "This item holds no file.")
+        raise NotFound(errors.Code.NOT_FOUND, _("This item holds no file."))
     document.delete()  # its file goes once this commits
     audit.record(
         actor=actor,
@@ -85,7 +87,7 @@ def vault_document_remove(*, item: VaultItem, actor: User) -> None:
 def vault_document_get(item: VaultItem) -> VaultDocument:
     document = VaultDocument.objects.filter(item=item).first()
     if document is None:
-        raise NotFound(errors.Code.NOT_FOUND, "This item holds no file.")
+        raise NotFound(errors.Code.NOT_FOUND, _("This item holds no file."))
     return document
 
 
@@ -108,7 +110,14 @@ def vault_document_reveal(
     try:
         plaintext = crypto.decrypt_bytes(token)
     except crypto.DecryptionError as exc:
-        raise ApplicationError(errors.Code.SECRET_UNREADABLE, str(exc), status=500) from exc
+        raise ApplicationError(
+            errors.Code.SECRET_UNREADABLE,
+            _(
+                "This document cannot be decrypted with the service's keys; an operator must "
+                "restore the key it was written with."
+            ),
+            status=500,
+        ) from exc
     return document, plaintext, reveal
 
 

@@ -297,7 +297,7 @@ def test_a_refused_parameter_is_named_with_its_own_code(manager_api, assistant_a
     def refusal(code, name, message):
         return {"code": code, "detail": message, "fields": {name: [message]}}
 
-    bad_week = "'W13' is not an ISO week such as 2026-W47."
+    bad_week = "“W13” is not an ISO week such as 2026-W47."
     # The week is read first: with a bad filter too, only the week is named.
     got = manager_api.get(LIST, {"week": "W13", "active": "maybe", "ordering": "x"})
     assert got.json() == refusal("invalid_week", "week", bad_week)
@@ -316,7 +316,7 @@ def test_a_refused_parameter_is_named_with_its_own_code(manager_api, assistant_a
     assert got.status_code == 200
     got = assistant_api.get(detail(week["a"]), {"week": " 2026-W13"})
     assert got.json() == refusal(
-        "invalid_week", "week", "' 2026-W13' is not an ISO week such as 2026-W47."
+        "invalid_week", "week", "“ 2026-W13” is not an ISO week such as 2026-W47."
     )
 
 

@@ -175,7 +175,10 @@ def test_a_client_sees_the_allowance_left_this_month(web_for, client_user, monke
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ({"from": "2026-10-02", "to": "2026-10-01"}, "from must be on or before to."),
+        (
+            {"from": "2026-10-02", "to": "2026-10-01"},
+            "The first day must be on or before the last.",
+        ),
         ({"from": "2020-01-01", "to": "2026-01-01"}, "A report covers at most 2 years."),
         ({"group_by": "planet"}, "Select a valid choice"),
     ],
