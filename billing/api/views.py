@@ -48,11 +48,13 @@ class PlanViewSet(
         return selectors.plans_visible_to(self.request.user).prefetch_related("terms")
 
     def perform_create(self, serializer):
-        plan = services.plan_create(**serializer.validated_data)
+        plan = services.plan_create(actor=self.request.user, **serializer.validated_data)
         serializer.instance = self.get_queryset().get(pk=plan.pk)
 
     def perform_update(self, serializer):
-        plan = services.plan_update(plan=serializer.instance, **serializer.validated_data)
+        plan = services.plan_update(
+            plan=serializer.instance, actor=self.request.user, **serializer.validated_data
+        )
         serializer.instance = self.get_queryset().get(pk=plan.pk)
 
 
@@ -92,7 +94,9 @@ class SubscriptionView(APIView):
         data = serializers.SpendCapSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         subscription = services.subscription_set_spend_cap(
-            subscription=_own_subscription(request.user), **data.validated_data
+            subscription=_own_subscription(request.user),
+            actor=request.user,
+            **data.validated_data,
         )
         return Response(serializers.SubscriptionSerializer(subscription).data)
 
@@ -462,7 +466,9 @@ def _billing_details_body(client):
 def _billing_details_patch(request, client):
     data = serializers.BillingDetailsSerializer(data=request.data, partial=True)
     data.is_valid(raise_exception=True)
-    details = billing_seller.billing_details_update(client=client, **data.validated_data)
+    details = billing_seller.billing_details_update(
+        client=client, actor=request.user, **data.validated_data
+    )
     return Response(serializers.BillingDetailsSerializer(details).data)
 
 

@@ -20,7 +20,9 @@ from billing.models import (
     PlanTerms,
     Subscription,
 )
+from concierge import audit
 from concierge.errors import Conflict, Invalid
+from concierge.models import User
 from concierge.services import locked
 
 

@@ -17,6 +17,7 @@ from billing.models import (
     SubscriptionEvent,
 )
 from billing.services.transitions import SS, subscription_transition
+from concierge import audit
 from concierge.errors import Conflict, Invalid
 from concierge.models import Role, Task, User
 from concierge.services import locked
@@ -180,15 +181,19 @@ def check_plan_or_balance(
     if usage is None:
         raise Conflict(
             errors.Code.NO_PLAN_OR_PACK,
-            "This client has neither a subscription nor an hour pack: billable time can't be "
-            "logged for them (log it as non-billable, or the client subscribes or buys a pack).",
+            _(
+                "This client has neither a subscription nor an hour pack: billable time can't be "
+                "logged for them (log it as non-billable, or the client subscribes or buys a pack)."
+            ),
         )
     wanted = 0 if ended_at is None else -(-int((ended_at - started_at).total_seconds()) // 60)
     if usage.remaining_minutes <= 0 or wanted > usage.remaining_minutes:
         raise Conflict(
             errors.Code.PACK_BALANCE_EXHAUSTED,
-            f"The client's hour packs have {usage.remaining_minutes} min left; "
-            "they must buy a pack first.",
+            _(
+                "The client's hour packs have %(remaining_minutes)s min left; they must buy a pack first."
+            )
+            % {"remaining_minutes": usage.remaining_minutes},
         )
 
 

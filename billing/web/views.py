@@ -135,7 +135,9 @@ def billing_details_save(request):
         messages.error(request, _("Give the name and the address for your invoices."))
         return redirect("portal:plan")
     try:
-        billing_seller.billing_details_update(client=request.user, **form.cleaned_data)
+        billing_seller.billing_details_update(
+            client=request.user, actor=request.user, **form.cleaned_data
+        )
     except ApplicationError as error:
         messages.error(request, error.detail)
         return redirect("portal:plan")
