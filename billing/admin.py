@@ -33,9 +33,18 @@ class PlanTermsInline(ReadOnlyAdminMixin, admin.TabularInline):
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
     """Prices are versioned by the plan services (never retroactive): here they are shown,
-    and only the name and whether the plan is offered can be changed."""
+    and only the name (English and French) and whether the plan is offered can be changed."""
 
-    list_display = ["code", "name", "kind", "monthly_fee", "currency", "included_minutes", "active"]
+    list_display = [
+        "code",
+        "name",
+        "name_fr",
+        "kind",
+        "monthly_fee",
+        "currency",
+        "included_minutes",
+        "active",
+    ]
     list_filter = ["kind", "active"]
     inlines = [PlanTermsInline]
     readonly_fields = [

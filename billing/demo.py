@@ -27,6 +27,7 @@ PLANS = [
     {
         "code": "essential",
         "name": "Essential (2 h / month)",
+        "name_fr": "Essentiel (2 h / mois)",
         "kind": PlanKind.MONTHLY,
         "monthly_fee": Decimal("49.00"),
         "included_minutes": 120,
@@ -40,6 +41,7 @@ PLANS = [
     {
         "code": "hourly",
         "name": "Pay as you go",
+        "name_fr": "À l'heure",
         "kind": PlanKind.HOURLY,
         "monthly_fee": Decimal("0.00"),
         "included_minutes": 0,
@@ -70,6 +72,8 @@ def seed(demo: Demo) -> None:
         billing_seller.seller_update(actor=demo.manager, **SELLER)
     for plan in PLANS:
         Plan.objects.get_or_create(code=plan["code"], defaults=plan)
+        # A demo database seeded before plans had French names gets them too.
+        Plan.objects.filter(code=plan["code"], name_fr="").update(name_fr=plan["name_fr"])
     if not Subscription.objects.filter(client=demo.showcase).exists():
         lived_in_month(
             client=demo.showcase,

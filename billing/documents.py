@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from billing import periods, tax
-from billing.models import CreditNote, Invoice, SellerVersion
+from billing.models import CreditNote, Invoice, Plan, SellerVersion
 
 ZERO = Decimal("0.00")
 
@@ -58,6 +58,8 @@ class Document:
     status: str = ""
     # EN 16931 notes (BT-21 subject code, BT-22 text): the seller's legal mentions.
     notes: list[tuple[str, str]] = field(default_factory=list)
+    # The plan billed: the PDF names it in the reader's language (the XML keeps the line).
+    plan: Plan | None = None
 
 
 def seller_party(seller: SellerVersion | None) -> Party:
@@ -143,6 +145,7 @@ def invoice_document(invoice: Invoice) -> Document:
         due_date=invoice.due_date,
         status=invoice.status,
         notes=legal_notes(seller),
+        plan=invoice.plan,
     )
 
 
@@ -176,4 +179,5 @@ def credit_note_document(note: CreditNote) -> Document:
         refers_to=note.invoice.number or "",
         status=note.status,
         notes=legal_notes(seller),
+        plan=note.invoice.plan,
     )

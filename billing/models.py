@@ -32,6 +32,7 @@ class PlanKind(models.TextChoices):
 class Plan(models.Model):
     code = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
+    name_fr = models.CharField("name (French)", max_length=200, blank=True)
     kind = models.CharField(max_length=8, choices=PlanKind)
     currency = models.CharField(max_length=3, default="EUR")
     monthly_fee = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
@@ -62,6 +63,13 @@ class Plan(models.Model):
         ]
 
     def __str__(self):
+        return self.name
+
+    def name_in(self, language: str) -> str:
+        """The name in `language` ("en", "fr"), English when there is no translation (the
+        way a category's label is read)."""
+        if language.startswith("fr") and self.name_fr:
+            return self.name_fr
         return self.name
 
 

@@ -160,7 +160,7 @@ def _draw(document: Document) -> bytes:
     pdf.set_font(FONT, "", 8.5)
     for line in document.lines:
         cells = (
-            line_text(line.description),
+            line_text(line.description, document.plan),
             _("%(minutes)s min") % {"minutes": line.quantity_minutes}
             if line.quantity_minutes
             else "",

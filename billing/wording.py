@@ -10,7 +10,10 @@ import re
 from decimal import Decimal
 
 from django.utils.formats import number_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from billing.models import Plan
 
 FEE = re.compile(r"^Monthly fee: (?P<plan>.+?)(?: \(prorated (?P<days>\d+)/(?P<of>\d+) days\))?$")
 OVERAGE = re.compile(
@@ -19,16 +22,21 @@ OVERAGE = re.compile(
 PACK = re.compile(r"^Hour pack: (?P<minutes>\d+) min, valid (?P<days>\d+) days$")
 
 
-def line_text(description: str) -> str:
-    """`description` in the active language (call inside the reader's `override`)."""
+def line_text(description: str, plan: Plan | None = None) -> str:
+    """`description` in the active language (call inside the reader's `override`). The
+    invoice's `plan`, when given, names itself in that language too, when the line names
+    it as it was called then (a plan renamed since is shown under its old name)."""
     if found := FEE.match(description):
+        name = found["plan"]
+        if plan is not None and name == plan.name:
+            name = plan.name_in(get_language() or "en")
         if found["days"]:
             return _("Monthly fee: %(plan)s (prorated %(days)s/%(of)s days)") % {
-                "plan": found["plan"],
+                "plan": name,
                 "days": found["days"],
                 "of": found["of"],
             }
-        return _("Monthly fee: %(plan)s") % {"plan": found["plan"]}
+        return _("Monthly fee: %(plan)s") % {"plan": name}
     if found := OVERAGE.match(description):
         return _("Overage: %(minutes)s min @ %(rate)s %(currency)s/h") % {
             "minutes": found["minutes"],

@@ -1,4 +1,6 @@
 from django import forms
+from django.utils.formats import number_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from billing import periods, selectors, services
@@ -10,6 +12,8 @@ class PlanChoiceForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["plan"].queryset = selectors.plans_visible_to(user).filter(active=True)
+        language = get_language() or "en"
+        self.fields["plan"].label_from_instance = lambda plan: plan.name_in(language)
 
 
 class PackForm(forms.Form):
@@ -18,7 +22,11 @@ class PackForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["minutes"].choices = [
-            (o["minutes"], f"{o['minutes'] // 60} h — {o['price']} {o['currency']}")
+            (
+                o["minutes"],
+                f"{o['minutes'] // 60} h — "
+                f"{number_format(o['price'], 2, force_grouping=True)}\u00a0{o['currency']}",
+            )
             for o in services.pack_offers()
         ]
 
