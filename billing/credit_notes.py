@@ -34,8 +34,8 @@ from billing.models import (
 )
 from concierge.models import User
 from concierge.platform.outbox import enqueue
-ZERO = Decimal("0.00")
 
+ZERO = Decimal("0.00")
 
 
 def _numbers(year: int) -> tuple[int, str]:

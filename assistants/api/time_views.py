@@ -10,7 +10,6 @@ from assistants import policies, selectors, services
 from assistants.api import time_serializers as ts
 from concierge import errors
 from concierge.api.compiled import CompiledListMixin
-from concierge.api.compiled import CompiledListMixin
 from concierge.api.idempotency import idempotent
 from concierge.api.permissions import allowed
 from concierge.selectors import tasks_visible_to

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from billing import errors, periods, rating
+from billing.audit import Action
 from billing.models import (
     PLAN_FIELDS,
     TERMS_FIELDS,
@@ -63,10 +64,16 @@ def _plan_fields(plan: Plan, changes: dict) -> dict:
 
 
 @transaction.atomic
-def plan_create(**fields: Any) -> Plan:
+def plan_create(*, actor: User | None = None, **fields: Any) -> Plan:
     """A new plan of PLAN_FIELDS (the model's defaults for those left out)."""
     plan = Plan.objects.create(**_plan_fields(Plan(), fields))
     _terms_from(plan, SINCE_ALWAYS)
+    audit.record(
+        actor=actor,
+        action=Action.PLAN_CREATED,
+        target=plan,
+        changes=audit.created(audit.snapshot(plan, PLAN_FIELDS)),
+    )
     return plan
 
 
@@ -92,8 +99,9 @@ def _plan_in_use(plan: Plan) -> bool:
 
 
 @transaction.atomic
-def plan_update(*, plan: Plan, **changes: Any) -> Plan:
+def plan_update(*, plan: Plan, actor: User | None = None, **changes: Any) -> Plan:
     plan = locked(plan)
+    before = audit.snapshot(plan, PLAN_FIELDS)
     fields = _plan_fields(plan, changes)
     terms_changed = any(fields[name] != getattr(plan, name) for name in TERMS_FIELDS)
     in_use = _plan_in_use(plan)
@@ -108,6 +116,9 @@ def plan_update(*, plan: Plan, **changes: Any) -> Plan:
     for name, value in fields.items():
         setattr(plan, name, value)
     plan.save()
+    changed = audit.changes_of(before, audit.snapshot(plan, PLAN_FIELDS))
+    if changed:
+        audit.record(actor=actor, action=Action.PLAN_CHANGED, target=plan, changes=changed)
     if terms_changed:
         if in_use:
             # Never retroactive: a running period keeps the terms it started with.

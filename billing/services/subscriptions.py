@@ -7,8 +7,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing import errors, periods, selectors
+from billing.audit import Action
 from billing.models import (
     BillingEventSource,
     Plan,
@@ -131,13 +133,21 @@ def subscription_cancel(*, subscription: Subscription) -> Subscription:
 
 @transaction.atomic
 def subscription_set_spend_cap(
-    *, subscription: Subscription, spend_cap: Decimal | None
+    *, subscription: Subscription, spend_cap: Decimal | None, actor: User | None = None
 ) -> Subscription:
     subscription = locked(subscription, related=("plan", "scheduled_plan"))
     if spend_cap is not None and subscription.plan.kind != PlanKind.HOURLY:
         raise Invalid(errors.Code.SPEND_CAP_NOT_HOURLY, "Only hourly plans take a spend cap.")
+    before = audit.snapshot(subscription, ["spend_cap"])
     subscription.spend_cap = spend_cap
     subscription.save(update_fields=["spend_cap", "updated_at"])
+    audit.record(
+        actor=actor,
+        action=Action.SPEND_CAP_SET,
+        target=subscription,
+        changes=audit.changes_of(before, audit.snapshot(subscription, ["spend_cap"])),
+        about=subscription.client,
+    )
     return subscription
 
 
@@ -191,7 +201,8 @@ def check_plan_or_balance(
         raise Conflict(
             errors.Code.PACK_BALANCE_EXHAUSTED,
             _(
-                "The client's hour packs have %(remaining_minutes)s min left; they must buy a pack first."
+                "The client's hour packs have %(remaining_minutes)s min left; "
+                "they must buy a pack first."
             )
             % {"remaining_minutes": usage.remaining_minutes},
         )

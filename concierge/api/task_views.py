@@ -8,7 +8,6 @@ from rest_framework.response import Response
 from concierge import policies, selectors, services
 from concierge.api import task_serializers as ts
 from concierge.api.compiled import CompiledListMixin
-from concierge.api.compiled import CompiledListMixin
 from concierge.api.permissions import allowed
 
 # Who may call each action: the policies the services enforce (object rules, such as

@@ -18,7 +18,6 @@ from concierge.accounts import throttles
 from concierge.accounts.models import AccountSession
 from concierge.api import serializers
 from concierge.api.compiled import CompiledListMixin
-from concierge.api.compiled import CompiledListMixin
 from concierge.api.permissions import IsStaff, allowed
 
 logger = logging.getLogger(__name__)
