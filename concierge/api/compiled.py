@@ -422,7 +422,7 @@ class CompiledListMixin:
         compiled = compile_list(self.get_serializer_class(), queryset)
         if compiled.fallbacks:
             return super().list(request, *args, **kwargs)
-        page = self.paginator.paginate_counted(compiled.values(queryset), request)
+        page = self.paginator.paginate_counted(queryset, request, values=compiled.values(queryset))
         rows = compiled.rows(page, using=queryset.db)
         return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 

@@ -54,22 +54,24 @@ class CountingPaginator(Paginator):
             return counted
         return _estimate(rows, counted)
 
-    def counted_page(self, number):
-        """Page `number` read with its count in one query: its rows (a values() queryset)
-        each carry `_count` (see `bounded_count`). An empty page is counted on its own:
-        page 1 of an empty list, or a page out of range (a 404)."""
+    def counted_page(self, number, *, values):
+        """Page `number` of the list, read as `values` (the list as a values() queryset)
+        with the list's count in the same query: each row carries `_count` (see
+        `bounded_count`). The count reads the list itself, without the joins its values
+        may need. An empty page is counted on its own: page 1 of an empty list, or a page
+        out of range (a 404)."""
         rows = self.object_list
         try:
             number = int(number)
         except (TypeError, ValueError):
             number = self.validate_number(number)  # not a whole number: the usual error
         if number < 1:
-            return self.page(number)
+            self.validate_number(number)  # the usual error
         bottom = (number - 1) * self.per_page
-        page = rows.annotate(_count=bounded_count(rows))[bottom : bottom + self.per_page]
+        page = values.annotate(_count=bounded_count(rows))[bottom : bottom + self.per_page]
         found = list(page)
-        if not found:
-            return self.page(number)
+        if not found:  # counted apart: a 404 beyond the last page
+            return self._get_page(found, self.validate_number(number), self)
         counted = found[0]["_count"]
         for row in found:
             del row["_count"]
@@ -86,16 +88,16 @@ class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
-    def paginate_counted(self, queryset, request):
-        """`paginate_queryset` of a values() queryset, the page's count read in the
-        page's own query (`CountingPaginator.counted_page`)."""
+    def paginate_counted(self, queryset, request, *, values):
+        """`paginate_queryset` of `queryset` read as `values` (a values() queryset of
+        it), the list's count read in the page's own query (`counted_page`)."""
         page_size = self.get_page_size(request)
         paginator = self.django_paginator_class(queryset, page_size)
         number = request.query_params.get(self.page_query_param) or 1
         if number in self.last_page_strings:
-            return self.paginate_queryset(queryset, request)
+            return self.paginate_queryset(values, request)
         try:
-            self.page = paginator.counted_page(number)
+            self.page = paginator.counted_page(number, values=values)
         except InvalidPage as exc:
             message = self.invalid_page_message.format(page_number=number, message=str(exc))
             raise NotFound(message) from exc
