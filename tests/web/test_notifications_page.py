@@ -51,7 +51,12 @@ def test_marking_one_read_in_place_refreshes_the_count(client_web, client_user):
     response = client_web.post(f"/app/notifications/{first.pk}/read/", HTTP_HX_REQUEST="true")
     body = assert_fragment(response, "Invoice issued", 'hx-swap-oob="true"')
     assert "Mark read" not in body
-    assert '<span class="badge unread">1<span' in body
+    # Both counts of the header: beside "Notifications", and on "Menu" (narrow screens).
+    for count in (
+        '<span id="unread-count" hx-swap-oob="true">',
+        '<span id="menu-unread" hx-swap-oob="true">',
+    ):
+        assert count + ' <span class="badge unread">1<span' in body
     first.refresh_from_db()
     assert first.read_at is not None
     plain = client_web.post(f"/app/notifications/{first.pk}/read/")
