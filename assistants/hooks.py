@@ -102,10 +102,10 @@ def billable_time_recorded(*, task: Task) -> None:
 
 
 class EntryBilling(Protocol):
-    """How a query reads, for each time entry, the invoice that bills it and the minutes
-    it charged: `{"invoice_id": expression, "billed_minutes": expression}` (billing: its
-    own record of the entries each invoice bills). An entry an invoice bills is locked:
-    it can no longer be changed, deleted or disputed."""
+    """How a query reads, for each time entry, the invoice that bills it:
+    `{"invoice_id": expression}` (billing: its own record of the entries each invoice
+    bills). Whether an entry is billed, and for how many minutes, the entry itself says
+    (`TimeEntry.billed_at`, set by `time_entries_bill`)."""
 
     def __call__(self) -> dict[str, Expression]: ...
 
@@ -118,10 +118,7 @@ def register_entry_billing(provider: EntryBilling) -> EntryBilling:
 
 
 def entry_billing() -> dict[str, Expression]:
-    found: dict[str, Expression] = {
-        "invoice_id": Value(None, output_field=IntegerField()),
-        "billed_minutes": Value(None, output_field=IntegerField()),
-    }
+    found: dict[str, Expression] = {"invoice_id": Value(None, output_field=IntegerField())}
     for provider in entry_billing_providers:
         found.update(provider())
     return found

@@ -150,21 +150,22 @@ class TimeEntryQuerySet(models.QuerySet):
         return self.filter(BILLABLE)
 
     def with_billing(self):
-        """Each entry with `invoice_id`, the invoice that bills it, and `billed_minutes`,
-        what that invoice charged: both None until billed (read through the entry billing
-        hook; billing keeps the record)."""
+        """Each entry with `invoice_id`, the invoice that bills it: None until billed
+        (read through the entry billing hook; billing keeps the record)."""
         return self.annotate(**hooks.entry_billing())
 
     def locked(self):
         """The entries an invoice bills: they can no longer change."""
-        return self.with_billing().filter(invoice_id__isnull=False)
+        return self.filter(billed_at__isnull=False)
 
 
 class TimeEntry(models.Model):
     """Time an assistant spent on a task, `[started_at, ended_at)`, raw and unrounded.
 
-    Rounding happens only in billing, which records what each invoice charged; an entry
-    read `with_billing()` carries it.
+    Rounding happens only in billing. When an invoice bills the entry, billing's close
+    tells the entry so (`time_entries_bill`): from then on it is locked and carries the
+    minutes charged for it, so that locking and the reports read the entry alone. Which
+    invoice bills it is billing's record (read `with_billing()`).
     """
 
     # Both are served by the (…, started_at) indexes below, which lead with them.
@@ -203,6 +204,12 @@ class TimeEntry(models.Model):
     disputed_at = models.DateTimeField(null=True, blank=True)
     dispute_decision = models.CharField(max_length=8, blank=True)
     dispute_resolved_at = models.DateTimeField(null=True, blank=True)
+    # Set once, when an invoice bills the entry (locked from then on): when, and the
+    # minutes it charged (the rounded duration, or a manager's adjustment). Minutes a
+    # decision on a dispute took off since are credited by credit notes.
+    billed_at = models.DateTimeField(null=True, blank=True)
+    billed_minutes = models.PositiveIntegerField(null=True, blank=True)
+    credited_minutes = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -229,6 +236,15 @@ class TimeEntry(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=TimeEntryStatus.values), name="time_entry_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(billed_at__isnull=True, billed_minutes__isnull=True, credited_minutes=0)
+                | Q(
+                    billed_at__isnull=False,
+                    billed_minutes__isnull=False,
+                    credited_minutes__lte=F("billed_minutes"),
+                ),
+                name="time_entry_billed_all_or_nothing",
             ),
             PostgresOnlyExclusionConstraint(
                 name="time_entry_no_overlap_per_assistant",
@@ -258,11 +274,10 @@ class TimeEntry(models.Model):
 
     def is_disputable(self, now=None):
         """What `time_entry_dispute` accepts: stopped, not invoiced, not decided yet, inside
-        its dispute window. The portal offers "Dispute" only then (on entries read
-        `with_billing()`)."""
+        its dispute window. The portal offers "Dispute" only then."""
         now = now or timezone.now()
         return (
-            self.invoice_id is None
+            self.billed_at is None
             and self.ended_at is not None
             and self.status in (TimeEntryStatus.STOPPED, TimeEntryStatus.NEEDS_REVIEW)
             and not self.dispute_decision

@@ -85,11 +85,22 @@ def time_off_moves(user: User, time_off_ids: Collection[int]) -> dict[int, list[
 
 
 def time_entries_visible_to(user: User) -> QuerySet[TimeEntry]:
-    """Managers see every entry; an assistant their own; a client those on their tasks."""
+    """Managers see every entry; an assistant their own; a client those on their tasks.
+    Each with its assistant, and the invoice that bills it."""
     from assistants.models import TimeEntry
 
-    # With the assistant's name, and what billing charged for each.
-    entries = TimeEntry.objects.select_related("assistant").with_billing()
+    return _entries_of(user, TimeEntry.objects.select_related("assistant").with_billing())
+
+
+def time_entries_to_sum(user: User) -> QuerySet[TimeEntry]:
+    """The same entries, the rows alone: for sums over many (the time report), which read
+    only what each entry records, billed minutes included."""
+    from assistants.models import TimeEntry
+
+    return _entries_of(user, TimeEntry.objects.all())
+
+
+def _entries_of(user: User, entries: QuerySet[TimeEntry]) -> QuerySet[TimeEntry]:
     if not user.is_authenticated:
         return entries.none()
     if user.is_manager:

@@ -171,6 +171,7 @@ def snapshot():
 
 
 def restore(saved):
+    from assistants.models import TimeEntry
     from billing.models import HourPack, InvoicedEntry, Subscription
 
     subscriptions, unbilled, packs = saved
@@ -180,6 +181,9 @@ def restore(saved):
         batch_size=1000,
     )
     InvoicedEntry.objects.filter(entry_id__in=unbilled).delete()
+    TimeEntry.objects.filter(pk__in=unbilled).update(
+        billed_at=None, billed_minutes=None, credited_minutes=0
+    )
     HourPack.objects.bulk_update(
         [HourPack(id=i, remaining_minutes=m) for i, m in packs],
         ["remaining_minutes"],

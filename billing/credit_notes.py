@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from assistants.services import time_entry_credit
 from billing import periods, rating, selectors, tax
 from billing.models import (
     CreditNote,
@@ -127,6 +128,7 @@ def credit_for_decision(*, entry, actor: User | None = None) -> CreditNote | Non
     after = _rate(invoice, {**minutes, entry.pk: decided})
     billed.credited_minutes += fewer
     billed.save(update_fields=["credited_minutes"])
+    time_entry_credit(entry_id=entry.pk, minutes=fewer)
     lines = _credited_lines(before, after, invoice.currency, entry.pk)
     if not lines:
         return None

@@ -133,9 +133,9 @@ def invoices_with_details(queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:
 
 
 def entry_billing() -> dict[str, F]:
-    """What an invoice charged for each time entry, as `TimeEntry.objects.with_billing()`
-    reads it (the assistants' entry billing hook): one outer join on the entry's key."""
-    return {"invoice_id": F("billed__invoice_id"), "billed_minutes": F("billed__billed_minutes")}
+    """The invoice that bills each time entry, as `TimeEntry.objects.with_billing()` reads
+    it (the assistants' entry billing hook): one outer join on the entry's key."""
+    return {"invoice_id": F("billed__invoice_id")}
 
 
 def hour_packs_of(user: User) -> QuerySet[HourPack]:

@@ -1,7 +1,8 @@
 """Writes of the assistants app, one module per concern: profiles, time entries (and
-timers), disputes over time and time off. Every public service is importable from here
-(`from assistants import services`)."""
+timers), disputes over time, time off, and what billing tells the entries it bills.
+Every public service is importable from here (`from assistants import services`)."""
 
+from assistants.services.billed import time_entries_bill, time_entry_credit
 from assistants.services.disputes import DECISION_TEXT, time_entry_dispute, time_entry_resolve
 from assistants.services.profiles import (
     PERSON_FIELDS,
@@ -34,7 +35,9 @@ __all__ = [
     "TIME_OFF_FIELDS",
     "assistant_create",
     "assistant_update",
+    "time_entries_bill",
     "time_entry_create",
+    "time_entry_credit",
     "time_entry_delete",
     "time_entry_dispute",
     "time_entry_resolve",

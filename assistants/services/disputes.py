@@ -96,7 +96,7 @@ def time_entry_resolve(
     minutes billed, or reject. The client and the assistant are told."""
     entry = TimeEntry.objects.select_for_update().select_related("task").get(pk=entry.pk)
     policies.require_resolve_entry(actor, entry)
-    invoiced = TimeEntry.objects.locked().filter(pk=entry.pk).exists()
+    invoiced = entry.billed_at is not None
     if invoiced and entry.status != TimeEntryStatus.DISPUTED:
         raise errors.Conflict(time_errors.Code.ENTRY_LOCKED, "An invoiced entry can't be changed.")
     if entry.status not in (TimeEntryStatus.DISPUTED, TimeEntryStatus.NEEDS_REVIEW):

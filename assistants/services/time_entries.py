@@ -453,7 +453,7 @@ def timer_stop_at_room(*, entry_id: int) -> TimeEntry | None:
 
 def _locked_entry(entry: TimeEntry, actor: User | None = None) -> TimeEntry:
     entry = TimeEntry.objects.select_for_update().select_related("task").get(pk=entry.pk)
-    if TimeEntry.objects.locked().filter(pk=entry.pk).exists():
+    if entry.billed_at is not None:
         raise errors.Conflict(time_errors.Code.ENTRY_LOCKED, "An invoiced entry can't be changed.")
     if entry.status == TimeEntryStatus.DISPUTED and actor is not None and not actor.is_manager:
         raise errors.Conflict(

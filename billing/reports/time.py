@@ -22,7 +22,7 @@ from django.db.models.functions import Coalesce, Trunc
 from django.utils.translation import gettext as _
 
 from assistants.models import BILLABLE, AssistantProfile, TimeEntry, TimeEntryStatus
-from assistants.selectors import DURATION, time_entries_visible_to
+from assistants.selectors import DURATION, time_entries_to_sum
 from billing import rating
 from billing.models import CreditNote, Invoice, InvoiceStatus
 from billing.reports.ranges import DayRange
@@ -157,7 +157,7 @@ def _entry_group(group_by: str, zone: ZoneInfo) -> dict[str, Any]:
 
 def _entries(user: User, report_range: DayRange, filters: dict) -> QuerySet[TimeEntry]:
     """The stopped entries `user` may see that started in the range, filtered."""
-    entries = time_entries_visible_to(user).filter(
+    entries = time_entries_to_sum(user).filter(
         started_at__gte=report_range.start,
         started_at__lt=report_range.end,
         ended_at__isnull=False,
@@ -177,7 +177,7 @@ def _entry_sums(
     """The entries query: stopped entries started in the range, summed per group (and,
     for `costs`, per assistant and their hourly cost; by assistant, per client too)."""
     entries = _entries(user, report_range, filters)
-    # Named apart from the model's fields and relations (`billed` is the invoice link).
+    # Named apart from the model's fields and relations.
     group = _entry_group(group_by, report_range.zone)
     if costs:
         group["cost_assistant"] = F("assistant_id")
@@ -190,8 +190,8 @@ def _entry_sums(
             logged_time=Sum(DURATION),
             measured_time=Coalesce(Sum(DURATION, filter=MEASURED), ZERO_DURATION),
             adjusted_total=Coalesce(Sum("billable_minutes_override", filter=ADJUSTED), 0),
-            billed_total=Coalesce(Sum("billed__billed_minutes"), 0)
-            - Coalesce(Sum("billed__credited_minutes"), 0),
+            # What the invoices charge for the entries now, as each entry records it.
+            billed_total=Coalesce(Sum("billed_minutes"), 0) - Coalesce(Sum("credited_minutes"), 0),
             non_billable_time=Coalesce(Sum(DURATION, filter=NON_BILLABLE), ZERO_DURATION),
             disputed_time=Coalesce(Sum(DURATION, filter=DISPUTED), ZERO_DURATION),
             entry_count=Count("pk"),

@@ -15,6 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
+from assistants.services import time_entries_bill
 from billing import errors, periods, rating, selectors, tax
 from billing.models import (
     BillingEventSource,
@@ -239,6 +240,9 @@ def _issue(close: Close, batch: Batch) -> bool:
     InvoiceLine.objects.bulk_create(lines, batch_size=1000)
     InvoiceEvent.objects.bulk_create(events, batch_size=1000)
     InvoicedEntry.objects.bulk_create(billed, batch_size=1000)
+    time_entries_bill(
+        minutes={row.entry_id: row.billed_minutes for row in billed}, billed_at=close.now
+    )
     _save_fields(batch.packs_touched, ["remaining_minutes"])
     _announce(invoice.pk for invoice in invoices if invoice.total)
     return True

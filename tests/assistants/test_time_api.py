@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from assistants.jobs import stop_runaway_timers
 from assistants.models import TimeEntry, TimeEntryEvent, TimeEntryStatus
+from assistants.services import time_entries_bill
 from billing.models import Invoice, InvoicedEntry
 from concierge.models import TaskStatus
 from tests import factories
@@ -317,6 +318,7 @@ def _bill(entry, client, minutes=30):
         client=client, period_start=datetime.date(2026, 1, 1), period_end=datetime.date(2026, 1, 31)
     )
     InvoicedEntry.objects.create(entry=entry, invoice=invoice, billed_minutes=minutes)
+    time_entries_bill(minutes={entry.pk: minutes}, billed_at=timezone.now())  # as the close does
     return invoice
 
 

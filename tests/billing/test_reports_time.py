@@ -11,6 +11,7 @@ import pytest
 from django.db.models import Sum
 
 from assistants.models import TimeEntryStatus
+from assistants.services import time_entry_credit
 from billing import services
 from billing.models import Invoice, InvoicedEntry, InvoiceStatus
 from concierge.models import Category, TaskStatus
@@ -514,6 +515,7 @@ def test_credit_notes_come_off_the_billed_minutes_and_the_revenue(manager_api, c
     ).get()
     billed_entry.credited_minutes = 60
     billed_entry.save()
+    time_entry_credit(entry_id=billed_entry.entry_id, minutes=60)  # as credit notes do
     CreditNote.objects.create(
         invoice=billed_entry.invoice,
         client=costed["ada"],

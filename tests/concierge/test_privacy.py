@@ -214,9 +214,9 @@ def test_erasure_keeps_invoices_and_leaves_nothing_personal(
         for i in Invoice.objects.filter(client=client).prefetch_related("lines")
     ]
     billed_before = list(
-        TimeEntry.objects.locked().values_list(
-            "pk", "invoice_id", "billed_minutes", "started_at", "ended_at"
-        )
+        TimeEntry.objects.with_billing()
+        .locked()
+        .values_list("pk", "invoice_id", "billed_minutes", "started_at", "ended_at")
     )
     assert invoices_before and billed_before
     # The scan does find every detail before the erasure, in the tables that hold them.
@@ -253,9 +253,9 @@ def test_erasure_keeps_invoices_and_leaves_nothing_personal(
     )
     assert (
         list(
-            TimeEntry.objects.locked().values_list(
-                "pk", "invoice_id", "billed_minutes", "started_at", "ended_at"
-            )
+            TimeEntry.objects.with_billing()
+            .locked()
+            .values_list("pk", "invoice_id", "billed_minutes", "started_at", "ended_at")
         )
         == billed_before
     )
@@ -310,7 +310,9 @@ def test_operator_erases_an_assistant_keeping_billed_time(person, assistant_user
     )
     billed_by.refresh_from_db()
     assert billed_by.erased_at and not billed_by.is_active
-    billed = TimeEntry.objects.locked().filter(assistant=billed_by, invoice_id=invoice.pk)
+    billed = (
+        TimeEntry.objects.with_billing().locked().filter(assistant=billed_by, invoice_id=invoice.pk)
+    )
     assert billed.count() == 1
     assert Invoice.objects.get(pk=invoice.pk).total == invoice.total
     # An assistant still holding open work is refused until it is reassigned.
