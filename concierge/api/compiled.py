@@ -29,11 +29,12 @@ import datetime
 import inspect
 import types
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connections, models
 from django.db.models import F, Func, OuterRef, Prefetch, Subquery, TextField, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, JSONObject
 from django.utils import timezone
 from rest_framework import fields, relations, serializers
@@ -119,9 +120,23 @@ class Nested:
         self.queryset = prefetch.queryset.order_by(*prefetch.queryset.query.order_by)
         self.columns = list(self.model._meta.concrete_fields)
         self.row_class = _row_class(self.model)
+        self.parent = parent
+        self.compiled_sql: dict[str, tuple[str, tuple]] = {}
 
-    def annotation(self):
-        """The rows of each parent as one JSON array in the parent's SELECT (PostgreSQL)."""
+    def annotation(self, using):
+        """The rows of each parent as one JSON array in the parent's SELECT (PostgreSQL).
+
+        Its SQL is the same on every page (only the parent row it reads changes), so it
+        is compiled once: resolving and compiling the subquery's expressions again on
+        every request cost more than reading it."""
+        if using not in self.compiled_sql:
+            parents = self.parent._default_manager.using(using).all().query
+            subquery = self.subquery().resolve_expression(parents, allow_joins=True)
+            self.compiled_sql[using] = parents.get_compiler(using).compile(subquery)
+        sql, params = self.compiled_sql[using]
+        return RawSQL(sql, params, output_field=models.JSONField())  # noqa: S611 - the ORM's SQL
+
+    def subquery(self):
         shown = {}
         for column in self.columns:
             value = F(column.attname)
@@ -198,6 +213,29 @@ def _passes_through(field, column):
     if method is fields.ReadOnlyField.to_representation:
         return object
     return None
+
+
+class Column(NamedTuple):
+    """A field read from one value of the row: as it is when it is of the type `keep`
+    (the field would copy it), else represented as the field does."""
+
+    key: str
+    keep: type | None
+    in_zone: bool  # a datetime in the reader's zone, as DRF writes it
+    field: fields.Field
+
+    def represent(self, found, zone):
+        if self.in_zone:
+            text = api_fields._iso_in(zone, found)
+            if text is not None:
+                return text
+        return self.field.to_representation(found)
+
+    def __call__(self, serializer, row, zone):
+        found = row.__dict__[self.key]
+        if found is None or self.keep is object or type(found) is self.keep:
+            return found
+        return self.represent(found, zone)
 
 
 class Unsupported(Exception):
@@ -289,23 +327,7 @@ class CompiledList:
 
             return value
         _, key, column = read
-        keep = _passes_through(field, column)
-        in_zone = api_fields._in_active_zone(field)
-        represent = field.to_representation
-
-        def value(serializer, row, zone):
-            found = row.__dict__[key]
-            if found is None:
-                return None
-            if keep is not None and (keep is object or type(found) is keep):
-                return found
-            if in_zone:
-                text = api_fields._iso_in(zone, found)
-                if text is not None:
-                    return text
-            return represent(found)
-
-        return value
+        return Column(key, _passes_through(field, column), api_fields._in_active_zone(field), field)
 
     def _related_id(self, field):
         if field.pk_field is not None or len(field.source_attrs) != 1:
@@ -318,8 +340,7 @@ class CompiledList:
             raise Unsupported("not a foreign key of the model") from None
         if not (column.many_to_one and column.concrete):
             raise Unsupported("not a foreign key of the model")
-        key = self._project(column.attname)
-        return lambda serializer, row, zone: row.__dict__[key]
+        return Column(self._project(column.attname), object, False, field)  # the id as it is
 
     def _through(self, field, relation_name, name):
         """`client.full_name`: a column or property of the object a foreign key names."""
@@ -371,7 +392,7 @@ class CompiledList:
         aggregated = {}
         if connections[queryset.db].vendor == "postgresql":
             for attribute, nested in self.nested.items():
-                aggregated[f"_nested_{attribute}"] = nested.annotation()
+                aggregated[f"_nested_{attribute}"] = nested.annotation(queryset.db)
         if aggregated:
             projected = projected.annotate(**aggregated)
         return projected.values(*self.keys, *aggregated)
@@ -393,7 +414,18 @@ class CompiledList:
 
     def represent(self, serializer, row):
         zone = timezone.get_current_timezone()
-        return {name: value(serializer, row, zone) for name, value in self.plan}
+        values = row.__dict__
+        represented = {}
+        for name, value in self.plan:
+            if type(value) is not Column:
+                represented[name] = value(serializer, row, zone)
+                continue
+            found = values[value.key]  # the common case inline: most fields are columns
+            if found is None or value.keep is object or type(found) is value.keep:
+                represented[name] = found
+            else:
+                represented[name] = value.represent(found, zone)
+        return represented
 
 
 _COMPILED: dict[tuple, CompiledList] = {}
