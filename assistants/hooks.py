@@ -10,8 +10,6 @@ from django.db.models import IntegerField, Value
 from concierge.hooks import Callbacks
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
     from django.db.models import Expression
 
     from concierge.models import Task, User
@@ -52,21 +50,12 @@ class BillableTimeWatcher(Protocol):
 billable_time_guards: Callbacks[BillableTimeGuard] = Callbacks("billable_time_guards")
 billable_room_providers: Callbacks[BillableRoom] = Callbacks("billable_room_providers")
 billable_time_watchers: Callbacks[BillableTimeWatcher] = Callbacks("billable_time_watchers")
-_billable_time_refusals: set[str] = set()
 
 
-def register_billable_time_guard(
-    guard: BillableTimeGuard, *, refusals: Iterable[str] = ()
-) -> BillableTimeGuard:
-    """`refusals` names the codes the guard raises, so the portal shows them beside
-    "Billable"."""
-    _billable_time_refusals.update(refusals)
+def register_billable_time_guard(guard: BillableTimeGuard) -> BillableTimeGuard:
+    """A guard's refusal names the field it concerns (`fields={"billable": …}`), so the
+    portal shows it beside "Billable" as the API names it."""
     return billable_time_guards.register(guard)
-
-
-def billable_time_refusals() -> frozenset[str]:
-    """The error codes with which the guards refuse billable time."""
-    return frozenset(_billable_time_refusals)
 
 
 def check_billable_time(

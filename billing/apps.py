@@ -29,7 +29,6 @@ class BillingConfig(AppConfig):
             register_billable_time_watcher,
             register_entry_billing,
         )
-        from billing import errors
         from billing.selectors import entry_billing
         from billing.services import (
             billable_room,
@@ -38,11 +37,8 @@ class BillingConfig(AppConfig):
             usage_alerts_on_time,
         )
 
-        register_billable_time_guard(
-            check_plan_or_balance,
-            refusals=(errors.Code.NO_PLAN_OR_PACK, errors.Code.PACK_BALANCE_EXHAUSTED),
-        )
-        register_billable_time_guard(check_spend_cap, refusals=(errors.Code.SPEND_CAP_REACHED,))
+        register_billable_time_guard(check_plan_or_balance)
+        register_billable_time_guard(check_spend_cap)
         register_billable_room(billable_room)
         register_billable_time_watcher(usage_alerts_on_time)
         register_entry_billing(entry_billing)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Count, F, Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assistants.models import TimeEntry
 from billing import errors, periods, rating
@@ -399,7 +400,7 @@ def close_status(user: User, *, now: datetime.datetime | None = None) -> CloseSt
     has been invoiced for (none before any close), the last month that has ended, and
     the oldest month still to close."""
     if not (user.is_authenticated and user.is_manager):
-        raise NotFound(errors.Code.NOT_FOUND, "Not found.")
+        raise NotFound(errors.Code.NOT_FOUND, _("Not found."))
     from billing.services.close import _first_open_period  # the close's own rule, read only
 
     first_open = _first_open_period()

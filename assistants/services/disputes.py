@@ -44,13 +44,13 @@ def time_entry_dispute(*, actor: User, entry: TimeEntry, reason: str) -> TimeEnt
         or entry.status not in (TimeEntryStatus.STOPPED, TimeEntryStatus.NEEDS_REVIEW)
         or entry.dispute_decision
     ):
-        raise errors.Conflict(time_errors.Code.NOT_DISPUTABLE, "This entry can't be disputed.")
+        raise errors.Conflict(time_errors.Code.NOT_DISPUTABLE, _("This entry can't be disputed."))
     now = timezone.now()
     if now > entry.dispute_open_until:
         raise errors.Conflict(
             time_errors.Code.DISPUTE_WINDOW_CLOSED,
-            f"Entries can be disputed for {settings.TIME_DISPUTE_DAYS} days after they are "
-            "logged or last changed.",
+            _("Entries can be disputed for %(days)s days after they are logged or last changed.")
+            % {"days": settings.TIME_DISPUTE_DAYS},
         )
     previous = entry.status
     entry.status = TimeEntryStatus.DISPUTED
@@ -98,18 +98,20 @@ def time_entry_resolve(
     policies.require_resolve_entry(actor, entry)
     invoiced = entry.billed_at is not None
     if invoiced and entry.status != TimeEntryStatus.DISPUTED:
-        raise errors.Conflict(time_errors.Code.ENTRY_LOCKED, "An invoiced entry can't be changed.")
+        raise errors.Conflict(
+            time_errors.Code.ENTRY_LOCKED, _("An invoiced entry can't be changed.")
+        )
     if entry.status not in (TimeEntryStatus.DISPUTED, TimeEntryStatus.NEEDS_REVIEW):
         raise errors.Conflict(
-            time_errors.Code.NOT_DISPUTED, "This entry is not awaiting a decision."
+            time_errors.Code.NOT_DISPUTED, _("This entry is not awaiting a decision.")
         )
     was_disputed = entry.status == TimeEntryStatus.DISPUTED
     if decision == "adjust":
         if billable_minutes is None:
             raise errors.Invalid(
                 errors.Code.INVALID,
-                "billable_minutes is required to adjust.",
-                fields={"billable_minutes": ["Required for adjust."]},
+                _("Give the minutes to bill."),
+                fields={"billable_minutes": [_("Give the minutes to bill.")]},
             )
         entry.billable_minutes_override = billable_minutes
         entry.status = TimeEntryStatus.STOPPED

@@ -51,13 +51,15 @@ def _record(entry: TimeEntry, actor: User | None, kind: str, **data: Any) -> Non
 def _check_can_log(*, actor: User, task: Task, assistant: User) -> None:
     if not (actor.is_manager or (actor.is_assistant and task.assignee_id == actor.pk)):
         raise errors.Forbidden(
-            errors.Code.NOT_ASSIGNEE, "Only the assignee or a manager logs time."
+            errors.Code.NOT_ASSIGNEE, _("Only the assignee or a manager logs time.")
         )
     if task.assignee_id is None or assistant.pk != task.assignee_id:
-        raise errors.Forbidden(errors.Code.NOT_ASSIGNEE, "Time is logged by the task's assignee.")
+        raise errors.Forbidden(
+            errors.Code.NOT_ASSIGNEE, _("Time is logged by the task's assignee.")
+        )
     if not task.is_open:
         raise errors.Conflict(
-            time_errors.Code.TASK_NOT_OPEN, "Time can only be logged on open tasks."
+            time_errors.Code.TASK_NOT_OPEN, _("Time can only be logged on open tasks.")
         )
 
 
@@ -75,27 +77,33 @@ def _check_times(
         if value is not None and not EARLIEST <= value < LATEST:
             raise errors.Invalid(
                 time_errors.Code.DATETIME_OUT_OF_RANGE,
-                "Time entries lie between 2000-01-01 and 2100-01-01.",
-                fields={name: ["Must be between 2000-01-01 and 2100-01-01."]},
+                _("Time entries lie between 2000-01-01 and 2100-01-01."),
+                fields={name: [_("Must be between 2000-01-01 and 2100-01-01.")]},
             )
     if ended_at is None:
         return
     if ended_at <= started_at:
         raise errors.Invalid(
             errors.Code.INVALID,
-            "ended_at must be after started_at.",
-            fields={"ended_at": ["Must be after started_at."]},
+            _("An entry must end after it starts."),
+            fields={"ended_at": [_("Must be after the start.")]},
         )
     if ended_at - started_at > timedelta(hours=settings.TIMER_MAX_HOURS):
+        hours = {"hours": settings.TIMER_MAX_HOURS}
         raise errors.Invalid(
             time_errors.Code.ENTRY_TOO_LONG,
-            f"An entry lasts at most {settings.TIMER_MAX_HOURS} hours; split longer work.",
-            fields={"ended_at": [f"At most {settings.TIMER_MAX_HOURS} hours after started_at."]},
+            _("An entry lasts at most %(hours)s hours; split longer work.") % hours,
+            fields={"ended_at": [_("At most %(hours)s hours after the start.") % hours]},
         )
     now = timezone.now()
     if "ended_at" in changed and ended_at > now:
-        raise errors.Invalid(time_errors.Code.ENDS_IN_FUTURE, "An entry may not end in the future.")
+        raise errors.Invalid(
+            time_errors.Code.ENDS_IN_FUTURE,
+            _("An entry may not end in the future."),
+            fields={"ended_at": [_("Must not be in the future.")]},
+        )
     backdate = timedelta(days=settings.TIME_BACKDATE_DAYS)
+    days = {"days": settings.TIME_BACKDATE_DAYS}
     if (
         actor is not None
         and not actor.is_manager
@@ -104,9 +112,12 @@ def _check_times(
     ):
         raise errors.Invalid(
             time_errors.Code.BACKDATED_TOO_FAR,
-            f"Assistants may date an entry at most {settings.TIME_BACKDATE_DAYS} days back; "
-            "a manager can record older time.",
-            fields={"started_at": [f"At most {settings.TIME_BACKDATE_DAYS} days ago."]},
+            _(
+                "Assistants may date an entry at most %(days)s days back; "
+                "a manager can record older time."
+            )
+            % days,
+            fields={"started_at": [_("At most %(days)s days ago.") % days]},
         )
 
 
@@ -126,10 +137,21 @@ def _check_overlap(
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
     if ended_at is None and qs.filter(ended_at__isnull=True).exists():
-        raise errors.Conflict(time_errors.Code.TIMER_RUNNING, "A timer is already running.")
+        raise _running_timer()
     other = qs.select_related("task").order_by("started_at", "pk").first()
     if other is not None:
-        raise errors.Conflict(time_errors.Code.OVERLAPPING_ENTRY, _overlap_text(other))
+        overlap = _overlap_text(other)
+        raise errors.Conflict(
+            time_errors.Code.OVERLAPPING_ENTRY, overlap, fields={"started_at": [overlap]}
+        )
+
+
+def _running_timer() -> errors.Conflict:
+    """The assistant's timer runs already: the new entry's start is in its way."""
+    refusal = _("A timer is already running.")
+    return errors.Conflict(
+        time_errors.Code.TIMER_RUNNING, refusal, fields={"started_at": [refusal]}
+    )
 
 
 def _overlap_text(other: TimeEntry) -> str:
@@ -166,14 +188,16 @@ def _check_cap(
     used = _budget_seconds(task, exclude_pk)
     if ended_at is None:
         if used >= task.max_minutes * 60:
+            refusal = _("The task's time budget is used up.")
             raise errors.Conflict(
-                time_errors.Code.TASK_CAP_REACHED, "The task's time budget is used up."
+                time_errors.Code.TASK_CAP_REACHED, refusal, fields={"billable": [refusal]}
             )
         return
     total = used + int((ended_at - started_at).total_seconds())
     if total > task.max_minutes * 60:
+        refusal = _("This time would exceed the task's time budget.")
         raise errors.Conflict(
-            time_errors.Code.TASK_CAP_REACHED, "This time would exceed the task's time budget."
+            time_errors.Code.TASK_CAP_REACHED, refusal, fields={"billable": [refusal]}
         )
 
 
@@ -242,8 +266,11 @@ def _is_new_timer(entry: TimeEntry) -> bool:
 
 def _lost_race(entry: TimeEntry) -> errors.Conflict:
     if _is_new_timer(entry):
-        return errors.Conflict(time_errors.Code.TIMER_RUNNING, "A timer is already running.")
-    return errors.Conflict(time_errors.Code.OVERLAPPING_ENTRY, "This time overlaps another entry.")
+        return _running_timer()
+    overlap = _("This time overlaps another entry.")
+    return errors.Conflict(
+        time_errors.Code.OVERLAPPING_ENTRY, overlap, fields={"started_at": [overlap]}
+    )
 
 
 def _new_entry(
@@ -326,7 +353,7 @@ def timer_start(*, actor: User, task: Task, note: str = "") -> TimeEntry:
     _check_can_log(actor=actor, task=task, assistant=actor)
     now = timezone.now()
     if TimeEntry.objects.filter(assistant=actor, ended_at__isnull=True).exists():
-        raise errors.Conflict(time_errors.Code.TIMER_RUNNING, "A timer is already running.")
+        raise errors.Conflict(time_errors.Code.TIMER_RUNNING, _("A timer is already running."))
     _check_overlap(assistant=actor, started_at=now, ended_at=None)
     _check_cap(task=task, started_at=now, ended_at=None)
     check_billable_time(task=task, assistant=actor, started_at=now, ended_at=None)
@@ -409,11 +436,11 @@ def timer_stop(
     found = qs.filter(pk=entry.pk) if entry else qs.filter(assistant=actor)
     task_id = found.values_list("task_id", flat=True).first()
     if task_id is None:
-        raise errors.Conflict(time_errors.Code.NO_RUNNING_TIMER, "No timer is running.")
+        raise errors.Conflict(time_errors.Code.NO_RUNNING_TIMER, _("No timer is running."))
     task = Task.objects.select_for_update().get(pk=task_id)  # the task first, as elsewhere
     entry = found.select_for_update().first()
     if entry is None:
-        raise errors.Conflict(time_errors.Code.NO_RUNNING_TIMER, "No timer is running.")
+        raise errors.Conflict(time_errors.Code.NO_RUNNING_TIMER, _("No timer is running."))
     before = _budget_seconds(task)
     now = timezone.now()
     entry.ended_at = max(ended_at or now, entry.started_at + timedelta(seconds=1))
@@ -454,11 +481,13 @@ def timer_stop_at_room(*, entry_id: int) -> TimeEntry | None:
 def _locked_entry(entry: TimeEntry, actor: User | None = None) -> TimeEntry:
     entry = TimeEntry.objects.select_for_update().select_related("task").get(pk=entry.pk)
     if entry.billed_at is not None:
-        raise errors.Conflict(time_errors.Code.ENTRY_LOCKED, "An invoiced entry can't be changed.")
+        raise errors.Conflict(
+            time_errors.Code.ENTRY_LOCKED, _("An invoiced entry can't be changed.")
+        )
     if entry.status == TimeEntryStatus.DISPUTED and actor is not None and not actor.is_manager:
         raise errors.Conflict(
             time_errors.Code.ENTRY_DISPUTED,
-            "The client disputes this entry; it can't be changed until a manager resolves it.",
+            _("The client disputes this entry; it can't be changed until a manager resolves it."),
         )
     return entry
 
@@ -500,7 +529,7 @@ def time_entry_update(*, actor: User, entry: TimeEntry, **changes: Any) -> TimeE
     grows = _seconds(entry.started_at, entry.ended_at) > before_seconds
     if grows and not task.is_open:
         raise errors.Conflict(
-            time_errors.Code.TASK_NOT_OPEN, "Time can only be added on open tasks."
+            time_errors.Code.TASK_NOT_OPEN, _("Time can only be added on open tasks.")
         )
     if entry.billable and (grows or not was_billable) and entry.ended_at is not None:
         _check_cap(

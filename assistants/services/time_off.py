@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from assistants import policies
 from assistants.audit import Action
@@ -31,14 +32,14 @@ def time_off_create(
     if assistant.role != Role.ASSISTANT:
         raise errors.Invalid(
             errors.Code.NOT_AN_ASSISTANT,
-            f"User {assistant.pk} is not an assistant.",
-            fields={"assistant": ["Must be an assistant."]},
+            _("User %(id)s is not an assistant.") % {"id": assistant.pk},
+            fields={"assistant": [_("Must be an assistant.")]},
         )
     if ends_at <= starts_at:
         raise errors.Invalid(
             errors.Code.INVALID,
-            "Time off must end after it starts.",
-            fields={"ends_at": ["Must be after starts_at."]},
+            _("Time off must end after it starts."),
+            fields={"ends_at": [_("Must be after the start.")]},
         )
     time_off = TimeOff.objects.create(
         assistant=assistant, starts_at=starts_at, ends_at=ends_at, reason=reason, created_by=actor

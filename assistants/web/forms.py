@@ -1,11 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from assistants import errors as time_errors
-from assistants.hooks import billable_time_refusals
 from assistants.selectors import assistants_visible_to
 from concierge.models import User
-from concierge.web.forms import attach_error
 
 
 class DisputeForm(forms.Form):
@@ -51,8 +48,8 @@ def _local_datetime(label):
 
 
 class TimeEntryForm(forms.Form):
-    """A manual entry ("Log time"). The service decides; its refusals land beside the
-    field they concern (`place_error`)."""
+    """A manual entry ("Log time"). The service decides; its refusals name the field they
+    concern, as the API does, and land beside it (`attach_error`)."""
 
     started_at = _local_datetime(_("Started at"))
     ended_at = _local_datetime(_("Ended at"))
@@ -61,30 +58,6 @@ class TimeEntryForm(forms.Form):
 
     def clean(self):
         return _ends_after_start(super().clean(), "started_at", "ended_at", self)
-
-
-# Where each refusal of `time_entry_create` is shown; codes not listed go where the error's
-# own `fields` say, else above the form.
-FIELD_OF_REFUSAL = {
-    time_errors.Code.OVERLAPPING_ENTRY: "started_at",
-    time_errors.Code.TIMER_RUNNING: "started_at",
-    time_errors.Code.BACKDATED_TOO_FAR: "started_at",
-    time_errors.Code.ENDS_IN_FUTURE: "ended_at",
-    time_errors.Code.ENTRY_TOO_LONG: "ended_at",
-    time_errors.Code.TASK_CAP_REACHED: "billable",
-}
-
-
-def place_error(form, error):
-    """Show a refusal of `time_entry_create` beside its field (billable-time guards' beside
-    "Billable"), else where `attach_error` puts it."""
-    field = FIELD_OF_REFUSAL.get(error.code)
-    if field is None and error.code in billable_time_refusals():
-        field = "billable"
-    if field is None:
-        attach_error(form, error)
-    else:
-        form.add_error(field, error.detail)
 
 
 class TimeOffForm(forms.Form):

@@ -15,11 +15,12 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from assistants import policies, services
 from assistants.models import TimeEntry
 from assistants.web import panels
-from assistants.web.forms import TimeEntryForm, TimerStartForm, TimerStopForm, place_error
+from assistants.web.forms import TimeEntryForm, TimerStartForm, TimerStopForm
 from assistants.web.views import entry_of
 from concierge.errors import ApplicationError
 from concierge.selectors import task_get
 from concierge.web.access import allowed, signed_in
+from concierge.web.forms import attach_error
 from concierge.web.middleware import back
 from concierge.web.once import once
 
@@ -102,7 +103,7 @@ def log_time(request, pk):
         try:
             services.time_entry_create(actor=request.user, task=task, **form.cleaned_data)
         except ApplicationError as error:
-            place_error(form, error)
+            attach_error(form, error)
         else:
             messages.success(request, _("Time logged."))
             if not request.htmx:
@@ -138,7 +139,7 @@ def time_entry_edit(request, pk):
         try:
             services.time_entry_update(actor=request.user, entry=entry, **form.cleaned_data)
         except ApplicationError as error:
-            place_error(form, error)
+            attach_error(form, error)
         else:
             messages.success(request, _("Entry changed."))
             if request.htmx:

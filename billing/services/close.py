@@ -14,6 +14,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assistants.services import time_entries_bill
 from billing import errors, periods, rating, selectors, tax
@@ -112,7 +113,7 @@ def billing_period_close(
     if period is not None:
         period = periods.period_of(period)
         if period > last:
-            raise Conflict(errors.Code.PERIOD_NOT_ENDED, "That period has not ended yet.")
+            raise Conflict(errors.Code.PERIOD_NOT_ENDED, _("That period has not ended yet."))
         last = period
     result = CloseResult()
     current = _first_open_period()

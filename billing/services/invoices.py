@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from billing import errors, periods, rating, selectors, tax
 from billing import seller as billing_seller
@@ -72,14 +73,16 @@ def payment_method_set(
 def invoice_mark_paid(*, invoice: Invoice, actor: User | None = None) -> Invoice:
     """Local mode: a manager records the payment of an open invoice (repeats are no-ops)."""
     if settings.STRIPE_ENABLED:
-        raise Conflict(errors.Code.COLLECTED_BY_STRIPE, "Invoices are collected through Stripe.")
+        raise Conflict(errors.Code.COLLECTED_BY_STRIPE, _("Invoices are collected through Stripe."))
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status == InvoiceStatus.PAID:
         return invoice
     if not invoice_transition(
         invoice=invoice, action="pay", source=BillingEventSource.MANAGER, actor=actor
     ):
-        raise Conflict(errors.Code.INVOICE_NOT_PAYABLE, "Only an open invoice can be marked paid.")
+        raise Conflict(
+            errors.Code.INVOICE_NOT_PAYABLE, _("Only an open invoice can be marked paid.")
+        )
     return invoice
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing import errors, rating
 from billing.models import (
@@ -52,13 +53,18 @@ def pack_offers() -> list[dict[str, Any]]:
 def pack_purchase(*, client: User, minutes: int) -> HourPack:
     """Buy an hour pack: minutes credited now; its own invoice with one line."""
     if client.role != Role.CLIENT:
-        raise Invalid(errors.Code.NOT_A_CLIENT, "Only clients buy hour packs.")
+        raise Invalid(errors.Code.NOT_A_CLIENT, _("Only clients buy hour packs."))
     offer = next((o for o in pack_offers() if o["minutes"] == minutes), None)
     if offer is None:
         raise Invalid(
             errors.Code.UNKNOWN_PACK,
-            "No hour pack of that size is offered.",
-            fields={"minutes": [f"One of {[o['minutes'] for o in pack_offers()]}."]},
+            _("No hour pack of that size is offered."),
+            fields={
+                "minutes": [
+                    _("One of %(sizes)s.")
+                    % {"sizes": ", ".join(str(o["minutes"]) for o in pack_offers())}
+                ]
+            },
         )
     now = timezone.now()
     legal = LegalMentions.now([client.pk], now)

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing import errors, periods, rating
 from billing.audit import Action
@@ -39,7 +40,7 @@ def _validate_plan(fields: dict) -> None:
     if fields.get("rounding_increment_minutes", 1) < 1:
         problems["rounding_increment_minutes"] = ["Must be at least 1."]
     if problems:
-        raise Invalid(errors.Code.INVALID, "The plan is not valid.", fields=problems)
+        raise Invalid(errors.Code.INVALID, _("The plan is not valid."), fields=problems)
 
 
 def _normalise_tiers(tiers: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -57,7 +58,9 @@ def _plan_fields(plan: Plan, changes: dict) -> dict:
     fields = {name: getattr(plan, name) for name in PLAN_FIELDS} | changes
     _validate_plan(fields)
     if Plan.objects.filter(code=fields["code"]).exclude(pk=plan.pk).exists():
-        raise Invalid(errors.Code.INVALID, "The plan is not valid.", fields={"code": ["Taken."]})
+        raise Invalid(
+            errors.Code.INVALID, _("The plan is not valid."), fields={"code": [_("Taken.")]}
+        )
     fields["overage_tiers"] = _normalise_tiers(fields["overage_tiers"])
     fields["currency"] = fields["currency"].upper()
     return fields
@@ -108,8 +111,8 @@ def plan_update(*, plan: Plan, actor: User | None = None, **changes: Any) -> Pla
     if in_use and fields["kind"] != plan.kind:
         raise Conflict(
             errors.Code.PLAN_IN_USE,
-            "A plan that has subscribers keeps its kind; create a new plan instead.",
-            fields={"kind": ["Fixed once the plan has subscribers."]},
+            _("A plan that has subscribers keeps its kind; create a new plan instead."),
+            fields={"kind": [_("Fixed once the plan has subscribers.")]},
         )
     if in_use and terms_changed and not plan.terms.exists():
         _terms_from(plan, SINCE_ALWAYS)  # the terms it was used at, before they change

@@ -40,12 +40,12 @@ def subscription_create(
     """Subscribe a client; a manager may give a past `start_date` (migrating a customer).
     The subscription's history starts with a `subscribe` event."""
     if client.role != Role.CLIENT:
-        raise Invalid(errors.Code.NOT_A_CLIENT, "Only clients can subscribe.")
+        raise Invalid(errors.Code.NOT_A_CLIENT, _("Only clients can subscribe."))
     if not plan.active:
-        raise Invalid(errors.Code.PLAN_INACTIVE, "This plan is not offered any more.")
+        raise Invalid(errors.Code.PLAN_INACTIVE, _("This plan is not offered any more."))
     User.objects.select_for_update().filter(pk=client.pk).first()
     if selectors.live_subscription(client.pk) is not None:
-        raise Conflict(errors.Code.ALREADY_SUBSCRIBED, "This client already has a subscription.")
+        raise Conflict(errors.Code.ALREADY_SUBSCRIBED, _("This client already has a subscription."))
     try:
         with transaction.atomic():
             subscription = Subscription.objects.create(
@@ -53,7 +53,7 @@ def subscription_create(
             )
     except IntegrityError:
         raise Conflict(
-            errors.Code.ALREADY_SUBSCRIBED, "This client already has a subscription."
+            errors.Code.ALREADY_SUBSCRIBED, _("This client already has a subscription.")
         ) from None
     actor = actor or client
     SubscriptionEvent.objects.create(
@@ -73,14 +73,14 @@ def subscription_change(*, subscription: Subscription, plan: Plan) -> Subscripti
     subscription = locked(subscription, related=("plan", "scheduled_plan"))
     if subscription.cancel_at_period_end:
         raise Conflict(
-            errors.Code.SUBSCRIPTION_ENDING, "The subscription ends at this period's end."
+            errors.Code.SUBSCRIPTION_ENDING, _("The subscription ends at this period's end.")
         )
     if plan.pk == subscription.plan_id:
         subscription.scheduled_plan = None
         subscription.scheduled_plan_from = None
     else:
         if not plan.active:
-            raise Invalid(errors.Code.PLAN_INACTIVE, "This plan is not offered any more.")
+            raise Invalid(errors.Code.PLAN_INACTIVE, _("This plan is not offered any more."))
         subscription.scheduled_plan = plan
         subscription.scheduled_plan_from = periods.next_period(
             selectors.current_period(subscription)
@@ -137,7 +137,7 @@ def subscription_set_spend_cap(
 ) -> Subscription:
     subscription = locked(subscription, related=("plan", "scheduled_plan"))
     if spend_cap is not None and subscription.plan.kind != PlanKind.HOURLY:
-        raise Invalid(errors.Code.SPEND_CAP_NOT_HOURLY, "Only hourly plans take a spend cap.")
+        raise Invalid(errors.Code.SPEND_CAP_NOT_HOURLY, _("Only hourly plans take a spend cap."))
     before = audit.snapshot(subscription, ["spend_cap"])
     subscription.spend_cap = spend_cap
     subscription.save(update_fields=["spend_cap", "updated_at"])
@@ -169,10 +169,8 @@ def check_spend_cap(
         return
     usage = selectors.current_usage(subscription)
     if usage.projected_amount >= subscription.spend_cap:
-        raise Conflict(
-            errors.Code.SPEND_CAP_REACHED,
-            "The client's monthly spend cap is reached; the client must raise it first.",
-        )
+        refusal = _("The client's monthly spend cap is reached; the client must raise it first.")
+        raise Conflict(errors.Code.SPEND_CAP_REACHED, refusal, fields={"billable": [refusal]})
 
 
 def check_plan_or_balance(
@@ -189,23 +187,17 @@ def check_plan_or_balance(
         return
     usage = selectors.pack_usage(task.client_id)
     if usage is None:
-        raise Conflict(
-            errors.Code.NO_PLAN_OR_PACK,
-            _(
-                "This client has neither a subscription nor an hour pack: billable time can't be "
-                "logged for them (log it as non-billable, or the client subscribes or buys a pack)."
-            ),
+        refusal = _(
+            "This client has neither a subscription nor an hour pack: billable time can't be "
+            "logged for them (log it as non-billable, or the client subscribes or buys a pack)."
         )
+        raise Conflict(errors.Code.NO_PLAN_OR_PACK, refusal, fields={"billable": [refusal]})
     wanted = 0 if ended_at is None else -(-int((ended_at - started_at).total_seconds()) // 60)
     if usage.remaining_minutes <= 0 or wanted > usage.remaining_minutes:
-        raise Conflict(
-            errors.Code.PACK_BALANCE_EXHAUSTED,
-            _(
-                "The client's hour packs have %(remaining_minutes)s min left; "
-                "they must buy a pack first."
-            )
-            % {"remaining_minutes": usage.remaining_minutes},
-        )
+        refusal = _(
+            "The client's hour packs have %(minutes)s min left; they must buy a pack first."
+        ) % {"minutes": usage.remaining_minutes}
+        raise Conflict(errors.Code.PACK_BALANCE_EXHAUSTED, refusal, fields={"billable": [refusal]})
 
 
 def billable_room(*, task: Task) -> int | None:

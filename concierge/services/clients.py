@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from concierge import audit, errors
 from concierge.errors import Invalid
@@ -17,8 +18,8 @@ def _assistant(user_or_none: User | None, field: str) -> User | None:
     if user_or_none is not None and not user_or_none.is_assistant:
         raise Invalid(
             errors.Code.NOT_AN_ASSISTANT,
-            f"{field}: user {user_or_none.pk} is not an assistant.",
-            fields={field: ["Must be an assistant."]},
+            _("User %(id)s is not an assistant.") % {"id": user_or_none.pk},
+            fields={field: [_("Must be an assistant.")]},
         )
     return user_or_none
 
@@ -39,8 +40,8 @@ def client_profile_update(
     ):
         raise Invalid(
             errors.Code.INVALID,
-            "The backup assistant must differ from the primary.",
-            fields={"backup_assistant": ["Must differ from the primary assistant."]},
+            _("The backup assistant must differ from the primary."),
+            fields={"backup_assistant": [_("Must differ from the primary assistant.")]},
         )
     profile.save()
     changes = audit.changes_of(before, audit.snapshot(profile, CLIENT_ASSISTANT_FIELDS))

@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from concierge import errors, selectors
 from concierge.errors import Invalid, NotFound
@@ -21,7 +22,7 @@ def notification_mark_read(*, user: User, notification_id: int) -> Notification:
         Notification.objects.select_for_update().filter(pk=notification_id, user=user).first()
     )
     if notification is None:
-        raise NotFound(errors.Code.NOT_FOUND, "No such notification.")
+        raise NotFound(errors.Code.NOT_FOUND, _("No such notification."))
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
@@ -43,8 +44,8 @@ def notification_preferences_set(*, user: User, email: dict[str, bool]) -> dict[
     if unknown:
         raise Invalid(
             errors.Code.UNKNOWN_NOTIFICATION_KIND,
-            f"Unknown notification kind: {', '.join(unknown)}.",
-            fields={"email": [f"Unknown kind: {kind}." for kind in unknown]},
+            _("Unknown notification kind: %(kinds)s.") % {"kinds": ", ".join(unknown)},
+            fields={"email": [_("Unknown kind: %(kind)s.") % {"kind": kind} for kind in unknown]},
         )
     for kind, wanted in email.items():
         NotificationPreference.objects.update_or_create(

@@ -112,8 +112,8 @@ def _validate_schedule(start: datetime.datetime | None, end: datetime.datetime |
     if start is not None and end is not None and end <= start:
         raise Invalid(
             errors.Code.INVALID,
-            "An appointment must end after it starts.",
-            fields={"scheduled_end": ["Must be after scheduled_start."]},
+            _("An appointment must end after it starts."),
+            fields={"scheduled_end": [_("Must be after the start.")]},
         )
 
 
@@ -123,7 +123,8 @@ def _transition(task: Task, *, action: str, actor: User | None, note: str = "") 
     if target is None:
         raise Conflict(
             errors.Code.INVALID_TRANSITION,
-            f"A task that is {task.status} cannot be moved by {action.replace('_', '-')}.",
+            _("A task that is %(status)s cannot be moved by %(action)s.")
+            % {"status": task.status, "action": action.replace("_", "-")},
         )
     source, now = task.status, timezone.now()
     task.status = target
@@ -308,13 +309,15 @@ def task_update(*, task: Task, actor: User, **fields: Any) -> Task:
     task = locked(task)
     policies.require_edit_task(actor, task)
     if not task.is_open:
-        raise Conflict(errors.Code.TASK_CLOSED, "A completed or cancelled task cannot be edited.")
+        raise Conflict(
+            errors.Code.TASK_CLOSED, _("A completed or cancelled task cannot be edited.")
+        )
     editable = CLIENT_EDITABLE if actor.is_client else STAFF_EDITABLE
     refused = sorted(set(fields) - editable)
     if refused:
         raise Forbidden(
             errors.Code.PERMISSION_DENIED,
-            f"Your role may not change: {', '.join(refused)}.",
+            _("Your role may not change: %(fields)s.") % {"fields": ", ".join(refused)},
         )
     if "category" in fields and fields["category"] != task.category:
         fields["category"] = categories.validated(fields["category"])
@@ -343,17 +346,21 @@ def task_assign(*, task: Task, actor: User, assistant: User, reason: str = "") -
     task = locked(task)
     if not task.is_open:
         raise Conflict(
-            errors.Code.INVALID_TRANSITION, f"A task that is {task.status} cannot be assigned."
+            errors.Code.INVALID_TRANSITION,
+            _("A task that is %(status)s cannot be assigned.") % {"status": task.status},
         )
     if not assistant.is_assistant or not assistant.is_active:
         raise Invalid(
             errors.Code.NOT_AN_ASSISTANT,
-            f"User {assistant.pk} is not an active assistant.",
-            fields={"assistant": ["Must be an active assistant."]},
+            _("User %(id)s is not an active assistant.") % {"id": assistant.pk},
+            fields={"assistant": [_("Must be an active assistant.")]},
         )
     profile = getattr(assistant, "assistant_profile", None)
     if profile is not None and not profile.active:
-        raise Conflict(errors.Code.ASSISTANT_INACTIVE, f"Assistant {assistant.pk} is inactive.")
+        raise Conflict(
+            errors.Code.ASSISTANT_INACTIVE,
+            _("Assistant %(id)s is inactive.") % {"id": assistant.pk},
+        )
     return _assign(task, assistant=assistant, actor=actor, reason=reason or "assigned by a manager")
 
 
@@ -455,7 +462,9 @@ def task_deliver(*, task: Task, actor: User, message: str = "") -> Task:
 def task_accept(*, task: Task, actor: User, rating: int | None = None, comment: str = "") -> Task:
     def rate(task: Task) -> None:
         if rating is not None and not 1 <= rating <= 5:
-            raise Invalid(errors.Code.INVALID, "Rate from 1 to 5.", fields={"rating": ["1 to 5."]})
+            raise Invalid(
+                errors.Code.INVALID, _("Rate from 1 to 5."), fields={"rating": [_("1 to 5.")]}
+            )
         task.rating = rating
         task.rating_comment = comment
 

@@ -9,6 +9,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from concierge import errors
 from concierge.accounts import sessions as account_sessions
@@ -49,8 +50,8 @@ def user_create(
     if User.objects.filter(email__iexact=email).exists():
         raise Conflict(
             errors.Code.EMAIL_TAKEN,
-            "An account with this e-mail address exists.",
-            fields={"email": ["An account with this e-mail address exists."]},
+            _("An account with this e-mail address exists."),
+            fields={"email": [_("An account with this e-mail address exists.")]},
         )
     user.set_password(password)
     try:
@@ -58,7 +59,7 @@ def user_create(
             user.save()
     except IntegrityError as exc:  # a concurrent registration won the race
         raise Conflict(
-            errors.Code.EMAIL_TAKEN, "An account with this e-mail address exists."
+            errors.Code.EMAIL_TAKEN, _("An account with this e-mail address exists.")
         ) from exc
     if role == Role.CLIENT:
         ClientProfile.objects.create(user=user)
@@ -76,7 +77,7 @@ def manager_group_sync(*, using: str = "default") -> Group:
         codenames = getattr(config, "manager_permissions", ())
         if codenames:
             wanted |= Q(content_type__app_label=config.label, codename__in=codenames)
-    group, _ = Group.objects.using(using).get_or_create(name=MANAGERS_GROUP)
+    group, _created = Group.objects.using(using).get_or_create(name=MANAGERS_GROUP)
     group.permissions.set(Permission.objects.using(using).filter(wanted))
     return group
 
@@ -111,7 +112,7 @@ def manager_create(
 def user_staff_sync(*, user: User) -> User:
     """After an operator changes someone's role in the admin: a manager is staff in the
     managers group; anyone else leaves it (and the admin, unless a superuser)."""
-    group, _ = Group.objects.get_or_create(name=MANAGERS_GROUP)
+    group, _created = Group.objects.get_or_create(name=MANAGERS_GROUP)
     if user.role == Role.MANAGER:
         return manager_grant(user=user)
     user.groups.remove(group)
@@ -164,8 +165,8 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
     if not user.check_password(old_password):
         raise Invalid(
             errors.Code.INVALID_CREDENTIALS,
-            "The current password is wrong.",
-            fields={"old_password": ["The current password is wrong."]},
+            _("The current password is wrong."),
+            fields={"old_password": [_("The current password is wrong.")]},
         )
     try:
         validate_password(new_password, user)

@@ -339,22 +339,93 @@ def test_an_overlap_is_refused_beside_the_start(work, web_for):
     assert work.task.time_entries.count() == 2
 
 
-@pytest.mark.parametrize(
-    ("start", "minutes", "field", "says"),
-    [
-        (datetime.timedelta(minutes=-10), 60, "ended_at", "may not end in the future"),
-        (datetime.timedelta(days=40), 30, "started_at", "at most 30 days back"),
-        (datetime.timedelta(hours=20), 11 * 60, "ended_at", "at most 10 hours"),
-        (datetime.timedelta(hours=8), 180, "billable", "exceed the task's time budget"),
-        (datetime.timedelta(hours=8), 0, "ended_at", "Must be after the start."),
-    ],
-)
-def test_each_refusal_is_shown_beside_its_field(work, web_for, start, minutes, field, says):
+# What the services refuse, the field each names (as the API does), and what it says there
+# in English and in French: the portal places it by the refusal's own `fields`.
+REFUSALS_BESIDE_FIELDS = [
+    (
+        datetime.timedelta(minutes=-10),
+        60,
+        "ended_at",
+        "Must not be in the future.",
+        "Ne doit pas être dans le futur.",
+    ),
+    (
+        datetime.timedelta(days=40),
+        30,
+        "started_at",
+        "At most 30 days ago.",
+        "Il y a au plus 30 jours.",
+    ),
+    (
+        datetime.timedelta(hours=20),
+        11 * 60,
+        "ended_at",
+        "At most 10 hours after the start.",
+        "Au plus 10 heures après le début.",
+    ),
+    (
+        datetime.timedelta(hours=8),
+        180,
+        "billable",
+        "This time would exceed the task's time budget.",
+        "Ce temps dépasserait le temps prévu pour la tâche.",
+    ),
+    (
+        datetime.timedelta(hours=8),
+        0,
+        "ended_at",
+        "Must be after the start.",
+        "Doit être après le début.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("start", "minutes", "field", "says", "_french"), REFUSALS_BESIDE_FIELDS)
+def test_each_refusal_is_shown_beside_its_field(
+    work, web_for, start, minutes, field, says, _french
+):
     web = web_for(work.assistant)
     form = entry_form(work.assistant, timezone.now() - start, minutes)
     body = assert_page(web.post(f"/app/tasks/{work.task.pk}/time/", form), status=400)
-    assert says in (field_error(body, field) or "")
+    assert field_error(body, field) == says
     assert work.task.time_entries.count() == 2
+
+
+@pytest.mark.parametrize(("start", "minutes", "field", "_english", "says"), REFUSALS_BESIDE_FIELDS)
+def test_each_refusal_is_shown_beside_its_field_in_french(
+    work, web_for, start, minutes, field, _english, says
+):
+    web = web_for(work.assistant)
+    form = entry_form(work.assistant, timezone.now() - start, minutes)
+    answer = web.post(f"/app/tasks/{work.task.pk}/time/", form, HTTP_ACCEPT_LANGUAGE="fr")
+    body = assert_page(answer, status=400)
+    assert field_error(body, field) == says
+    assert work.task.time_entries.count() == 2
+
+
+def test_an_overlap_and_a_client_without_plan_are_said_beside_their_field_in_french(work, web_for):
+    web = web_for(work.assistant)
+    start = work.disputable.started_at + datetime.timedelta(minutes=10)
+    answer = web.post(
+        f"/app/tasks/{work.task.pk}/time/",
+        entry_form(work.assistant, start, 60),
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    body = assert_page(answer, status=400)
+    title = work.disputable.task.title
+    assert field_error(body, "started_at").startswith(
+        f"Ce temps chevauche une autre saisie : « {title} », "
+    )
+
+    assistant = factories.AssistantFactory()
+    task = factories.TaskFactory(assignee=assistant, status=TaskStatus.IN_PROGRESS)
+    later = timezone.now() - datetime.timedelta(hours=3)
+    answer = web_for(assistant).post(
+        f"/app/tasks/{task.pk}/time/", entry_form(assistant, later, 30), HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    body = assert_page(answer, status=400)
+    no_plan = "Ce client n’a ni abonnement ni pack d’heures"  # noqa: RUF001
+    assert field_error(body, "billable").startswith(no_plan)
 
 
 def test_a_client_without_plan_or_pack_refuses_billable_time_beside_billable(web_for):
