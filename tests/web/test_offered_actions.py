@@ -74,8 +74,9 @@ def _followed(path):
     )
 
 
-def crawl(web):
-    """Every page reachable from /app/ by links, and the forms each shows."""
+def crawl(web, read=None):
+    """Every page reachable from /app/ by links, and the forms each shows; `read(url,
+    body)`, when given, is called with each page's HTML."""
     seen, queue, forms = set(), ["/app/"], []
     while queue and len(seen) < MAX_PAGES:
         url = queue.pop(0)
@@ -86,8 +87,11 @@ def crawl(web):
         assert answer.status_code == 200, (url, answer.status_code)
         if "text/html" not in answer.get("Content-Type", ""):
             continue
+        body = answer.content.decode()
+        if read is not None:
+            read(url, body)
         page = _Page()
-        page.feed(answer.content.decode())
+        page.feed(body)
         for href in page.links:
             target = urlsplit(urljoin(url, href))
             if target.netloc in ("", "testserver") and _followed(target.path):
