@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -153,7 +154,8 @@ def _plan_action(request, action):
     plan = form.cleaned_data["plan"]
     if action == "subscribe":
         services.subscription_create(client=request.user, plan=plan)
-        messages.success(request, _("You are subscribed to %(plan)s.") % {"plan": plan.name})
+        name = plan.name_in(get_language() or "en")
+        messages.success(request, _("You are subscribed to %(plan)s.") % {"plan": name})
     else:
         subscription = _own_subscription(request.user)
         services.subscription_change(subscription=subscription, plan=plan)

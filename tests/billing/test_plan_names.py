@@ -65,6 +65,17 @@ def test_french_pages_name_the_plan_in_french(month):
     assert "Essential" in english.get("/app/plan/").content.decode()
 
 
+def test_subscribing_names_the_plan_in_french(client_user):
+    plan = factories.PlanFactory(name="Essential", name_fr="Essentiel")
+    web = reader(client_user, "fr")
+    page = web.get("/app/plan/").content.decode()
+    assert ">Essentiel</option>" in page
+    key = page.split('name="idempotency_key" value="')[1].split('"')[0]
+    sent = {"plan": plan.pk, "idempotency_key": key}
+    answer = web.post("/app/plan/subscribe/", sent, follow=True)
+    assert "Vous êtes abonné à Essentiel" in answer.content.decode()
+
+
 def test_the_public_page_offers_plans_in_the_visitors_language():
     factories.PlanFactory(name="Essential", name_fr="Essentiel")
     assert "Essentiel" in Client(HTTP_ACCEPT_LANGUAGE="fr").get("/").content.decode()
