@@ -47,9 +47,15 @@ class BillableTimeWatcher(Protocol):
     def __call__(self, *, task: Task) -> None: ...
 
 
-billable_time_guards: Callbacks[BillableTimeGuard] = Callbacks("billable_time_guards")
-billable_room_providers: Callbacks[BillableRoom] = Callbacks("billable_room_providers")
-billable_time_watchers: Callbacks[BillableTimeWatcher] = Callbacks("billable_time_watchers")
+billable_time_guards: Callbacks[BillableTimeGuard] = Callbacks(
+    "billable_time_guards", BillableTimeGuard
+)
+billable_room_providers: Callbacks[BillableRoom] = Callbacks(
+    "billable_room_providers", BillableRoom
+)
+billable_time_watchers: Callbacks[BillableTimeWatcher] = Callbacks(
+    "billable_time_watchers", BillableTimeWatcher
+)
 
 
 def register_billable_time_guard(guard: BillableTimeGuard) -> BillableTimeGuard:
@@ -99,7 +105,9 @@ class EntryBilling(Protocol):
     def __call__(self) -> dict[str, Expression]: ...
 
 
-entry_billing_providers: Callbacks[EntryBilling] = Callbacks("entry_billing_providers")
+entry_billing_providers: Callbacks[EntryBilling] = Callbacks(
+    "entry_billing_providers", EntryBilling
+)
 
 
 def register_entry_billing(provider: EntryBilling) -> EntryBilling:

@@ -39,8 +39,10 @@ class ConciergeConfig(AppConfig):
         from django.core import checks
 
         from concierge.crypto import check_keys
+        from concierge.hooks import check_extension_points
 
         checks.register(check_keys)
+        checks.register(check_extension_points)
 
         from concierge.web import attachment_views, panels
 

@@ -4,15 +4,22 @@ Apps depend one way (calendar_sync, billing → assistants → concierge). An ap
 extension points in its `hooks.py`, each a typed contract: a `Callbacks` (everyone
 registered takes part, in order) or a `Provider` (one app provides it). A higher app
 registers from its `AppConfig.ready()`; the lower app calls through the point. mypy checks
-both sides against the contract's `Protocol`.
+both sides against the contract's `Protocol`; a keyed point (`Keyed`: one provider per
+key, such as a notification kind) has one too. At start-up, once every app is ready, a
+system check (`check_extension_points`) calls nothing but makes sure each registered
+callable accepts the call its point's contract describes, so a registration that no longer
+fits fails `manage.py check` (and every command) instead of the first request that uses it.
 """
 
 from __future__ import annotations
 
 import datetime
+import inspect
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+from django.core import checks
 
 if TYPE_CHECKING:
     from django.db.models import Expression
@@ -21,13 +28,21 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# Every extension point of every app, in the order declared (for the start-up check).
+POINTS: list[Callbacks[Any] | Provider[Any] | Keyed[Any]] = []
+
 
 class Callbacks(Generic[F]):
     """Every registered callable takes part, in the order registered (each once)."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, contract: object) -> None:
         self.name = name
+        self.contract = contract  # the Protocol each callback follows
         self._callbacks: list[F] = []
+        POINTS.append(self)
+
+    def registered(self) -> list[F]:
+        return list(self._callbacks)
 
     def register(self, callback: F) -> F:
         if callback not in self._callbacks:
@@ -44,9 +59,14 @@ class Callbacks(Generic[F]):
 class Provider(Generic[F]):
     """One app provides it; None until then (the lower app works without it)."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, contract: object) -> None:
         self.name = name
+        self.contract = contract
         self._provided: F | None = None
+        POINTS.append(self)
+
+    def registered(self) -> list[F]:
+        return [] if self._provided is None else [self._provided]
 
     def set(self, provided: F) -> F:
         self._provided = provided
@@ -57,6 +77,67 @@ class Provider(Generic[F]):
 
     def __repr__(self) -> str:
         return f"<Provider {self.name}: {'set' if self._provided else 'unset'}>"
+
+
+class Keyed(Generic[F]):
+    """One provider per key (the last registered for a key wins); none for a key is fine."""
+
+    def __init__(self, name: str, contract: object) -> None:
+        self.name = name
+        self.contract = contract
+        self._by_key: dict[str, F] = {}
+        POINTS.append(self)
+
+    def set(self, key: str, provided: F) -> F:
+        self._by_key[key] = provided
+        return provided
+
+    def get(self, key: str) -> F | None:
+        return self._by_key.get(key)
+
+    def items(self) -> dict[str, F]:
+        return dict(self._by_key)
+
+    def registered(self) -> list[F]:
+        return list(self._by_key.values())
+
+    def __repr__(self) -> str:
+        return f"<Keyed {self.name}: {sorted(self._by_key)}>"
+
+
+def refusal(func: Callable[..., Any], contract: object) -> str | None:
+    """Why `func` cannot be called the way `contract` (a Protocol with `__call__`) says it
+    is called, or None: every positional argument and every keyword the contract names
+    must bind (`inspect.Signature.bind`), without calling anything."""
+    call = vars(contract)["__call__"]  # as the Protocol's body declares it (with `self`)
+    expected = list(inspect.signature(call).parameters.values())[1:]
+    positional = [
+        p.name
+        for p in expected
+        if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    ]
+    keywords = {p.name: None for p in expected if p.kind == inspect.Parameter.KEYWORD_ONLY}
+    try:
+        inspect.signature(func).bind(*positional, **keywords)
+    except TypeError as exc:
+        return str(exc)
+    return None
+
+
+def check_extension_points(**kwargs: Any) -> list[checks.CheckMessage]:
+    """System check: each callable registered at any point accepts its contract's call."""
+    return [
+        checks.Error(
+            f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', func)} is "
+            f"registered at {point.name} but does not accept the call "
+            f"{getattr(point.contract, '__name__', point.contract)} describes: {why}.",
+            hint="Give it the contract's parameters (see the Protocol in the app's hooks.py).",
+            id="concierge.E002",
+        )
+        for point in POINTS
+        for func in point.registered()
+        if (why := refusal(func, point.contract))
+    ]
 
 
 # New tasks ----------------------------------------------------------------------------
@@ -83,8 +164,8 @@ class AssignmentPolicy(Protocol):
     def __call__(self, task: Task, /) -> AssignmentChoice | None: ...
 
 
-task_create_guards: Callbacks[TaskCreateGuard] = Callbacks("task_create_guards")
-assignment_policy: Provider[AssignmentPolicy] = Provider("assignment_policy")
+task_create_guards: Callbacks[TaskCreateGuard] = Callbacks("task_create_guards", TaskCreateGuard)
+assignment_policy: Provider[AssignmentPolicy] = Provider("assignment_policy", AssignmentPolicy)
 
 
 def register_task_create_guard(guard: TaskCreateGuard) -> TaskCreateGuard:
@@ -123,8 +204,10 @@ class RescheduleWatcher(Protocol):
     def __call__(self, *, task: Task, actor: User | None) -> None: ...
 
 
-at_risk_rule: Provider[AtRiskRule] = Provider("at_risk_rule")
-reschedule_watchers: Callbacks[RescheduleWatcher] = Callbacks("reschedule_watchers")
+at_risk_rule: Provider[AtRiskRule] = Provider("at_risk_rule", AtRiskRule)
+reschedule_watchers: Callbacks[RescheduleWatcher] = Callbacks(
+    "reschedule_watchers", RescheduleWatcher
+)
 
 
 def set_at_risk_rule(rule: AtRiskRule) -> None:
@@ -162,18 +245,17 @@ class ErasureStep(Protocol):
     def __call__(self, user: User, /) -> None: ...
 
 
-_export_sections: dict[str, ExportSection] = {}
-erasure_steps: Callbacks[ErasureStep] = Callbacks("erasure_steps")
+export_sections_by_name: Keyed[ExportSection] = Keyed("export_sections", ExportSection)
+erasure_steps: Callbacks[ErasureStep] = Callbacks("erasure_steps", ErasureStep)
 
 
 def register_export_section(name: str, section: ExportSection) -> ExportSection:
     """Exported under `name`; one section per name."""
-    _export_sections[name] = section
-    return section
+    return export_sections_by_name.set(name, section)
 
 
 def export_sections() -> dict[str, ExportSection]:
-    return dict(_export_sections)
+    return export_sections_by_name.items()
 
 
 def register_erasure_step(step: ErasureStep) -> ErasureStep:
@@ -195,7 +277,7 @@ class LoggedDurationSource(Protocol):
     def __call__(self) -> Expression: ...
 
 
-logged_duration: Provider[LoggedDurationSource] = Provider("logged_duration")
+logged_duration: Provider[LoggedDurationSource] = Provider("logged_duration", LoggedDurationSource)
 
 
 def set_logged_duration_source(source: LoggedDurationSource) -> None:
@@ -216,15 +298,14 @@ class EmailAttachments(Protocol):
     def __call__(self, notification: Notification, /) -> list[tuple[str, bytes, str]]: ...
 
 
-_email_attachments: dict[str, EmailAttachments] = {}
+email_attachments_by_kind: Keyed[EmailAttachments] = Keyed("email_attachments", EmailAttachments)
 
 
 def register_email_attachments(kind: str, provider: EmailAttachments) -> EmailAttachments:
     """`provider` gives the attachments of the e-mails of notifications of `kind`."""
-    _email_attachments[kind] = provider
-    return provider
+    return email_attachments_by_kind.set(kind, provider)
 
 
 def email_attachments(notification: Notification) -> list[tuple[str, bytes, str]]:
-    provider = _email_attachments.get(notification.kind)
+    provider = email_attachments_by_kind.get(notification.kind)
     return provider(notification) if provider else []
