@@ -413,18 +413,26 @@ class InvoiceSerializer(BoundedModelSerializer):
 
     @extend_schema_field(InvoiceBuyerSerializer(allow_null=True))
     def get_buyer(self, obj):
-        return InvoiceBuyerSerializer(obj.buyer).data if obj.buyer else None
+        return self.buyer_serializer.to_representation(obj.buyer) if obj.buyer else None
 
     @extend_schema_field(TaxBreakdownSerializer(many=True))
     def get_tax_breakdown(self, obj):
         rows = tax.breakdown_of([(x.tax_rate, x.amount, x.tax_amount) for x in obj.lines.all()])
-        return TaxBreakdownSerializer(rows, many=True).data
+        return [self.tax_serializer.to_representation(row) for row in rows]
 
     @cached_property
     def usage_serializer(self):
         """One for the whole page: a serializer's fields are built when first used, which
-        costs more than representing a row."""
+        costs more than representing a row. So are the buyer's and the VAT breakdown's."""
         return InvoiceUsageSerializer()
+
+    @cached_property
+    def buyer_serializer(self):
+        return InvoiceBuyerSerializer()
+
+    @cached_property
+    def tax_serializer(self):
+        return TaxBreakdownSerializer()
 
     @extend_schema_field(InvoiceUsageSerializer(allow_null=True))
     def get_usage(self, obj):
