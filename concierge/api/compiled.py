@@ -77,8 +77,11 @@ class Row:
     def __getattr__(self, name):
         found = inspect.getattr_static(self.model, name, None)
         if isinstance(found, property) and found.fget is not None:
+            if "compiled_list" in type(self).__dict__:  # its rows all carry the same keys
+                setattr(type(self), name, found)  # later rows find it without this lookup
             return found.fget(self)
         if isinstance(found, types.FunctionType):
+            setattr(type(self), name, found)  # a method never hides a row's own value
             return types.MethodType(found, self)
         raise AttributeError(
             f"{self.model.__name__} rows read by the compiled list path carry no {name!r}: "
