@@ -209,7 +209,7 @@ class TimeEntry(models.Model):
     # decision on a dispute took off since are credited by credit notes.
     billed_at = models.DateTimeField(null=True, blank=True)
     billed_minutes = models.PositiveIntegerField(null=True, blank=True)
-    credited_minutes = models.PositiveIntegerField(default=0)
+    credited_minutes = models.PositiveIntegerField(default=0, db_default=0)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
