@@ -13,6 +13,7 @@ import stripe
 from django.db import transaction
 from django.http import JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from djstripe.enums import WebhookEndpointValidation
 from djstripe.models import WebhookEndpoint
 from djstripe.views import ProcessWebhookView
@@ -201,11 +202,11 @@ class VerifiedWebhookView(ProcessWebhookView):
     def post(self, request, uuid):
         signature = request.headers.get("stripe-signature")
         if not signature:
-            return _webhook_refused("A Stripe-Signature header is required.")
+            return _webhook_refused(_("A Stripe-Signature header is required."))
         endpoint = WebhookEndpoint.objects.filter(djstripe_uuid=uuid).first()
         if endpoint is None:
             return JsonResponse(
-                {"code": core_errors.Code.NOT_FOUND, "detail": "Not found."}, status=404
+                {"code": core_errors.Code.NOT_FOUND, "detail": _("Not found.")}, status=404
             )
         if endpoint.djstripe_validation_method == WebhookEndpointValidation.verify_signature:
             try:
@@ -216,7 +217,7 @@ class VerifiedWebhookView(ProcessWebhookView):
                     endpoint.djstripe_tolerance,
                 )
             except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError):
-                return _webhook_refused("The signature does not match this endpoint.")
+                return _webhook_refused(_("The signature does not match this endpoint."))
         return super().post(request, uuid)
 
 

@@ -14,7 +14,8 @@ The rule, kept simple:
   same rule. Django's and DRF's `ValidationError` are among them: serializers' and
   validators' messages are refusals too.
 The few functions that pass on sentences written elsewhere are listed in RELAYS, each
-with its reason.
+with its reason. Answers written by hand (`{"code": …, "detail": …}`, `error_body`) and
+DRF errors' details (`default_detail`, `AuthenticationFailed(…)`) are held to the rule too.
 """
 
 import ast
@@ -24,6 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 APPS = ("concierge", "assistants", "billing", "calendar_sync")
 ERRORS = {"ApplicationError", "Invalid", "Forbidden", "NotFound", "Conflict", "PaymentRequired"}
 GETTEXT = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettext", "pgettext_lazy"}
+# DRF's own errors, raised by the API's plumbing with a detail of its own.
+DRF_ERRORS = {"AuthenticationFailed", "NotAuthenticated", "Throttled"}
 # Exceptions whose text becomes a refusal's sentence where they are caught, with the
 # position of their message, which is checked where they are raised.
 RELAYED = {
@@ -131,10 +134,10 @@ def _is_made(node, scope):
 
 def problems_of(node, scope, helpers, where):
     """Why `node`, given as a refusal's sentence, may not be translated ([] when it is)."""
-    if is_gettext(node) or _relays_caught(node, scope):
+    if is_gettext(node) or _relays_caught(node, scope) or _is_made(node, scope):
         return []
-    if _is_made(node, scope):
-        return []
+    if isinstance(node, ast.Call) and _name(node.func) == "str" and len(node.args) == 1:
+        return problems_of(node.args[0], scope, helpers, where)  # str(lazy sentence)
     if isinstance(node, ast.Name):
         values = scope.assigned.get(node.id, [])
         if values and all(is_gettext(v) or _is_made(v, scope) for v in values):
@@ -178,19 +181,24 @@ def error_types(trees):
     return known
 
 
-def _functions_and_calls(tree):
-    """(call, enclosing function or None) for every call in the module."""
+def _nodes_in_functions(tree, kinds):
+    """(node, enclosing function or None) for every node of `kinds` in the module."""
     found = []
 
     def visit(node, function):
         for child in ast.iter_child_nodes(node):
             inner = child if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef) else function
-            if isinstance(child, ast.Call):
+            if isinstance(child, kinds):
                 found.append((child, function))
             visit(child, inner)
 
     visit(tree, None)
     return found
+
+
+def _functions_and_calls(tree):
+    """(call, enclosing function or None) for every call in the module."""
+    return _nodes_in_functions(tree, ast.Call)
 
 
 def untranslated_refusals(trees):
@@ -205,8 +213,10 @@ def untranslated_refusals(trees):
             scope = Scope(function, makers[path])
             where = function.name if function is not None else None
             sentences = []
-            if name in errors:
+            if name in errors or name == "error_body":
                 sentences += call.args[1:2] + [k.value for k in call.keywords if k.arg == "detail"]
+            elif name in DRF_ERRORS:
+                sentences += call.args[:1] + [k.value for k in call.keywords if k.arg == "detail"]
             elif name in RELAYED:
                 at = RELAYED[name]
                 message = call.args[at : at + 1]
@@ -221,6 +231,22 @@ def untranslated_refusals(trees):
                         sentences += sentences_of_fields(keyword.value)
             if (path, where) in RELAYS:
                 continue
+            for sentence in sentences:
+                for why in problems_of(sentence, scope, helpers, where):
+                    offences.append(f"{path}:{sentence.lineno}: {why}")
+    # An answer written by hand (`{"code": …, "detail": …}`), a DRF error's default detail.
+    for path, tree in trees.items():
+        for node, function in _nodes_in_functions(tree, ast.Dict | ast.Assign):
+            scope = Scope(function, makers[path])
+            where = function.name if function is not None else None
+            sentences = []
+            if isinstance(node, ast.Dict):
+                keys = [k.value if isinstance(k, ast.Constant) else None for k in node.keys]
+                if "code" in keys and "detail" in keys:
+                    detail = node.values[keys.index("detail")]
+                    sentences += [] if isinstance(detail, ast.Dict) else [detail]  # a schema
+            elif any(getattr(target, "id", None) == "default_detail" for target in node.targets):
+                sentences.append(node.value)
             for sentence in sentences:
                 for why in problems_of(sentence, scope, helpers, where):
                     offences.append(f"{path}:{sentence.lineno}: {why}")
@@ -289,6 +315,10 @@ def bad_validation():
     raise serializers.ValidationError({"ended_at": "Must be after started_at."})
 def bad_relayed():
     raise InvalidRecurrence(f"Unknown rule {1}.")
+class Expired(AuthenticationFailed):
+    default_detail = "Expired."
+def answer():
+    return JsonResponse({"code": Code.K, "detail": "Malformed."}), error_body(Code.L, "Big.")
 def _overlap(entry):
     if entry.running:
         return _("Overlaps the timer.")
@@ -307,10 +337,13 @@ def made_badly(entry):
             "m.py:20: 'Must be after started_at.'",
             "m.py:22: 'English.' (to helper)",
             "m.py:24: 'No.'",
-            "m.py:29: str(exc)",
+            "m.py:29: exc",
             "m.py:31: 'Must be after started_at.'",
             "m.py:33: f'Unknown rule {1}.'",
-            "m.py:43: _english(entry)",
+            "m.py:35: 'Expired.'",
+            "m.py:37: 'Big.'",
+            "m.py:37: 'Malformed.'",
+            "m.py:47: _english(entry)",
         ]
     )
 

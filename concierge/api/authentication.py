@@ -16,6 +16,7 @@ anything else is 403 `mfa_required`, whichever way they authenticated.
 """
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.authentication import SessionScheme as OpenApiSessionScheme
 from rest_framework import authentication, exceptions
 
@@ -36,12 +37,12 @@ ENROLMENT_PATHS = (
 
 
 class TokenExpired(exceptions.AuthenticationFailed):
-    default_detail = "This token has expired or was revoked; obtain a new one."
+    default_detail = _("This token has expired or was revoked; obtain a new one.")
     default_code = DrfCode.TOKEN_EXPIRED
 
 
 class MfaRequired(exceptions.PermissionDenied):
-    default_detail = "Set up a second factor first (POST auth/mfa/totp/)."
+    default_detail = _("Set up a second factor first (POST auth/mfa/totp/).")
     default_code = Code.MFA_REQUIRED
 
 
@@ -63,9 +64,9 @@ class ExpiringTokenAuthentication(authentication.TokenAuthentication):
         # One query: the token's row and its user.
         token = account_sessions.token_find(key)
         if token is None:
-            raise exceptions.AuthenticationFailed("Invalid token.")
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
         if not token.user.is_active:
-            raise exceptions.AuthenticationFailed("User inactive or deleted.")
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         now = timezone.now()
         if not account_sessions.is_live(token, now=now):
             raise TokenExpired()

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -47,7 +48,7 @@ def error_body(code, detail, fields=None):
 
 def exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
-        body = error_body(Code.REQUEST_TOO_LARGE, "The request body is too large.")
+        body = error_body(Code.REQUEST_TOO_LARGE, _("The request body is too large."))
         return Response(body, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, AttemptsExhausted):
         exc = exceptions.Throttled(exc.wait)
@@ -70,7 +71,7 @@ def exception_handler(exc, context):
         if isinstance(fields, list):
             fields = {"non_field_errors": fields}
         first = _first_message(fields)
-        response.data = error_body(Code.INVALID, first or "Invalid input.", fields)
+        response.data = error_body(Code.INVALID, first or _("Invalid input."), fields)
         response.status_code = status.HTTP_400_BAD_REQUEST
         return response
 
@@ -88,5 +89,7 @@ def _first_message(fields):
         while isinstance(messages, dict | list) and messages:
             messages = next(iter(messages.values())) if isinstance(messages, dict) else messages[0]
         if isinstance(messages, str):
-            return messages if name == "non_field_errors" else f"{name}: {messages}"
+            if name == "non_field_errors":
+                return messages
+            return _("%(field)s: %(message)s") % {"field": name, "message": messages}
     return None

@@ -7,6 +7,7 @@ import contextlib
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views import csrf, defaults
 
 from concierge import errors
@@ -26,11 +27,14 @@ def bad_request(request, exception=None):
         return defaults.bad_request(request, exception)
     if isinstance(exception, RequestDataTooBig):
         return JsonResponse(
-            {"code": errors.Code.REQUEST_TOO_LARGE, "detail": "The request body is too large."},
+            {"code": errors.Code.REQUEST_TOO_LARGE, "detail": _("The request body is too large.")},
             status=413,
         )
     return JsonResponse(
-        {"code": errors.Code.BAD_REQUEST, "detail": "The request could not be read (malformed)."},
+        {
+            "code": errors.Code.BAD_REQUEST,
+            "detail": _("The request could not be read (malformed)."),
+        },
         status=400,
     )
 
@@ -39,18 +43,22 @@ def csrf_failure(request, reason=""):
     if is_portal(request):
         return csrf.csrf_failure(request, reason)
     return JsonResponse(
-        {"code": errors.Code.CSRF_FAILED, "detail": f"CSRF check failed: {reason}"}, status=403
+        {
+            "code": errors.Code.CSRF_FAILED,
+            "detail": _("CSRF check failed: %(reason)s") % {"reason": reason},
+        },
+        status=403,
     )
 
 
 def forbidden(request, exception=None):
     return _answer(
-        request, 403, errors.Code.PERMISSION_DENIED, "Your role may not do this.", "403.html"
+        request, 403, errors.Code.PERMISSION_DENIED, _("Your role may not do this."), "403.html"
     )
 
 
 def not_found(request, exception=None):
-    return _answer(request, 404, errors.Code.NOT_FOUND, "Not found.", "404.html")
+    return _answer(request, 404, errors.Code.NOT_FOUND, _("Not found."), "404.html")
 
 
 def server_error(request):
@@ -58,6 +66,6 @@ def server_error(request):
         request,
         500,
         "server_error",
-        "Something went wrong on our side; it was logged.",
+        _("Something went wrong on our side; it was logged."),
         "500.html",
     )
