@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone as django_timezone
+from django.utils.translation import gettext as _
 
 from concierge import errors, zones
 
@@ -23,11 +24,14 @@ def validate_timezone(value):
         return
     instead = zones.canonical(value) if isinstance(value, str) else None
     if instead:
-        message = f"{value!r} is a legacy name: choose {instead!r}, its current name."
+        message = _("“%(zone)s” is a legacy name: choose “%(instead)s”, its current name.") % {
+            "zone": value,
+            "instead": instead,
+        }
     else:
-        message = (
-            f"{value!r} is not the time zone of a place: choose one like 'Europe/Paris', or 'UTC'."
-        )
+        message = _(
+            "“%(zone)s” is not the time zone of a place: choose one like “Europe/Paris”, or “UTC”."
+        ) % {"zone": value}
     raise ValidationError(message, code=errors.Code.INVALID_TIMEZONE)
 
 
