@@ -9,8 +9,8 @@ redirect, so the server cannot send the request (and the password) elsewhere. TL
 verifies the certificate against the host name.
 """
 
-import caldav
 import niquests
+from caldav.davclient import DAVClient  # where it lives: `caldav.DAVClient` is a lazy alias
 from caldav.lib import error as caldav_error
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -51,7 +51,7 @@ def pinned_session(url):
 def open_calendar(*, url: str, username: str, password: str, calendar: str):
     """The named calendar on the server, through a pinned session; or CalDavProblem
     saying what is wrong (address, credentials, calendar, or the server itself)."""
-    client = caldav.DAVClient(
+    client = DAVClient(
         url=url,
         username=username,
         password=password,

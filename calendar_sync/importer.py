@@ -136,12 +136,12 @@ def check_url(url):
         vetted_address(parts)  # nothing to vet otherwise: the address is not resolved here
 
 
-class _PinnedAddress:
+class _PinnedAddress(http.client.HTTPConnection):
     """Connect to the address that was vetted, never to a second DNS answer: a hostile
     DNS server could otherwise answer a public address to the check and a private one to
     the connection. TLS still verifies the certificate against the host name."""
 
-    def __init__(self, host, port, *, address, timeout):
+    def __init__(self, host: str, port: int | None, *, address: str, timeout: float) -> None:
         super().__init__(host, port, timeout=timeout)
 
         def create_connection(host_port, *args, **kwargs):
@@ -150,7 +150,7 @@ class _PinnedAddress:
         self._create_connection = create_connection
 
 
-class _PinnedHTTPConnection(_PinnedAddress, http.client.HTTPConnection):
+class _PinnedHTTPConnection(_PinnedAddress):
     pass
 
 
@@ -298,8 +298,10 @@ def _occurrences(calendar, start, end):
         yield event
 
 
-def merge(spans):
-    merged = []
+def merge(
+    spans: list[tuple[datetime.datetime, datetime.datetime]],
+) -> list[tuple[datetime.datetime, datetime.datetime]]:
+    merged: list[tuple[datetime.datetime, datetime.datetime]] = []
     for lo, hi in sorted(spans):
         if merged and lo <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], hi))

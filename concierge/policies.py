@@ -12,8 +12,9 @@ A person who may not even see the object is told it does not exist (404), as its
 would not show it; one who sees it but may not act is refused (403).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import NoReturn
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -152,7 +153,9 @@ def may_erase_self(user: User) -> bool:
 # The refusals the services raise.
 
 
-def _refuse_task(user: User, task: Task, message: str, code: str = errors.Code.PERMISSION_DENIED):
+def _refuse_task(
+    user: User, task: Task, message: str, code: str = errors.Code.PERMISSION_DENIED
+) -> NoReturn:
     if not may_see_task(user, task):
         raise errors.NotFound(errors.Code.NOT_FOUND, _("No such task."))
     raise errors.Forbidden(code, message)
@@ -221,7 +224,7 @@ USER_RULES: dict[str, Callable[[User], bool]] = {
 }
 
 
-def register_user_rules(rules: dict[str, Callable[[User], bool]]) -> None:
+def register_user_rules(rules: Mapping[str, Callable[[User], bool]]) -> None:
     taken = {name for name, rule in rules.items() if USER_RULES.get(name, rule) is not rule}
     if taken:
         raise ValueError(f"Policy names already taken: {sorted(taken)}")

@@ -8,6 +8,7 @@ from calendar_sync import policies, selectors, services
 from calendar_sync.api import serializers
 from calendar_sync.models import CalDavAccount, CalendarFeed, IcsSubscription
 from concierge.api.permissions import allowed
+from concierge.api.users import request_user
 
 
 class FeedViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
@@ -20,7 +21,7 @@ class FeedViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.Gene
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        return selectors.feeds_of(self.request.user)
+        return selectors.feeds_of(request_user(self.request))
 
     @extend_schema(
         request=serializers.CalendarFeedCreateSerializer,
@@ -52,7 +53,7 @@ class SubscriptionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        return selectors.subscriptions_of(self.request.user)
+        return selectors.subscriptions_of(request_user(self.request))
 
     @extend_schema(
         request=serializers.IcsSubscriptionCreateSerializer,
@@ -106,7 +107,7 @@ class CalDavAccountViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        return selectors.caldav_accounts_of(self.request.user)
+        return selectors.caldav_accounts_of(request_user(self.request))
 
     @extend_schema(
         request=serializers.CalDavAccountWriteSerializer,

@@ -26,7 +26,7 @@ class IdempotencyRecord(models.Model):
             models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
 
 
@@ -69,9 +69,9 @@ class OutboxJob(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.func} #{self.pk}"
 
     @property
-    def is_done(self):
+    def is_done(self) -> bool:
         return self.done_at is not None

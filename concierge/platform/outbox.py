@@ -32,9 +32,13 @@ what is pending and what failed visible (admin: Outbox jobs), and works the same
 either broker (`make run` uses the ORM broker).
 """
 
+from __future__ import annotations
+
 import datetime
 import logging
 import traceback
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -43,12 +47,16 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_q.tasks import async_task
 
+if TYPE_CHECKING:
+    from concierge.platform.models import OutboxJob
+
 log = logging.getLogger(__name__)
+Job = TypeVar("Job", bound=Callable[..., Any])
 
 RUNNER = "concierge.platform.outbox.run_outbox_job"
 
 
-def enqueue(func, *args, **kwargs):
+def enqueue(func: str, *args: Any, **kwargs: Any) -> OutboxJob:
     """Record the job `func` (a dotted path) with the current transaction and hand it to
     the job runner after commit. Arguments must be JSON values (ids, not objects).
 
@@ -62,7 +70,7 @@ def enqueue(func, *args, **kwargs):
     return job
 
 
-def enqueue_once(func, *args):
+def enqueue_once(func: str, *args: Any) -> OutboxJob | None:
     """`enqueue`, unless the same job with the same arguments is already waiting (not
     leased by a worker yet): for jobs that re-read everything, such as a calendar push
     after each save of a task, one waiting run covers every change before it."""
@@ -76,7 +84,7 @@ def enqueue_once(func, *args):
     return enqueue(func, *args)
 
 
-def dispatch(job_id):
+def dispatch(job_id: int) -> bool:
     """Hand one outbox row to django-q2. Never raises: a broker error is logged and the
     sweep hands the row over again later."""
     try:
@@ -91,7 +99,7 @@ def dispatch(job_id):
     return True
 
 
-def outbox_retry(*, job_ids) -> int:
+def outbox_retry(*, job_ids: Iterable[int]) -> int:
     """An operator hands failed or stuck jobs over again, with a fresh count of attempts.
     Jobs already done are left alone. Returns how many were handed over."""
     from concierge.platform.models import OutboxJob
@@ -103,18 +111,18 @@ def outbox_retry(*, job_ids) -> int:
     return sum(1 for job_id in ids if dispatch(job_id))
 
 
-def keyed_by_intent(func):
+def keyed_by_intent(func: Job) -> Job:
     """Mark a job that takes `intent=<outbox row id>`: the key of the one effect it has
     outside the database (`run_outbox_job` passes it)."""
-    func.keyed_by_intent = True
+    func.keyed_by_intent = True  # type: ignore[attr-defined]  # a mark on the function object, read by run_outbox_job
     return func
 
 
-def _backoff(attempts):
+def _backoff(attempts: int) -> datetime.timedelta:
     return datetime.timedelta(seconds=min(60 * 2 ** max(attempts - 1, 0), 6 * 3600))
 
 
-def run_outbox_job(job_id):
+def run_outbox_job(job_id: int) -> Any:
     """Worker side: lease the row, run its job, mark it done. A row that is done, or
     leased by another worker, is left alone (a repeated delivery). A job that raises is
     retried by the sweep after a back-off, up to `OUTBOX_MAX_ATTEMPTS` attempts."""
@@ -154,7 +162,7 @@ def run_outbox_job(job_id):
     return result
 
 
-def outbox_sweep(now=None):
+def outbox_sweep(now: datetime.datetime | None = None) -> int:
     """Hand over again every outbox row not done that the broker may have lost (see the
     module's docstring); delete done rows older than `OUTBOX_KEEP_DAYS`. Safe to run at
     any time and twice: a row handed over twice runs once. Returns how many were handed."""
