@@ -8,6 +8,7 @@ import importlib
 from django.apps import apps
 from django.db import connection
 from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
 
 from assistants import services as time_services
 from assistants.models import TimeEntry
@@ -109,3 +110,13 @@ def test_the_migration_fills_the_entries_from_billings_record(billed):  # noqa: 
     assert facts(billed["long"]) == (created, 210, 0)
     assert facts(billed["short"]) == (created, 30, 15)
     assert_agrees_with_billing()
+
+
+def test_the_time_report_sums_entries_without_billings_record(billed, manager_api):  # noqa: F811
+    for group_by in ("client", "assistant", "month"):
+        with CaptureQueriesContext(connection) as queries:
+            response = manager_api.get(REPORT, {**SEPTEMBER, "group_by": group_by})
+        assert response.status_code == 200
+        sums = [q["sql"] for q in queries if "assistants_timeentry" in q["sql"]]
+        assert len(sums) == 1, group_by
+        assert "billing_invoicedentry" not in sums[0], group_by
