@@ -54,7 +54,6 @@ class TimeEntrySerializer(BoundedModelSerializer):
         read_only_fields = fields
 
     @reads("started_at", "ended_at")
-    @reads("started_at", "ended_at")
     def get_duration_seconds(self, obj) -> int | None:
         if obj.ended_at is None:
             return None
