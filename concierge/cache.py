@@ -48,11 +48,11 @@ class _Health:
         return time.monotonic() >= self.down_until
 
 
-_health = {}
+_health: dict[str, _Health] = {}
 _health_lock = threading.Lock()
 
 
-def _health_of(location):
+def _health_of(location: str) -> _Health:
     with _health_lock:
         return _health.setdefault(location, _Health())
 

@@ -39,7 +39,7 @@ def derived_key() -> bytes:
 def _keys() -> list[bytes]:
     setting = getattr(settings, "FIELD_ENCRYPTION_KEYS", []) or []
     if isinstance(setting, str | bytes):
-        setting = setting.split("," if isinstance(setting, str) else b",")
+        setting = setting.split(",") if isinstance(setting, str) else setting.split(b",")
     configured = [k.strip() for k in setting if k.strip()]
     keys = [k.encode() if isinstance(k, str) else k for k in configured]
     derived = derived_key()

@@ -30,7 +30,8 @@ class Demo:
     @property
     def people(self) -> list[User]:
         """Every login, managers first, then assistants, then clients."""
-        return [self.manager, *self.assistants, *self.clients]
+        managers = [self.manager] if self.manager is not None else []
+        return [*managers, *self.assistants, *self.clients]
 
     @property
     def showcase(self) -> User:

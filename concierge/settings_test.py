@@ -33,7 +33,7 @@ CACHES = {
     },
 }
 # The suite's people sign in with a password alone unless a test asks for more.
-MFA_REQUIRED_ROLES: list[str] = []
+MFA_REQUIRED_ROLES = []
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 # The test client speaks plain HTTP; the production defaults are checked by
 # tests/concierge/test_deploy_settings.py against `concierge.settings` itself.

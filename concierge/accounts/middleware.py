@@ -49,10 +49,10 @@ class AccountSessionMiddleware:
                     .filter(pk=row_id, user_id=session[USER_SESSION_KEY])
                     .first()
                 )
-                user = row.user if row is not None else None
-                if user is None or not user.is_active or not _hash_matches(request, user):
+                if row is None or not row.user.is_active or not _hash_matches(request, row.user):
                     logout(request)  # ended from elsewhere, or the password changed
                     return self.get_response(request)
+                user = row.user
                 user.backend = session.get(BACKEND_SESSION_KEY)
                 request.user = request._cached_user = user
                 sessions.touch(row, now=timezone.now())

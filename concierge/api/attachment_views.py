@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from concierge import selectors
 from concierge.api import attachment_serializers as s
 from concierge.api.idempotency import idempotent
+from concierge.api.users import request_user
 from concierge.attachments import responses
 from concierge.attachments import selectors as attachment_selectors
 from concierge.attachments import services as attachment_services
@@ -29,8 +30,8 @@ class TaskAttachmentsView(generics.GenericAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Attachment.objects.none()
-        task = selectors.task_get(self.request.user, self.kwargs["task_id"])
-        return attachment_selectors.attachment_list(self.request.user, task)
+        task = selectors.task_get(request_user(self.request), self.kwargs["task_id"])
+        return attachment_selectors.attachment_list(request_user(self.request), task)
 
     @extend_schema(responses=s.AttachmentSerializer(many=True))
     def get(self, request, task_id):
@@ -61,7 +62,7 @@ class AttachmentDetailView(generics.GenericAPIView):
     serializer_class = s.AttachmentSerializer
 
     def get_object(self):
-        return attachment_selectors.attachment_get(self.request.user, self.kwargs["pk"])
+        return attachment_selectors.attachment_get(request_user(self.request), self.kwargs["pk"])
 
     def get(self, request, pk):
         return Response(self.get_serializer(self.get_object()).data)

@@ -1,6 +1,8 @@
 """In-app notifications: a person's own, newest first, with the unread count; marking
 them read; and per-kind e-mail preferences."""
 
+from typing import cast
+
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -9,6 +11,7 @@ from rest_framework.response import Response
 from concierge import selectors, services
 from concierge.api.fields import BoundedModelSerializer, IntegerField
 from concierge.api.pagination import Pagination
+from concierge.api.users import request_user
 from concierge.models import Notification, NotificationKind
 
 
@@ -70,6 +73,8 @@ class PreferencesUpdateSerializer(serializers.Serializer):
 class NotificationPagination(Pagination):
     """The usual page, plus `unread_count` over all the person's notifications."""
 
+    unread_count = 0  # set by the view before the page is rendered
+
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)
         response.data["unread_count"] = self.unread_count
@@ -95,11 +100,12 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return self.queryset
         query = NotificationFilterSerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        return selectors.notifications_of(self.request.user, **query.validated_data)
+        return selectors.notifications_of(request_user(self.request), **query.validated_data)
 
     @extend_schema(parameters=[NotificationFilterSerializer])
     def list(self, request):
-        self.paginator.unread_count = selectors.notification_unread_count(request.user)
+        paginator = cast(NotificationPagination, self.paginator)  # its pagination_class
+        paginator.unread_count = selectors.notification_unread_count(request_user(request))
         return super().list(request)
 
     @extend_schema(request=None, responses=NotificationSerializer)

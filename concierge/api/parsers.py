@@ -4,6 +4,7 @@ document nested deeper than the parser's recursion limit is bad input, not a cra
 
 import codecs
 import json
+from http import HTTPStatus
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -20,7 +21,7 @@ def body_limit() -> int:
 
 
 class RequestTooLarge(ApplicationError):
-    status = 413
+    status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE  # 413
 
 
 class JSONParser(parsers.JSONParser):

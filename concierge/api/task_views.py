@@ -9,6 +9,7 @@ from concierge import policies, selectors, services
 from concierge.api import task_serializers as ts
 from concierge.api.compiled import CompiledListMixin
 from concierge.api.permissions import allowed
+from concierge.api.users import request_user
 
 # Who may call each action: the policies the services enforce (object rules, such as
 # being the task's assignee, are the service's to check on the task itself).
@@ -54,14 +55,14 @@ class TaskViewSet(
             filters = data.validated_data
         # Only what renders a task needs its history; actions re-read it to answer.
         return selectors.task_list(
-            self.request.user, filters=filters, history=self.action in ("list", "retrieve")
+            request_user(self.request), filters=filters, history=self.action in ("list", "retrieve")
         )
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "now": timezone.now()}
 
     def _render(self, task, code=status.HTTP_200_OK):
-        task = selectors.task_get(self.request.user, task.pk)
+        task = selectors.task_get(request_user(self.request), task.pk)
         return Response(self.get_serializer(task).data, status=code)
 
     def create(self, request):
@@ -95,7 +96,9 @@ class TaskViewSet(
         task = self.get_object()
         data = ts.MessageBodySerializer(data=self.request.data)
         data.is_valid(raise_exception=True)
-        return self._render(service(task=task, actor=self.request.user, **data.validated_data))
+        return self._render(
+            service(task=task, actor=request_user(self.request), **data.validated_data)
+        )
 
     @extend_schema(request=ts.MessageBodySerializer, responses=ts.TaskSerializer)
     @action(detail=True, methods=["post"])
@@ -121,7 +124,9 @@ class TaskViewSet(
         task = self.get_object()
         data = ts.ReasonSerializer(data=self.request.data)
         data.is_valid(raise_exception=True)
-        return self._render(service(task=task, actor=self.request.user, **data.validated_data))
+        return self._render(
+            service(task=task, actor=request_user(self.request), **data.validated_data)
+        )
 
     @extend_schema(request=ts.ReasonSerializer, responses=ts.TaskSerializer)
     @action(detail=True, methods=["post"], url_path="request-revision")

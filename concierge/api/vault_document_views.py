@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from concierge import vault_selectors
 from concierge.accounts import services as account_services
+from concierge.api.users import request_user
 from concierge.api.vault_serializers import RevealRequestSerializer
 from concierge.api.vault_views import client_ip
 from concierge.attachments import vault_document_services as documents
@@ -35,7 +36,7 @@ class VaultDocumentView(APIView):
     parser_classes = [parsers.MultiPartParser, parsers.FormParser]
 
     def _item(self, pk):
-        return vault_selectors.vault_item_get(self.request.user, pk)
+        return vault_selectors.vault_item_get(request_user(self.request), pk)
 
     @extend_schema(responses=VaultDocumentSerializer)
     def get(self, request, pk):

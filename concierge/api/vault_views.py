@@ -10,6 +10,7 @@ from concierge import policies, vault_selectors, vault_services
 from concierge.accounts import services as account_services
 from concierge.api import vault_serializers as vs
 from concierge.api.permissions import allowed
+from concierge.api.users import request_user
 from concierge.models import VaultItem
 
 # Writes are the client's; reading metadata and revealing are scoped by the selectors
@@ -59,7 +60,7 @@ class VaultItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        items = vault_selectors.vault_items_visible_to(self.request.user)
+        items = vault_selectors.vault_items_visible_to(request_user(self.request))
         if self.action == "list":
             query = vs.VaultFilterSerializer(data=self.request.query_params)
             query.is_valid(raise_exception=True)
@@ -70,7 +71,7 @@ class VaultItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return items
 
     def get_object(self):
-        return vault_selectors.vault_item_get(self.request.user, self.kwargs["pk"])
+        return vault_selectors.vault_item_get(request_user(self.request), self.kwargs["pk"])
 
     def create(self, request):
         data = vs.VaultItemCreateSerializer(data=request.data)
