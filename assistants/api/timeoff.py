@@ -6,6 +6,7 @@ from assistants import policies, selectors, services
 from assistants.models import TimeOff
 from concierge.api.fields import BoundedModelSerializer, IdField, IntegerField
 from concierge.api.permissions import allowed
+from concierge.api.users import request_user
 from concierge.models import Role, User
 
 
@@ -65,7 +66,7 @@ class TimeOffViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return TimeOff.objects.none()
-        queryset = selectors.time_off_visible_to(self.request.user)
+        queryset = selectors.time_off_visible_to(request_user(self.request))
         if self.action == "list":
             data = TimeOffFilterSerializer(data=self.request.query_params)
             data.is_valid(raise_exception=True)
@@ -84,4 +85,4 @@ class TimeOffViewSet(
         return Response(body, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance):
-        services.time_off_delete(actor=self.request.user, time_off=instance)
+        services.time_off_delete(actor=request_user(self.request), time_off=instance)

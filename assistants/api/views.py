@@ -5,7 +5,9 @@ from rest_framework.response import Response
 
 from assistants import cost_rates, policies, selectors, services
 from assistants.api import serializers
+from assistants.models import AssistantProfile
 from concierge.api.permissions import allowed
+from concierge.api.users import request_user
 from concierge.models import Role
 
 
@@ -18,6 +20,7 @@ class AssistantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     """
 
     serializer_class = serializers.AssistantSerializer
+    queryset = AssistantProfile.objects.none()
     lookup_field = "user_id"
     lookup_url_kwarg = "pk"
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -33,9 +36,11 @@ class AssistantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return getattr(self.request.user, "role", None) == Role.CLIENT
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema, read without a person
+            return self.queryset
         if self._for_client():
-            return selectors.assistants_serving(self.request.user).order_by("user_id")
-        return selectors.assistants_visible_to(self.request.user)
+            return selectors.assistants_serving(request_user(self.request)).order_by("user_id")
+        return selectors.assistants_visible_to(request_user(self.request))
 
     def get_serializer_class(self):
         if self._for_client():
@@ -48,7 +53,7 @@ class AssistantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         if "cost_rate" not in fields:
             return profile
         return cost_rates.assistant_cost_rate_set(
-            actor=self.request.user, profile=profile, cost_rate=fields["cost_rate"]
+            actor=request_user(self.request), profile=profile, cost_rate=fields["cost_rate"]
         )
 
     @extend_schema(
