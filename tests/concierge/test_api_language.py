@@ -48,6 +48,13 @@ def test_without_either_the_api_speaks_english_whatever_the_portal_cookie_says(c
     client_api.cookies["django_language"] = "fr"
     english, _resp = _refused(client_api)
     assert english["fields"] == {"category": ["Unknown category: taxidermy."]}
+    # Before anyone is known too: an anonymous caller's refusal.
+    anonymous = APIClient()
+    anonymous.cookies["django_language"] = "fr"
+    resp = anonymous.get(URL)
+    assert resp.status_code == 401
+    assert resp.json()["detail"] == "Authentication credentials were not provided."
+    assert resp["Content-Language"] == "en"
 
 
 def test_drf_own_messages_follow_the_header_too(client_api):
