@@ -5,6 +5,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, F, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,7 +30,7 @@ from concierge.models import ClientProfile, User
 from concierge.selectors import clients_visible_to
 
 
-def plans_visible_to(user: User) -> QuerySet[Plan]:
+def plans_visible_to(user: User | AnonymousUser) -> QuerySet[Plan]:
     """Everyone reads active plans; managers also inactive ones."""
     plans = Plan.objects.all()
     if user.is_authenticated and user.is_manager:

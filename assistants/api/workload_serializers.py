@@ -3,9 +3,14 @@ from rest_framework import serializers
 
 from assistants import errors as time_errors
 from assistants import workloads
-from concierge.api.fields import DateField, DateTimeField, IntegerField
+from concierge.api.fields import DateField, DateTimeField, DecimalOptions, IntegerField
 
-RATIO = {"max_digits": 12, "decimal_places": 4, "coerce_to_string": False, "allow_null": True}
+RATIO: DecimalOptions = {
+    "max_digits": 12,
+    "decimal_places": 4,
+    "coerce_to_string": False,
+    "allow_null": True,
+}
 
 
 class WorkloadRowSerializer(serializers.Serializer):

@@ -1,6 +1,8 @@
 import csv
 import io
+from typing import cast
 
+from django.core.paginator import Page
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -121,12 +123,14 @@ class TeamWorkloadView(APIView):
         totals = workload_selectors.team_totals(rows)
         week_start, week_end = week.bounds()
         body = {"week": str(week), "week_start": week_start, "week_end": week_end}
+        links: tuple[str | None, str | None]
         if isinstance(request.accepted_renderer, WorkloadCSVRenderer):
             page, count, links = rows, len(rows), (None, None)
         else:
             paginator = self.pagination_class()
             page = paginator.paginate_queryset(rows, request, view=self)
-            count = paginator.page.paginator.count
+            page_of_rows = cast(Page, paginator.page)  # set by paginate_queryset
+            count = page_of_rows.paginator.count
             links = (paginator.get_next_link(), paginator.get_previous_link())
         body.update(count=count, next=links[0], previous=links[1], totals=totals, results=page)
         data = out.TeamWorkloadSerializer(body).data

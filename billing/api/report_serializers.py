@@ -9,10 +9,21 @@ from billing import errors
 from billing.reports import ranges
 from billing.reports.quality import GROUPS as QUALITY_GROUPS
 from billing.reports.time import GROUPS
-from concierge.api.fields import DateField, DateTimeField, IdField, IntegerField
+from concierge.api.fields import (
+    DateField,
+    DateTimeField,
+    DecimalOptions,
+    IdField,
+    IntegerField,
+)
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "allow_null": True}
-RATIO = {"max_digits": 12, "decimal_places": 4, "coerce_to_string": False, "allow_null": True}
+MONEY: DecimalOptions = {"max_digits": 14, "decimal_places": 2, "allow_null": True}
+RATIO: DecimalOptions = {
+    "max_digits": 12,
+    "decimal_places": 4,
+    "coerce_to_string": False,
+    "allow_null": True,
+}
 
 
 class ReportRangeSerializer(serializers.Serializer):
@@ -72,7 +83,7 @@ class TimeReportRowSerializer(serializers.Serializer):
     `client`, `assistant`, `category`, `task` (with its client and category) or `period`
     (with its days inside the range); the others are null."""
 
-    label = serializers.CharField(help_text="The group's name, as a reader sees it.")
+    label = serializers.CharField(help_text="The group's name, as a reader sees it.")  # type: ignore[assignment]  # a declared field: DRF's metaclass takes it off the class, so it never shadows Field.label
     client = IntegerField(allow_null=True, required=False)
     assistant = IntegerField(allow_null=True, required=False)
     category = serializers.CharField(allow_null=True, required=False)
@@ -195,7 +206,7 @@ class QualityReportRowSerializer(serializers.Serializer):
     """One assistant (by the task's assignee; null for unassigned work) or one category
     (blank for none) over the range."""
 
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field: DRF's metaclass takes it off the class, so it never shadows Field.label
     assistant = IntegerField(allow_null=True, required=False)
     category = serializers.CharField(allow_blank=True, required=False)
     delivered_tasks = IntegerField(help_text="Tasks whose last delivery is in the range.")
@@ -223,9 +234,9 @@ class QualityReportRowSerializer(serializers.Serializer):
 
 class QualityReportTotalsSerializer(QualityReportRowSerializer):
     rows = IntegerField()
-    label = None
-    assistant = None
-    category = None
+    label = None  # type: ignore[assignment]  # None takes the row's field out of the totals (DRF)
+    assistant = None  # type: ignore[assignment]  # None takes the row's field out of the totals (DRF)
+    category = None  # type: ignore[assignment]  # None takes the row's field out of the totals (DRF)
 
 
 class QualityReportSerializer(serializers.Serializer):

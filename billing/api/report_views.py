@@ -3,6 +3,9 @@
 Every role may ask; each reads its own scope (the selectors decide): managers everything,
 an assistant their own rows, a client their own account."""
 
+from typing import cast
+
+from django.core.paginator import Page
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
@@ -83,12 +86,14 @@ class ReportView(APIView):
             "start": report_range.start,
             "end": report_range.end,
         }
+        links: tuple[str | None, str | None]
         if isinstance(request.accepted_renderer, ReportCSVRenderer):
             page, count, links = rows, len(rows), (None, None)
         else:
             paginator = self.pagination_class()
             page = paginator.paginate_queryset(rows, request, view=self)
-            count = paginator.page.paginator.count
+            page_of_rows = cast(Page, paginator.page)  # set by paginate_queryset
+            count = page_of_rows.paginator.count
             links = (paginator.get_next_link(), paginator.get_previous_link())
         body.update(count=count, next=links[0], previous=links[1], results=page)
         serializer = output(body)

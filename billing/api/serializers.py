@@ -1,3 +1,6 @@
+from typing import Any, cast
+
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
@@ -80,7 +83,7 @@ class PlanSerializer(BoundedModelSerializer):
         model = Plan
         fields = ["id", *PLAN_FIELDS, "terms"]
         read_only_fields = ["id", "terms"]
-        extra_kwargs = {"code": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {"code": {"validators": []}}
 
     def validate_currency(self, value):
         if len(value) != 3 or not value.isalpha():
@@ -94,7 +97,7 @@ class BillingEventSerializer(serializers.Serializer):
     action = serializers.CharField()
     from_status = serializers.CharField()
     to_status = serializers.CharField()
-    source = serializers.CharField(help_text="client, manager, job, webhook or charge")
+    source = serializers.CharField(help_text="client, manager, job, webhook or charge")  # type: ignore[assignment]  # a declared field: DRF's metaclass takes it off the class, so it never shadows Field.source
     created_at = DateTimeField()
 
 
@@ -173,10 +176,11 @@ class PlanRefField(serializers.RelatedField):
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int | str) or data == "":
             self.fail("incorrect_type")
+        plans = cast(QuerySet[Plan], self.get_queryset())  # the queryset given in __init__
         if isinstance(data, int) or data.isdigit():
-            found = self.get_queryset().filter(pk=int(data)).first()
+            found = plans.filter(pk=int(data)).first()
         else:
-            found = self.get_queryset().filter(code=data[:64]).first()
+            found = plans.filter(code=data[:64]).first()
         if found is None:
             self.fail("does_not_exist", value=data)
         return found
@@ -225,7 +229,9 @@ class UsageSerializer(serializers.Serializer):
 
 class PackSerializer(BoundedModelSerializer):
     price = money_field(read_only=True)
-    invoice = serializers.PrimaryKeyRelatedField(read_only=True)
+    invoice: "serializers.PrimaryKeyRelatedField[Invoice]" = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
 
     class Meta:
         model = HourPack
@@ -611,4 +617,4 @@ class PaymentMethodSerializer(serializers.Serializer):
 class PaymentErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
     detail = serializers.CharField()
-    fields = serializers.DictField(required=False)
+    fields = serializers.DictField(required=False)  # type: ignore[assignment]  # a declared field: DRF's metaclass takes it off the class, so it never shadows Serializer.fields

@@ -9,6 +9,7 @@ bounded.
 
 import datetime
 from operator import attrgetter
+from typing import TypedDict
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
@@ -22,6 +23,15 @@ from rest_framework.settings import api_settings
 
 from concierge import bounds
 from concierge.text import validate_single_line
+
+
+class DecimalOptions(TypedDict, total=False):
+    """Options a module's DecimalFields share (`DecimalField(**RATIO, ...)`)."""
+
+    max_digits: int
+    decimal_places: int
+    coerce_to_string: bool
+    allow_null: bool
 
 
 class DateTimeField(serializers.DateTimeField):
