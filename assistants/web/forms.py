@@ -1,3 +1,5 @@
+from typing import Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -17,7 +19,7 @@ class ResolveForm(forms.Form):
     billable_minutes = forms.IntegerField(label=_("Minutes to bill"), min_value=0, required=False)
 
     def clean(self):
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # Form.clean hands back cleaned_data
         if data.get("decision") == "adjust" and data.get("billable_minutes") is None:
             self.add_error("billable_minutes", _("Give the minutes to bill."))
         return data
@@ -63,7 +65,9 @@ class TimeEntryForm(forms.Form):
 class TimeOffForm(forms.Form):
     """An assistant's time off, its ends read in the manager's own zone."""
 
-    assistant = forms.ModelChoiceField(label=_("Assistant"), queryset=None)
+    assistant: "forms.ModelChoiceField[User]" = forms.ModelChoiceField(
+        label=_("Assistant"), queryset=None
+    )
     starts_at = _local_datetime(_("Starts"))
     ends_at = _local_datetime(_("Ends"))
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
@@ -73,8 +77,8 @@ class TimeOffForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        field = self.fields["assistant"]
+        field = cast(forms.ModelChoiceField, self.fields["assistant"])
         field.queryset = User.objects.filter(
             assistant_profile__in=assistants_visible_to(user)
         ).order_by("first_name", "last_name", "pk")
-        field.label_from_instance = lambda assistant: assistant.full_name
+        field.label_from_instance = lambda assistant: assistant.full_name  # type: ignore[assignment]  # Django's documented way to label one form's choices

@@ -91,7 +91,7 @@ def team_late(request):
     )
     page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
     for task in page.object_list:
-        task.late = task.is_overdue(now)
+        task.late = task.is_overdue(now)  # type: ignore[attr-defined]  # read by the late list's template
     return render(request, "assistants/web/team/late.html", {"page": page})
 
 
@@ -170,9 +170,11 @@ def time_off(request):
         .order_by("starts_at", "pk")
     )
     page = Paginator(upcoming, PAGE_SIZE).get_page(request.GET.get("page"))
-    moves = selectors.time_off_moves(request.user, [leave.pk for leave in page.object_list])
+    moves_by_leave = selectors.time_off_moves(
+        request.user, [leave.pk for leave in page.object_list]
+    )
     for leave in page.object_list:
-        leave.moves = moves.get(leave.pk, [])
+        leave.moves = moves_by_leave.get(leave.pk, [])  # type: ignore[attr-defined]  # read by the time-off list's template
     return render(
         request,
         "assistants/web/team/time_off.html",

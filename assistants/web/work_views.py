@@ -52,7 +52,8 @@ def _timer_answer(request, service, **fields):
 @once
 def timer_start(request):
     form = TimerStartForm(request.POST)
-    task = task_get(request.user, form.cleaned_data["task"] if form.is_valid() else None)
+    task_id = form.cleaned_data["task"] if form.is_valid() else None
+    task = task_get(request.user, task_id)  # type: ignore[arg-type]  # no id finds no task: a 404 as for an unknown one
     return _timer_answer(request, services.timer_start, task=task)
 
 
@@ -76,7 +77,7 @@ def timer_stop(request):
 def _time_panel(request, task, log_form=None):
     context = panels.task_entries(request, task=task, log_form=log_form)
     # The task's "Time logged" changes with its entries: swapped in by the same answer.
-    logged = task_get(request.user, task.pk).logged_duration
+    logged = task_get(request.user, task.pk).logged_duration  # type: ignore[attr-defined]  # annotated by task_list
     return render(
         request,
         "assistants/web/panels/task_entries.html",

@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING, Any, cast
+
 from django import forms
 from django.utils.formats import number_format
 from django.utils.translation import get_language
@@ -5,15 +7,19 @@ from django.utils.translation import gettext_lazy as _
 
 from billing import periods, selectors, services
 
+if TYPE_CHECKING:
+    from billing.models import Plan
+
 
 class PlanChoiceForm(forms.Form):
-    plan = forms.ModelChoiceField(label=_("Plan"), queryset=None)
+    plan: "forms.ModelChoiceField[Plan]" = forms.ModelChoiceField(label=_("Plan"), queryset=None)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["plan"].queryset = selectors.plans_visible_to(user).filter(active=True)
+        field = cast(forms.ModelChoiceField, self.fields["plan"])
+        field.queryset = selectors.plans_visible_to(user).filter(active=True)
         language = get_language() or "en"
-        self.fields["plan"].label_from_instance = lambda plan: plan.name_in(language)
+        field.label_from_instance = lambda plan: plan.name_in(language)  # type: ignore[assignment]  # Django's documented way to label one form's choices
 
 
 class PackForm(forms.Form):
@@ -21,7 +27,8 @@ class PackForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["minutes"].choices = [
+        field = cast(forms.TypedChoiceField, self.fields["minutes"])
+        field.choices = [
             (
                 o["minutes"],
                 f"{o['minutes'] // 60} h — "
@@ -58,7 +65,7 @@ class CardForm(forms.Form):
     )
 
     def clean(self):
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # Form.clean hands back cleaned_data
         if bool(data.get("payment_method")) == bool(data.get("setup_intent")):
             raise forms.ValidationError(_("The card could not be read; please enter it again."))
         return data

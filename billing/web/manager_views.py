@@ -26,9 +26,9 @@ def clients(request):
         "user__last_name", "user__first_name", "user_id"
     )
     page = Paginator(profiles, PAGE_SIZE).get_page(request.GET.get("page"))
-    plans = selectors.live_subscriptions(profile.user_id for profile in page.object_list)
+    plans = selectors.live_subscriptions([profile.user_id for profile in page.object_list])
     for profile in page.object_list:
-        profile.subscription = plans.get(profile.user_id)
+        profile.subscription = plans.get(profile.user_id)  # type: ignore[attr-defined]  # read by the client list's template
     return render(request, "billing/web/clients.html", {"page": page})
 
 

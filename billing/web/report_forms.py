@@ -2,6 +2,7 @@
 
 import datetime
 import re
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -41,14 +42,14 @@ class ReportForm(forms.Form):
         self.zone, self.today = zone, today
 
     def clean(self):
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # Form.clean hands back cleaned_data
         first, last = data.get("from"), data.get("to")
         if self.errors:
             return data
         if first is None and last is None:
             first = ranges.month_start(self.today)
         if first is None:
-            first = ranges.month_start(last)
+            first = ranges.month_start(cast(datetime.date, last))  # not both are None
         if last is None:
             last = ranges.next_month(first) - datetime.timedelta(days=1)
         try:
@@ -87,7 +88,7 @@ class MonthForm(forms.Form):
         self.zone, self.today = zone, today
 
     def clean(self):
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # Form.clean hands back cleaned_data
         if self.errors:
             return data
         try:

@@ -1,12 +1,14 @@
 """Portal forms: they parse what the browser sent; the services decide."""
 
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from concierge import categories, zones
 from concierge.errors import ApplicationError
-from concierge.models import TaskPriority
+from concierge.models import TaskPriority, User
 from concierge.text import validate_single_line
 
 
@@ -68,7 +70,8 @@ class AccountForm(forms.Form):
         # A zone stored before the list narrowed: its listed equivalent is preselected
         # (US/Eastern → America/New_York); without one, it is offered as it is.
         stored = self.initial.get("timezone")
-        self.fields["timezone"].choices = zones.grouped_choices(current=stored)
+        field = cast(forms.ChoiceField, self.fields["timezone"])
+        field.choices = zones.grouped_choices(current=stored)
         if stored and not zones.is_valid_zone(stored) and zones.canonical(stored):
             self.initial["timezone"] = zones.canonical(stored)
 
@@ -128,7 +131,8 @@ class TaskForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The vocabulary managers keep, labels in the page's language.
-        self.fields["category"].choices = [("", _("Any / not sure")), *categories.choices()]
+        field = cast(forms.ChoiceField, self.fields["category"])
+        field.choices = [("", _("Any / not sure")), *categories.choices()]
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)
@@ -177,9 +181,12 @@ class StaffMessageForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    assistant = forms.ModelChoiceField(label=_("Assistant"), queryset=None)
+    assistant: "forms.ModelChoiceField[User]" = forms.ModelChoiceField(
+        label=_("Assistant"), queryset=None
+    )
 
     def __init__(self, *args, assistants, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assistant"].queryset = assistants
-        self.fields["assistant"].label_from_instance = lambda user: user.full_name
+        field = cast(forms.ModelChoiceField, self.fields["assistant"])
+        field.queryset = assistants
+        field.label_from_instance = lambda user: user.full_name  # type: ignore[assignment]  # Django's documented way to label one form's choices

@@ -1,10 +1,15 @@
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from concierge.models import NotificationKind
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # The kinds as the portal names them (the model's labels are the API's, in English).
-KIND_LABELS = {
+KIND_LABELS: "dict[str, StrOrPromise]" = {
     NotificationKind.GENERAL: _("General"),
     NotificationKind.TASK_ASSIGNED: _("A task was assigned to you"),
     NotificationKind.TASK_REASSIGNED: _("A task changed hands"),

@@ -62,7 +62,7 @@ def notifications(request):
 def notification_read(request, pk):
     notification = services.notification_mark_read(user=request.user, notification_id=pk)
     if request.htmx:
-        notification.link = link_of(notification)
+        notification.link = link_of(notification)  # type: ignore[attr-defined]  # read by the template
         # The header's count is refreshed by the same answer (out of band).
         return render(request, "portal/notification_read.html", {"notification": notification})
     return redirect("portal:notifications")

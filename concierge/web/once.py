@@ -20,8 +20,10 @@ without a key works as before.
 import functools
 import hashlib
 import uuid
+from typing import cast
 
 from django.contrib import messages
+from django.contrib.messages.storage.base import BaseStorage
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext as _
@@ -65,6 +67,7 @@ def _answer(response) -> dict | None:
 
 def _replayed(request, record) -> HttpResponse:
     body = record.body or {}
+    response: HttpResponse
     if "location" in body:
         response = HttpResponseRedirect(body["location"])
         response.status_code = record.status_code
@@ -81,7 +84,7 @@ def _refused(request, response, messages_before: int) -> bool:
     """The view said no: an error status, or an error message queued for the next page."""
     if response.status_code >= 400:
         return True
-    storage = messages.get_messages(request)
+    storage = cast(BaseStorage, messages.get_messages(request))  # the messages middleware's
     added = list(storage)[messages_before:]
     storage.used = False  # only looked at: still shown on the next page
     return any(message.level >= messages.ERROR for message in added)

@@ -51,6 +51,7 @@ def privacy_export(request):
     form = ExportForm(request.POST)
     kind = form.cleaned_data["format"] if form.is_valid() else "json"
     data = privacy.person_export(user=request.user, ip_address=client_ip(request))
+    response: HttpResponse | FileResponse
     if kind == "zip":
         archive = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
         write_zip(archive, data, request.user)

@@ -1,6 +1,8 @@
 """The vault's portal forms: an item's details and its secret fields as name and value
 rows, and the purpose of a reveal. They parse; `concierge.vault_services` decides."""
 
+from typing import Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -83,7 +85,7 @@ class VaultItemForm(forms.Form):
         return [(self[f"new_name_{r}"], self[f"secret_new_{r}"]) for r in range(NEW_ROWS)]
 
     def clean(self):
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # Form.clean hands back cleaned_data
         fields: dict[str, str | None] = {}
         for index, name in enumerate(self.existing):
             if data.get(f"remove_{index}"):
@@ -143,8 +145,9 @@ class RevealForm(forms.Form):
         super().__init__(*args, **kwargs)
         tasks = list(tasks)
         if tasks:
-            self.fields["task"].required = True
-            self.fields["task"].choices = [(t.pk, t.title) for t in tasks]
+            field = cast(forms.TypedChoiceField, self.fields["task"])
+            field.required = True
+            field.choices = [(t.pk, t.title) for t in tasks]
         else:
             del self.fields["task"]
 

@@ -7,6 +7,7 @@ for a repeated form either: a second click is a second, recorded, reveal)."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
@@ -18,7 +19,7 @@ from concierge.api.vault_views import client_ip
 from concierge.attachments import vault_document_services as documents
 from concierge.attachments.responses import bytes_response
 from concierge.errors import ApplicationError
-from concierge.models import VaultDocument
+from concierge.models import Task, VaultDocument
 from concierge.web.access import allowed
 from concierge.web.forms import attach_error
 from concierge.web.once import once
@@ -31,7 +32,7 @@ vault_keepers = allowed(policies.may_keep_vault)
 
 def reveal_form(user, item, data=None, *, name="reveal") -> RevealForm:
     """ "Reveal" for one item; an assistant names one of their open tasks of its client."""
-    tasks = []
+    tasks: list[Task] | QuerySet[Task] = []
     if user.is_assistant:
         tasks = selectors.open_tasks_assigned_to(user).filter(client_id=item.client_id)
     return RevealForm(data, tasks=tasks, auto_id=f"id_{name}_{item.pk}_%s")
