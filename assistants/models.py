@@ -1,6 +1,7 @@
 """Assistants: profiles, time off, and the time they log on tasks."""
 
 import datetime
+from enum import StrEnum
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from assistants import hooks
 from concierge.models import Task
+from concierge.platform.history import HistoryView
 
 
 def default_working_days():
@@ -285,25 +287,47 @@ class TimeEntry(models.Model):
         )
 
 
-class TimeEntryEvent(models.Model):
-    """Append-only history of a time entry (created, edited, disputed, resolved...)."""
+class EntryHistory(StrEnum):
+    """The actions of a time entry's history (audit log actions; `TimeEntryEvent.kind`
+    without `time_entry.`)."""
+
+    CREATED = "time_entry.created"
+    TIMER_STARTED = "time_entry.timer_started"
+    TIMER_STOPPED = "time_entry.timer_stopped"
+    SPLIT_OVER_BUDGET = "time_entry.split_over_budget"
+    EDITED = "time_entry.edited"
+    DISPUTED = "time_entry.disputed"
+    RESOLVED = "time_entry.resolved"
+    DELETED = "time_entry.deleted"
+
+
+class TimeEntryEvent(HistoryView):
+    """A time entry's history (created, edited, disputed, resolved...): the audit log's
+    records about the entry (a view; written by `concierge.audit.record`)."""
+
+    target_type = "assistants.timeentry"
+    actions = EntryHistory
+    prefix = "time_entry."
+    target = "entry"
 
     # An audit trail outlives what it describes: a deleted entry's events keep its id
-    # (hence no database constraint) and end with a `deleted` event holding its fields.
+    # and end with a `deleted` event holding its fields.
     entry = models.ForeignKey(
-        TimeEntry,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="events",
+        TimeEntry, on_delete=models.DO_NOTHING, db_constraint=False, related_name="events"
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
     )
     kind = models.CharField(max_length=24)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    data = models.JSONField()
+    created_at = models.DateTimeField()
 
-    class Meta:
+    class Meta(HistoryView.Meta):
+        db_table = "assistants_timeentryevent"
         ordering = ["created_at", "id"]
 
     def __str__(self):

@@ -10,13 +10,15 @@ from django.utils.translation import gettext as _
 from assistants import errors as time_errors
 from assistants.models import (
     AssistantProfile,
+    EntryHistory,
     TimeEntry,
     TimeEntryEvent,
     TimeEntryStatus,
     TimeOff,
 )
+from concierge import audit
 from concierge.errors import Conflict
-from concierge.models import TERMINAL_STATUSES, Task
+from concierge.models import TERMINAL_STATUSES, AuditLog, Task
 
 # Free text a time entry's history may carry: what the entry said, why it was disputed.
 TEXT_KEYS = ("note", "reason")
@@ -69,9 +71,10 @@ def _settle_running_timers(client) -> None:
         entry.status = TimeEntryStatus.NEEDS_REVIEW
         entry.reviewable_from = now
         entry.save(update_fields=["ended_at", "status", "reviewable_from", "updated_at"])
-        TimeEntryEvent.objects.create(
-            entry=entry,
-            kind="timer_stopped",
+        audit.record(
+            actor=None,
+            action=EntryHistory.TIMER_STOPPED,
+            target=entry,
             data={"ended_at": str(entry.ended_at), "status": entry.status, "why": "erasure"},
         )
 
@@ -101,4 +104,5 @@ def erase(user) -> None:
     for event in events.only("pk", "data"):
         if any(event.data.get(key) for key in TEXT_KEYS):
             data = {k: v for k, v in event.data.items() if k not in TEXT_KEYS}
-            TimeEntryEvent.objects.filter(pk=event.pk).update(data=data)
+            # The history is a view of the audit log: the record itself is redacted.
+            AuditLog.objects.filter(pk=event.pk).update(data=data)

@@ -95,15 +95,20 @@ FROM generate_series(1, {TASKS}) t,
                           WHEN t % 4 = 2 THEN 'waiting_on_client'
                           ELSE 'in_progress' END) s(status);
 
-INSERT INTO concierge_taskevent (kind, from_status, to_status, note, data, created_at,
-                                 actor_id, task_id)
-SELECT 'create', '', 'new', '', '{{}}', created_at, client_id, id FROM concierge_task
+-- The tasks' histories: records of the audit log (`concierge_taskevent` is a view of it).
+INSERT INTO concierge_auditlog (action, changes, data, at, actor_id, actor_name, about_id,
+                                target_type, target_id, note, external_event, origin)
+SELECT 'task.create', '{{"status": [null, "new"]}}', '{{}}', created_at, client_id, 'C',
+       client_id, 'concierge.task', id, '', '', 'command' FROM concierge_task
 UNION ALL
-SELECT 'assign', 'new', 'assigned', '', jsonb_build_object('assistant', assignee_id,
-       'reason', 'primary assistant'), created_at, NULL, id FROM concierge_task
+SELECT 'task.assign', '{{"status": ["new", "assigned"]}}',
+       jsonb_build_object('assistant', assignee_id, 'reason', 'primary assistant'),
+       created_at, NULL, '', client_id, 'concierge.task', id, '', '', 'command'
+FROM concierge_task
 UNION ALL
-SELECT 'transition', 'assigned', status, '', '{{}}', created_at + interval '1 hour',
-       assignee_id, id FROM concierge_task WHERE status <> 'assigned';
+SELECT 'task.transition', jsonb_build_object('status', jsonb_build_array('assigned', status)),
+       '{{}}', created_at + interval '1 hour', assignee_id, 'A', client_id, 'concierge.task', id,
+       '', '', 'command' FROM concierge_task WHERE status <> 'assigned';
 
 -- Entry j of an assistant's k-th task: slot 5k + j of that assistant, 100 minutes apart,
 -- 45 minutes long (no overlap), from the task's creation on.

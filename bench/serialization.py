@@ -67,13 +67,14 @@ def seed(rows):
 
     from assistants.models import AssistantProfile, TimeEntry, TimeEntrySource, TimeEntryStatus
     from billing.models import Invoice, InvoiceLine, InvoiceStatus
+    from concierge import audit
     from concierge.models import (
         ClientProfile,
         Notification,
         NotificationKind,
         Role,
         Task,
-        TaskEvent,
+        TaskHistory,
         TaskStatus,
         User,
     )
@@ -117,13 +118,25 @@ def seed(rows):
         )
         for i in range(rows)
     )
-    TaskEvent.objects.bulk_create(
-        TaskEvent(task=t, actor=manager, kind=kind, from_status=a, to_status=b, data=data)
+    audit.write(
+        audit.entry(
+            actor=manager,
+            action=action,
+            target=t,
+            changes=audit.status_change(a, b),
+            about=t.client_id,
+            data=data,
+        )
         for t in tasks
-        for kind, a, b, data in (
-            ("create", "", "new", {}),
-            ("assign", "new", "assigned", {"assistant": assistant.pk, "reason": "skills"}),
-            ("transition", "assigned", "in_progress", {}),
+        for action, a, b, data in (
+            (TaskHistory.CREATE, "", "new", {}),
+            (
+                TaskHistory.ASSIGN,
+                "new",
+                "assigned",
+                {"assistant": assistant.pk, "reason": "skills"},
+            ),
+            (TaskHistory.TRANSITION, "assigned", "in_progress", {}),
         )
     )
     TimeEntry.objects.bulk_create(

@@ -18,10 +18,11 @@ from assistants.models import TimeEntry
 from billing import periods, services
 from billing import seller as billing_seller
 from billing.models import Invoice, Plan, PlanKind, Subscription
+from concierge import audit
 from concierge import services as task_services
 from concierge.attachments import services as attachment_services
 from concierge.demo import Demo
-from concierge.models import Task, TaskEvent, User
+from concierge.models import Task, TaskHistory, User
 
 PLANS = [
     {
@@ -271,7 +272,13 @@ def lived_in_month(
     newest = Task.objects.create(
         client=client, title="Chase the landlord about the boiler", category="tradespeople"
     )
-    TaskEvent.objects.create(task=newest, actor=client, kind="create", to_status=newest.status)
+    audit.record(
+        actor=client,
+        action=TaskHistory.CREATE,
+        target=newest,
+        changes=audit.status_change("", newest.status),
+        about=client,
+    )
     month.tasks["new"] = newest
     return month
 

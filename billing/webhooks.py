@@ -22,13 +22,14 @@ from billing import errors
 from billing.models import (
     BillingEventSource,
     Invoice,
-    InvoiceEvent,
+    InvoiceHistory,
     InvoiceKind,
     InvoiceStatus,
     Subscription,
 )
 from billing.notices import tell_payment_action_required, tell_payment_failed
 from billing.services import hour_pack_restore
+from billing.services.transitions import history_entry
 from concierge import audit
 from concierge import errors as core_errors
 from concierge.models import AuditOrigin
@@ -116,15 +117,20 @@ def apply_invoice_event(
             )
     if stripe_event_id and not moved:
         # The event id is kept even when it moved nothing, so a repeat is recognised.
-        InvoiceEvent.objects.create(
-            invoice=invoice,
-            action="stripe_event",
-            from_status=invoice.status,
-            to_status=invoice.status,
-            source=source,
-            stripe_event_id=stripe_event_id,
-            note=event_type,
-            created_at=now,
+        audit.write(
+            [
+                history_entry(
+                    invoice,
+                    InvoiceHistory.STRIPE_EVENT,
+                    from_status=invoice.status,
+                    to_status=invoice.status,
+                    source=source,
+                    actor=None,
+                    stripe_event_id=stripe_event_id,
+                    note=event_type,
+                    at=now,
+                )
+            ]
         )
     return invoice
 

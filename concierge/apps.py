@@ -20,6 +20,15 @@ def _starting_categories(sender, using, **kwargs):
         ensure_starting(using=using)
 
 
+def _history_views(sender, using, **kwargs):
+    """The histories' views over the audit log, where the database lacks them (a database
+    built from the models, as the test suite's is, has no migration to make them)."""
+    if sender.name == "concierge":
+        from concierge.platform.history import ensure_views
+
+        ensure_views(using=using)
+
+
 class ConciergeConfig(AppConfig):
     name = "concierge"
     verbose_name = "Concierge"
@@ -63,6 +72,7 @@ class ConciergeConfig(AppConfig):
         # this app is listed after django.contrib.auth).
         post_migrate.connect(_sync_manager_group, dispatch_uid="concierge.manager_group")
         post_migrate.connect(_starting_categories, dispatch_uid="concierge.categories")
+        post_migrate.connect(_history_views, dispatch_uid="concierge.history_views")
 
         from django_q.signals import post_execute_in_worker, pre_execute
 

@@ -8,6 +8,10 @@ job, a payment webhook, or a command — is not the service's business: the requ
 middleware, the job runner and the webhook job set it for everything recorded meanwhile
 (`origin`), and a command or the shell records `command`.
 
+The histories of tasks, time entries, subscriptions and invoices are these records too:
+their actions are the history enums beside their models (`TaskHistory`, …), and their
+models are views of this log (`concierge.platform.history`).
+
 Changes are `{field: [old, new]}`, values as JSON: `changes_of(before, after)` compares two
 snapshots (`snapshot(obj, fields)`) and keeps what differs.
 """
@@ -18,13 +22,16 @@ import datetime
 import decimal
 from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
-from typing import Any
+from typing import Any, ParamSpec
 
 from django.db import models
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+from django.utils import timezone as django_timezone
 
 from concierge.models import AuditLog, AuditOrigin, User
+
+P = ParamSpec("P")
 
 _origin: contextvars.ContextVar[str] = contextvars.ContextVar(
     "audit_origin", default=AuditOrigin.COMMAND
@@ -124,43 +131,87 @@ def removed(values: dict[str, Any]) -> dict[str, list]:
     return {name: [value, None] for name, value in values.items()}
 
 
-def record(
+def entry(
     *,
     actor: User | None,
     action: StrEnum,
     target: models.Model,
     changes: dict[str, list] | None = None,
-    about: User | None = None,
+    about: User | int | None = None,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    external_event: str = "",
+    at: datetime.datetime | None = None,
 ) -> AuditLog:
-    """Record one write (call it inside the write's transaction). `actor` None: the
-    service itself decided (a job's rule, not a person). `about`: the person the target
-    describes, whose details an erasure removes from the changes."""
+    """One record, not yet written (`record` writes one, `write` many at once).
+    `actor` None: the service itself decided (a job's rule, not a person). `about`: the
+    person the target describes (or their id), whose details an erasure removes.
+    `note`: the actor's reason; `data`: facts that change no field; `external_event`: the
+    payment provider's event that caused it; `at`: when, if not now."""
     person = actor if actor is not None and actor.pk else None
-    return AuditLog.objects.create(
+    return AuditLog(
+        at=at or django_timezone.now(),
         actor=person,
         actor_name=person.full_name if person is not None else "",
-        about=about,
+        about_id=about.pk if isinstance(about, User) else about,
         action=str(action),
         target_type=target._meta.label_lower,
         target_id=target.pk,
         changes=changes or {},
+        note=note,
+        data=data or {},
+        external_event=external_event,
         origin=current_origin(),
     )
 
 
+def _written(build: Callable[P, AuditLog]) -> Callable[P, AuditLog]:
+    def write(*args: P.args, **kwargs: P.kwargs) -> AuditLog:
+        row = build(*args, **kwargs)
+        row.save()
+        return row
+
+    write.__doc__ = "Record one write, inside the write's transaction (see `entry`)."
+    return write
+
+
+record = _written(entry)
+
+
+def write(rows: Iterable[AuditLog]) -> None:
+    """Write records made by `entry`, in batches (a period's close writes thousands)."""
+    AuditLog.objects.bulk_create(rows, batch_size=1000)
+
+
+def status_change(old: str, new: str) -> dict[str, list]:
+    """The changes of a move between statuses (the histories' from and to; an
+    assignment that keeps the status records it still)."""
+    return {"status": [old or None, new or None]}
+
+
+# Changes that say what was done, not anything about the person: an erasure keeps them.
+FACTS = frozenset({"status"})
+
+
 def _without_text(changes: dict[str, list]) -> dict[str, list]:
     return {
-        name: ["" if isinstance(value, str) else value for value in values]
+        name: values
+        if name in FACTS
+        else ["" if isinstance(value, str) else value for value in values]
         for name, values in changes.items()
     }
 
 
 def redact_person(*, user_id: int) -> None:
     """Erasure: the records keep what was done and when, no longer the erased person's
-    name as an actor, nor any text of the changes about them (names, reasons)."""
+    name as an actor, nor any text about them (the changes' texts but their statuses, the
+    reasons given)."""
     AuditLog.objects.filter(actor_id=user_id).update(actor_name="")
-    for pk, changes in AuditLog.objects.filter(about_id=user_id).values_list("pk", "changes"):
-        AuditLog.objects.filter(pk=pk).update(changes=_without_text(changes))
+    about = AuditLog.objects.filter(about_id=user_id)
+    about.exclude(note="").update(note="")
+    for pk, changes in about.exclude(changes={}).values_list("pk", "changes"):
+        if (redacted := _without_text(changes)) != changes:
+            AuditLog.objects.filter(pk=pk).update(changes=redacted)
 
 
 def records(

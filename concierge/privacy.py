@@ -187,7 +187,7 @@ def person_erase(*, user: User, now: datetime.datetime | None = None) -> User:
     tasks = list(Task.objects.select_for_update().filter(client=user).order_by("pk"))
     task_ids = [task.pk for task in tasks]
     Message.objects.filter(task_id__in=task_ids).delete()
-    TaskEvent.objects.filter(task_id__in=task_ids).update(note="")
+    # (the reasons given in their tasks' histories go with `audit.redact_person` below)
     for task in tasks:
         _erase_task(task)
     # What the service told them goes; what it told others about their tasks keeps its

@@ -7,9 +7,17 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from assistants.models import AssistantProfile, TimeEntry, TimeEntrySource, TimeEntryStatus, TimeOff
+from assistants.models import (
+    AssistantProfile,
+    EntryHistory,
+    TimeEntry,
+    TimeEntrySource,
+    TimeEntryStatus,
+    TimeOff,
+)
 from billing.models import Plan, PlanKind, Subscription
-from concierge.models import ClientProfile, Role, Task, TaskStatus, User
+from concierge import audit
+from concierge.models import ClientProfile, Role, Task, TaskHistory, TaskStatus, User
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -151,3 +159,26 @@ class SubscriptionFactory(factory.django.DjangoModelFactory):
     client = factory.SubFactory(ClientFactory)
     plan = factory.SubFactory(PlanFactory)
     start_date = datetime.date(2026, 9, 16)
+
+
+def task_event(
+    task, kind, *, actor=None, from_status="", to_status="", note="", data=None, at=None
+):
+    """A line of a task's history, as the services write it (an audit record)."""
+    return audit.record(
+        actor=actor,
+        action=TaskHistory(f"task.{kind}"),
+        target=task,
+        changes=audit.status_change(from_status, to_status) if from_status or to_status else {},
+        about=task.client_id,
+        note=note,
+        data=data,
+        at=at,
+    )
+
+
+def entry_event(entry, kind, *, actor=None, data=None):
+    """A line of a time entry's history, as the services write it."""
+    return audit.record(
+        actor=actor, action=EntryHistory(f"time_entry.{kind}"), target=entry, data=data
+    )

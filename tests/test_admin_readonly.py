@@ -14,6 +14,7 @@ from billing import services
 from billing.models import Invoice, InvoiceNumberSequence
 from calendar_sync.models import CalDavAccount, SecretReveal
 from concierge.models import Task, TaskEvent, TaskStatus
+from tests import factories
 from tests.billing.helpers import at, log
 from tests.factories import ClientFactory, SubscriptionFactory, TaskFactory
 
@@ -27,8 +28,8 @@ def records(admin_user):
     services.billing_period_close(period=datetime.date(2026, 9, 1), now=at(2026, 10, 2))
     entry.refresh_from_db()
     task = entry.task
-    TaskEvent.objects.create(task=task, kind="create", to_status=task.status)
-    TimeEntryEvent.objects.create(entry=entry, kind="created")
+    factories.task_event(task, "create", to_status=task.status)
+    factories.entry_event(entry, "created")
     account = CalDavAccount.objects.create(
         user=ClientFactory(),
         url="https://dav.example.test/",

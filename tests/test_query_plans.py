@@ -23,7 +23,7 @@ pytestmark = pytest.mark.postgres
 ASSISTANTS, CLIENTS, TASKS, INVOICE_MONTHS = 20, 1000, 10_000, 5
 BIG_TABLES = {
     "concierge_task",
-    "concierge_taskevent",
+    "concierge_auditlog",  # the tasks' histories are a view of it
     "assistants_timeentry",
     "billing_invoice",
     "billing_invoiceline",
@@ -53,9 +53,10 @@ SELECT {FIRST} + t, 'T', '', '', 'normal',
        CASE WHEN t % 500 = 0 THEN now() END
 FROM generate_series(1, {TASKS}) t;
 
-INSERT INTO concierge_taskevent (kind, from_status, to_status, note, data, created_at,
-                                 task_id)
-SELECT kind, '', 'new', '', '{{}}', now(), {FIRST} + t
+INSERT INTO concierge_auditlog (at, actor_name, action, target_type, target_id, changes,
+                                note, data, external_event, origin)
+SELECT now(), '', 'task.' || kind, 'concierge.task', {FIRST} + t,
+       '{{"status": [null, "new"]}}', '', '{{}}', '', 'command'
 FROM generate_series(1, {TASKS}) t, unnest(ARRAY['create', 'assign']) kind;
 
 INSERT INTO assistants_timeentry (started_at, ended_at, note, billable, source, status,

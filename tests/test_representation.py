@@ -17,7 +17,7 @@ from billing.api import serializers as billing_serializers
 from billing.models import Invoice, InvoiceLine, InvoiceStatus
 from concierge.api import compiled
 from concierge.api.fields import BoundedModelSerializer
-from concierge.models import Notification, NotificationKind, Task, TaskEvent, TaskStatus
+from concierge.models import Notification, NotificationKind, Task, TaskStatus
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -44,15 +44,15 @@ def rows(manager_user, client_user):
         assigned_at=DUE,
         rating=None,
     )
-    TaskEvent.objects.create(
-        task=task,
+    factories.task_event(
+        task,
+        "assign",
         actor=manager_user,
-        kind="assign",
         from_status="new",
         to_status="assigned",
         data={"assistant": assistant.pk, "reason": "skills"},
     )
-    TaskEvent.objects.create(task=unassigned, kind="flag", data={"reason": "nobody free"})
+    factories.task_event(unassigned, "flag", data={"reason": "nobody free"})
     factories.TimeEntryFactory(task=task, assistant=assistant, note="Appel")
     factories.TimeEntryFactory(
         task=task, assistant=assistant, ended_at=None, status=TimeEntryStatus.RUNNING

@@ -11,6 +11,7 @@ from assistants import errors as time_errors
 from assistants import policies
 from assistants.hooks import billable_time_recorded
 from assistants.models import (
+    EntryHistory,
     TimeEntry,
     TimeEntryStatus,
 )
@@ -57,7 +58,7 @@ def time_entry_dispute(*, actor: User, entry: TimeEntry, reason: str) -> TimeEnt
     entry.dispute_reason = reason
     entry.disputed_at = now
     entry.save(update_fields=["status", "dispute_reason", "disputed_at", "updated_at"])
-    _record(entry, actor, "disputed", reason=reason, previous_status=previous)
+    _record(entry, actor, EntryHistory.DISPUTED, reason=reason, previous_status=previous)
     data = {"task": entry.task_id, "entry": entry.pk}
     with addressed_to(entry.assistant_id):
         words = {"title": entry.task.title, "what": _describe(entry), "reason": reason}
@@ -131,7 +132,9 @@ def time_entry_resolve(
             "updated_at",
         ]
     )
-    _record(entry, actor, "resolved", decision=decision, billable_minutes=billable_minutes)
+    _record(
+        entry, actor, EntryHistory.RESOLVED, decision=decision, billable_minutes=billable_minutes
+    )
     if invoiced:
         invoiced_entry_decided.send(sender=TimeEntry, entry=entry, actor=actor)
     for user_id in (entry.task.client_id, entry.assistant_id):

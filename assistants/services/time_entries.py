@@ -16,12 +16,12 @@ from assistants import errors as time_errors
 from assistants import policies
 from assistants.hooks import billable_room, billable_time_recorded, check_billable_time
 from assistants.models import (
+    EntryHistory,
     TimeEntry,
-    TimeEntryEvent,
     TimeEntrySource,
     TimeEntryStatus,
 )
-from concierge import errors
+from concierge import audit, errors
 from concierge.models import NotificationKind, Task, User
 from concierge.notifications import addressed_to, local_time, notify
 from concierge.services import locked
@@ -42,10 +42,9 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC) if value is not None else None
 
 
-def _record(entry: TimeEntry, actor: User | None, kind: str, **data: Any) -> None:
-    TimeEntryEvent.objects.create(
-        entry=entry, actor=actor if actor and actor.pk else None, kind=kind, data=data
-    )
+def _record(entry: TimeEntry, actor: User | None, action: EntryHistory, **data: Any) -> None:
+    """A line of the entry's history: a record of the audit log about the entry."""
+    audit.record(actor=actor, action=action, target=entry, data=data)
 
 
 def _check_can_log(*, actor: User, task: Task, assistant: User) -> None:
@@ -340,7 +339,7 @@ def time_entry_create(
         created_by=actor,
     )
     _save(entry)
-    _record(entry, actor, "created", started_at=str(started_at), ended_at=str(ended_at))
+    _record(entry, actor, EntryHistory.CREATED, started_at=str(started_at), ended_at=str(ended_at))
     _notify_cap(task=task, before_seconds=before)
     if billable:
         billable_time_recorded(task=task)
@@ -367,7 +366,7 @@ def timer_start(*, actor: User, task: Task, note: str = "") -> TimeEntry:
         created_by=actor,
     )
     _save(entry)
-    _record(entry, actor, "timer_started")
+    _record(entry, actor, EntryHistory.TIMER_STARTED)
     return entry
 
 
@@ -448,11 +447,11 @@ def timer_stop(
     entry.reviewable_from = now
     excess = _split_excess(entry=entry, task=task, actor=actor)
     _save(entry)
-    _record(entry, actor, "timer_stopped", ended_at=str(entry.ended_at), status=status)
+    _record(entry, actor, EntryHistory.TIMER_STOPPED, ended_at=str(entry.ended_at), status=status)
     if excess is not None and excess.pk is None:
         _save(excess)
-        _record(excess, actor, "split_over_budget", from_entry=entry.pk)
-        _record(entry, actor, "split_over_budget", excess_entry=excess.pk)
+        _record(excess, actor, EntryHistory.SPLIT_OVER_BUDGET, from_entry=entry.pk)
+        _record(entry, actor, EntryHistory.SPLIT_OVER_BUDGET, excess_entry=excess.pk)
     if excess is not None:
         _tell_over_budget(entry=entry, task=task, excess=excess)
     _notify_cap(task=task, before_seconds=before)
@@ -548,7 +547,7 @@ def time_entry_update(*, actor: User, entry: TimeEntry, **changes: Any) -> TimeE
         entry.reviewable_from = timezone.now()
         entry.dispute_decision = ""
     _save(entry)
-    _record(entry, actor, "edited", **changed)
+    _record(entry, actor, EntryHistory.EDITED, **changed)
     billable_time_recorded(task=task)
     return entry
 
@@ -562,7 +561,7 @@ def time_entry_delete(*, actor: User, entry: TimeEntry) -> None:
     _record(
         entry,
         actor,
-        "deleted",
+        EntryHistory.DELETED,
         task=entry.task_id,
         assistant=entry.assistant_id,
         started_at=str(entry.started_at),

@@ -23,19 +23,20 @@ from billing.models import (
     HourPack,
     Invoice,
     InvoicedEntry,
-    InvoiceEvent,
+    InvoiceHistory,
     InvoiceKind,
     InvoiceLine,
     InvoiceStatus,
     PlanTerms,
     Subscription,
-    SubscriptionEvent,
+    SubscriptionHistory,
     SubscriptionStatus,
 )
 from billing.services.invoices import LegalMentions, _announce, _numbers
-from billing.services.transitions import SUBSCRIPTION_TRANSITIONS, _allowed
+from billing.services.transitions import SUBSCRIPTION_TRANSITIONS, _allowed, history_entry
+from concierge import audit
 from concierge.errors import Conflict
-from concierge.models import User
+from concierge.models import AuditLog, User
 
 log = logging.getLogger(__name__)
 
@@ -229,17 +230,17 @@ def _issue(close: Close, batch: Batch) -> bool:
                 InvoicedEntry(entry_id=entry_id, invoice_id=invoice.pk, billed_minutes=minutes)
             )
         events.append(
-            InvoiceEvent(
-                invoice=invoice,
-                action="issue",
+            history_entry(
+                invoice,
+                InvoiceHistory.ISSUE,
                 to_status=invoice.status,
                 source=close.source,
                 actor=close.actor,
-                created_at=close.now,
+                at=close.now,
             )
         )
     InvoiceLine.objects.bulk_create(lines, batch_size=1000)
-    InvoiceEvent.objects.bulk_create(events, batch_size=1000)
+    audit.write(events)
     InvoicedEntry.objects.bulk_create(billed, batch_size=1000)
     time_entries_bill(
         minutes={row.entry_id: row.billed_minutes for row in billed}, billed_at=close.now
@@ -353,7 +354,7 @@ def _subscription_invoice(
     )
 
 
-def _mark_closed(close: Close, sub: Subscription, rated: rating.Rating) -> SubscriptionEvent | None:
+def _mark_closed(close: Close, sub: Subscription, rated: rating.Rating) -> AuditLog | None:
     """Record `period` as closed on the subscription, with the minutes it rolls over; one
     cancelled at the end of this period ends (the event returned, to be stored)."""
     sub.closed_through = close.period
@@ -364,15 +365,15 @@ def _mark_closed(close: Close, sub: Subscription, rated: rating.Rating) -> Subsc
     target = _allowed(SUBSCRIPTION_TRANSITIONS, "end", sub.status)
     if target is None:
         return None
-    event = SubscriptionEvent(
-        subscription=sub,
-        action="end",
+    event = history_entry(
+        sub,
+        SubscriptionHistory.END,
         from_status=sub.status,
         to_status=target,
         source=close.source,
         actor=close.actor,
         note="cancelled at the end of its last period",
-        created_at=close.now,
+        at=close.now,
     )
     sub.status = target
     return event
@@ -434,7 +435,7 @@ def _close_chunk(close: Close, ids: list[int]) -> int:
         log.info("billing close of %s raced another close; nothing done", period)
         transaction.set_rollback(True)
         return 0
-    SubscriptionEvent.objects.bulk_create(ended)
+    audit.write(ended)
     _save_fields(subs, CLOSED_FIELDS)
     return len(batch.invoices)
 

@@ -17,13 +17,15 @@ from billing.models import (
     BillingEventSource,
     HourPack,
     Invoice,
-    InvoiceEvent,
+    InvoiceHistory,
     InvoiceKind,
     InvoiceLine,
     InvoiceStatus,
     LineKind,
 )
 from billing.services.invoices import LegalMentions, _announce, _numbers
+from billing.services.transitions import history_entry
+from concierge import audit
 from concierge.errors import Invalid
 from concierge.models import Role, User
 
@@ -101,13 +103,17 @@ def pack_purchase(*, client: User, minutes: int) -> HourPack:
         paid_at=None if pack.price else now,
         **legal.fields(client.pk, taxed),
     )
-    InvoiceEvent.objects.create(
-        invoice=invoice,
-        action="issue",
-        to_status=invoice.status,
-        source=BillingEventSource.CLIENT,
-        actor=client,
-        created_at=now,
+    audit.write(
+        [
+            history_entry(
+                invoice,
+                InvoiceHistory.ISSUE,
+                to_status=invoice.status,
+                source=BillingEventSource.CLIENT,
+                actor=client,
+                at=now,
+            )
+        ]
     )
     (taxed_line,) = taxed.lines
     InvoiceLine.objects.create(

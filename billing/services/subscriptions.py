@@ -16,9 +16,9 @@ from billing.models import (
     Plan,
     PlanKind,
     Subscription,
-    SubscriptionEvent,
+    SubscriptionHistory,
 )
-from billing.services.transitions import SS, subscription_transition
+from billing.services.transitions import SS, history_entry, subscription_transition
 from concierge import audit
 from concierge.errors import Conflict, Invalid
 from concierge.models import Role, Task, User
@@ -56,13 +56,19 @@ def subscription_create(
             errors.Code.ALREADY_SUBSCRIBED, _("This client already has a subscription.")
         ) from None
     actor = actor or client
-    SubscriptionEvent.objects.create(
-        subscription=subscription,
-        action="subscribe",
-        to_status=subscription.status,
-        source=BillingEventSource.MANAGER if actor.is_manager else BillingEventSource.CLIENT,
-        actor=actor,
-        note=f"plan {plan.code} from {subscription.start_date:%Y-%m-%d}",
+    audit.write(
+        [
+            history_entry(
+                subscription,
+                SubscriptionHistory.SUBSCRIBE,
+                to_status=subscription.status,
+                source=BillingEventSource.MANAGER
+                if actor.is_manager
+                else BillingEventSource.CLIENT,
+                actor=actor,
+                note=f"plan {plan.code} from {subscription.start_date:%Y-%m-%d}",
+            )
+        ]
     )
     return subscription
 
@@ -88,7 +94,7 @@ def subscription_change(*, subscription: Subscription, plan: Plan) -> Subscripti
     subscription.save(update_fields=["scheduled_plan", "scheduled_plan_from", "updated_at"])
     _record_request(
         subscription,
-        "schedule_plan",
+        SubscriptionHistory.SCHEDULE_PLAN,
         f"plan {plan.code} from {subscription.scheduled_plan_from:%Y-%m-%d}"
         if subscription.scheduled_plan_id
         else "scheduled plan change withdrawn",
@@ -96,16 +102,20 @@ def subscription_change(*, subscription: Subscription, plan: Plan) -> Subscripti
     return subscription
 
 
-def _record_request(subscription: Subscription, action: str, note: str) -> None:
+def _record_request(subscription: Subscription, action: SubscriptionHistory, note: str) -> None:
     """A client's request that takes effect later (no status change yet), on record."""
-    SubscriptionEvent.objects.create(
-        subscription=subscription,
-        action=action,
-        from_status=subscription.status,
-        to_status=subscription.status,
-        source=BillingEventSource.CLIENT,
-        actor_id=subscription.client_id,
-        note=note,
+    audit.write(
+        [
+            history_entry(
+                subscription,
+                action,
+                from_status=subscription.status,
+                to_status=subscription.status,
+                source=BillingEventSource.CLIENT,
+                actor=subscription.client,
+                note=note,
+            )
+        ]
     )
 
 
@@ -127,7 +137,9 @@ def subscription_cancel(*, subscription: Subscription) -> Subscription:
                 "updated_at",
             ]
         )
-        _record_request(subscription, "cancel", f"ends on {subscription.ended_on:%Y-%m-%d}")
+        _record_request(
+            subscription, SubscriptionHistory.CANCEL, f"ends on {subscription.ended_on:%Y-%m-%d}"
+        )
     return subscription
 
 

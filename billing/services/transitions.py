@@ -7,13 +7,14 @@ from django.utils import timezone
 
 from billing.models import (
     Invoice,
-    InvoiceEvent,
+    InvoiceHistory,
     InvoiceStatus,
     Subscription,
-    SubscriptionEvent,
+    SubscriptionHistory,
     SubscriptionStatus,
 )
-from concierge.models import User
+from concierge import audit
+from concierge.models import AuditLog, User
 
 SS, IS = SubscriptionStatus, InvoiceStatus
 # action → (statuses it may start from, status it leads to); as tasks' TRANSITIONS.
@@ -40,7 +41,7 @@ def _move(
     *,
     table: dict,
     action: str,
-    event_model: type[SubscriptionEvent] | type[InvoiceEvent],
+    history: type[SubscriptionHistory] | type[InvoiceHistory],
     source: str,
     actor: User | None,
     stripe_event_id: str,
@@ -61,18 +62,48 @@ def _move(
     else:
         obj.paid_at = now if target == IS.PAID else obj.paid_at
         obj.save(update_fields=["status", "paid_at"])
-    event_model.objects.create(
-        **{str(obj._meta.model_name): obj},
-        action=action,
-        from_status=previous,
-        to_status=target,
-        source=source,
-        actor=actor,
-        stripe_event_id=stripe_event_id,
-        note=note,
-        created_at=now,
+    audit.write(
+        [
+            history_entry(
+                obj,
+                history(f"{obj._meta.model_name}.{action}"),
+                from_status=previous,
+                to_status=target,
+                source=source,
+                actor=actor,
+                stripe_event_id=stripe_event_id,
+                note=note,
+                at=now,
+            )
+        ]
     )
     return True
+
+
+def history_entry(
+    obj: Subscription | Invoice,
+    action: SubscriptionHistory | InvoiceHistory,
+    *,
+    source: str,
+    actor: User | None,
+    from_status: str = "",
+    to_status: str = "",
+    stripe_event_id: str = "",
+    note: str = "",
+    at: datetime.datetime | None = None,
+) -> AuditLog:
+    """A line of a subscription's or an invoice's history: an audit record, not yet
+    written (`audit.write` writes them: one, or a close's many at once)."""
+    return audit.entry(
+        actor=actor,
+        action=action,
+        target=obj,
+        changes=audit.status_change(from_status, to_status),
+        note=note,
+        data={"source": source},
+        external_event=stripe_event_id,
+        at=at,
+    )
 
 
 def subscription_transition(
@@ -90,7 +121,7 @@ def subscription_transition(
         subscription,
         table=SUBSCRIPTION_TRANSITIONS,
         action=action,
-        event_model=SubscriptionEvent,
+        history=SubscriptionHistory,
         source=source,
         actor=actor,
         stripe_event_id=stripe_event_id,
@@ -114,7 +145,7 @@ def invoice_transition(
         invoice,
         table=INVOICE_TRANSITIONS,
         action=action,
-        event_model=InvoiceEvent,
+        history=InvoiceHistory,
         source=source,
         actor=actor,
         stripe_event_id=stripe_event_id,

@@ -27,6 +27,15 @@ class AuditLogSerializer(serializers.ModelSerializer):
         read_only=True, help_text="As they were named then; blank: the service, or erased."
     )
     changes = ChangesField(read_only=True)
+    note = serializers.CharField(read_only=True, help_text="The reason the actor gave, if any.")
+    data = serializers.DictField(
+        read_only=True,
+        help_text="Facts of the action that change no field (a history's details, e.g. "
+        "the chosen assistant and why, who moved a subscription).",
+    )
+    external_event = serializers.CharField(
+        read_only=True, help_text="The payment provider's event that caused it, if one did."
+    )
     origin = serializers.ChoiceField(choices=AuditOrigin.choices, read_only=True)
 
     class Meta:
@@ -40,6 +49,9 @@ class AuditLogSerializer(serializers.ModelSerializer):
             "target_type",
             "target_id",
             "changes",
+            "note",
+            "data",
+            "external_event",
             "origin",
         ]
         read_only_fields = fields
@@ -52,7 +64,9 @@ class AuditFilterSerializer(serializers.Serializer):
     )
     target_id = IdField(required=False)
     action = serializers.CharField(
-        required=False, max_length=64, help_text="e.g. `time_off.entered`."
+        required=False,
+        max_length=64,
+        help_text="e.g. `time_off.entered`, `task.transition`, `invoice.pay`.",
     )
     since = DateTimeField(required=False, help_text="Only records at or after this instant.")
 

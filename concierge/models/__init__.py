@@ -13,14 +13,15 @@ from concierge.models.tasks import (
     Category,
     Task,
     TaskEvent,
+    TaskHistory,
     TaskPriority,
     TaskStatus,
 )
 from concierge.models.users import Role, TokenSession, User, UserManager, validate_timezone
-from concierge.models.vault import AppendOnly, VaultDocument, VaultItem, VaultItemKind, VaultReveal
+from concierge.models.vault import VaultDocument, VaultItem, VaultItemKind, VaultReveal
 
 # The platform's tables are concierge's too (and its migrations').
-from concierge.platform.models import IdempotencyRecord, OutboxJob
+from concierge.platform.models import AppendOnly, IdempotencyRecord, OutboxJob
 
 __all__ = [
     "TERMINAL_STATUSES",
@@ -39,6 +40,7 @@ __all__ = [
     "Role",
     "Task",
     "TaskEvent",
+    "TaskHistory",
     "TaskPriority",
     "TaskStatus",
     "TokenSession",

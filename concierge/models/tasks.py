@@ -1,9 +1,13 @@
-"""Tasks, their categories and their history (one event row per move)."""
+"""Tasks, their categories and their history (a view of the audit log)."""
+
+from enum import StrEnum
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone as django_timezone
+
+from concierge.platform.history import HistoryView
 
 
 class TaskStatus(models.TextChoices):
@@ -167,21 +171,46 @@ class Task(models.Model):
         return self.is_open and self.promised_due_at is not None and self.promised_due_at < now
 
 
-class TaskEvent(models.Model):
-    """Append-only history of a task: who moved it from what to what, when and why."""
+class TaskHistory(StrEnum):
+    """The actions of a task's history (audit log actions; `TaskEvent.kind` without
+    `task.`)."""
 
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    CREATE = "task.create"
+    UPDATE = "task.update"
+    ASSIGN = "task.assign"
+    FLAG = "task.flag"
+    TRANSITION = "task.transition"
+    OVERDUE = "task.overdue"
+
+
+class TaskEvent(HistoryView):
+    """A task's history: who moved it from what to what, when and why — the audit log's
+    records about the task (a view; written by `concierge.audit.record`)."""
+
+    target_type = "concierge.task"
+    actions = TaskHistory
+    prefix = "task."
+    target = "task"
+
+    task = models.ForeignKey(
+        Task, on_delete=models.DO_NOTHING, db_constraint=False, related_name="events"
     )
-    kind = models.CharField(max_length=32, default="transition")
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20, blank=True)
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=django_timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    kind = models.CharField(max_length=32)
+    from_status = models.CharField(max_length=20)
+    to_status = models.CharField(max_length=20)
+    note = models.TextField()
+    data = models.JSONField()
+    created_at = models.DateTimeField()
 
-    class Meta:
+    class Meta(HistoryView.Meta):
+        db_table = "concierge_taskevent"
         ordering = ["created_at", "id"]
 
     def __str__(self):

@@ -11,6 +11,7 @@ from concierge.attachments.storage import (
 )
 from concierge.crypto import CiphertextField
 from concierge.models.tasks import Task
+from concierge.platform.models import AppendOnly
 
 
 class VaultItemKind(models.TextChoices):
@@ -49,10 +50,6 @@ class VaultItem(models.Model):
 
     def __str__(self):
         return self.title
-
-
-class AppendOnly(Exception):
-    pass
 
 
 class VaultReveal(models.Model):

@@ -8,6 +8,11 @@ from django.db.models import Q
 from django.utils import timezone as django_timezone
 
 
+class AppendOnly(Exception):
+    """Raised on changing or deleting a row that is written once (an audit record, a
+    history, a vault reveal)."""
+
+
 class IdempotencyRecord(models.Model):
     """The first answer to a POST carrying an `Idempotency-Key`, replayed on repeats."""
 

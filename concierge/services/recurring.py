@@ -10,6 +10,7 @@ from concierge import bounded, hooks, recurrence
 from concierge.errors import ApplicationError
 from concierge.models import (
     Task,
+    TaskHistory,
 )
 from concierge.services.tasks import S, _auto_assign, _event, _promise, _series_anchor
 
@@ -89,6 +90,12 @@ def task_recurrence_extend(
                 task.save()
         except IntegrityError:
             continue  # created meanwhile by another run
-        _event(task, actor=None, kind="create", to_status=task.status, data={"series": template.pk})
+        _event(
+            task,
+            actor=None,
+            action=TaskHistory.CREATE,
+            to_status=task.status,
+            data={"series": template.pk},
+        )
         created.append(_auto_assign(task))
     return created

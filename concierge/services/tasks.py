@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from concierge import categories, deadlines, errors, hooks, policies, recurrence
+from concierge import audit, categories, deadlines, errors, hooks, policies, recurrence
 from concierge.errors import Conflict, Forbidden, Invalid
 from concierge.models import (
     TERMINAL_STATUSES,
@@ -19,7 +19,7 @@ from concierge.models import (
     NotificationKind,
     Role,
     Task,
-    TaskEvent,
+    TaskHistory,
     TaskStatus,
     User,
 )
@@ -82,20 +82,24 @@ def _event(
     task: Task,
     *,
     actor: User | None,
-    kind: str = "transition",
+    action: TaskHistory = TaskHistory.TRANSITION,
     from_status: str = "",
     to_status: str = "",
     note: str = "",
     data: dict[str, Any] | None = None,
-) -> TaskEvent:
-    return TaskEvent.objects.create(
-        task=task,
+    changes: dict[str, list] | None = None,
+) -> None:
+    """A line of the task's history: a record of the audit log about the task (and about
+    its client, whose words an erasure takes out)."""
+    status = audit.status_change(from_status, to_status) if from_status or to_status else {}
+    audit.record(
         actor=actor,
-        kind=kind,
-        from_status=from_status,
-        to_status=to_status,
+        action=action,
+        target=task,
+        changes={**status, **(changes or {})},
+        about=task.client_id,
         note=note,
-        data=data or {},
+        data=data,
     )
 
 
@@ -161,11 +165,12 @@ def _assign(
     _event(
         task,
         actor=actor,
-        kind="assign",
+        action=TaskHistory.ASSIGN,
         from_status=source,
         to_status=task.status,
         note=reason,
         data=event_data,
+        changes={"assignee_id": [previous, assistant.pk]},
     )
     link = {"task": task.pk}
     words = {"task": task.pk, "title": task.title, "name": assistant.full_name, "reason": reason}
@@ -245,7 +250,13 @@ def _flag(task: Task, *, actor: User | None, reason: str, data: dict | None = No
     """Flag a locked task for the managers, who are told."""
     task.flagged_at, task.flag_reason = timezone.now(), reason[:300]
     task.save(update_fields=["flagged_at", "flag_reason", "updated_at"])
-    _event(task, actor=actor, kind="flag", note=reason, data={"reason": reason, **(data or {})})
+    _event(
+        task,
+        actor=actor,
+        action=TaskHistory.FLAG,
+        note=reason,
+        data={"reason": reason, **(data or {})},
+    )
     words = {"task": task.pk, "title": task.title, "reason": reason}
     for manager in User.objects.filter(role=Role.MANAGER, is_active=True):
         with addressed_to(manager):
@@ -299,7 +310,7 @@ def task_create(
     if rule:
         task.occurrence_at = _series_anchor(task)
     task.save()
-    _event(task, actor=client, kind="create", to_status=task.status)
+    _event(task, actor=client, action=TaskHistory.CREATE, to_status=task.status)
     return _auto_assign(task)
 
 
@@ -321,6 +332,7 @@ def task_update(*, task: Task, actor: User, **fields: Any) -> Task:
         )
     if "category" in fields and fields["category"] != task.category:
         fields["category"] = categories.validated(fields["category"])
+    before = audit.snapshot(task, fields)
     changed = {}
     for name, value in fields.items():
         if getattr(task, name) != value:
@@ -332,7 +344,13 @@ def task_update(*, task: Task, actor: User, **fields: Any) -> Task:
     if changed:
         task.sequence += 1
         task.save()
-        _event(task, actor=actor, kind="update", data={"fields": sorted(changed)})
+        _event(
+            task,
+            actor=actor,
+            action=TaskHistory.UPDATE,
+            data={"fields": sorted(changed)},
+            changes=audit.changes_of(before, audit.snapshot(task, changed)),
+        )
     if task.assignee_id and changed.keys() & RESCHEDULING_FIELDS:
         hooks.task_rescheduled(task=task, actor=actor)
         task.refresh_from_db()
@@ -531,7 +549,10 @@ def task_notify_overdue(*, task_id: int, now: datetime.datetime | None = None) -
     if task.events.filter(kind="overdue").exists():
         return False
     _event(
-        task, actor=None, kind="overdue", data={"promised_due_at": task.promised_due_at.isoformat()}
+        task,
+        actor=None,
+        action=TaskHistory.OVERDUE,
+        data={"promised_due_at": task.promised_due_at.isoformat()},
     )
     readers = (
         [task.assignee]

@@ -40,9 +40,7 @@ def task_for(client, assignee, **fields):
     fields.setdefault("category", "booking")
     fields.setdefault("status", TaskStatus.ASSIGNED)
     task = factories.TaskFactory(client=client, assignee=assignee, **fields)
-    TaskEvent.objects.create(
-        task=task, kind="assign", to_status=task.status, data={"assistant": assignee.pk}
-    )
+    factories.task_event(task, "assign", to_status=task.status, data={"assistant": assignee.pk})
     return task
 
 

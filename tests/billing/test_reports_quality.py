@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from concierge import services
-from concierge.models import Message, TaskEvent, TaskStatus
+from concierge.models import AuditLog, Message, TaskHistory, TaskStatus
 from tests import factories
 from tests.billing.helpers import at
 from tests.checks import assert_error
@@ -26,13 +26,13 @@ def paris(settings):
 
 
 def sent_back(task, moment):
-    TaskEvent.objects.create(
-        task=task,
-        kind="transition",
+    factories.task_event(
+        task,
+        "transition",
         from_status=TaskStatus.DELIVERED,
         to_status=TaskStatus.IN_PROGRESS,
         data={"action": "request_revision"},
-        created_at=moment,
+        at=moment,
     )
 
 
@@ -106,7 +106,7 @@ def october(manager_user):
     # Bob's task moves from Xena to Yuri on 15 October, through the service.
     t8 = task(client=bob, assignee=xena, status=TaskStatus.IN_PROGRESS, created_at=at(2026, 9, 1))
     services.task_assign(task=t8, actor=manager_user, assistant=yuri, reason="Xena is away")
-    TaskEvent.objects.filter(task=t8, kind="assign").update(created_at=at(2026, 10, 15))
+    AuditLog.objects.filter(target_id=t8.pk, action=TaskHistory.ASSIGN).update(at=at(2026, 10, 15))
     return {"xena": xena, "yuri": yuri, "ada": ada, "bob": bob}
 
 

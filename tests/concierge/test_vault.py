@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.core import mail
 from django.test import RequestFactory
 
-from concierge.models import AppendOnly, TaskEvent, TaskStatus, VaultItem, VaultReveal
+from concierge.models import AppendOnly, TaskStatus, VaultItem, VaultReveal
 from tests import factories
 from tests.checks import assert_error
 
@@ -33,7 +33,7 @@ def former_assistant(client_user):
     """Had a task of the client, now completed: no longer serving."""
     former = factories.AssistantFactory()
     task = factories.TaskFactory(client=client_user, assignee=former, status=TaskStatus.COMPLETED)
-    TaskEvent.objects.create(task=task, kind="assign", data={"assistant": former.pk})
+    factories.task_event(task, "assign", data={"assistant": former.pk})
     return former
 
 
