@@ -48,8 +48,8 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# mypy with django-stubs on the services, selectors and rating rules ([tool.mypy] in
-# pyproject.toml lists them).
+# mypy with django-stubs on the four apps, every module but the migrations ([tool.mypy]
+# in pyproject.toml).
 typecheck: install-dev
 	$(VENV)/bin/mypy
 

@@ -1,6 +1,16 @@
-from django.contrib import admin
+from typing import cast
 
-from assistants.models import AssistantProfile, ClientBrief, TimeEntry, TimeEntryEvent, TimeOff
+from django.contrib import admin
+from django.http import HttpRequest
+
+from assistants.models import (
+    AssistantProfile,
+    ClientBrief,
+    TimeEntry,
+    TimeEntryEvent,
+    TimeEntryQuerySet,
+    TimeOff,
+)
 from concierge.admin import ReadOnlyAdminMixin
 
 
@@ -55,8 +65,9 @@ class TimeEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     raw_id_fields = ["assistant", "task", "created_by"]
     date_hierarchy = "started_at"
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).with_billing()
+    def get_queryset(self, request: HttpRequest) -> TimeEntryQuerySet:
+        # The default manager's queryset, which the stubs know only as a QuerySet.
+        return cast(TimeEntryQuerySet, super().get_queryset(request)).with_billing()
 
     @admin.display(description="invoice")
     def invoice(self, entry):

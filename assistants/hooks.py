@@ -10,7 +10,9 @@ from django.db.models import IntegerField, Value
 from concierge.hooks import Callbacks
 
 if TYPE_CHECKING:
-    from django.db.models import Expression
+    from collections.abc import Mapping
+
+    from django.db.models.expressions import Combinable
 
     from concierge.models import Task, User
 
@@ -42,9 +44,10 @@ class BillableRoom(Protocol):
 class BillableTimeWatcher(Protocol):
     """Runs after billable time on `task` was recorded or changed (entered, stopped,
     edited, disputed, decided), in the same transaction (billing: usage alerts the moment
-    a threshold is crossed; tell the client once when the spend cap is now reached)."""
+    a threshold is crossed; tell the client once when the spend cap is now reached). What
+    it returns is not read."""
 
-    def __call__(self, *, task: Task) -> None: ...
+    def __call__(self, *, task: Task) -> object: ...
 
 
 billable_time_guards: Callbacks[BillableTimeGuard] = Callbacks(
@@ -102,7 +105,7 @@ class EntryBilling(Protocol):
     bills). Whether an entry is billed, and for how many minutes, the entry itself says
     (`TimeEntry.billed_at`, set by `time_entries_bill`)."""
 
-    def __call__(self) -> dict[str, Expression]: ...
+    def __call__(self) -> Mapping[str, Combinable]: ...
 
 
 entry_billing_providers: Callbacks[EntryBilling] = Callbacks(
@@ -114,8 +117,8 @@ def register_entry_billing(provider: EntryBilling) -> EntryBilling:
     return entry_billing_providers.register(provider)
 
 
-def entry_billing() -> dict[str, Expression]:
-    found: dict[str, Expression] = {"invoice_id": Value(None, output_field=IntegerField())}
+def entry_billing() -> dict[str, Combinable]:
+    found: dict[str, Combinable] = {"invoice_id": Value(None, output_field=IntegerField())}
     for provider in entry_billing_providers:
         found.update(provider())
     return found

@@ -2,10 +2,12 @@
 `AssistantsConfig.ready()`; see concierge/privacy.py)."""
 
 from datetime import timedelta
+from typing import cast
 
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.utils.serializer_helpers import ReturnList
 
 from assistants import errors as time_errors
 from assistants.models import (
@@ -35,7 +37,8 @@ def export_time_entries(user) -> list:
     else:
         entries = TimeEntry.objects.filter(created_by=user)
     entries = entries.with_billing().prefetch_related("events").order_by("started_at", "id")
-    return TimeEntryDetailSerializer(entries, many=True).data
+    # many=True makes a ListSerializer: its data is a list (the stubs read a Serializer's).
+    return cast(ReturnList, TimeEntryDetailSerializer(entries, many=True).data)
 
 
 def export_assistant_profile(user) -> dict | None:

@@ -26,7 +26,7 @@ class PlanTermsInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = PlanTerms
     extra = 0
     can_delete = False
-    fields = ["effective_from", "monthly_fee", "included_minutes", "overage_tiers"]
+    fields = ("effective_from", "monthly_fee", "included_minutes", "overage_tiers")
     readonly_fields = fields
 
 
@@ -75,7 +75,7 @@ class SubscriptionEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = SubscriptionEvent
     extra = 0
     can_delete = False
-    fields = ["created_at", "action", "from_status", "to_status", "source", "actor", "note"]
+    fields = ("created_at", "action", "from_status", "to_status", "source", "actor", "note")
     readonly_fields = fields
 
 
@@ -117,7 +117,7 @@ class InvoiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = InvoiceLine
     extra = 0
     can_delete = False
-    fields = [
+    fields = (
         "position",
         "kind",
         "description",
@@ -126,7 +126,7 @@ class InvoiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
         "amount",
         "tax_rate",
         "tax_amount",
-    ]
+    )
     readonly_fields = fields
 
 
@@ -134,7 +134,7 @@ class InvoiceEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = InvoiceEvent
     extra = 0
     can_delete = False
-    fields = ["created_at", "action", "from_status", "to_status", "source", "stripe_event_id"]
+    fields = ("created_at", "action", "from_status", "to_status", "source", "stripe_event_id")
     readonly_fields = fields
 
 
@@ -142,7 +142,7 @@ class InvoicedEntryInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = InvoicedEntry
     extra = 0
     can_delete = False
-    fields = ["entry", "billed_minutes"]
+    fields = ("entry", "billed_minutes")
     readonly_fields = fields
 
 
@@ -196,7 +196,7 @@ class CreditNoteLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = CreditNoteLine
     extra = 0
     can_delete = False
-    fields = ["position", "description", "quantity_minutes", "amount", "tax_rate", "tax_amount"]
+    fields = ("position", "description", "quantity_minutes", "amount", "tax_rate", "tax_amount")
     readonly_fields = fields
 
 

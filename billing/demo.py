@@ -69,8 +69,11 @@ SELLER = {
 
 
 def seed(demo: Demo) -> None:
+    manager = demo.manager
+    if manager is None:
+        raise RuntimeError("The core's demo data, with its manager, is loaded first.")
     if billing_seller.current_seller() is None:
-        billing_seller.seller_update(actor=demo.manager, **SELLER)
+        billing_seller.seller_update(actor=manager, **SELLER)
     for plan in PLANS:
         Plan.objects.get_or_create(code=plan["code"], defaults=plan)
         # A demo database seeded before plans had French names gets them too.
@@ -79,7 +82,7 @@ def seed(demo: Demo) -> None:
         lived_in_month(
             client=demo.showcase,
             assistant=demo.assistants[0],
-            manager=demo.manager,
+            manager=manager,
             plan=Plan.objects.get(code="essential"),
             files=True,
         )
@@ -90,7 +93,7 @@ def seed(demo: Demo) -> None:
             plan=Plan.objects.get(code="hourly"),
             late=demo.assistants[1],
             steady=demo.assistants[2],
-            manager=demo.manager,
+            manager=manager,
         )
 
 

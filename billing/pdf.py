@@ -190,7 +190,7 @@ def _draw(document: Document) -> bytes:
         pdf.cell(value_w, 5, money(vat.tax_amount, document.currency), align="R")
         pdf.ln()
     pdf.set_font(FONT, "", 9)
-    for label, value, bold in (
+    for label, amount, bold in (
         (_("Total excl. VAT"), document.total_excl_tax, False),
         (_("Total VAT"), document.total_tax, False),
         (
@@ -202,7 +202,7 @@ def _draw(document: Document) -> bytes:
         pdf.set_x(x)
         pdf.set_font(FONT, "B" if bold else "", 10 if bold else 9)
         pdf.cell(label_w, 6, label, align="R")
-        pdf.cell(value_w, 6, money(value, document.currency), align="R")
+        pdf.cell(value_w, 6, money(amount, document.currency), align="R")
         pdf.ln()
     pdf.ln(6)
 

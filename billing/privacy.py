@@ -6,8 +6,11 @@ retention period accounting law sets (10 years, Code de commerce L123-22; GDPR A
 17(3)(b)). Each keeps the buyer's name and address as they were when it was issued; the
 client's billing details themselves are erased with the person."""
 
+from typing import cast
+
 from django.conf import settings
 from djstripe.models import Customer
+from rest_framework.utils.serializer_helpers import ReturnList
 
 from billing import selectors, services
 from billing.models import BillingDetails, HourPack, Subscription
@@ -23,14 +26,18 @@ def export_subscriptions(user) -> list:
     subscriptions = Subscription.objects.filter(client=user).select_related(
         "plan", "scheduled_plan"
     )
-    return SubscriptionSerializer(subscriptions.order_by("created_at", "id"), many=True).data
+    # many=True makes a ListSerializer: its data is a list (the stubs read a Serializer's).
+    return cast(
+        ReturnList,
+        SubscriptionSerializer(subscriptions.order_by("created_at", "id"), many=True).data,
+    )
 
 
 def export_hour_packs(user) -> list:
     from billing.api.serializers import PackSerializer
 
     packs = HourPack.objects.filter(client=user).order_by("purchased_at", "id")
-    return PackSerializer(packs, many=True).data
+    return cast(ReturnList, PackSerializer(packs, many=True).data)
 
 
 def export_billing_details(user) -> dict | None:
@@ -46,7 +53,7 @@ def export_invoices(user) -> list:
     invoices = selectors.invoices_with_details(
         selectors.invoices_visible_to(user).filter(client=user).order_by("period_start", "id")
     )
-    return InvoiceDetailSerializer(invoices, many=True).data
+    return cast(ReturnList, InvoiceDetailSerializer(invoices, many=True).data)
 
 
 def erase(user) -> None:

@@ -194,7 +194,7 @@ class VaultItemAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     list_select_related = ["client"]
     search_fields = ["title", "client__email"]
-    fields = ["client", "title", "kind", "field_names", "notes", "created_at", "updated_at"]
+    fields = ("client", "title", "kind", "field_names", "notes", "created_at", "updated_at")
     readonly_fields = fields
 
 
@@ -220,7 +220,7 @@ class VaultRevealAdmin(admin.ModelAdmin):
     list_select_related = ["client", "revealed_by", "task"]
     search_fields = ["item_title", "purpose", "client__email", "revealed_by__email"]
     date_hierarchy = "revealed_at"
-    readonly_fields = [
+    readonly_fields = (
         "item_id",
         "item_title",
         "client",
@@ -229,7 +229,7 @@ class VaultRevealAdmin(admin.ModelAdmin):
         "purpose",
         "ip_address",
         "revealed_at",
-    ]
+    )
     fields = readonly_fields
 
     def has_add_permission(self, request):
@@ -294,7 +294,7 @@ class AttachmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["deliverable", "content_type"]
     list_select_related = ["task", "uploaded_by"]
     search_fields = ["name", "task__title"]
-    fields = [
+    fields = (
         "task",
         "message",
         "name",
@@ -305,7 +305,7 @@ class AttachmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "sha256",
         "scanned_at",
         "created_at",
-    ]
+    )
     readonly_fields = fields
 
 
@@ -315,5 +315,5 @@ class VaultDocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     list_display = ["item", "name", "content_type", "size", "created_at"]
     list_select_related = ["item"]
-    fields = ["item", "name", "size", "content_type", "created_at"]
+    fields = ("item", "name", "size", "content_type", "created_at")
     readonly_fields = fields

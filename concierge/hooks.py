@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 from django.core import checks
 
 if TYPE_CHECKING:
-    from django.db.models import Expression
+    from django.db.models.expressions import BaseExpression
 
     from concierge.models import Notification, Task, User
 
@@ -199,9 +199,10 @@ class AtRiskRule(Protocol):
 
 class RescheduleWatcher(Protocol):
     """Runs when an assigned task's dates changed, in the same transaction (assistants:
-    hand it over when its assignee is away at the new dates)."""
+    hand it over when its assignee is away at the new dates). What it returns is not
+    read."""
 
-    def __call__(self, *, task: Task, actor: User | None) -> None: ...
+    def __call__(self, *, task: Task, actor: User | None) -> object: ...
 
 
 at_risk_rule: Provider[AtRiskRule] = Provider("at_risk_rule", AtRiskRule)
@@ -274,7 +275,7 @@ class LoggedDurationSource(Protocol):
     """A task's logged time as a duration, evaluated per task row (an `OuterRef("pk")`
     subquery). The assistants app, which records time, provides it."""
 
-    def __call__(self) -> Expression: ...
+    def __call__(self) -> BaseExpression: ...
 
 
 logged_duration: Provider[LoggedDurationSource] = Provider("logged_duration", LoggedDurationSource)

@@ -11,6 +11,7 @@ to an anonymised account that shows no name, e-mail address or content.
 """
 
 import datetime
+from typing import cast
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import authenticate
@@ -19,6 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.utils.serializer_helpers import ReturnList
 
 from concierge import audit, errors, hooks, selectors, vault_selectors, vault_services
 from concierge.accounts.models import AccountSession, PendingEmail, RecoveryCode, TotpDevice
@@ -88,7 +90,9 @@ def _vault(user: User, ip_address: str | None) -> tuple[list, list]:
         reveals = vault_selectors.vault_reveals_visible_to(user)
     else:
         reveals = VaultReveal.objects.select_related("revealed_by").filter(revealed_by=user)
-    return items, VaultRevealSerializer(reveals.order_by("revealed_at", "id"), many=True).data
+    # many=True makes a ListSerializer: its data is a list (the stubs read a Serializer's).
+    revealed = VaultRevealSerializer(reveals.order_by("revealed_at", "id"), many=True).data
+    return items, cast(ReturnList, revealed)
 
 
 @transaction.atomic

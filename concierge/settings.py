@@ -6,6 +6,7 @@ ORM broker, console e-mail and Stripe in local mode. Production sets `DATABASE_U
 """
 
 from pathlib import Path
+from typing import Any
 
 import environ
 from csp.constants import NONCE, NONE, SELF
@@ -178,7 +179,7 @@ Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 # copies `collectstatic` writes; development (and the test settings) read the apps'
 # static/ folders.
 WHITENOISE_USE_FINDERS = DEBUG
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -18,8 +18,9 @@ def _serializer_classes():
     found = {}
     for app in APPS:
         package = importlib.import_module(f"{app}.api")
-        for module_info in pkgutil.iter_modules(package.__path__):
-            module = importlib.import_module(f"{app}.api.{module_info.name}")
+        # Packages of serializers too (billing.api.serializers), module by module.
+        for module_info in pkgutil.walk_packages(package.__path__, prefix=f"{app}.api."):
+            module = importlib.import_module(module_info.name)
             for _, cls in inspect.getmembers(module, inspect.isclass):
                 if (
                     issubclass(cls, serializers.BaseSerializer)

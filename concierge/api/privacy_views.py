@@ -134,7 +134,7 @@ class ExportView(APIView):
             archive = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
             write_zip(archive, data, request.user)
             archive.seek(0)
-            response = FileResponse(
+            response: FileResponse | Response = FileResponse(
                 archive,
                 as_attachment=True,
                 filename="concierge-export.zip",

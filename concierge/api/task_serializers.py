@@ -1,3 +1,5 @@
+from typing import Any, cast
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -39,9 +41,14 @@ class StatusHistorySerializer(serializers.Serializer):
 class TaskListSerializer(serializers.ListSerializer):
     """Tasks rendered together: which of them are at risk is worked out once for all."""
 
+    child: "TaskSerializer"
+
     def to_representation(self, data):
         tasks = list(data.all() if hasattr(data, "all") else data)
-        self.context["at_risk_ids"] = self.child.tasks_at_risk(tasks)
+        # The context is the root's dict, which the child reads (the stubs type it as a
+        # read-only Mapping).
+        context = cast(dict[str, Any], self.context)
+        context["at_risk_ids"] = self.child.tasks_at_risk(tasks)
         return super().to_representation(tasks)
 
 

@@ -46,7 +46,9 @@ class VaultItemSerializer(BoundedModelSerializer):
     never their values."""
 
     client = IntegerField(source="client_id", read_only=True)
-    fields = serializers.ListField(
+    # Typed as any field: the export's copy of an item declares its secrets under this name
+    # (ExportedVaultItemSerializer, concierge/api/privacy_views.py).
+    fields: serializers.Field = serializers.ListField(  # type: ignore[assignment]  # a declared field: DRF's metaclass takes it off the class, so it never shadows Serializer.fields
         source="field_names", child=serializers.CharField(), read_only=True
     )
 
@@ -69,7 +71,7 @@ class VaultItemSerializer(BoundedModelSerializer):
 class VaultItemCreateSerializer(serializers.Serializer):
     title = SingleLineCharField(max_length=200)
     kind = serializers.ChoiceField(choices=VaultItemKind.choices)
-    fields = SecretFieldsField(allow_empty=False)
+    fields = SecretFieldsField(allow_empty=False)  # type: ignore[assignment]  # a declared field: DRF's metaclass takes it off the class, so it never shadows Serializer.fields
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     notify_on_reveal = serializers.BooleanField(required=False, default=True)
 
@@ -77,7 +79,7 @@ class VaultItemCreateSerializer(serializers.Serializer):
 class VaultItemUpdateSerializer(serializers.Serializer):
     title = SingleLineCharField(max_length=200, required=False)
     kind = serializers.ChoiceField(choices=VaultItemKind.choices, required=False)
-    fields = SecretFieldsField(allow_null_values=True, required=False)
+    fields = SecretFieldsField(allow_null_values=True, required=False)  # type: ignore[assignment]  # a declared field: DRF's metaclass takes it off the class, so it never shadows Serializer.fields
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     notify_on_reveal = serializers.BooleanField(required=False)
 
@@ -92,7 +94,7 @@ class RevealedSerializer(serializers.Serializer):
 
     item = IntegerField()
     reveal = IntegerField()
-    fields = serializers.DictField(child=serializers.CharField())
+    fields = serializers.DictField(child=serializers.CharField())  # type: ignore[assignment]  # a declared field: DRF's metaclass takes it off the class, so it never shadows Serializer.fields
 
 
 class VaultRevealSerializer(BoundedModelSerializer):

@@ -87,7 +87,7 @@ def clean(path: str, kind: FileKind) -> CleanImage:
                 )
             else:
                 first = _bare(ImageOps.exif_transpose(source), source.info)
-                options = {"exif": b""}
+                options: dict[str, object] = {"exif": b""}
                 if kind.image_format == "JPEG":
                     if first.mode not in ("RGB", "L", "CMYK"):
                         first = _bare(first.convert("RGB"), first.info)

@@ -12,10 +12,11 @@ Always `Content-Type` as decided from the content, `X-Content-Type-Options: nosn
 that lets nothing in a file run, and no caching beyond the person's own browser.
 """
 
+from typing import Protocol, TypeGuard
 from urllib.parse import quote
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, Storage
 from django.http import (
     FileResponse,
     Http404,
@@ -35,6 +36,25 @@ PREVIEW_TYPES = frozenset(
 # A PDF's viewer needs its plugin; an image needs nothing at all.
 _POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
 _PDF_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+
+
+class SignedUrlStorage(Protocol):
+    """S3-compatible object storage (django-storages' `S3Storage`): a bucket, and URLs
+    pre-signed for a while, with what the storage must answer with."""
+
+    bucket_name: str
+
+    def url(
+        self,
+        name: str,
+        parameters: dict[str, str] | None = None,
+        expire: int | None = None,
+        http_method: str | None = None,
+    ) -> str: ...
+
+
+def _signs_urls(backend: Storage) -> TypeGuard[SignedUrlStorage]:
+    return hasattr(backend, "bucket_name")
 
 
 def _secure(response: HttpResponseBase, content_type: str, *, max_age: int = 0) -> None:
@@ -65,12 +85,15 @@ def file_response(
             attachment.name,
         )
         inline = not download and content_type in PREVIEW_TYPES
-    disposition = content_disposition_header(not inline, filename)
+    if not name:  # `file` is required, and `thumbnail` was checked above
+        raise Http404("This file is missing from storage.")
+    # Inline without a file name, Django names no disposition: "inline" says it.
+    disposition = content_disposition_header(not inline, filename) or "inline"
     backend = storage.configured()
     response: HttpResponseBase
     if isinstance(backend, FileSystemStorage):
         response = _local(backend, name, content_type, disposition)
-    elif hasattr(backend, "bucket_name"):  # S3-compatible (django-storages)
+    elif _signs_urls(backend):  # S3-compatible (django-storages)
         url = backend.url(
             name,
             parameters={
@@ -91,8 +114,11 @@ def file_response(
     return response
 
 
-def _local(backend: FileSystemStorage, name: str, content_type: str, disposition: str):
+def _local(
+    backend: FileSystemStorage, name: str, content_type: str, disposition: str
+) -> HttpResponseBase:
     sendfile = settings.ATTACHMENT_SENDFILE
+    response: HttpResponseBase
     if sendfile == "x-accel-redirect":
         response = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = settings.ATTACHMENT_ACCEL_PREFIX + quote(name)

@@ -31,12 +31,22 @@ class OversizeFile(UploadedFile):
 
 
 class LimitedUploadHandler(TemporaryFileUploadHandler):
-    def new_file(self, *args, **kwargs):
-        super().new_file(*args, **kwargs)
-        self.file.close()  # the plain temporary file: ours below replaces it
-        self.file = ReceivedFile(
-            self.file_name, self.content_type, 0, self.charset, self.content_type_extra
+    file: ReceivedFile
+
+    def new_file(
+        self,
+        field_name: str,
+        file_name: str,
+        content_type: str,
+        content_length: int | None,
+        charset: str | None = None,
+        content_type_extra: dict[str, bytes] | None = None,
+    ) -> None:
+        super().new_file(
+            field_name, file_name, content_type, content_length, charset, content_type_extra
         )
+        self.file.close()  # the plain temporary file: ours below replaces it
+        self.file = ReceivedFile(file_name, content_type, 0, charset, content_type_extra)
         self.digest = hashlib.sha256()
         self.received = 0
         self.oversize = False

@@ -41,7 +41,7 @@ class Role(models.TextChoices):
     MANAGER = "manager", "Manager"
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def _create_user(self, email, password, **extra):
