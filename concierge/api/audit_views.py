@@ -28,7 +28,7 @@ class AuditLogSerializer(serializers.ModelSerializer):
     )
     changes = ChangesField(read_only=True)
     note = serializers.CharField(read_only=True, help_text="The reason the actor gave, if any.")
-    data = serializers.DictField(
+    data = serializers.DictField(  # type: ignore[assignment]  # a declared field: DRF's metaclass takes it off the class, so it never shadows Serializer.data
         read_only=True,
         help_text="Facts of the action that change no field (a history's details, e.g. "
         "the chosen assistant and why, who moved a subscription).",
