@@ -315,16 +315,8 @@ class TimeEntryEvent(HistoryView):
     entry = models.ForeignKey(
         TimeEntry, on_delete=models.DO_NOTHING, db_constraint=False, related_name="events"
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        related_name="+",
-    )
     kind = models.CharField(max_length=24)
     data = models.JSONField()
-    created_at = models.DateTimeField()
 
     class Meta(HistoryView.Meta):
         db_table = "assistants_timeentryevent"

@@ -3,7 +3,6 @@
 
 from enum import StrEnum
 
-from django.conf import settings
 from django.db import models
 
 from billing.models.invoices import Invoice
@@ -53,18 +52,10 @@ class _BillingEvent(HistoryView):
     from_status = models.CharField(max_length=16)
     to_status = models.CharField(max_length=16)
     source = models.CharField(max_length=8, choices=BillingEventSource)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        related_name="+",
-    )
     # The Stripe event (`evt_…`) applied, when a webhook caused it (once per invoice: the
     # audit log's constraint).
     stripe_event_id = models.CharField(max_length=255)
     note = models.TextField()
-    created_at = models.DateTimeField()
 
     class Meta(HistoryView.Meta):
         abstract = True

@@ -195,19 +195,11 @@ class TaskEvent(HistoryView):
     task = models.ForeignKey(
         Task, on_delete=models.DO_NOTHING, db_constraint=False, related_name="events"
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        related_name="+",
-    )
     kind = models.CharField(max_length=32)
     from_status = models.CharField(max_length=20)
     to_status = models.CharField(max_length=20)
     note = models.TextField()
     data = models.JSONField()
-    created_at = models.DateTimeField()
 
     class Meta(HistoryView.Meta):
         db_table = "concierge_taskevent"

@@ -27,6 +27,7 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from django.apps import apps
+from django.conf import settings
 from django.db import connections, models
 
 from concierge.platform.models import AppendOnly
@@ -42,6 +43,16 @@ class HistoryView(models.Model):
     prefix: ClassVar[str]
     # The name of the foreign key to the described object.
     target: ClassVar[str]
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+        help_text="Null: the service itself.",
+    )
+    created_at = models.DateTimeField()
 
     class Meta:
         abstract = True
