@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import NoReturn
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -49,10 +50,12 @@ def may_assign_task(user: User) -> bool:
 
 @dataclass(frozen=True)
 class Move:
-    """Who makes one move of a task's workflow: people of `roles`, on a task `fits` them."""
+    """Who makes one move of a task's workflow: people of `roles`, on a task `fits` them;
+    anyone else who sees the task is refused with `refusal` (a code and its sentence)."""
 
     roles: frozenset[str]
     fits: Callable[[User, Task], bool]
+    refusal: tuple[str, Promise]
 
     def admits(self, user: User) -> bool:
         """Might make this move on some task: what the move's page and endpoint admit."""
@@ -73,13 +76,20 @@ def _owner_or_manager(user: User, task: Task) -> bool:
 
 # Who makes each move of a task's workflow. Whether the task's status allows it is
 # `services.allowed_transition`.
+_ASSIGNEE_ONLY = (errors.Code.NOT_ASSIGNEE, gettext_lazy("Only the task's assignee may do this."))
+_CLIENT_ONLY = (errors.Code.PERMISSION_DENIED, gettext_lazy("Only the task's client may do this."))
+_CLIENT_OR_MANAGER = (
+    errors.Code.PERMISSION_DENIED,
+    gettext_lazy("Only the task's client or a manager may cancel it."),
+)
+
 TASK_MOVES: dict[str, Move] = {
-    "start": Move(frozenset({Role.ASSISTANT}), _assignee),
-    "wait": Move(frozenset({Role.ASSISTANT}), _assignee),
-    "deliver": Move(frozenset({Role.ASSISTANT}), _assignee),
-    "accept": Move(frozenset({Role.CLIENT}), _owner),
-    "request_revision": Move(frozenset({Role.CLIENT}), _owner),
-    "cancel": Move(frozenset({Role.CLIENT, Role.MANAGER}), _owner_or_manager),
+    "start": Move(frozenset({Role.ASSISTANT}), _assignee, _ASSIGNEE_ONLY),
+    "wait": Move(frozenset({Role.ASSISTANT}), _assignee, _ASSIGNEE_ONLY),
+    "deliver": Move(frozenset({Role.ASSISTANT}), _assignee, _ASSIGNEE_ONLY),
+    "accept": Move(frozenset({Role.CLIENT}), _owner, _CLIENT_ONLY),
+    "request_revision": Move(frozenset({Role.CLIENT}), _owner, _CLIENT_ONLY),
+    "cancel": Move(frozenset({Role.CLIENT, Role.MANAGER}), _owner_or_manager, _CLIENT_OR_MANAGER),
 }
 
 
@@ -161,24 +171,9 @@ def _refuse_task(
     raise errors.Forbidden(code, message)
 
 
-_ASSIGNEE_ONLY = (errors.Code.NOT_ASSIGNEE, gettext_lazy("Only the task's assignee may do this."))
-_CLIENT_ONLY = (errors.Code.PERMISSION_DENIED, gettext_lazy("Only the task's client may do this."))
-TASK_MOVE_REFUSALS = {
-    "start": _ASSIGNEE_ONLY,
-    "wait": _ASSIGNEE_ONLY,
-    "deliver": _ASSIGNEE_ONLY,
-    "accept": _CLIENT_ONLY,
-    "request_revision": _CLIENT_ONLY,
-    "cancel": (
-        errors.Code.PERMISSION_DENIED,
-        gettext_lazy("Only the task's client or a manager may cancel it."),
-    ),
-}
-
-
 def require_move_task(user: User, task: Task, action: str) -> None:
     if not may_move_task(user, task, action):
-        code, message = TASK_MOVE_REFUSALS[action]
+        code, message = TASK_MOVES[action].refusal
         _refuse_task(user, task, str(message), code)
 
 

@@ -52,7 +52,7 @@ RELAYS = {
         "the first of a query serializer's `errors`, as `_query` in workload_views"
     ),
     ("concierge/policies.py", "require_move_task"): (
-        "a sentence of TASK_MOVE_REFUSALS, each written with gettext_lazy"
+        "the refusal of a move in TASK_MOVES, each sentence written with gettext_lazy"
     ),
 }
 
