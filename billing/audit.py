@@ -1,5 +1,6 @@
 """The billing app's recorded actions (`concierge.audit.record`). Subscriptions' and
-invoices' own moves are in their histories; these are the other writes people make."""
+invoices' own moves are recorded under their histories' actions (`SubscriptionHistory`,
+`InvoiceHistory` in billing/models/history.py); these are the other writes people make."""
 
 from enum import StrEnum
 

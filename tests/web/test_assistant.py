@@ -380,10 +380,18 @@ REFUSALS_BESIDE_FIELDS = [
 ]
 
 
+def _without_daylight_saving(user):
+    """These moments are relative to now: in a zone that changes its clocks, one of them may
+    fall on a wall-clock time that happens twice or never (a refusal of its own)."""
+    user.timezone = "Asia/Tokyo"
+    user.save(update_fields=["timezone"])
+
+
 @pytest.mark.parametrize(("start", "minutes", "field", "says", "_french"), REFUSALS_BESIDE_FIELDS)
 def test_each_refusal_is_shown_beside_its_field(
     work, web_for, start, minutes, field, says, _french
 ):
+    _without_daylight_saving(work.assistant)
     web = web_for(work.assistant)
     form = entry_form(work.assistant, timezone.now() - start, minutes)
     body = assert_page(web.post(f"/app/tasks/{work.task.pk}/time/", form), status=400)
@@ -395,6 +403,7 @@ def test_each_refusal_is_shown_beside_its_field(
 def test_each_refusal_is_shown_beside_its_field_in_french(
     work, web_for, start, minutes, field, _english, says
 ):
+    _without_daylight_saving(work.assistant)
     web = web_for(work.assistant)
     form = entry_form(work.assistant, timezone.now() - start, minutes)
     answer = web.post(f"/app/tasks/{work.task.pk}/time/", form, HTTP_ACCEPT_LANGUAGE="fr")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 from drf_spectacular.generators import SchemaGenerator
 
 OUTPUT = Path(settings.BASE_DIR) / "docs" / "api-reference.md"
@@ -176,7 +177,9 @@ def render(schema: dict) -> str:
 
 
 def generate() -> str:
-    return render(SchemaGenerator().get_schema(request=None, public=True))
+    """The reference, in English whatever language is active (help texts are translated)."""
+    with translation.override("en"):
+        return render(SchemaGenerator().get_schema(request=None, public=True))
 
 
 class Command(BaseCommand):
