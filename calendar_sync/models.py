@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from concierge.crypto import CiphertextField
+from concierge.platform.crypto import CiphertextField
 
 
 def new_feed_token():

@@ -21,10 +21,10 @@ from calendar_sync.models import (
     hash_feed_token,
     new_feed_token,
 )
-from concierge import bounded, crypto
 from concierge.errors import Invalid, NotFound
 from concierge.models import NotificationKind, User
 from concierge.notifications import addressed_to, notify
+from concierge.platform import bounded, crypto
 from concierge.platform.outbox import enqueue
 
 log = logging.getLogger(__name__)

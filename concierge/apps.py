@@ -47,8 +47,8 @@ class ConciergeConfig(AppConfig):
     def ready(self):
         from django.core import checks
 
-        from concierge.crypto import check_keys
         from concierge.hooks import check_extension_points
+        from concierge.platform.crypto import check_keys
 
         checks.register(check_keys)
         checks.register(check_extension_points)

@@ -11,7 +11,7 @@ import datetime
 from dateutil.rrule import rrulestr
 from django.utils.translation import gettext as _
 
-from concierge import bounded
+from concierge.platform import bounded
 from concierge.rrule_expansion import occurrences, probe, strip_prefix
 
 MAX_RULE_LENGTH = 500
@@ -39,8 +39,8 @@ def validate(rule: str) -> str:
     Beyond the syntax, a rule must be one the service can expand cheaply: an INTERVAL of
     at least 1, a COUNT of at most MAX_COUNT, at least one occurrence in PROBE_YEARS, at
     most MAX_PER_DAY occurrences on any day — checked by expanding it in a bounded child
-    interpreter (`concierge.bounded`), since a rule that never occurs keeps dateutil busy for
-    tens of seconds.
+    interpreter (`concierge.platform.bounded`), since a rule that never occurs keeps
+    dateutil busy for tens of seconds.
     """
     text = strip_prefix(rule)
     if not text or len(text) > MAX_RULE_LENGTH or "\n" in text or "\r" in text:

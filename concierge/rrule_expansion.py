@@ -1,5 +1,5 @@
 """Expanding RFC 5545 rules: pure, and free of Django, because it runs in a bounded child
-interpreter (`concierge.bounded`) whose start-up counts against its time limit.
+interpreter (`concierge.platform.bounded`) whose start-up counts against its time limit.
 `concierge.recurrence` validates rules and says why one is refused."""
 
 import datetime

@@ -259,7 +259,7 @@ MFA_ISSUER = env.str("MFA_ISSUER", default="Concierge")
 if REDIS_URL:
     _redis_cache = {
         # Falls back to a per-process memory cache while Redis is unreachable.
-        "BACKEND": "concierge.cache.FallbackRedisCache",
+        "BACKEND": "concierge.platform.cache.FallbackRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "concierge-cache",
     }
@@ -433,7 +433,7 @@ ALLOW_PRIVATE_FETCH = env.bool("ALLOW_PRIVATE_FETCH", default=False)
 # The time one outside calendar may take to parse and expand (seconds), in its own process.
 CALENDAR_IMPORT_SECONDS = env.float("CALENDAR_IMPORT_SECONDS", default=20)
 # Keys for secrets encrypted at rest (Fernet), newest first: the newest encrypts, all
-# decrypt (concierge/crypto.py). The key derived from SECRET_KEY is always accepted for
+# decrypt (concierge/platform/crypto.py). The key derived from SECRET_KEY is always accepted for
 # reading. FIELD_ENCRYPTION_KEY, a single key, is still read when the list is not set.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[]) or env.list(
     "FIELD_ENCRYPTION_KEY", default=[]

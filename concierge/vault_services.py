@@ -10,10 +10,11 @@ import json
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from concierge import audit, crypto, errors
+from concierge import audit, errors
 from concierge.errors import Forbidden, Invalid, NotFound
 from concierge.models import User, VaultItem, VaultReveal
 from concierge.notifications import addressed_to, local_time, notify
+from concierge.platform import crypto
 from concierge.selectors import open_tasks_assigned_to, tasks_visible_to
 
 

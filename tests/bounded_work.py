@@ -1,4 +1,4 @@
-"""Computations for the bounded-work tests. `concierge.bounded` runs a function in a new
+"""Computations for the bounded-work tests. `concierge.platform.bounded` runs a function in a new
 interpreter, by its module's name, without Django: so they live here, in a module that
 imports nothing else."""
 

@@ -4,7 +4,7 @@ sessions, one table), its verified address, its second factor and recovery codes
 from django.conf import settings
 from django.db import models
 
-from concierge.crypto import CiphertextField
+from concierge.platform.crypto import CiphertextField
 
 
 class SessionKind(models.TextChoices):

@@ -23,12 +23,13 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from concierge import crypto, errors
+from concierge import errors
 from concierge.accounts import sessions, throttles
 from concierge.accounts.models import AccountSession, PendingEmail, RecoveryCode, TotpDevice
 from concierge.errors import ApplicationError, Conflict, Forbidden, Invalid
 from concierge.models import User
 from concierge.notifications import addressed_to, local_time
+from concierge.platform import crypto
 from concierge.platform.outbox import enqueue
 
 VERIFY_SALT = "concierge.accounts.verify-email"

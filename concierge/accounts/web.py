@@ -376,7 +376,7 @@ def totp_confirm(request):
     device = TotpDevice.objects.filter(user=request.user, confirmed_at__isnull=True).first()
     if device is None:
         return redirect("portal:security")
-    from concierge import crypto
+    from concierge.platform import crypto
 
     secret = crypto.decrypt(device.secret)
     import pyotp

@@ -14,10 +14,10 @@ import zipfile
 
 from django.db.models import Q, QuerySet
 
-from concierge import crypto
 from concierge.api.attachment_serializers import AttachmentSerializer
 from concierge.attachments import selectors, services
 from concierge.models import Attachment, User, VaultDocument
+from concierge.platform import crypto
 
 CHUNK = 1024 * 1024
 

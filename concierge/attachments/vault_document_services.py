@@ -16,11 +16,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from concierge import audit, crypto, errors, vault_services
+from concierge import audit, errors, vault_services
 from concierge.attachments import services as attachment_services
 from concierge.attachments.uploads import OversizeFile
 from concierge.errors import ApplicationError, Forbidden, Invalid, NotFound
 from concierge.models import User, VaultDocument, VaultItem, VaultItemKind, VaultReveal
+from concierge.platform import crypto
 
 
 def _require_owner(item: VaultItem, actor: User) -> None:

@@ -9,8 +9,8 @@ from concierge.attachments.storage import (
     attachment_storage,
     vault_document_path,
 )
-from concierge.crypto import CiphertextField
 from concierge.models.tasks import Task
+from concierge.platform.crypto import CiphertextField
 from concierge.platform.models import AppendOnly
 
 

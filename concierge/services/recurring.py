@@ -6,12 +6,13 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from concierge import bounded, hooks, recurrence
+from concierge import hooks, recurrence
 from concierge.errors import ApplicationError
 from concierge.models import (
     Task,
     TaskHistory,
 )
+from concierge.platform import bounded
 from concierge.services.tasks import S, _auto_assign, _event, _promise, _series_anchor
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from django.core import mail
 from django.test import override_settings
 from django.utils import timezone
 
-from concierge import crypto
 from concierge.accounts.models import AccountSession, PendingEmail, TotpDevice
+from concierge.platform import crypto
 from tests import factories
 from tests.checks import assert_error
 

@@ -10,8 +10,8 @@ import pytest
 from django.test import override_settings
 from playwright.sync_api import expect
 
-from concierge import crypto
 from concierge.accounts.models import TotpDevice
+from concierge.platform import crypto
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,8 +7,8 @@ import shutil
 import pytest
 import redis
 
-from concierge import cache as fallback_cache
-from concierge.cache import FallbackRedisCache
+from concierge.platform import cache as fallback_cache
+from concierge.platform.cache import FallbackRedisCache
 from tests.e2e.test_faults import RedisServer
 
 pytestmark = pytest.mark.skipif(
@@ -35,7 +35,7 @@ def test_falls_back_while_redis_is_down_and_recovers(server, caplog, monkeypatch
     assert direct.exists(backend.make_key("a"))
 
     server.kill()
-    with caplog.at_level(logging.WARNING, logger="concierge.cache"):
+    with caplog.at_level(logging.WARNING, logger="concierge.platform.cache"):
         assert backend.get("a") is None
         backend.set("b", 2)
         assert backend.get("b") == 2

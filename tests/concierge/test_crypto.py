@@ -8,8 +8,9 @@ from django.core.management import call_command
 from django.db import connection
 
 from calendar_sync.models import CalDavAccount
-from concierge import crypto, vault_services
+from concierge import vault_services
 from concierge.models import VaultItem
+from concierge.platform import crypto
 from tests import factories
 
 

@@ -16,8 +16,9 @@ from assistants.models import TimeEntry
 from billing import services as billing_services
 from billing.models import Invoice, InvoiceLine, Subscription
 from calendar_sync.models import CalDavAccount, CalendarFeed, IcsSubscription, SecretReveal
-from concierge import crypto, privacy
+from concierge import privacy
 from concierge.models import IdempotencyRecord, Message, TaskStatus, User, VaultItem, VaultReveal
+from concierge.platform import crypto
 from tests import factories
 from tests.billing.helpers import at, log
 from tests.checks import assert_error

@@ -7,9 +7,10 @@ import multiprocessing
 
 import pytest
 
-from concierge import bounded, recurrence
+from concierge import recurrence
 from concierge.jobs import extend_recurring_task, extend_recurring_tasks
 from concierge.models import Task
+from concierge.platform import bounded
 from tests import bounded_work, factories
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,9 @@ from django.core import mail
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from concierge import crypto
 from concierge.accounts import services
 from concierge.accounts.models import AccountSession, TotpDevice
+from concierge.platform import crypto
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand
 
-from concierge import crypto
 from concierge.attachments import vault_document_services
+from concierge.platform import crypto
 
 
 class Command(BaseCommand):

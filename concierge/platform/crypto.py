@@ -58,7 +58,7 @@ def _multi() -> MultiFernet:
         ) from exc
 
 
-def check_keys(app_configs=None, **kwargs) -> list[checks.Error]:
+def check_keys(app_configs: object = None, **kwargs: object) -> list[checks.Error]:
     """A system check: a malformed key fails at start-up, not at the first secret."""
     try:
         _multi()

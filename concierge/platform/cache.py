@@ -10,6 +10,7 @@ written to the fallback is dropped on recovery: Redis's values are the shared on
 import logging
 import threading
 import time
+from typing import Any
 
 import redis.exceptions
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -38,13 +39,13 @@ class _Health:
     """Whether one Redis location is believed down, shared by the process's threads
     (Django builds a cache object per thread)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.lock = threading.Lock()
         self.down_until = 0.0  # monotonic time before which Redis is not tried
         self.down = False
-        self.last_warning = None  # monotonic time of the last warning
+        self.last_warning: float | None = None  # monotonic time of the last warning
 
-    def available(self):
+    def available(self) -> bool:
         return time.monotonic() >= self.down_until
 
 
@@ -61,7 +62,7 @@ class FallbackRedisCache(RedisCache):
     """`RedisCache` whose every operation answers from a per-process `LocMemCache` while
     Redis is unreachable (connection refused or timed out)."""
 
-    def __init__(self, server, params):
+    def __init__(self, server: str | list[str], params: dict[str, Any]) -> None:
         options = {**DEFAULT_OPTIONS, **params.get("OPTIONS", {})}
         super().__init__(server, {**params, "OPTIONS": options})
         self._location = server if isinstance(server, str) else ",".join(server)
@@ -76,7 +77,7 @@ class FallbackRedisCache(RedisCache):
             | {"OPTIONS": {"MAX_ENTRIES": 10000}},
         )
 
-    def _call(self, name, *args, **kwargs):
+    def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         health = self._health
         if health.available():
             try:
@@ -89,7 +90,7 @@ class FallbackRedisCache(RedisCache):
                 return result
         return getattr(self._fallback, name)(*args, **kwargs)
 
-    def _mark_down(self, exc):
+    def _mark_down(self, exc: Exception) -> None:
         health = self._health
         now = time.monotonic()
         with health.lock:
@@ -107,7 +108,7 @@ class FallbackRedisCache(RedisCache):
                 RETRY_AFTER_SECONDS,
             )
 
-    def _mark_up(self):
+    def _mark_up(self) -> None:
         health = self._health
         with health.lock:
             if not health.down:
@@ -116,41 +117,41 @@ class FallbackRedisCache(RedisCache):
         self._fallback.clear()
         logger.info("Redis cache at %s reachable again", _redacted(self._location))
 
-    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+    def add(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> Any:
         return self._call("add", key, value, timeout, version)
 
-    def get(self, key, default=None, version=None):
+    def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
         return self._call("get", key, default, version)
 
-    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+    def set(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> Any:
         return self._call("set", key, value, timeout, version)
 
-    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+    def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> Any:
         return self._call("touch", key, timeout, version)
 
-    def delete(self, key, version=None):
+    def delete(self, key: Any, version: Any = None) -> Any:
         return self._call("delete", key, version)
 
-    def get_many(self, keys, version=None):
+    def get_many(self, keys: Any, version: Any = None) -> Any:
         return self._call("get_many", keys, version)
 
-    def has_key(self, key, version=None):
+    def has_key(self, key: Any, version: Any = None) -> Any:
         return self._call("has_key", key, version)
 
-    def incr(self, key, delta=1, version=None):
+    def incr(self, key: Any, delta: int = 1, version: Any = None) -> Any:
         return self._call("incr", key, delta, version)
 
-    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+    def set_many(self, data: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> Any:
         return self._call("set_many", data, timeout, version)
 
-    def delete_many(self, keys, version=None):
+    def delete_many(self, keys: Any, version: Any = None) -> Any:
         return self._call("delete_many", keys, version)
 
-    def clear(self):
+    def clear(self) -> Any:
         return self._call("clear")
 
 
-def _redacted(location):
+def _redacted(location: str) -> str:
     """The location without a password (redis://:secret@host → redis://***@host)."""
     scheme, sep, rest = location.partition("://")
     if "@" in rest:

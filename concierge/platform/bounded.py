@@ -25,9 +25,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]  # the project, where `concierge` imports from
 # The child's own code: read the job from stdin, bound itself, run it, answer on stdout.
-CHILD = "from concierge.bounded import serve; serve()"
+CHILD = "from concierge.platform.bounded import serve; serve()"
 
 
 class Overrun(Exception):
