@@ -2,6 +2,7 @@
 and one function that moves a locked row and records the event (as tasks do)."""
 
 import datetime
+from typing import NotRequired, TypedDict, Unpack
 
 from django.utils import timezone
 
@@ -36,43 +37,48 @@ def _allowed(table: dict, action: str, status: str) -> str | None:
     return target if status in sources else None
 
 
-def _move(
-    obj: Subscription | Invoice,
-    *,
-    table: dict,
-    action: str,
-    history: type[SubscriptionHistory] | type[InvoiceHistory],
-    source: str,
-    actor: User | None,
-    stripe_event_id: str,
-    note: str,
-    now: datetime.datetime | None,
-) -> bool:
-    """Move a locked subscription or invoice by `action` if its status allows it, with an
-    event row; False (and nothing written) otherwise."""
+class Move(TypedDict):
+    """How a subscription or an invoice is moved: the action, who moved it (`source`, and
+    the person if one did), the Stripe event that caused it, a note, and when."""
+
+    action: str
+    source: str
+    actor: NotRequired[User | None]
+    stripe_event_id: NotRequired[str]
+    note: NotRequired[str]
+    now: NotRequired[datetime.datetime | None]
+
+
+def _move(obj: Subscription | Invoice, **move: Unpack[Move]) -> bool:
+    """Move a locked subscription or invoice by its action if its status allows it, with a
+    line of its history; False (and nothing written) otherwise."""
+    action = move["action"]
+    table = SUBSCRIPTION_TRANSITIONS if isinstance(obj, Subscription) else INVOICE_TRANSITIONS
     target = _allowed(table, action, obj.status)
     if target is None:
         return False
-    now = now or timezone.now()
+    now = move.get("now") or timezone.now()
     previous = obj.status
     obj.status = target
     if isinstance(obj, Subscription):
         obj.past_due_since = now if target == SS.PAST_DUE else None
         obj.save(update_fields=["status", "past_due_since", "updated_at"])
+        line: SubscriptionHistory | InvoiceHistory = SubscriptionHistory(f"subscription.{action}")
     else:
         obj.paid_at = now if target == IS.PAID else obj.paid_at
         obj.save(update_fields=["status", "paid_at"])
+        line = InvoiceHistory(f"invoice.{action}")
     audit.write(
         [
             history_entry(
                 obj,
-                history(f"{obj._meta.model_name}.{action}"),
+                line,
                 from_status=previous,
                 to_status=target,
-                source=source,
-                actor=actor,
-                stripe_event_id=stripe_event_id,
-                note=note,
+                source=move["source"],
+                actor=move.get("actor"),
+                stripe_event_id=move.get("stripe_event_id", ""),
+                note=move.get("note", ""),
                 at=now,
             )
         ]
@@ -106,49 +112,11 @@ def history_entry(
     )
 
 
-def subscription_transition(
-    *,
-    subscription: Subscription,
-    action: str,
-    source: str,
-    actor: User | None = None,
-    stripe_event_id: str = "",
-    note: str = "",
-    now: datetime.datetime | None = None,
-) -> bool:
+def subscription_transition(*, subscription: Subscription, **move: Unpack[Move]) -> bool:
     """Move a subscription (locked by the caller) through SUBSCRIPTION_TRANSITIONS."""
-    return _move(
-        subscription,
-        table=SUBSCRIPTION_TRANSITIONS,
-        action=action,
-        history=SubscriptionHistory,
-        source=source,
-        actor=actor,
-        stripe_event_id=stripe_event_id,
-        note=note,
-        now=now,
-    )
+    return _move(subscription, **move)
 
 
-def invoice_transition(
-    *,
-    invoice: Invoice,
-    action: str,
-    source: str,
-    actor: User | None = None,
-    stripe_event_id: str = "",
-    note: str = "",
-    now: datetime.datetime | None = None,
-) -> bool:
+def invoice_transition(*, invoice: Invoice, **move: Unpack[Move]) -> bool:
     """Move an invoice (locked by the caller) through INVOICE_TRANSITIONS."""
-    return _move(
-        invoice,
-        table=INVOICE_TRANSITIONS,
-        action=action,
-        history=InvoiceHistory,
-        source=source,
-        actor=actor,
-        stripe_event_id=stripe_event_id,
-        note=note,
-        now=now,
-    )
+    return _move(invoice, **move)
