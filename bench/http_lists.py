@@ -65,9 +65,9 @@ FROM generate_series({FIRST_CLIENT}, {FIRST_CLIENT + CLIENTS - 1}) g;
 
 INSERT INTO billing_plan (id, code, name, kind, currency, monthly_fee, included_minutes,
     rollover_cap_minutes, rounding_increment_minutes, overage_tiers, active, created_at,
-    updated_at, tax_rate)
+    updated_at, tax_rate, name_fr)
 VALUES (1000, 'bench', 'Bench', 'monthly', 'EUR', 49.00, 120, 60, 15,
-        '[{{"up_to_minutes": null, "hourly_rate": "28.00"}}]', true, now(), now(), 20.00);
+        '[{{"up_to_minutes": null, "hourly_rate": "28.00"}}]', true, now(), now(), 20.00, '');
 
 INSERT INTO billing_subscription (id, status, start_date, cancel_at_period_end,
     created_at, updated_at, client_id, plan_id, closed_through, rollover_minutes)
