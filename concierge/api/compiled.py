@@ -37,9 +37,11 @@ from django.db.models import F, Func, OuterRef, Prefetch, Subquery, TextField, V
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, JSONObject
 from django.utils import timezone
-from rest_framework import fields, relations, serializers
+from rest_framework import fields, mixins, relations, serializers
+from rest_framework.generics import GenericAPIView
 
 from concierge.api import fields as api_fields
+from concierge.api.pagination import Pagination
 from concierge.models import User
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
@@ -140,9 +142,9 @@ class Nested:
         return RawSQL(sql, params, output_field=models.JSONField())  # noqa: S611 - the ORM's SQL
 
     def subquery(self):
-        shown = {}
+        shown: dict[str, Any] = {}
         for column in self.columns:
-            value = F(column.attname)
+            value: Any = F(column.attname)
             if isinstance(column, models.DateTimeField):
                 value = EpochMicroseconds(value)
             elif isinstance(column, models.DecimalField | models.DateField):
@@ -448,16 +450,17 @@ def compile_list(serializer_class, queryset) -> CompiledList:
     return _COMPILED[key]
 
 
-class CompiledListMixin:
+class CompiledListMixin(mixins.ListModelMixin, GenericAPIView):
     """`list` through the serializer's compiled read path; through the serializer itself
-    when a field falls back."""
+    (ListModelMixin's) when a field falls back or the view paginates in its own way."""
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         compiled = compile_list(self.get_serializer_class(), queryset)
-        if compiled.fallbacks:
+        paginator = self.paginator
+        if compiled.fallbacks or not isinstance(paginator, Pagination):
             return super().list(request, *args, **kwargs)
-        page = self.paginator.paginate_counted(queryset, request, values=compiled.values(queryset))
+        page = paginator.paginate_counted(queryset, request, values=compiled.values(queryset))
         rows = compiled.rows(page, using=queryset.db)
         return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 
