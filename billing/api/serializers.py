@@ -23,6 +23,7 @@ from billing.models import (
     SellerVersion,
     Subscription,
 )
+from concierge.api.compiled import reads
 from concierge.api.fields import (
     BoundedModelSerializer,
     DateField,
@@ -418,10 +419,12 @@ class InvoiceSerializer(BoundedModelSerializer):
         read_only_fields = fields
 
     @extend_schema_field(InvoiceBuyerSerializer(allow_null=True))
+    @reads("buyer")
     def get_buyer(self, obj):
         return self.buyer_serializer.to_representation(obj.buyer) if obj.buyer else None
 
     @extend_schema_field(TaxBreakdownSerializer(many=True))
+    @reads("lines")
     def get_tax_breakdown(self, obj):
         rows = tax.breakdown_of([(x.tax_rate, x.amount, x.tax_amount) for x in obj.lines.all()])
         return [self.tax_serializer.to_representation(row) for row in rows]
@@ -441,6 +444,7 @@ class InvoiceSerializer(BoundedModelSerializer):
         return TaxBreakdownSerializer()
 
     @extend_schema_field(InvoiceUsageSerializer(allow_null=True))
+    @reads("usage", "period_start")
     def get_usage(self, obj):
         if not obj.usage:
             return None
