@@ -10,15 +10,19 @@ the fast path is derived from it rather than written beside it. Once per seriali
   columns one foreign key away (`client.full_name` reads the client's names), the
   queryset's annotations, and what a method field or a property declares it reads
   (`reads`, `property_reads`);
-* the nested lists a method reads from a `Prefetch(to_attr=...)` of the queryset: on
+* the nested lists the queryset prefetches (`Prefetch(to_attr=...)` or a plain relation
+  such as an invoice's `lines`) that a method or a nested list serializer reads: on
   PostgreSQL aggregated to JSON in the same SELECT as the page, elsewhere one more query;
+* a nested serializer of the object a foreign key names (an invoice's `seller`): its
+  columns read in the page's query, null when the key is;
 * a row plan: each field's value from those values, represented as the field would
   (times in the reader's zone, Decimal strings, nulls), in the serializer's order.
 
 Method fields and properties run on a `Row`, a plain object carrying the values as
 attributes; what a row lacks is looked up on its model class, so a method such as
-`Task.is_overdue` runs its own code on it. A field the compiler cannot read this way (a
-nested serializer, a field with its own `get_attribute`, a method with no `reads`) is a
+`Task.is_overdue` runs its own code on it; nested serializers represent their rows as they
+would instances. A field the compiler cannot read this way (a nested serializer of
+anything else, a field with its own `get_attribute`, a method with no `reads`) is a
 *fallback*: the whole list then goes through the serializer as before, and
 `tests/test_compiled_lists.py` lists which serializers fall back and why, so that list
 cannot grow unnoticed. `tests/test_representation.py` proves both paths answer the same
