@@ -79,21 +79,27 @@ def _counted_rows(rows: QuerySet) -> Query:
     return query
 
 
-def bounded_count(rows: QuerySet) -> RawSQL:
+def _counted_sql(rows: QuerySet) -> tuple[str, Any]:
+    """The SQL of `_counted_rows`, compiled once for the page's count and the estimate."""
+    return _counted_rows(rows).get_compiler(rows.db).as_sql()
+
+
+def bounded_count(rows: QuerySet, counted_sql: tuple[str, Any] | None = None) -> RawSQL:
     """The count `CountingPaginator` gives `rows` (up to the cap, where it stops), as a
     scalar subquery: annotated on a page's rows, the database counts once (an InitPlan)
-    in the same round trip as the page."""
-    keys = _counted_rows(rows)
+    in the same round trip as the page. `counted_sql`: `_counted_sql(rows)`, if known."""
+    sql, params = counted_sql or _counted_sql(rows)
     if _bounded(rows):
-        keys.set_limits(high=EXACT_COUNT_UP_TO + 1)
-    sql, params = keys.get_compiler(rows.db).as_sql()
+        if rows.query.is_sliced:  # a LIMIT of its own already
+            sql = f"SELECT 1 FROM ({sql}) AS listed"  # noqa: S608 - the ORM's own SQL
+        sql = f"{sql} LIMIT {EXACT_COUNT_UP_TO + 1}"
     counted = f"SELECT COUNT(*) FROM ({sql}) AS counted"  # noqa: S608 - the ORM's own SQL
     return RawSQL(counted, params, IntegerField())  # noqa: S611 - and its parameters
 
 
-def _estimate(rows, counted):
+def _estimate(rows, counted, counted_sql=None):
     """Beyond the cap: the planner's estimate of the list's rows, never below the cap."""
-    sql, params = _counted_rows(rows).get_compiler(rows.db).as_sql()
+    sql, params = counted_sql or _counted_sql(rows)
     with connections[rows.db].cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         (plan,) = cursor.fetchone()
@@ -132,7 +138,9 @@ class CountingPaginator(Paginator):
         if number < 1:
             self.validate_number(number)  # the usual error
         bottom = (number - 1) * self.per_page
-        page = values.annotate(_count=bounded_count(rows))[bottom : bottom + self.per_page]
+        counted_sql = _counted_sql(rows)
+        page = values.annotate(_count=bounded_count(rows, counted_sql))
+        page = page[bottom : bottom + self.per_page]
         found = list(page)
         if not found:  # counted apart: a 404 beyond the last page
             return Page(found, self.validate_number(number), self)
@@ -140,7 +148,7 @@ class CountingPaginator(Paginator):
         for row in found:
             del row["_count"]
         if _bounded(rows) and counted > EXACT_COUNT_UP_TO:
-            counted = _estimate(rows, counted)
+            counted = _estimate(rows, counted, counted_sql)
         self.count = counted
         return Page(found, self.validate_number(number), self)
 
