@@ -60,10 +60,11 @@ def _counted_rows(rows: QuerySet) -> Query:
     entry's invoice, say): the count is the same, and the planner may then count from
     an index alone instead of visiting every row."""
     query = rows.query.chain()
+    if query.distinct or query.combinator or query.group_by is not None:
+        return rows.order_by().values("pk").query  # its rows are told apart by their keys
     query.clear_ordering(force=True)
     read: set[str] = set()
-    plain = not (query.distinct or query.combinator or query.group_by is not None)
-    if plain and _aliases_read_by(query.where, read):
+    if _aliases_read_by(query.where, read):
         needed: set[str] = set()
         for alias in read:
             hung: str | None = alias

@@ -7,7 +7,8 @@ from django.test.utils import CaptureQueriesContext
 
 from assistants import selectors as time_selectors
 from concierge.api import pagination
-from tests.factories import TaskFactory, TimeEntryFactory
+from concierge.models import Task
+from tests.factories import AssistantFactory, TaskFactory, TimeEntryFactory
 
 
 @pytest.fixture
@@ -70,3 +71,21 @@ def test_the_count_reads_only_what_the_filters_need(assistant_user, assistant_ap
     assert assistant_api.get("/api/v1/time-entries/").json()["count"] == 3
     assert assistant_api.get("/api/v1/time-entries/", {"invoiced": "false"}).json()["count"] == 3
     assert assistant_api.get("/api/v1/time-entries/", {"invoiced": "true"}).json()["count"] == 0
+
+
+def test_a_distinct_list_counts_its_distinct_rows(db):
+    """Rows told apart by their keys (DISTINCT) are counted by their keys, not as one."""
+    for task in TaskFactory.create_batch(2, status="in_progress", assignee=AssistantFactory()):
+        TimeEntryFactory.create_batch(2, task=task)
+    logged = Task.objects.filter(time_entries__isnull=False)
+    assert logged.count() == 4  # a row per entry
+    with connection.cursor() as cursor:
+        cursor.execute(*_count_sql(logged.distinct()))
+        assert cursor.fetchone()[0] == logged.distinct().count() == 2
+        cursor.execute(*_count_sql(logged))
+        assert cursor.fetchone()[0] == 4
+
+
+def _count_sql(rows):
+    counted = pagination.bounded_count(rows)
+    return f"SELECT ({counted.sql})", counted.params
