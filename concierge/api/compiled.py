@@ -258,6 +258,24 @@ class Column(NamedTuple):
         return self.represent(found, zone)
 
 
+def _reads_a_column(model, field):
+    """Whether `field` reads one of `model`'s own columns (a foreign key's id included)."""
+    if (
+        isinstance(field, serializers.BaseSerializer | serializers.SerializerMethodField)
+        or type(field).get_attribute
+        not in (fields.Field.get_attribute, relations.RelatedField.get_attribute)
+        or len(field.source_attrs) != 1
+    ):
+        return False
+    try:
+        column = model._meta.get_field(field.source_attrs[0])
+    except FieldDoesNotExist:
+        return False
+    if isinstance(field, relations.PrimaryKeyRelatedField):
+        return column.many_to_one and column.concrete
+    return column.concrete and not column.is_relation
+
+
 class Unsupported(Exception):
     """A field the compiled path does not read (the list then uses its serializer)."""
 
@@ -408,7 +426,10 @@ class CompiledList:
         attribute = field.source_attrs[0]
         if attribute not in self.prefetches:
             raise Unsupported(f"a nested list the queryset does not prefetch ({attribute!r})")
-        self._nested(attribute)
+        nested = self._nested(attribute)
+        for inner in field.child._readable_fields:  # its rows carry their columns only
+            if not _reads_a_column(nested.model, inner):
+                raise Unsupported(f"its field {inner.field_name!r} is not a column")
         return lambda serializer, row, zone: field.to_representation(row.__dict__[attribute])
 
     def _nested_object(self, field):
