@@ -15,7 +15,9 @@ Sizes: 200 000 tasks (600 000 history events), 1 000 000 time entries, 100 000 i
 4. For each page and role, in interleaved rounds beside the bare endpoint: `wrk` for
    `--duration` seconds (req/s, p50, p99); then one request at a time (`--single`
    requests) for the latency of one page at this size. Prints the medians over rounds
-   and each list's req/s as a fraction of the bare endpoint's.
+   and each list's req/s as a fraction of the bare endpoint's. With `--against`, another
+   checkout is served beside it and every page is loaded on both in turn, round after
+   round: on a shared machine only such interleaved figures compare two versions.
 
 Needs PostgreSQL (the server of --postgres, trust or password in the URL) and `wrk`
 (Debian/Ubuntu: `sudo apt-get install wrk`). Loopback only.
@@ -23,6 +25,8 @@ Needs PostgreSQL (the server of --postgres, trust or password in the URL) and `w
     .venv/bin/python bench/http_lists.py
     .venv/bin/python bench/http_lists.py --database concierge_lists --port 8130 \\
         --workers 2 --connections 4 --duration 5 --rounds 3
+    mkdir /tmp/before && git archive HEAD~3 | tar -x -C /tmp/before   # the code before
+    .venv/bin/python bench/http_lists.py --against /tmp/before
 """
 
 import argparse
@@ -65,9 +69,9 @@ FROM generate_series({FIRST_CLIENT}, {FIRST_CLIENT + CLIENTS - 1}) g;
 
 INSERT INTO billing_plan (id, code, name, kind, currency, monthly_fee, included_minutes,
     rollover_cap_minutes, rounding_increment_minutes, overage_tiers, active, created_at,
-    updated_at, tax_rate)
+    updated_at, tax_rate, name_fr)
 VALUES (1000, 'bench', 'Bench', 'monthly', 'EUR', 49.00, 120, 60, 15,
-        '[{{"up_to_minutes": null, "hourly_rate": "28.00"}}]', true, now(), now(), 20.00);
+        '[{{"up_to_minutes": null, "hourly_rate": "28.00"}}]', true, now(), now(), 20.00, '');
 
 INSERT INTO billing_subscription (id, status, start_date, cancel_at_period_end,
     created_at, updated_at, client_id, plan_id, closed_through, rollover_minutes)
@@ -167,6 +171,12 @@ def arguments():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--single", type=int, default=15, help="one-at-a-time requests")
     parser.add_argument("--only", help="measure only the pages whose name contains this")
+    parser.add_argument(
+        "--against",
+        type=Path,
+        help="another checkout of the project (the code before a change): served too, on "
+        "--port + 1, and each page loaded on both in turn in every round",
+    )
     return parser.parse_args()
 
 
@@ -275,12 +285,12 @@ def pages(keys):
     ]
 
 
-def serve(url, port, workers):
+def serve(url, port, workers, root=ROOT):
     env = {**django_env(url), "DJANGO_SETTINGS_MODULE": "bench.bare_settings"}
     gunicorn = [str(Path(sys.executable).parent / "gunicorn"), "concierge.wsgi"]
     process = subprocess.Popen(  # noqa: S603 - fixed arguments
         [*gunicorn, "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
-        cwd=ROOT,
+        cwd=root,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -349,19 +359,30 @@ def main():
     targets = [
         t for t in pages(keys) if t[0] == "bare" or not args.only or args.only in f"{t[0]} {t[2]}"
     ]
-    base = f"http://127.0.0.1:{args.port}"
-    server = serve(url, args.port, args.workers)
+    servers = {"": (f"http://127.0.0.1:{args.port}", ROOT)}
+    if args.against:
+        servers["before"] = (f"http://127.0.0.1:{args.port + 1}", args.against.resolve())
+    started = {}
     try:
-        for _, path, role in targets:  # warm every worker and page once
-            single(base, path, keys[role], 2)
-        runs = {t: [] for t in targets}
+        for name, (base, root) in servers.items():
+            started[name] = serve(url, int(base.rsplit(":", 1)[1]), args.workers, root)
+        for base, _ in servers.values():  # warm every worker and page once
+            for _, path, role in targets:
+                single(base, path, keys[role], 2)
+        runs = {(name, t): [] for name in servers for t in targets}
         for _ in range(args.rounds):
             for target in targets:
-                runs[target].append(wrk(base, target[1], keys[target[2]], args))
-        latency = {t: single(base, t[1], keys[t[2]], args.single) for t in targets}
+                for name, (base, _) in servers.items():  # in turn: the same load for both
+                    runs[name, target].append(wrk(base, target[1], keys[target[2]], args))
+        latency = {
+            (name, t): single(base, t[1], keys[t[2]], args.single)
+            for name, (base, _) in servers.items()
+            for t in targets
+        }
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        for server in started.values():
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
 
     load = os.getloadavg()[0]
     print(
@@ -372,17 +393,18 @@ def main():
         f"load {load:.1f}"
     )
     print(
-        f"{'page':<14}{'role':<11}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'x bare':>8}"
-        f"{'1 req ms':>10}{'max ms':>8}{'bytes':>9}"
+        f"{'page':<14}{'role':<11}{'code':<8}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}"
+        f"{'x bare':>8}{'1 req ms':>10}{'max ms':>8}{'bytes':>9}"
     )
-    bare = statistics.median(r[0] for r in runs[targets[0]])
     for target in targets:
-        rate, p50, p99 = (statistics.median(r[i] for r in runs[target]) for i in range(3))
-        one, worst, size = latency[target]
-        print(
-            f"{target[0]:<14}{target[2]:<11}{rate:>8.0f}{p50:>9.1f}{p99:>9.1f}"
-            f"{rate / bare:>8.2f}{one:>10.1f}{worst:>8.1f}{size:>9}"
-        )
+        for name in servers:
+            bare = statistics.median(r[0] for r in runs[name, targets[0]])
+            rate, p50, p99 = (statistics.median(r[i] for r in runs[name, target]) for i in range(3))
+            one, worst, size = latency[name, target]
+            print(
+                f"{target[0]:<14}{target[2]:<11}{name or 'this':<8}{rate:>8.0f}{p50:>9.1f}"
+                f"{p99:>9.1f}{rate / bare:>8.2f}{one:>10.1f}{worst:>8.1f}{size:>9}"
+            )
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from assistants.models import TimeEntryStatus
 from billing.api import serializers as billing_serializers
-from billing.models import Invoice, InvoiceLine, InvoiceStatus
+from billing.models import Invoice, InvoiceLine, InvoiceStatus, SellerVersion
 from concierge.api import compiled
 from concierge.api.fields import BoundedModelSerializer
 from concierge.models import Notification, NotificationKind, Task, TaskStatus
@@ -57,10 +57,15 @@ def rows(manager_user, client_user):
     factories.TimeEntryFactory(
         task=task, assistant=assistant, ended_at=None, status=TimeEntryStatus.RUNNING
     )
+    seller = SellerVersion.objects.create(
+        name="Conciergerie « Lune »", address="1 rue de la Paix\n75002 Paris", siren="123456789"
+    )
     for number, usage in enumerate(
         ({}, {"used_minutes": 150, "rollover_in": 15, "rollover_out": 30}), start=1
     ):
         invoice = Invoice.objects.create(
+            seller=seller if number == 2 else None,  # an issued one, and one from before
+            buyer={"name": "Zoé", "vat_id": "FR1"} if number == 2 else {},
             client=client_user,
             number=f"T-{number}",
             period_start=datetime.date(2026, number, 1),
@@ -139,6 +144,7 @@ def test_lists_answer_what_drf_answers(
         assert answer.content == reference.content, path
     assert b'"used_minutes":150' in lean[4].content and b'"usage":null' in lean[4].content
     assert b'"63.10"' in lean[4].content and "Zoé Ñúñez".encode() in lean[0].content
+    assert b'"seller":null' in lean[4].content and "« Lune »".encode() in lean[4].content
 
 
 def test_the_usage_serializer_is_built_once_a_page(rows):

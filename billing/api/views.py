@@ -17,6 +17,7 @@ from billing import stripe as billing_stripe
 from billing.api import serializers
 from billing.api.filters import InvoiceFilter
 from billing.models import CreditNote, HourPack, Invoice
+from concierge.api.compiled import CompiledListMixin
 from concierge.api.idempotency import idempotent
 from concierge.api.permissions import allowed
 from concierge.api.users import request_user
@@ -271,7 +272,7 @@ PDF_RESPONSES = {
 }
 
 
-class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
+class InvoiceViewSet(CompiledListMixin, viewsets.ReadOnlyModelViewSet):
     """Invoices with their lines, usage breakdown and (in detail) the entries billed."""
 
     permission_classes = [ReadsInvoices]

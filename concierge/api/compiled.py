@@ -10,15 +10,19 @@ the fast path is derived from it rather than written beside it. Once per seriali
   columns one foreign key away (`client.full_name` reads the client's names), the
   queryset's annotations, and what a method field or a property declares it reads
   (`reads`, `property_reads`);
-* the nested lists a method reads from a `Prefetch(to_attr=...)` of the queryset: on
+* the nested lists the queryset prefetches (`Prefetch(to_attr=...)` or a plain relation
+  such as an invoice's `lines`) that a method or a nested list serializer reads: on
   PostgreSQL aggregated to JSON in the same SELECT as the page, elsewhere one more query;
+* a nested serializer of the object a foreign key names (an invoice's `seller`): its
+  columns read in the page's query, null when the key is;
 * a row plan: each field's value from those values, represented as the field would
   (times in the reader's zone, Decimal strings, nulls), in the serializer's order.
 
 Method fields and properties run on a `Row`, a plain object carrying the values as
 attributes; what a row lacks is looked up on its model class, so a method such as
-`Task.is_overdue` runs its own code on it. A field the compiler cannot read this way (a
-nested serializer, a field with its own `get_attribute`, a method with no `reads`) is a
+`Task.is_overdue` runs its own code on it; nested serializers represent their rows as they
+would instances. A field the compiler cannot read this way (a nested serializer of
+anything else, a field with its own `get_attribute`, a method with no `reads`) is a
 *fallback*: the whole list then goes through the serializer as before, and
 `tests/test_compiled_lists.py` lists which serializers fall back and why, so that list
 cannot grow unnoticed. `tests/test_representation.py` proves both paths answer the same
@@ -37,9 +41,11 @@ from django.db.models import F, Func, OuterRef, Prefetch, Subquery, TextField, V
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, JSONObject
 from django.utils import timezone
-from rest_framework import fields, relations, serializers
+from rest_framework import fields, mixins, relations, serializers
+from rest_framework.generics import GenericAPIView
 
 from concierge.api import fields as api_fields
+from concierge.api.pagination import Pagination
 from concierge.models import User
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
@@ -117,10 +123,14 @@ class Nested:
 
     def __init__(self, parent, prefetch):
         relation = parent._meta.get_field(prefetch.prefetch_through)
-        self.attribute = prefetch.to_attr
+        self.attribute = prefetch.to_attr or prefetch.prefetch_to
         self.model = relation.related_model
         self.link = relation.field  # the child's foreign key to the parent
-        self.queryset = prefetch.queryset.order_by(*prefetch.queryset.query.order_by)
+        queryset = prefetch.queryset
+        if queryset is None:  # a plain prefetch_related("lines"): the model's own order
+            queryset = self.model._default_manager.all()
+        ordering = queryset.query.order_by or self.model._meta.ordering
+        self.queryset = queryset.order_by(*ordering)
         self.columns = list(self.model._meta.concrete_fields)
         self.row_class = _row_class(self.model)
         self.parent = parent
@@ -140,9 +150,9 @@ class Nested:
         return RawSQL(sql, params, output_field=models.JSONField())  # noqa: S611 - the ORM's SQL
 
     def subquery(self):
-        shown = {}
+        shown: dict[str, Any] = {}
         for column in self.columns:
-            value = F(column.attname)
+            value: Any = F(column.attname)
             if isinstance(column, models.DateTimeField):
                 value = EpochMicroseconds(value)
             elif isinstance(column, models.DecimalField | models.DateField):
@@ -161,7 +171,7 @@ class Nested:
         return Subquery(rows, output_field=models.JSONField())
 
     def from_json(self, items):
-        """The JSON objects of `annotation` as rows with Python values."""
+        """The JSON objects of `annotation` as rows with Python values (NestedRows)."""
         converters = []
         for column in self.columns:
             if isinstance(column, models.DateTimeField):
@@ -170,7 +180,7 @@ class Nested:
                 converters.append((column.attname, Decimal))
             elif isinstance(column, models.DateField):
                 converters.append((column.attname, datetime.date.fromisoformat))
-        rows = []
+        rows = NestedRows()
         for item in items or ():
             for name, convert in converters:
                 if item[name] is not None:
@@ -185,12 +195,19 @@ class Nested:
         found = self.queryset.using(using).filter(
             **{f"{self.link.attname}__in": [parent.pk for parent in parents]}
         )
-        by_parent: dict[Any, list[Row]] = {parent.pk: [] for parent in parents}
+        by_parent: dict[Any, NestedRows] = {parent.pk: NestedRows() for parent in parents}
         for item in found.values(*attnames):
             item["pk"] = item[self.model._meta.pk.attname]
             by_parent[item[self.link.attname]].append(_row(self.row_class, item))
         for parent in parents:
             parent.__dict__[self.attribute] = by_parent[parent.pk]
+
+
+class NestedRows(list):
+    """A row's nested rows, read as a prefetched relation reads (`invoice.lines.all()`)."""
+
+    def all(self):
+        return self
 
 
 def _from_epoch(microseconds):
@@ -241,6 +258,24 @@ class Column(NamedTuple):
         return self.represent(found, zone)
 
 
+def _reads_a_column(model, field):
+    """Whether `field` reads one of `model`'s own columns (a foreign key's id included)."""
+    if (
+        isinstance(field, serializers.BaseSerializer | serializers.SerializerMethodField)
+        or type(field).get_attribute
+        not in (fields.Field.get_attribute, relations.RelatedField.get_attribute)
+        or len(field.source_attrs) != 1
+    ):
+        return False
+    try:
+        column = model._meta.get_field(field.source_attrs[0])
+    except FieldDoesNotExist:
+        return False
+    if isinstance(field, relations.PrimaryKeyRelatedField):
+        return column.many_to_one and column.concrete
+    return column.concrete and not column.is_relation
+
+
 class Unsupported(Exception):
     """A field the compiled path does not read (the list then uses its serializer)."""
 
@@ -251,11 +286,11 @@ class CompiledList:
     def __init__(self, serializer_class, queryset):
         self.model = queryset.model
         self.annotations = set(queryset.query.annotations)
-        self.prefetches = {
-            lookup.to_attr: lookup
-            for lookup in queryset._prefetch_related_lookups
-            if isinstance(lookup, Prefetch) and lookup.to_attr
-        }
+        self.prefetches = {}  # the nested lists a page reads, by attribute
+        for lookup in queryset._prefetch_related_lookups:
+            prefetch = lookup if isinstance(lookup, Prefetch) else Prefetch(lookup)
+            if "__" not in prefetch.prefetch_through:  # one level: the model's own relation
+                self.prefetches[prefetch.to_attr or prefetch.prefetch_to] = prefetch
         self.keys: dict[str, str] = {"id": "id"}  # the values() the page reads
         self.nested: dict[str, Nested] = {}
         self.plan: list[tuple[str, Any]] = []
@@ -278,6 +313,10 @@ class CompiledList:
     def _compile(self, field):
         if isinstance(field, serializers.SerializerMethodField):
             return self._method(field)
+        if isinstance(field, serializers.ListSerializer):
+            return self._nested_list(field)
+        if isinstance(field, serializers.Serializer):
+            return self._nested_object(field)
         if isinstance(field, serializers.BaseSerializer | relations.ManyRelatedField):
             raise Unsupported("a nested serializer")
         if type(field).get_attribute not in (
@@ -374,6 +413,65 @@ class CompiledList:
             return value if missing is not None else inner
         return self._value(field, read, missing)
 
+    def _nested(self, attribute):
+        if attribute not in self.nested:
+            self.nested[attribute] = Nested(self.model, self.prefetches[attribute])
+        return self.nested[attribute]
+
+    def _nested_list(self, field):
+        """`lines = InvoiceLineSerializer(many=True)`: a relation the queryset prefetches,
+        its rows read with the page (see Nested) and represented by the serializer."""
+        if field.source == "*" or len(field.source_attrs) != 1:
+            raise Unsupported("a nested list read in its own way")
+        attribute = field.source_attrs[0]
+        if attribute not in self.prefetches:
+            raise Unsupported(f"a nested list the queryset does not prefetch ({attribute!r})")
+        nested = self._nested(attribute)
+        for inner in field.child._readable_fields:  # its rows carry their columns only
+            if not _reads_a_column(nested.model, inner):
+                raise Unsupported(f"its field {inner.field_name!r} is not a column")
+        return lambda serializer, row, zone: field.to_representation(row.__dict__[attribute])
+
+    def _nested_object(self, field):
+        """`seller = InvoiceSellerSerializer()`: the object a foreign key names, its
+        columns read in the page's query, represented by the serializer (null when the
+        key is)."""
+        if type(field).get_attribute is not fields.Field.get_attribute:
+            raise Unsupported("reads in its own way (get_attribute)")
+        if field.source == "*" or len(field.source_attrs) != 1:
+            raise Unsupported("a nested object read in its own way")
+        try:
+            relation = self.model._meta.get_field(field.source_attrs[0])
+        except FieldDoesNotExist:
+            raise Unsupported("a nested object that is not a foreign key") from None
+        if not ((relation.many_to_one or relation.one_to_one) and relation.concrete):
+            raise Unsupported("a nested object that is not a foreign key")
+        related = relation.related_model
+        keys = {}
+        for inner in field._readable_fields:
+            if (
+                isinstance(inner, serializers.BaseSerializer | serializers.SerializerMethodField)
+                or type(inner).get_attribute is not fields.Field.get_attribute
+                or len(inner.source_attrs) != 1
+            ):
+                raise Unsupported(f"its field {inner.field_name!r} is not a column")
+            read = self._read(related, inner.source_attrs[0], prefix=f"{relation.name}__")
+            if read[0] != "key" or read[2] is None:
+                raise Unsupported(f"its field {inner.field_name!r} is not a column")
+            keys[read[2].attname] = read[1]
+        link = self._project(relation.attname)
+        row_class = _row_class(related)
+
+        def value(serializer, row, zone):
+            values = row.__dict__
+            if values[link] is None:
+                return None
+            return field.to_representation(
+                _row(row_class, {name: values[key] for name, key in keys.items()})
+            )
+
+        return value
+
     def _method(self, field):
         method = getattr(type(field.parent), field.method_name, None)
         declared = getattr(method, "compiled_reads", None)
@@ -381,7 +479,7 @@ class CompiledList:
             raise Unsupported(f"{field.method_name} does not declare what it reads")
         for path in declared:
             if path in self.prefetches:
-                self.nested[path] = Nested(self.model, self.prefetches[path])
+                self._nested(path)
             else:
                 self._read(self.model, path, prefix="")
         name = field.method_name
@@ -448,16 +546,17 @@ def compile_list(serializer_class, queryset) -> CompiledList:
     return _COMPILED[key]
 
 
-class CompiledListMixin:
+class CompiledListMixin(mixins.ListModelMixin, GenericAPIView):
     """`list` through the serializer's compiled read path; through the serializer itself
-    when a field falls back."""
+    (ListModelMixin's) when a field falls back or the view paginates in its own way."""
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         compiled = compile_list(self.get_serializer_class(), queryset)
-        if compiled.fallbacks:
+        paginator = self.paginator
+        if compiled.fallbacks or not isinstance(paginator, Pagination):
             return super().list(request, *args, **kwargs)
-        page = self.paginator.paginate_counted(queryset, request, values=compiled.values(queryset))
+        page = paginator.paginate_counted(queryset, request, values=compiled.values(queryset))
         rows = compiled.rows(page, using=queryset.db)
         return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.db import connection
 
 from assistants.hooks import check_billable_time
 from billing import services
@@ -407,11 +408,13 @@ def test_invoice_list_query_count_is_constant(
             )
             Subscription.objects.filter(client=client_user).update(status="cancelled")
 
+    # The token; the page with its count (and its lines, on PostgreSQL); else the lines.
+    queries = 2 + int(connection.vendor != "postgresql")
     add(1)
-    with django_assert_num_queries(4):  # token, count, page, lines
+    with django_assert_num_queries(queries):
         assert api.get("/api/v1/invoices/").json()["count"] == 1
     add(3)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(queries):
         assert api.get("/api/v1/invoices/").json()["count"] == 4
 
 

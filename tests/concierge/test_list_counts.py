@@ -5,8 +5,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from assistants import selectors as time_selectors
 from concierge.api import pagination
-from tests.factories import TaskFactory
+from concierge.models import Task
+from tests.factories import AssistantFactory, TaskFactory, TimeEntryFactory
 
 
 @pytest.fixture
@@ -52,3 +54,38 @@ def test_beyond_the_cap_the_count_is_never_below_it(cap_of_five, client_api, cli
         assert count >= 6
     else:
         assert count == 7
+
+
+def test_the_count_reads_only_what_the_filters_need(assistant_user, assistant_api):
+    """An entry's invoice is joined for its column: counting the entries leaves that join
+    out (so the database may count from an index alone), unless a filter reads it."""
+    entries = time_selectors.time_entries_visible_to(assistant_user)
+    assert "billing_invoicedentry" in str(entries.query)
+    counted = pagination.bounded_count(entries).sql
+    assert "billing_invoicedentry" not in counted and "concierge_user" not in counted
+    invoiced = pagination.bounded_count(entries.filter(invoice_id__isnull=True)).sql
+    assert "billing_invoicedentry" in invoiced
+    task = TaskFactory(assignee=assistant_user, status="in_progress")
+    TimeEntryFactory.create_batch(3, task=task, assistant=assistant_user)
+    TimeEntryFactory()  # another assistant's
+    assert assistant_api.get("/api/v1/time-entries/").json()["count"] == 3
+    assert assistant_api.get("/api/v1/time-entries/", {"invoiced": "false"}).json()["count"] == 3
+    assert assistant_api.get("/api/v1/time-entries/", {"invoiced": "true"}).json()["count"] == 0
+
+
+def test_a_distinct_list_counts_its_distinct_rows(db):
+    """Rows told apart by their keys (DISTINCT) are counted by their keys, not as one."""
+    for task in TaskFactory.create_batch(2, status="in_progress", assignee=AssistantFactory()):
+        TimeEntryFactory.create_batch(2, task=task)
+    logged = Task.objects.filter(time_entries__isnull=False)
+    assert logged.count() == 4  # a row per entry
+    with connection.cursor() as cursor:
+        cursor.execute(*_count_sql(logged.distinct()))
+        assert cursor.fetchone()[0] == logged.distinct().count() == 2
+        cursor.execute(*_count_sql(logged))
+        assert cursor.fetchone()[0] == 4
+
+
+def _count_sql(rows):
+    counted = pagination.bounded_count(rows)
+    return f"SELECT ({counted.sql})", counted.params

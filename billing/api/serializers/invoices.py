@@ -9,6 +9,7 @@ from billing.api.serializers.credit_notes import CreditNoteBriefSerializer
 from billing.api.serializers.fields import BillingEventSerializer, money_field
 from billing.api.serializers.parties import InvoiceBuyerSerializer, InvoiceSellerSerializer
 from billing.models import Invoice, InvoiceLine
+from concierge.api.compiled import reads
 from concierge.api.fields import BoundedModelSerializer, DateField, DateTimeField, IntegerField
 
 
@@ -113,10 +114,12 @@ class InvoiceSerializer(BoundedModelSerializer):
         read_only_fields = fields
 
     @extend_schema_field(InvoiceBuyerSerializer(allow_null=True))
+    @reads("buyer")
     def get_buyer(self, obj):
         return self.buyer_serializer.to_representation(obj.buyer) if obj.buyer else None
 
     @extend_schema_field(TaxBreakdownSerializer(many=True))
+    @reads("lines")
     def get_tax_breakdown(self, obj):
         rows = tax.breakdown_of([(x.tax_rate, x.amount, x.tax_amount) for x in obj.lines.all()])
         return [self.tax_serializer.to_representation(row) for row in rows]
@@ -136,6 +139,7 @@ class InvoiceSerializer(BoundedModelSerializer):
         return TaxBreakdownSerializer()
 
     @extend_schema_field(InvoiceUsageSerializer(allow_null=True))
+    @reads("usage", "period_start")
     def get_usage(self, obj):
         if not obj.usage:
             return None
