@@ -7,7 +7,7 @@ from typing import Any, overload
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -135,9 +135,14 @@ def _check_overlap(
         qs = qs.filter(started_at__lt=ended_at)
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
-    if ended_at is None and qs.filter(ended_at__isnull=True).exists():
+    ordering: list[Any] = ["started_at", "pk"]
+    if ended_at is None:
+        # A new timer: a running one in its way is what to say. One query, so a timer
+        # started meanwhile by a concurrent request is seen either way as running.
+        ordering.insert(0, F("ended_at").asc(nulls_first=True))
+    other = qs.select_related("task").order_by(*ordering).first()
+    if other is not None and ended_at is None and other.ended_at is None:
         raise _running_timer()
-    other = qs.select_related("task").order_by("started_at", "pk").first()
     if other is not None:
         overlap = _overlap_text(other)
         raise errors.Conflict(
