@@ -1,7 +1,7 @@
 """What the assistants app holds about a person, and how it forgets them (registered in
 `AssistantsConfig.ready()`; see concierge/privacy.py)."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.db.models import Q
 from django.utils import timezone
@@ -15,6 +15,7 @@ from assistants.models import (
     TimeEntryStatus,
     TimeOff,
 )
+from assistants.services.rollups import time_rollup_refresh
 from concierge.errors import Conflict
 from concierge.models import TERMINAL_STATUSES, Task
 
@@ -63,7 +64,7 @@ def _settle_running_timers(client) -> None:
     review: never billed as is to an account that is going (its assistant is told by the
     task's cancellation). Each stop is in the entry's history."""
     now = timezone.now()
-    running = TimeEntry.objects.select_for_update().filter(task__client=client, ended_at=None)
+    running = list(TimeEntry.objects.select_for_update().filter(task__client=client, ended_at=None))
     for entry in running:
         entry.ended_at = max(now, entry.started_at + timedelta(seconds=1))
         entry.status = TimeEntryStatus.NEEDS_REVIEW
@@ -74,6 +75,12 @@ def _settle_running_timers(client) -> None:
             kind="timer_stopped",
             data={"ended_at": str(entry.ended_at), "status": entry.status, "why": "erasure"},
         )
+    time_rollup_refresh(
+        groups={
+            (entry.started_at.astimezone(UTC).date(), entry.assistant_id, client.pk)
+            for entry in running
+        }
+    )
 
 
 def erase(user) -> None:

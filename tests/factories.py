@@ -8,6 +8,7 @@ import factory
 from django.utils import timezone
 
 from assistants.models import AssistantProfile, TimeEntry, TimeEntrySource, TimeEntryStatus, TimeOff
+from assistants.services.rollups import group_of, time_rollup_refresh
 from billing.models import Plan, PlanKind, Subscription
 from concierge.models import ClientProfile, Role, Task, TaskStatus, User
 
@@ -106,6 +107,7 @@ class TimeEntryFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = TimeEntry
+        skip_postgeneration_save = True
 
     task = factory.SubFactory(
         TaskFactory, status=TaskStatus.IN_PROGRESS, assignee=factory.SubFactory(AssistantFactory)
@@ -120,6 +122,13 @@ class TimeEntryFactory(factory.django.DjangoModelFactory):
     source = TimeEntrySource.MANUAL
     status = TimeEntryStatus.STOPPED
     billable = True
+
+    @factory.post_generation
+    def rolled_up(obj, create, extracted, **kwargs):
+        """A saved entry is summed into the time rollup, as the services that write
+        entries do (the factory writes the row itself)."""
+        if create:
+            time_rollup_refresh(groups={group_of(obj)})
 
 
 class PlanFactory(factory.django.DjangoModelFactory):

@@ -333,6 +333,8 @@ def task_update(*, task: Task, actor: User, **fields: Any) -> Task:
         task.sequence += 1
         task.save()
         _event(task, actor=actor, kind="update", data={"fields": sorted(changed)})
+    if "category" in changed:
+        hooks.task_regrouped(task=task)
     if task.assignee_id and changed.keys() & RESCHEDULING_FIELDS:
         hooks.task_rescheduled(task=task, actor=actor)
         task.refresh_from_db()
