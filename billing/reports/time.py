@@ -50,7 +50,7 @@ from assistants.selectors import (
 )
 from billing import rating
 from billing.models import CreditNote, Invoice, InvoiceStatus
-from billing.reports.ranges import DayPlan, DayRange, day_plan
+from billing.reports.ranges import DayPlan, DayRange, Span, day_plan
 from billing.selectors import invoices_visible_to
 from concierge.models import Category, User
 
@@ -231,12 +231,7 @@ def _rolled_up(
         for name, (column, _path) in DIMENSIONS.items():
             if filters.get(name) is not None:
                 cells = cells.filter(**{column: filters[name]})
-        slot: Any = Value(0)
-        if len(plan.spans) > 1:
-            slot = Case(
-                *(When(day__lte=span.last, then=Value(n)) for n, span in enumerate(plan.spans)),
-                output_field=IntegerField(),
-            )
+        slot = _span_of_day(plan.spans, 0, len(plan.spans))
         group = {"slot": slot, **{name: F(DIMENSIONS[dim][0]) for name, dim in dims.items()}}
         parts.append(cells.order_by().values(**group).annotate(**_cell_totals()))
     if plan.pieces:
@@ -257,6 +252,19 @@ def _rolled_up(
         parts.append(entries.order_by().values(**group).annotate(**_entry_totals()))
     found = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     return _merged(cast(list[dict[str, Any]], list(found)), plan, list(dims))
+
+
+def _span_of_day(spans: tuple[Span, ...], low: int, high: int) -> Any:
+    """The index of the span holding a cell's day among `spans[low:high]`: a CASE that
+    halves them at each step, so a cell is compared a handful of times, not once a week."""
+    if high - low == 1:
+        return Value(low)
+    middle = (low + high) // 2
+    return Case(
+        When(day__lte=spans[middle - 1].last, then=_span_of_day(spans, low, middle)),
+        default=_span_of_day(spans, middle, high),
+        output_field=IntegerField(),
+    )
 
 
 def _merged(found: list[dict[str, Any]], plan: DayPlan, dims: list[str]) -> list[dict[str, Any]]:
