@@ -78,8 +78,6 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("assistants", "0011_time_entry_billed"),
-        # The entries carry what invoices billed (filled by billing's migration) first.
-        ("billing", "0014_entries_carry_what_was_billed"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
