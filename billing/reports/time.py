@@ -396,7 +396,9 @@ class _Cost:
     """What a row's time cost: each assistant's logged minutes at their hourly cost,
     unrounded; the minutes of assistants whose cost is not known apart."""
 
-    amount: Fraction = Fraction(0)
+    # Minutes times hourly rates: exact in Decimal (whole minutes, rates in cents), so
+    # summed as they come and divided by 60 once (`amount`), not a Fraction per item.
+    minute_rates: Decimal = Decimal(0)
     uncosted_minutes: int = 0
 
     def add(self, item: dict[str, Any], rate: Decimal | None) -> None:
@@ -404,7 +406,11 @@ class _Cost:
         if rate is None:
             self.uncosted_minutes += minutes
         else:
-            self.amount += Fraction(minutes) * Fraction(rate) / 60
+            self.minute_rates += minutes * rate
+
+    @property
+    def amount(self) -> Fraction:
+        return Fraction(self.minute_rates) / 60
 
 
 def _profit(cost: _Cost, revenue: Decimal | None) -> dict[str, Any]:
