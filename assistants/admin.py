@@ -11,6 +11,7 @@ from assistants.models import (
     TimeEntryQuerySet,
     TimeOff,
 )
+from assistants.rollup_models import TimeRollup
 from concierge.admin import ReadOnlyAdminMixin
 
 
@@ -98,3 +99,14 @@ class ClientBriefAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["client", "updated_at", "updated_by"]
     list_select_related = ["client", "updated_by"]
     search_fields = ["client__email"]
+
+
+@admin.register(TimeRollup)
+class TimeRollupAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The time rollup, read-only: derived from the entries by the services (and
+    `manage.py rebuild_time_rollup`)."""
+
+    list_display = ["day", "assistant", "client", "category", "entries", "logged", "billed_minutes"]
+    list_select_related = ["assistant", "client"]
+    date_hierarchy = "day"
+    raw_id_fields = ["assistant", "client"]

@@ -52,6 +52,11 @@ class AssistantsConfig(AppConfig):
         set_at_risk_rule(tasks_at_risk)
         register_reschedule_watcher(reschedule_hand_over)
 
+        from assistants.services.rollups import time_rollup_task_regrouped
+        from concierge.hooks import register_regroup_watcher
+
+        register_regroup_watcher(time_rollup_task_regrouped)
+
         from assistants import privacy
         from concierge import hooks
 

@@ -358,3 +358,7 @@ class ClientBrief(models.Model):
     @property
     def is_empty(self):
         return not any(getattr(self, name).strip() for name in self.TEXT_FIELDS)
+
+
+# The time rollup lives in its own module; imported here so that the app registers it.
+from assistants.rollup_models import TimeRollup  # noqa: E402, F401

@@ -14,7 +14,8 @@ from django.db.models import (
     Sum,
 )
 
-from assistants.models import AssistantProfile, TimeEntry, TimeOff
+from assistants.models import BILLABLE, AssistantProfile, TimeEntry, TimeEntryStatus, TimeOff
+from assistants.rollup_models import TimeRollup
 from concierge.models import TERMINAL_STATUSES, ClientProfile, Task, TaskEvent, User
 from concierge.selectors import tasks_visible_to
 
@@ -100,6 +101,19 @@ def time_entries_to_sum(user: User) -> QuerySet[TimeEntry]:
     return _entries_of(user, TimeEntry.objects.all())
 
 
+def time_rollup_to_sum(user: User) -> QuerySet[TimeRollup]:
+    """The cells of the time rollup over the entries `user` may sum (`time_entries_to_sum`):
+    managers every cell, an assistant their own, a client those of their tasks."""
+    cells = TimeRollup.objects.all()
+    if not user.is_authenticated:
+        return cells.none()
+    if user.is_manager:
+        return cells
+    if user.is_assistant:
+        return cells.filter(assistant=user)
+    return cells.filter(client=user)
+
+
 def _entries_of(user: User, entries: QuerySet[TimeEntry]) -> QuerySet[TimeEntry]:
     if not user.is_authenticated:
         return entries.none()
@@ -118,6 +132,14 @@ def running_timer(user: User) -> TimeEntry | None:
 
 # A time entry's length (NULL while its timer runs).
 DURATION = ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField())
+# What the time report (and the time rollup, which holds its sums) counts of each entry.
+# Billable time as the invoice counts it (BILLABLE): measured, unless a manager adjusted
+# the minutes (those count as adjusted). Unrounded: each client's plan rounds it.
+MEASURED = BILLABLE & Q(billable_minutes_override__isnull=True)
+ADJUSTED = BILLABLE & Q(billable_minutes_override__isnull=False)
+# Never to be billed: logged as not billable, or rejected on a client's dispute.
+NON_BILLABLE = Q(billable=False) | Q(status=TimeEntryStatus.REJECTED)
+DISPUTED = Q(status=TimeEntryStatus.DISPUTED)
 
 
 def task_logged_duration() -> Subquery:

@@ -5,10 +5,13 @@ month's entries of its client.
 Seeds a throwaway PostgreSQL database as `bench/workloads.py` does (its own seeding), adds
 one issued invoice per client and month and the billed minutes of every entry before the
 last month (one INSERT … SELECT, and the same minutes on each entry), and an hourly cost
-for most assistants; then prints the median time of each report over a year for a
-manager (through the in-process API client with token authentication, and over HTTP
-through gunicorn), its query count, and the totals it found, checked against the
-invoices.
+for most assistants, then rebuilds the time rollup (the seeding writes around the
+services); then prints the median (p50) and p95 time of each report over a year for a
+manager in UTC and one in Europe/Paris (whose weeks and months cut UTC days, read from the
+entries), through the in-process API client with token authentication and over HTTP
+through gunicorn, its query count, the totals it found, checked against the invoices and
+against the entries summed without the rollup, and beside them the time of that sum of
+every entry (how the report read before the rollup).
 
     .venv/bin/python bench/reports.py postgres://postgres@127.0.0.1:5432/concierge_bench
     DATABASE_URL=postgres://… .venv/bin/python bench/reports.py [--runs 15] [--keep]
@@ -18,6 +21,7 @@ import datetime
 import json
 import os
 import signal
+import statistics
 import sys
 import time
 import urllib.parse
@@ -134,32 +138,95 @@ def seed_invoices():
     return len(invoices)
 
 
-def measure(manager, runs, base):
+def rounds(contestants, runs):
+    """{label: [ms, …]}, each contestant run once per round, round-robin, after a warm-up
+    (as `workloads.timed_rounds`, keeping every time for the percentiles)."""
+    for function in contestants.values():
+        function()
+    timings = {label: [] for label in contestants}
+    for _ in range(runs):
+        for label, function in contestants.items():
+            started = time.perf_counter()
+            function()
+            timings[label].append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def p95(values):
+    return statistics.quantiles(values, n=20, method="inclusive")[18]
+
+
+def entries_summed(manager, group_by):
+    """The report's sums read from every entry of the year, as the report did before the
+    rollup (one aggregate over the entries, grouped in the manager's zone)."""
+    from django.db.models import DateField, F
+    from django.db.models.functions import Trunc
+
+    from billing.reports.ranges import DayRange
+    from billing.reports.time import _entries, _entry_totals
+
+    zone = manager.zone
+    report_range = DayRange(
+        datetime.date.fromisoformat(YEAR["from"]), datetime.date.fromisoformat(YEAR["to"]), zone
+    )
+    keys = {
+        "client": F("task__client_id"),
+        "assistant": F("assistant_id"),
+        "category": F("task__category"),
+    }
+    key = keys.get(group_by) or Trunc("started_at", group_by, output_field=DateField(), tzinfo=zone)
+    group = {"key": key, "cost_assistant": F("assistant_id")}
+    if group_by == "assistant":
+        group["cost_client"] = F("task__client_id")
+    return (
+        _entries(manager, report_range, {}).order_by().values(**group).annotate(**_entry_totals())
+    )
+
+
+GROUPS = ("client", "assistant", "category", "task", "month", "week")
+
+
+def measure(manager, paris, runs, base):
     from django.db import connection
     from django.db.models import Sum
     from django.test.utils import CaptureQueriesContext
     from rest_framework.test import APIClient
 
     from billing.models import Invoice, InvoiceStatus
+    from concierge.models import Role, User
     from concierge.services import token_issue
 
-    token = token_issue(user=manager).key
-    api = APIClient(HTTP_X_FORWARDED_PROTO="https")
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    def client_of(user):
+        api = APIClient(HTTP_X_FORWARDED_PROTO="https")
+        api.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user).key}")
+        return api
 
-    def report(path, **query):
+    token = token_issue(user=manager).key
+    apis = {"UTC": client_of(manager), "Paris": client_of(paris)}
+
+    def report(path, zone="UTC", **query):
         def call():
-            response = api.get(path, {**YEAR, "page_size": 200, **query})
+            response = apis[zone].get(path, {**YEAR, "page_size": 200, **query})
             assert response.status_code == 200, response.content[:300]
             return response
 
         return call
 
     cases = {
-        f"time by {group}": report("/api/v1/reports/time/", group_by=group)
-        for group in ("client", "assistant", "category", "month", "week")
+        f"time by {group}": report("/api/v1/reports/time/", group_by=group) for group in GROUPS
     }
     cases["time by client, CSV"] = report("/api/v1/reports/time/", format="csv")
+    # By task the entries are summed: a year of everyone's, and a year of one client's.
+    one_client = (
+        User.objects.filter(role=Role.CLIENT).order_by("pk").values_list("pk", flat=True)[0]
+    )
+    cases["time by task, one client"] = report(
+        "/api/v1/reports/time/", group_by="task", client=one_client
+    )
+    for group in GROUPS:
+        cases[f"Paris: time by {group}"] = report(
+            "/api/v1/reports/time/", zone="Paris", group_by=group
+        )
     for group in ("assistant", "category"):
         cases[f"quality by {group}"] = report("/api/v1/reports/quality/", group_by=group)
 
@@ -192,7 +259,7 @@ def measure(manager, runs, base):
 
     sql_cases = {
         f"{label}: its SQL, run raw": raw(label)
-        for label in ("time by client", "time by month", "quality by assistant")
+        for label in ("time by client", "Paris: time by week", "quality by assistant")
     }
     body = http()
     invoiced = Invoice.objects.filter(
@@ -201,9 +268,26 @@ def measure(manager, runs, base):
         period_start__lte=YEAR["to"],
     ).aggregate(total=Sum("total"))["total"]
     assert Decimal(body["totals"]["invoiced_amount"]) == invoiced, "report and invoices differ"
-    timings = seeding.timed_rounds(
-        {"HTTP: gunicorn, time by client": http, **cases, **sql_cases}, runs
-    )
+    # The rollup's report is the entries' own: each grouping, in each zone.
+    for zone, user in (("UTC", manager), ("Paris", paris)):
+        for group in ("client", "assistant", "category", "month", "week"):
+            label = f"time by {group}" if zone == "UTC" else f"Paris: time by {group}"
+            rows = cases[label]().json()["results"]
+            found = {row["logged_minutes"] for row in rows if row["logged_minutes"]}
+            summed = {}
+            for item in entries_summed(user, group):
+                summed[item["key"]] = summed.get(item["key"], datetime.timedelta())
+                summed[item["key"]] += item["logged_time"]
+            expected = {int(value.total_seconds()) // 60 for value in summed.values()}
+            assert found == expected, f"{label}: the rollup and the entries differ"
+    before = {
+        f"before, entries summed: by {group}": lambda group=group: list(
+            entries_summed(manager, group)
+        )
+        for group in ("client", "week")
+    }
+    before["before, entries summed: Paris by week"] = lambda: list(entries_summed(paris, "week"))
+    timings = rounds({"HTTP: gunicorn, time by client": http, **cases, **sql_cases, **before}, runs)
     return body["totals"], counts, timings
 
 
@@ -215,7 +299,8 @@ def main():
     from django.db import connection
     from django.test.utils import setup_test_environment
 
-    from concierge.models import User
+    from assistants.services import time_rollup_rebuild
+    from concierge.models import Role, User
 
     setup_test_environment()
     if args.reuse:
@@ -235,15 +320,26 @@ def main():
             manager = seeding.seed()
             invoices = seed_invoices()
             seeded = time.perf_counter()
+            cells = time_rollup_rebuild()
+            rebuilt = time.perf_counter()
             print(
                 f"database {test_name} (PostgreSQL {connection.pg_version}): "
                 f"{seeding.ASSISTANTS} assistants, {seeding.CLIENTS} clients, "
                 f"{seeding.TASKS} tasks, {seeding.ENTRIES} time entries, {invoices} "
-                f"invoices; schema {migrated - started:.1f} s, seed {seeded - migrated:.1f} s"
+                f"invoices; schema {migrated - started:.1f} s, seed {seeded - migrated:.1f} s; "
+                f"time rollup {cells} cells, rebuilt in {rebuilt - seeded:.1f} s"
             )
+        paris, _ = User.objects.get_or_create(
+            email="m-paris@bench.test",
+            defaults={
+                "role": Role.MANAGER,
+                "password": seeding.UNUSABLE,
+                "timezone": "Europe/Paris",
+            },
+        )
         server, base = seeding.serve(url)
         try:
-            totals, counts, timings = measure(manager, args.runs, base)
+            totals, counts, timings = measure(manager, paris, args.runs, base)
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
@@ -253,12 +349,13 @@ def main():
             f"{totals['invoiced_amount']} {totals['currency']} invoiced (equal to the "
             f"invoices), cost {totals['cost_amount']}, margin {totals['margin_amount']}"
         )
-        for label, (median, low, high) in timings.items():
+        for label, values in timings.items():
+            median = statistics.median(values)
             queries = f"{counts[label]} queries" if label in counts else ""
             verdict = "ok" if median <= TARGET_MS else f"over {TARGET_MS} ms"
             print(
-                f"{label:<42} median {median:8.1f} ms  (min {low:.1f}, max {high:.1f})  "
-                f"{queries:<11} {verdict}"
+                f"{label:<42} p50 {median:8.1f} ms  p95 {p95(values):8.1f} ms  "
+                f"(min {min(values):.1f}, max {max(values):.1f})  {queries:<11} {verdict}"
             )
     finally:
         if test_name and args.keep:

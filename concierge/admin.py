@@ -142,6 +142,13 @@ class TaskAdmin(admin.ModelAdmin):
         "sequence",
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Once it exists, its client and category change only through the task services
+        # (the time logged on it is summed by client and category).
+        if obj is None:
+            return self.readonly_fields
+        return [*self.readonly_fields, "client", "category"]
+
     def has_delete_permission(self, request, obj=None):
         return False  # a task's history, time and invoices hang on it; cancel it instead
 

@@ -230,6 +230,25 @@ def task_rescheduled(*, task: Task, actor: User | None) -> None:
         watcher(task=task, actor=actor)
 
 
+class RegroupWatcher(Protocol):
+    """Runs when a task's category changed, in the same transaction (assistants: the time
+    rollup counts the task's time under its new category)."""
+
+    def __call__(self, *, task: Task) -> None: ...
+
+
+regroup_watchers: Callbacks[RegroupWatcher] = Callbacks("regroup_watchers", RegroupWatcher)
+
+
+def register_regroup_watcher(watcher: RegroupWatcher) -> RegroupWatcher:
+    return regroup_watchers.register(watcher)
+
+
+def task_regrouped(*, task: Task) -> None:
+    for watcher in regroup_watchers:
+        watcher(task=task)
+
+
 # Private data: what each app holds about a person, and how it forgets them. -------------
 
 

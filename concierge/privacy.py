@@ -240,10 +240,13 @@ def _erase_task(task: Task) -> None:
         task = _transition(task, action="cancel", actor=None, note="Erased on request.")
     task.title = ERASED_TITLE
     task.description = ""
+    regrouped = bool(task.category)
     task.category = ""  # what the errand was about says something of the person too
     task.rating_comment = ""
     task.recurrence = ""
     task.save()  # a save, not an update: assistants' calendars hear of it
+    if regrouped:
+        hooks.task_regrouped(task=task)  # its time is counted under no category now
     if was_open and task.assignee_id:
         with addressed_to(task.assignee_id):
             notify(

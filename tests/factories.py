@@ -15,6 +15,7 @@ from assistants.models import (
     TimeEntryStatus,
     TimeOff,
 )
+from assistants.services.rollups import group_of, time_rollup_refresh
 from billing.models import Plan, PlanKind, Subscription
 from concierge import audit
 from concierge.models import ClientProfile, Role, Task, TaskHistory, TaskStatus, User
@@ -114,6 +115,7 @@ class TimeEntryFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = TimeEntry
+        skip_postgeneration_save = True
 
     task = factory.SubFactory(
         TaskFactory, status=TaskStatus.IN_PROGRESS, assignee=factory.SubFactory(AssistantFactory)
@@ -128,6 +130,13 @@ class TimeEntryFactory(factory.django.DjangoModelFactory):
     source = TimeEntrySource.MANUAL
     status = TimeEntryStatus.STOPPED
     billable = True
+
+    @factory.post_generation
+    def rolled_up(obj, create, extracted, **kwargs):
+        """A saved entry is summed into the time rollup, as the services that write
+        entries do (the factory writes the row itself)."""
+        if create:
+            time_rollup_refresh(groups={group_of(obj)})
 
 
 class PlanFactory(factory.django.DjangoModelFactory):

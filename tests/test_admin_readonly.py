@@ -1,6 +1,6 @@
 """The admin never bypasses the services: finalised invoices, time entries (invoiced or
-not), the invoice number sequence, a task's status and the audit tables can be viewed
-there, not added, changed or deleted."""
+not), the invoice number sequence, a task's status (and its client and category once it
+exists) and the audit tables can be viewed there, not added, changed or deleted."""
 
 import datetime
 
@@ -83,3 +83,17 @@ def test_a_task_status_moves_only_through_its_transitions(admin_user):
     assert "status" not in form.base_fields
     assert "status" in model_admin.get_readonly_fields(request, task)
     assert not model_admin.has_delete_permission(request, task)
+
+
+def test_a_tasks_client_and_category_change_only_through_the_services(admin_user):
+    """The time rollup sums a task's time by its client and category: the task services
+    keep it right when they change, the admin does not change them."""
+    task = TaskFactory(status=TaskStatus.IN_PROGRESS)
+    model_admin = admin.site._registry[Task]
+    request = RequestFactory().get("/")
+    request.user = admin_user
+    form = model_admin.get_form(request, task)
+    assert "client" not in form.base_fields and "category" not in form.base_fields
+    # A new task is still given both.
+    new = model_admin.get_form(request, None)
+    assert "client" in new.base_fields and "category" in new.base_fields

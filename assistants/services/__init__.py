@@ -1,5 +1,6 @@
 """Writes of the assistants app, one module per concern: profiles, time entries (and
-timers), disputes over time, time off, and what billing tells the entries it bills.
+timers), disputes over time, time off, what billing tells the entries it bills, and the
+time rollup the entries' writers keep.
 Every public service is importable from here (`from assistants import services`)."""
 
 from assistants.services.billed import time_entries_bill, time_entry_credit
@@ -9,6 +10,11 @@ from assistants.services.profiles import (
     PROFILE_FIELDS,
     assistant_create,
     assistant_update,
+)
+from assistants.services.rollups import (
+    time_rollup_rebuild,
+    time_rollup_refresh,
+    time_rollup_refresh_entries,
 )
 from assistants.services.time_entries import (
     DEADLOCK_DETECTED,
@@ -44,6 +50,9 @@ __all__ = [
     "time_entry_update",
     "time_off_create",
     "time_off_delete",
+    "time_rollup_rebuild",
+    "time_rollup_refresh",
+    "time_rollup_refresh_entries",
     "timer_start",
     "timer_stop",
     "timer_stop_at_room",

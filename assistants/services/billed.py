@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from django.db.models import F
 
 from assistants.models import TimeEntry
+from assistants.services.rollups import time_rollup_refresh_entries
 
 
 def time_entries_bill(*, minutes: Mapping[int, int], billed_at: datetime.datetime) -> None:
@@ -24,6 +25,7 @@ def time_entries_bill(*, minutes: Mapping[int, int], billed_at: datetime.datetim
         for entry_id, charged in minutes.items()
     ]
     TimeEntry.objects.bulk_update(billed, ["billed_at", "billed_minutes"], batch_size=1000)
+    time_rollup_refresh_entries(entry_ids=minutes.keys())
 
 
 def time_entry_credit(*, entry_id: int, minutes: int) -> None:
@@ -32,3 +34,4 @@ def time_entry_credit(*, entry_id: int, minutes: int) -> None:
     TimeEntry.objects.filter(pk=entry_id, billed_at__isnull=False).update(
         credited_minutes=F("credited_minutes") + minutes
     )
+    time_rollup_refresh_entries(entry_ids=[entry_id])

@@ -15,6 +15,7 @@ from assistants.models import (
     TimeEntry,
     TimeEntryStatus,
 )
+from assistants.services.rollups import group_of, time_rollup_refresh
 from assistants.services.time_entries import _record
 from assistants.signals import invoiced_entry_decided
 from concierge import errors
@@ -79,6 +80,7 @@ def time_entry_dispute(*, actor: User, entry: TimeEntry, reason: str) -> TimeEnt
             body=_("You dispute %(what)s. It is not billed until a manager decides.") % words,
         )
     billable_time_recorded(task=entry.task)
+    time_rollup_refresh(groups={group_of(entry)})
     return entry
 
 
@@ -157,4 +159,5 @@ def time_entry_resolve(
                 body=_("Decision on %(what)s: %(outcome)s.") % words,
             )
     billable_time_recorded(task=entry.task)
+    time_rollup_refresh(groups={group_of(entry)})
     return entry

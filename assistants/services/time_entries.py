@@ -21,6 +21,7 @@ from assistants.models import (
     TimeEntrySource,
     TimeEntryStatus,
 )
+from assistants.services.rollups import group_of, time_rollup_refresh
 from concierge import audit, errors
 from concierge.models import NotificationKind, Task, User
 from concierge.notifications import addressed_to, local_time, notify
@@ -348,6 +349,8 @@ def time_entry_create(
     _notify_cap(task=task, before_seconds=before)
     if billable:
         billable_time_recorded(task=task)
+    if ended_at is not None:
+        time_rollup_refresh(groups={group_of(entry)})
     return entry
 
 
@@ -461,6 +464,7 @@ def timer_stop(
         _tell_over_budget(entry=entry, task=task, excess=excess)
     _notify_cap(task=task, before_seconds=before)
     billable_time_recorded(task=task)
+    time_rollup_refresh(groups={group_of(entry), *(group_of(e) for e in [excess] if e)})
     return entry
 
 
@@ -509,6 +513,7 @@ def time_entry_update(*, actor: User, entry: TimeEntry, **changes: Any) -> TimeE
     policies.require_change_entry(actor, entry)
     task = locked(entry.task)
     entry = _locked_entry(entry, actor)
+    before_group = group_of(entry)
     before_seconds = _seconds(entry.started_at, entry.ended_at)
     was_billable = entry.billable
     for field in ("started_at", "ended_at"):
@@ -554,6 +559,7 @@ def time_entry_update(*, actor: User, entry: TimeEntry, **changes: Any) -> TimeE
     _save(entry)
     _record(entry, actor, EntryHistory.EDITED, **changed)
     billable_time_recorded(task=task)
+    time_rollup_refresh(groups={before_group, group_of(entry)})
     return entry
 
 
@@ -575,4 +581,6 @@ def time_entry_delete(*, actor: User, entry: TimeEntry) -> None:
         status=entry.status,
         note=entry.note,
     )
+    group = group_of(entry)
     entry.delete()
+    time_rollup_refresh(groups={group})

@@ -18,6 +18,7 @@ from concierge import bounds
 # The longest range a report covers: two years, from a day to the day before its
 # anniversary two years on (2025-03-01 to 2027-02-28).
 MAX_YEARS = 2
+ONE_DAY = datetime.timedelta(days=1)
 
 
 class BadRange(ValueError):
@@ -128,6 +129,93 @@ class DayRange:
 
 def _next_week(monday: datetime.date) -> datetime.date:
     return monday + datetime.timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Span:
+    """Whole UTC days, `first` to `last`, read from the time rollup and counted in the
+    bucket starting `bucket` (for a report not in weeks or months, its first day)."""
+
+    first: datetime.date
+    last: datetime.date
+    bucket: datetime.date
+
+
+@dataclass(frozen=True)
+class Piece:
+    """The instants `[start, end)` of a UTC day the rollup cannot split, read from the
+    entries: counted in the bucket `into` (None: outside the range) and taken off the
+    bucket `out_of` its day is counted in whole (None: that day is not read whole)."""
+
+    start: datetime.datetime
+    end: datetime.datetime
+    into: datetime.date | None
+    out_of: datetime.date | None
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    """How a report reads a range through a rollup of UTC days, whatever its zone: each
+    UTC day the range touches is counted whole in the bucket holding most of it, and the
+    instants of it that belong elsewhere are moved by reading their entries."""
+
+    spans: tuple[Span, ...]
+    pieces: tuple[Piece, ...]
+
+
+def _utc_midnight(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(0), tzinfo=datetime.UTC)
+
+
+def day_plan(report_range: DayRange, size: str | None = None) -> DayPlan:
+    """The plan of `report_range` in weeks or months (`size`), or as one bucket (None).
+
+    Reading a day whole and moving the smaller part of it keeps what is read from the
+    entries to at most half a day at each bucket boundary and at each end of the range.
+    """
+    if size is None:
+        limits = [(report_range.first_day, report_range.start, report_range.end)]
+    else:
+        limits = [
+            (
+                bucket.start,
+                local_midnight(bucket.first_day, report_range.zone),
+                local_midnight(bucket.last_day + datetime.timedelta(days=1), report_range.zone),
+            )
+            for bucket in report_range.buckets(size)
+        ]
+    day = report_range.start.astimezone(datetime.UTC).date()
+    last = (report_range.end - datetime.timedelta(microseconds=1)).astimezone(datetime.UTC).date()
+    spans: list[Span] = []
+    pieces: list[Piece] = []
+    first_bucket = 0
+    while day <= last:
+        begins = _utc_midnight(day)
+        ends = begins + datetime.timedelta(days=1)
+        # The day's parts: outside the range before it starts, each bucket's, after it.
+        parts: list[tuple[datetime.datetime, datetime.datetime, datetime.date | None]] = []
+        if begins < report_range.start:
+            parts.append((begins, report_range.start, None))
+        while limits[first_bucket][2] <= begins:
+            first_bucket += 1
+        for key, start, end in limits[first_bucket:]:
+            if start >= ends:
+                break
+            parts.append((max(start, begins), min(end, ends), key))
+        if report_range.end < ends:
+            parts.append((report_range.end, ends, None))
+        # The longest part, the earliest of equals, holds the day (the rollup's cells).
+        held = max(parts, key=lambda part: (part[1] - part[0], part[0] == begins))[2]
+        if held is not None:
+            if spans and spans[-1].bucket == held and spans[-1].last == day - ONE_DAY:
+                spans[-1] = Span(spans[-1].first, day, held)
+            else:
+                spans.append(Span(day, day, held))
+        for start, end, part_bucket in parts:
+            if part_bucket != held:
+                pieces.append(Piece(start, end, into=part_bucket, out_of=held))
+        day += ONE_DAY
+    return DayPlan(spans=tuple(spans), pieces=tuple(pieces))
 
 
 def month_of(today: datetime.date, zone: zoneinfo.ZoneInfo) -> DayRange:

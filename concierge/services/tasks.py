@@ -351,6 +351,8 @@ def task_update(*, task: Task, actor: User, **fields: Any) -> Task:
             data={"fields": sorted(changed)},
             changes=audit.changes_of(before, audit.snapshot(task, changed)),
         )
+    if "category" in changed:
+        hooks.task_regrouped(task=task)
     if task.assignee_id and changed.keys() & RESCHEDULING_FIELDS:
         hooks.task_rescheduled(task=task, actor=actor)
         task.refresh_from_db()

@@ -1,0 +1,74 @@
+"""The time rollup: the stopped time entries of each UTC day summed per assistant, client
+and category, so that a report over months reads a few rows a day instead of every entry.
+
+A cell holds exactly what the time report sums of its entries: how many, their length, the
+part of it billable as measured and the minutes a manager adjusted, the minutes invoices
+charged and credit notes took back, the time never to be billed and the time under
+dispute. Lengths are kept to the microsecond, as the entries are: a report rounds each of
+its rows down to minutes once, so the rollup must not round first.
+
+The cells are derived data. Every service that changes what they sum recomputes the
+cells of the (day, assistant, client) groups it touched from the entries, in its own
+transaction (`assistants.services.rollups`); `manage.py rebuild_time_rollup` recomputes
+them all. A group with no stopped entry has no cell.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+ZERO = datetime.timedelta()
+
+
+class TimeRollup(models.Model):
+    day = models.DateField()  # the UTC day the entries started
+    assistant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    # The task's client and category, as the report reads them through the task.
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    category = models.CharField(max_length=64, blank=True)
+    entries = models.PositiveIntegerField()
+    logged = models.DurationField()
+    # Billable as the invoice counts it (`BILLABLE`): measured, or as a manager adjusted it.
+    measured = models.DurationField()
+    adjusted_minutes = models.PositiveIntegerField()
+    # What invoices charged for the entries, and what credit notes took back since.
+    billed_minutes = models.PositiveIntegerField()
+    credited_minutes = models.PositiveIntegerField()
+    # Never to be billed (not billable, or rejected), and disputed.
+    non_billable = models.DurationField()
+    disputed = models.DurationField()
+
+    class Meta:
+        constraints = [
+            # Also the index of the reports' reads (a range of days, then filters).
+            models.UniqueConstraint(
+                fields=["day", "assistant", "client", "category"], name="time_rollup_one_cell"
+            ),
+            models.CheckConstraint(
+                condition=Q(entries__gt=0, logged__gt=ZERO), name="time_rollup_holds_time"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    measured__gte=ZERO,
+                    non_billable__gte=ZERO,
+                    disputed__gte=ZERO,
+                    measured__lte=F("logged"),
+                    non_billable__lte=F("logged"),
+                    disputed__lte=F("logged"),
+                ),
+                name="time_rollup_parts_of_logged",
+            ),
+            models.CheckConstraint(
+                condition=Q(credited_minutes__lte=F("billed_minutes")),
+                name="time_rollup_credited_within_billed",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.assistant_id}/{self.client_id}/{self.category or '-'}"
