@@ -170,13 +170,13 @@ def test_the_day_pins_its_queries(assistant_user, assistant_web, django_assert_n
             )
 
     add_work()
-    # session, user; timer; workload: task counts, week's time, per day, tasks, time off;
-    # clients and their subscriptions
-    with django_assert_num_queries(11):
+    # session, user; timer; workload: the profile, task counts, the week's time (one grouped
+    # query of its own), per day, tasks, time off; clients and their subscriptions
+    with django_assert_num_queries(12):
         assert_page(assistant_web.get("/app/"))
     for _ in range(5):
         add_work()
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         assert_page(assistant_web.get("/app/"))
 
 
