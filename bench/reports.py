@@ -163,7 +163,8 @@ def entries_summed(manager, group_by):
     from django.db.models.functions import Trunc
 
     from billing.reports.ranges import DayRange
-    from billing.reports.time import _entries, _entry_totals
+    from billing.reports.time_sums import entry_totals as _entry_totals
+    from billing.reports.time_sums import report_entries as _entries
 
     zone = manager.zone
     report_range = DayRange(
