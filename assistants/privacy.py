@@ -1,7 +1,7 @@
 """What the assistants app holds about a person, and how it forgets them (registered in
 `AssistantsConfig.ready()`; see concierge/privacy.py)."""
 
-from datetime import UTC, timedelta
+from datetime import timedelta
 from typing import cast
 
 from django.db.models import Q
@@ -18,7 +18,7 @@ from assistants.models import (
     TimeEntryStatus,
     TimeOff,
 )
-from assistants.services.rollups import time_rollup_refresh
+from assistants.services.rollups import group_of, time_rollup_refresh
 from concierge import audit
 from concierge.errors import Conflict
 from concierge.models import TERMINAL_STATUSES, AuditLog, Task
@@ -69,7 +69,11 @@ def _settle_running_timers(client) -> None:
     review: never billed as is to an account that is going (its assistant is told by the
     task's cancellation). Each stop is in the entry's history."""
     now = timezone.now()
-    running = list(TimeEntry.objects.select_for_update().filter(task__client=client, ended_at=None))
+    running = list(
+        TimeEntry.objects.select_related("task")
+        .select_for_update(of=("self",))
+        .filter(task__client=client, ended_at=None)
+    )
     for entry in running:
         entry.ended_at = max(now, entry.started_at + timedelta(seconds=1))
         entry.status = TimeEntryStatus.NEEDS_REVIEW
@@ -81,12 +85,7 @@ def _settle_running_timers(client) -> None:
             target=entry,
             data={"ended_at": str(entry.ended_at), "status": entry.status, "why": "erasure"},
         )
-    time_rollup_refresh(
-        groups={
-            (entry.started_at.astimezone(UTC).date(), entry.assistant_id, client.pk)
-            for entry in running
-        }
-    )
+    time_rollup_refresh(groups={group_of(entry) for entry in running})
 
 
 def erase(user) -> None:

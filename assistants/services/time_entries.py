@@ -464,7 +464,7 @@ def timer_stop(
         _tell_over_budget(entry=entry, task=task, excess=excess)
     _notify_cap(task=task, before_seconds=before)
     billable_time_recorded(task=task)
-    time_rollup_refresh(groups={group_of(entry), *(group_of(e) for e in [excess] if e)})
+    time_rollup_refresh(groups={group_of(e) for e in (entry, excess) if e is not None})
     return entry
 
 
