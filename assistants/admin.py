@@ -11,7 +11,7 @@ from assistants.models import (
     TimeEntryQuerySet,
     TimeOff,
 )
-from assistants.rollup_models import TimeRollup
+from assistants.rollup_models import TaskTimeRollup, TimeRollup
 from concierge.admin import ReadOnlyAdminMixin
 
 
@@ -110,3 +110,13 @@ class TimeRollupAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["assistant", "client"]
     date_hierarchy = "day"
     raw_id_fields = ["assistant", "client"]
+
+
+@admin.register(TaskTimeRollup)
+class TaskTimeRollupAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The time rollup by task, read-only: derived from the entries as the time rollup is."""
+
+    list_display = ["task", "assistant", "client", "first_started", "entries", "logged"]
+    list_select_related = ["task", "assistant", "client"]
+    date_hierarchy = "first_started"
+    raw_id_fields = ["task", "assistant", "client"]

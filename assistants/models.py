@@ -361,4 +361,4 @@ class ClientBrief(models.Model):
 
 
 # The time rollup lives in its own module; imported here so that the app registers it.
-from assistants.rollup_models import TimeRollup  # noqa: E402, F401
+from assistants.rollup_models import TaskTimeRollup, TimeRollup  # noqa: E402, F401

@@ -1,5 +1,6 @@
-"""The time rollup: the stopped time entries of each UTC day summed per assistant, client
-and category, so that a report over months reads a few rows a day instead of every entry.
+"""The time rollups: the stopped time entries of each UTC day summed per assistant, client
+and category, so that a report over months reads a few rows a day instead of every entry;
+and those of each task summed per assistant (`TaskTimeRollup`), for the report by task.
 
 A cell holds exactly what the time report sums of its entries: how many, their length, the
 part of it billable as measured and the minutes a manager adjusted, the minutes invoices
@@ -72,3 +73,70 @@ class TimeRollup(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.assistant_id}/{self.client_id}/{self.category or '-'}"
+
+
+class TaskTimeRollup(models.Model):
+    """The stopped time entries of each task summed per assistant, with the first and the
+    last instant they started: a report by task over a range reads, for the tasks whose
+    time the range holds whole, one row each instead of their entries (only the few at
+    work across an edge of the range are summed from their entries).
+
+    The same sums as a `TimeRollup` cell, kept by the same refreshes: refreshing a (day,
+    assistant, client) group recomputes the task cells of that assistant and client whose
+    span meets the day, and those of the tasks with entries in it."""
+
+    task = models.ForeignKey(
+        "concierge.Task", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    assistant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    # The task's client, as the report's scope and the refreshes read it.
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    first_started = models.DateTimeField()
+    last_started = models.DateTimeField()
+    entries = models.PositiveIntegerField()
+    logged = models.DurationField()
+    measured = models.DurationField()
+    adjusted_minutes = models.PositiveIntegerField()
+    billed_minutes = models.PositiveIntegerField()
+    credited_minutes = models.PositiveIntegerField()
+    non_billable = models.DurationField()
+    disputed = models.DurationField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["task", "assistant"], name="task_time_rollup_one_cell"),
+            models.CheckConstraint(
+                condition=Q(entries__gt=0, logged__gt=ZERO, first_started__lte=F("last_started")),
+                name="task_time_rollup_holds_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    measured__gte=ZERO,
+                    non_billable__gte=ZERO,
+                    disputed__gte=ZERO,
+                    measured__lte=F("logged"),
+                    non_billable__lte=F("logged"),
+                    disputed__lte=F("logged"),
+                ),
+                name="task_time_rollup_parts_of_logged",
+            ),
+            models.CheckConstraint(
+                condition=Q(credited_minutes__lte=F("billed_minutes")),
+                name="task_time_rollup_credited_within_billed",
+            ),
+        ]
+        indexes = [
+            # The report's: the cells a range meets.
+            models.Index(fields=["first_started", "last_started"], name="task_time_rollup_span"),
+            # The refreshes': an assistant and client's cells whose span meets some days.
+            models.Index(
+                fields=["assistant", "client", "last_started"], name="task_time_rollup_refresh"
+            ),
+        ]
+
+    def __str__(self):
+        return f"task {self.task_id} by {self.assistant_id}"

@@ -15,7 +15,7 @@ from django.db.models import (
 )
 
 from assistants.models import BILLABLE, AssistantProfile, TimeEntry, TimeEntryStatus, TimeOff
-from assistants.rollup_models import TimeRollup
+from assistants.rollup_models import TaskTimeRollup, TimeRollup
 from concierge.models import TERMINAL_STATUSES, ClientProfile, Task, TaskEvent, User
 from concierge.selectors import tasks_visible_to
 
@@ -105,6 +105,18 @@ def time_rollup_to_sum(user: User) -> QuerySet[TimeRollup]:
     """The cells of the time rollup over the entries `user` may sum (`time_entries_to_sum`):
     managers every cell, an assistant their own, a client those of their tasks."""
     cells = TimeRollup.objects.all()
+    if not user.is_authenticated:
+        return cells.none()
+    if user.is_manager:
+        return cells
+    if user.is_assistant:
+        return cells.filter(assistant=user)
+    return cells.filter(client=user)
+
+
+def task_rollup_to_sum(user: User) -> QuerySet[TaskTimeRollup]:
+    """The task cells of the time rollup by task over the same entries, alike."""
+    cells = TaskTimeRollup.objects.all()
     if not user.is_authenticated:
         return cells.none()
     if user.is_manager:

@@ -174,6 +174,7 @@ def entries_summed(manager, group_by):
         "client": F("task__client_id"),
         "assistant": F("assistant_id"),
         "category": F("task__category"),
+        "task": F("task_id"),
     }
     key = keys.get(group_by) or Trunc("started_at", group_by, output_field=DateField(), tzinfo=zone)
     group = {"key": key, "cost_assistant": F("assistant_id")}
@@ -217,7 +218,8 @@ def measure(manager, paris, runs, base):
         f"time by {group}": report("/api/v1/reports/time/", group_by=group) for group in GROUPS
     }
     cases["time by client, CSV"] = report("/api/v1/reports/time/", format="csv")
-    # By task the entries are summed: a year of everyone's, and a year of one client's.
+    # By task: a year of everyone's (the first page of 200 among every task), and a year of
+    # one client's.
     one_client = (
         User.objects.filter(role=Role.CLIENT).order_by("pk").values_list("pk", flat=True)[0]
     )
@@ -281,11 +283,24 @@ def measure(manager, paris, runs, base):
                 summed[item["key"]] += item["logged_time"]
             expected = {int(value.total_seconds()) // 60 for value in summed.values()}
             assert found == expected, f"{label}: the rollup and the entries differ"
+    # By task, a page: the tasks with the most time, each with the entries' own sums.
+    for zone, user in (("UTC", manager), ("Paris", paris)):
+        label = "time by task" if zone == "UTC" else "Paris: time by task"
+        rows = cases[label]().json()["results"]
+        summed = {}
+        for item in entries_summed(user, "task"):
+            summed[item["key"]] = summed.get(item["key"], datetime.timedelta())
+            summed[item["key"]] += item["logged_time"]
+        minutes = {task: int(value.total_seconds()) // 60 for task, value in summed.items()}
+        assert all(row["logged_minutes"] == minutes[row["task"]] for row in rows), label
+        paged = {row["task"] for row in rows}
+        rest = max((m for task, m in minutes.items() if task not in paged), default=0)
+        assert min(row["logged_minutes"] for row in rows) >= rest, f"{label}: not the top"
     before = {
         f"before, entries summed: by {group}": lambda group=group: list(
             entries_summed(manager, group)
         )
-        for group in ("client", "week")
+        for group in ("client", "week", "task")
     }
     before["before, entries summed: Paris by week"] = lambda: list(entries_summed(paris, "week"))
     timings = rounds({"HTTP: gunicorn, time by client": http, **cases, **sql_cases, **before}, runs)
@@ -321,14 +336,15 @@ def main():
             manager = seeding.seed()
             invoices = seed_invoices()
             seeded = time.perf_counter()
-            cells = time_rollup_rebuild()
+            cells, task_cells = time_rollup_rebuild()
             rebuilt = time.perf_counter()
             print(
                 f"database {test_name} (PostgreSQL {connection.pg_version}): "
                 f"{seeding.ASSISTANTS} assistants, {seeding.CLIENTS} clients, "
                 f"{seeding.TASKS} tasks, {seeding.ENTRIES} time entries, {invoices} "
                 f"invoices; schema {migrated - started:.1f} s, seed {seeded - migrated:.1f} s; "
-                f"time rollup {cells} cells, rebuilt in {rebuilt - seeded:.1f} s"
+                f"time rollups {cells} cells by day and {task_cells} by task, rebuilt in "
+                f"{rebuilt - seeded:.1f} s"
             )
         paris, _ = User.objects.get_or_create(
             email="m-paris@bench.test",

@@ -33,6 +33,8 @@ CLIENTS = 200
 TASKS = 200_000
 RECENT = 5_000  # the last tasks: every status; the others closed, over two years
 ENTRIES = 1_000_000
+RUN_TASKS = 20  # the tasks an assistant has at work at once
+RUN_HOURS = RUN_TASKS * ENTRIES // TASKS  # their entries, one an hour
 WEEK = "2026-W13"  # holds the spring daylight-saving change in Europe/Paris
 FIRST_ENTRY = datetime.datetime(2025, 1, 6, 6, tzinfo=datetime.UTC)
 UNUSABLE = "!"  # an unusable password hash
@@ -128,10 +130,13 @@ def seed():
     tasks = Task.objects.bulk_create((task(i) for i in range(TASKS)), batch_size=2000)
     assistant_ids = [a.id for a in assistants]
     task_ids = [t.id for t in tasks]  # task i belongs to assistant i % ASSISTANTS
-    per_assistant = TASKS // ASSISTANTS
-    # Entry k: assistant k % 50, in its own hourly slot (k // 50 hours after the first),
-    # 10 to 55 minutes long, stopped; one in five not billable. The overlap constraint is
-    # set aside for the bulk insert and rebuilt (and so checked) in one pass afterwards.
+    # Entry k: assistant k % 50, in its own hourly slot (h = k // 50 hours after the
+    # first), 10 to 55 minutes long, stopped; one in five not billable. Each assistant
+    # works through their tasks in runs of 100 hours holding 20 tasks, each task's five
+    # entries 20 hours apart (an errand of three or four days, as most are): the tasks
+    # at work on any instant are the 20 of each assistant's current run. The overlap
+    # constraint is set aside for the bulk insert and rebuilt (and so checked) in one pass
+    # afterwards.
     (no_overlap,) = (
         c for c in TimeEntry._meta.constraints if c.name == "time_entry_no_overlap_per_assistant"
     )
@@ -144,7 +149,10 @@ def seed():
                 (task_id, assistant_id, started_at, ended_at, note, billable, source, status,
                  created_at, updated_at, dispute_decision, dispute_reason, reviewable_from)
             SELECT
-                (%(tasks)s::bigint[])[1 + (k %% %(n)s) + %(n)s * ((k / %(n)s) %% %(per)s)],
+                (%(tasks)s::bigint[])[
+                    1 + (k %% %(n)s)
+                    + %(n)s * ((k / %(n)s / %(run)s) * %(open)s + (k / %(n)s) %% %(open)s)
+                ],
                 (%(assistants)s::bigint[])[1 + k %% %(n)s],
                 %(first)s + make_interval(hours => (k / %(n)s)::int),
                 %(first)s + make_interval(hours => (k / %(n)s)::int, mins => 10 + (k * 7) %% 46),
@@ -155,7 +163,8 @@ def seed():
                 "tasks": task_ids,
                 "assistants": assistant_ids,
                 "n": ASSISTANTS,
-                "per": per_assistant,
+                "run": RUN_HOURS,
+                "open": RUN_TASKS,
                 "first": FIRST_ENTRY,
                 "entries": ENTRIES,
             },

@@ -9,18 +9,45 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def fill(apps, schema_editor):
-    """Every cell from the entries, as `time_rollup_rebuild` computes them (spelt out here
-    so that the migration keeps its meaning when the services change)."""
+def cell_sums():
+    """What a cell sums of its entries, as `assistants.services.rollups` does (spelt out
+    here so that the migrations keep their meaning when the services change)."""
     from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum, Value
-    from django.db.models.functions import Coalesce, TruncDate
+    from django.db.models.functions import Coalesce
+
+    duration = ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField())
+    zero = Value(datetime.timedelta(), output_field=DurationField())
+    billable = Q(billable=True, status="stopped", ended_at__isnull=False)
+    return {
+        "cell_entries": Count("pk"),
+        "cell_logged": Sum(duration),
+        "cell_measured": Coalesce(
+            Sum(duration, filter=billable & Q(billable_minutes_override__isnull=True)), zero
+        ),
+        "cell_adjusted": Coalesce(
+            Sum(
+                "billable_minutes_override",
+                filter=billable & Q(billable_minutes_override__isnull=False),
+            ),
+            0,
+        ),
+        "cell_billed": Coalesce(Sum("billed_minutes"), 0),
+        "cell_credited": Coalesce(Sum("credited_minutes"), 0),
+        "cell_non_billable": Coalesce(
+            Sum(duration, filter=Q(billable=False) | Q(status="rejected")), zero
+        ),
+        "cell_disputed": Coalesce(Sum(duration, filter=Q(status="disputed")), zero),
+    }
+
+
+def fill(apps, schema_editor):
+    """Every cell from the entries, as `time_rollup_rebuild` computes them."""
+    from django.db.models import F
+    from django.db.models.functions import TruncDate
 
     entry_model = apps.get_model("assistants", "TimeEntry")
     rollup = apps.get_model("assistants", "TimeRollup")
     connection = schema_editor.connection
-    duration = ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField())
-    zero = Value(datetime.timedelta(), output_field=DurationField())
-    billable = Q(billable=True, status="stopped", ended_at__isnull=False)
     cells = (
         entry_model.objects.using(connection.alias)
         .filter(ended_at__isnull=False)
@@ -31,26 +58,7 @@ def fill(apps, schema_editor):
             cell_client=F("task__client_id"),
             cell_category=F("task__category"),
         )
-        .annotate(
-            cell_entries=Count("pk"),
-            cell_logged=Sum(duration),
-            cell_measured=Coalesce(
-                Sum(duration, filter=billable & Q(billable_minutes_override__isnull=True)), zero
-            ),
-            cell_adjusted=Coalesce(
-                Sum(
-                    "billable_minutes_override",
-                    filter=billable & Q(billable_minutes_override__isnull=False),
-                ),
-                0,
-            ),
-            cell_billed=Coalesce(Sum("billed_minutes"), 0),
-            cell_credited=Coalesce(Sum("credited_minutes"), 0),
-            cell_non_billable=Coalesce(
-                Sum(duration, filter=Q(billable=False) | Q(status="rejected")), zero
-            ),
-            cell_disputed=Coalesce(Sum(duration, filter=Q(status="disputed")), zero),
-        )
+        .annotate(**cell_sums())
     )
     sql, params = cells.query.sql_with_params()
     columns = ", ".join(

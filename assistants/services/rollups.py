@@ -1,17 +1,21 @@
-"""Keeping the time rollup (`assistants.rollup_models.TimeRollup`) equal to the entries.
+"""Keeping the time rollups (`assistants.rollup_models`: `TimeRollup` per day, and
+`TaskTimeRollup` per task) equal to the entries.
 
-Every service that changes what the rollup sums — an entry created, stopped, split, edited,
+Every service that changes what the rollups sum — an entry created, stopped, split, edited,
 deleted, disputed or decided, billed by an invoice or credited by a credit note, a task
 whose category changes — calls `time_rollup_refresh` in its own transaction with the
-groups it touched: a group is a UTC day, an assistant and a client. The cells of each
+groups it touched: a group is a UTC day, an assistant and a client. The day cells of each
 group are recomputed from the entries, not incremented, so a refresh is right whatever
-the cells held before.
+the cells held before; and so are the task cells of the group's assistant and client that
+it may have changed: those whose span of starts meets the day (an entry of theirs may
+have left it) and those of the tasks with entries in it now.
 
-On PostgreSQL a refresh first takes a transaction-scoped advisory lock per group, in one
-order: a concurrent writer of the same group waits for this transaction to end, and its
-own recomputation (a statement after the lock, so a fresh snapshot under READ COMMITTED)
-then sees what this one committed. On SQLite writers are serialised by the database
-(IMMEDIATE transactions). Services refresh last, after any row lock they take.
+On PostgreSQL a refresh first takes a transaction-scoped advisory lock per assistant and
+client of its groups, in one order: a concurrent writer of the same assistant's time for
+the same client (the only writer of their day or task cells) waits for this transaction
+to end, and its own recomputation (a statement after the lock, so a fresh snapshot under
+READ COMMITTED) then sees what this one committed. On SQLite writers are serialised by
+the database (IMMEDIATE transactions). Services refresh last, after any row lock they take.
 """
 
 import datetime
@@ -21,11 +25,11 @@ from collections.abc import Collection, Iterable, Iterator
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, DurationField, F, Q, QuerySet, Sum, Value
+from django.db.models import Count, DurationField, F, Max, Min, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 
 from assistants.models import TimeEntry
-from assistants.rollup_models import TimeRollup
+from assistants.rollup_models import TaskTimeRollup, TimeRollup
 from assistants.selectors import ADJUSTED, DISPUTED, DURATION, MEASURED, NON_BILLABLE
 from concierge.models import Task
 
@@ -37,12 +41,10 @@ ZERO = Value(datetime.timedelta(), output_field=DurationField())
 # Runs of days per query: the filters are OR-ed, and SQLite parses an OR chain as a tree
 # whose depth is bounded.
 RUNS_PER_QUERY = 200
-# The rollup's columns, in the order `_summed` selects them.
-COLUMNS = (
-    "day",
-    "assistant_id",
-    "client_id",
-    "category",
+# Task cells refreshed per statement (their ids are bound parameters).
+TASKS_PER_QUERY = 500
+# What a cell sums, in the order `_sums` selects it.
+SUMS = (
     "entries",
     "logged",
     "measured",
@@ -52,6 +54,9 @@ COLUMNS = (
     "non_billable",
     "disputed",
 )
+# The rollups' columns, in the order `_summed` and `_summed_by_task` select them.
+COLUMNS = ("day", "assistant_id", "client_id", "category", *SUMS)
+TASK_COLUMNS = ("task_id", "assistant_id", "client_id", "first_started", "last_started", *SUMS)
 
 
 def group_of(entry: TimeEntry) -> Group:
@@ -59,8 +64,22 @@ def group_of(entry: TimeEntry) -> Group:
     return (entry.started_at.astimezone(UTC).date(), entry.assistant_id, entry.task.client_id)
 
 
+def _sums() -> dict[str, Any]:
+    """What a cell sums of its entries, in the order of SUMS."""
+    return {
+        "cell_entries": Count("pk"),
+        "cell_logged": Sum(DURATION),
+        "cell_measured": Coalesce(Sum(DURATION, filter=MEASURED), ZERO),
+        "cell_adjusted": Coalesce(Sum("billable_minutes_override", filter=ADJUSTED), 0),
+        "cell_billed": Coalesce(Sum("billed_minutes"), 0),
+        "cell_credited": Coalesce(Sum("credited_minutes"), 0),
+        "cell_non_billable": Coalesce(Sum(DURATION, filter=NON_BILLABLE), ZERO),
+        "cell_disputed": Coalesce(Sum(DURATION, filter=DISPUTED), ZERO),
+    }
+
+
 def _summed(entries: QuerySet[TimeEntry]) -> QuerySet[TimeEntry, Any]:
-    """The stopped `entries` summed per cell, selecting the rollup's COLUMNS in order."""
+    """The stopped `entries` summed per day cell, selecting the rollup's COLUMNS in order."""
     return (
         entries.filter(ended_at__isnull=False)
         .order_by()
@@ -70,26 +89,31 @@ def _summed(entries: QuerySet[TimeEntry]) -> QuerySet[TimeEntry, Any]:
             cell_client=F("task__client_id"),
             cell_category=F("task__category"),
         )
-        .annotate(
-            cell_entries=Count("pk"),
-            cell_logged=Sum(DURATION),
-            cell_measured=Coalesce(Sum(DURATION, filter=MEASURED), ZERO),
-            cell_adjusted=Coalesce(Sum("billable_minutes_override", filter=ADJUSTED), 0),
-            cell_billed=Coalesce(Sum("billed_minutes"), 0),
-            cell_credited=Coalesce(Sum("credited_minutes"), 0),
-            cell_non_billable=Coalesce(Sum(DURATION, filter=NON_BILLABLE), ZERO),
-            cell_disputed=Coalesce(Sum(DURATION, filter=DISPUTED), ZERO),
-        )
+        .annotate(**_sums())
     )
 
 
-def _insert_summed(entries: QuerySet[TimeEntry]) -> None:
-    """Insert the cells of `entries` (INSERT … SELECT: no row comes back to Python)."""
-    sql, params = _summed(entries).query.sql_with_params()
-    columns = ", ".join(connection.ops.quote_name(name) for name in COLUMNS)
-    table = connection.ops.quote_name(TimeRollup._meta.db_table)
+def _summed_by_task(entries: QuerySet[TimeEntry]) -> QuerySet[TimeEntry, Any]:
+    """The stopped `entries` summed per task cell, selecting TASK_COLUMNS in order."""
+    return (
+        entries.filter(ended_at__isnull=False)
+        .order_by()
+        .values(
+            cell_task=F("task_id"),
+            cell_assistant=F("assistant_id"),
+            cell_client=F("task__client_id"),
+        )
+        .annotate(cell_first=Min("started_at"), cell_last=Max("started_at"), **_sums())
+    )
+
+
+def _insert(model: type[Any], columns: tuple[str, ...], summed: QuerySet[Any]) -> None:
+    """Insert the cells `summed` selects (INSERT … SELECT: no row comes back to Python)."""
+    sql, params = summed.query.sql_with_params()
+    names = ", ".join(connection.ops.quote_name(name) for name in columns)
+    table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({columns}) {sql}", params)
+        cursor.execute(f"INSERT INTO {table} ({names}) {sql}", params)
 
 
 def _runs(groups: Iterable[Group]) -> Iterator[tuple[int, int, datetime.date, datetime.date]]:
@@ -112,18 +136,17 @@ def _midnight(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(0), tzinfo=UTC)
 
 
-def _lock_key(group: Group) -> int:
-    """A signed 64-bit advisory-lock key for the group (a collision only makes two groups
-    wait for each other)."""
-    day, assistant, client = group
-    digest = hashlib.blake2b(f"time-rollup {day} {assistant} {client}".encode(), digest_size=8)
+def _lock_key(assistant: int, client: int) -> int:
+    """A signed 64-bit advisory-lock key for an assistant's time for a client (a collision
+    only makes two writers wait for each other)."""
+    digest = hashlib.blake2b(f"time-rollup {assistant} {client}".encode(), digest_size=8)
     return int.from_bytes(digest.digest(), "big", signed=True)
 
 
 def _lock(groups: Collection[Group]) -> None:
     if connection.vendor != "postgresql" or not groups:
         return
-    keys = sorted({_lock_key(group) for group in groups})
+    keys = sorted({_lock_key(assistant, client) for _day, assistant, client in groups})
     with connection.cursor() as cursor:
         # Taken in the array's order, sorted: two refreshes never wait on each other crosswise.
         cursor.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", [keys])
@@ -131,25 +154,55 @@ def _lock(groups: Collection[Group]) -> None:
 
 
 def time_rollup_refresh(*, groups: Iterable[Group]) -> None:
-    """Recompute every cell of `groups` from the entries (inside the caller's transaction)."""
+    """Recompute every cell of `groups` from the entries, and the task cells they may have
+    changed (inside the caller's transaction)."""
     wanted = set(groups)
     if not wanted:
         return
     with transaction.atomic(savepoint=False):  # in the caller's transaction, if any
         _lock(wanted)
         runs = list(_runs(wanted))
+        tasks: dict[int, set[int]] = defaultdict(set)  # assistant → their tasks to refresh
         for start in range(0, len(runs), RUNS_PER_QUERY):
-            cells, entries = Q(pk__in=[]), Q(pk__in=[])
+            cells, entries, spans = Q(pk__in=[]), Q(pk__in=[]), Q(pk__in=[])
             for assistant, client, first, last in runs[start : start + RUNS_PER_QUERY]:
+                since, until = _midnight(first), _midnight(last + datetime.timedelta(days=1))
                 cells |= Q(assistant_id=assistant, client_id=client, day__range=(first, last))
                 entries |= Q(
                     assistant_id=assistant,
                     task__client_id=client,
-                    started_at__gte=_midnight(first),
-                    started_at__lt=_midnight(last + datetime.timedelta(days=1)),
+                    started_at__gte=since,
+                    started_at__lt=until,
+                )
+                spans |= Q(
+                    assistant_id=assistant,
+                    client_id=client,
+                    first_started__lt=until,
+                    last_started__gte=since,
                 )
             TimeRollup.objects.filter(cells).delete()
-            _insert_summed(TimeEntry.objects.filter(entries))
+            in_groups = TimeEntry.objects.filter(entries)
+            _insert(TimeRollup, COLUMNS, _summed(in_groups))
+            met = TaskTimeRollup.objects.filter(spans).values_list("assistant_id", "task_id")
+            held = in_groups.filter(ended_at__isnull=False).values_list("assistant_id", "task_id")
+            for assistant, task in met.order_by().union(held.order_by()):
+                tasks[assistant].add(task)
+        _refresh_tasks(tasks)
+
+
+def _refresh_tasks(tasks: dict[int, set[int]]) -> None:
+    """Recompute the cells of each assistant's `tasks` from the entries, a few hundred
+    cells a statement whatever the assistants."""
+    pairs = [(assistant, task) for assistant, ids in sorted(tasks.items()) for task in sorted(ids)]
+    for start in range(0, len(pairs), TASKS_PER_QUERY):
+        by_assistant: dict[int, list[int]] = defaultdict(list)
+        for assistant, task in pairs[start : start + TASKS_PER_QUERY]:
+            by_assistant[assistant].append(task)
+        chunk = Q(pk__in=[])
+        for assistant, ids in by_assistant.items():
+            chunk |= Q(assistant_id=assistant, task_id__in=ids)
+        TaskTimeRollup.objects.filter(chunk).delete()
+        _insert(TaskTimeRollup, TASK_COLUMNS, _summed_by_task(TimeEntry.objects.filter(chunk)))
 
 
 def time_rollup_refresh_entries(*, entry_ids: Collection[int]) -> None:
@@ -174,13 +227,19 @@ def time_rollup_task_regrouped(*, task: Task) -> None:
 
 
 @transaction.atomic
-def time_rollup_rebuild() -> int:
-    """Recompute the whole rollup from the entries; returns the number of cells. Writers
-    wait meanwhile (the table is locked on PostgreSQL)."""
+def time_rollup_rebuild() -> tuple[int, int]:
+    """Recompute both rollups whole from the entries; returns how many day cells and task
+    cells they hold.
+    Writers wait meanwhile (the tables are locked on PostgreSQL)."""
     if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(TimeRollup._meta.db_table)
+        tables = ", ".join(
+            connection.ops.quote_name(model._meta.db_table)
+            for model in (TimeRollup, TaskTimeRollup)
+        )
         with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+            cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
     TimeRollup.objects.all().delete()
-    _insert_summed(TimeEntry.objects.all())
-    return TimeRollup.objects.count()
+    _insert(TimeRollup, COLUMNS, _summed(TimeEntry.objects.all()))
+    TaskTimeRollup.objects.all().delete()
+    _insert(TaskTimeRollup, TASK_COLUMNS, _summed_by_task(TimeEntry.objects.all()))
+    return TimeRollup.objects.count(), TaskTimeRollup.objects.count()

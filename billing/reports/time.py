@@ -4,13 +4,16 @@ assistant, category, task, week or month, beside what the invoices of the range 
 A fixed handful of queries whatever the range or the number of rows (`time_sums`: the time
 summed per group by ids alone, from the time rollup and the edges' entries; the invoices
 and the credit notes against them, per client and period), then the people's names or the
-category labels and, for managers, the assistants' costs. Each takes the acting user first:
+category labels and, for managers, the assistants' costs. By task, the rows are summed and
+ordered in the database and read a page at a time (`TaskRows`): a year of everyone's
+tasks is a hundred thousand rows. Each takes the acting user first:
 managers read everything, an assistant their own time, a client the time on their tasks and
 their own invoices. Assistants see time, never money.
 """
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -21,10 +24,18 @@ from django.utils.translation import gettext as _
 from assistants.models import AssistantProfile
 from billing import rating
 from billing.reports.ranges import DayRange
-from billing.reports.time_sums import BUCKETS, credit_sums, entry_sums, invoice_sums, rolled_up
+from billing.reports.time_sums import (
+    BUCKETS,
+    TaskSums,
+    credit_sums,
+    entry_sums,
+    invoice_sums,
+    rolled_up,
+)
 from concierge.models import Category, User
 
 GROUPS = ("client", "assistant", "category", "task", "week", "month")
+CENT = Decimal("0.01")
 
 
 # What the invoices of a row say, in their currency: the totals due (tax included, as each
@@ -205,6 +216,8 @@ def time_report(
     filters = filters or {}
     money = shows_money(user, filters)
     costs = user.is_manager
+    if group_by == "task":
+        return _by_task(user, report_range, filters, money=money, costs=costs)
     sums: dict[Any, _Sums] = defaultdict(_Sums)
     cost_of: dict[Any, _Cost] = defaultdict(_Cost)
     billed_by: dict[tuple[Any, Any], int] = defaultdict(int)
@@ -223,48 +236,7 @@ def time_report(
         if key not in labels and group_by not in BUCKETS:
             labels[key] = _describe(group_by, item)
 
-    invoiced: dict[Any, _Money] = defaultdict(_Money)
-    invoiced_total = _Money()
-    if money:
-
-        def key_of(item: dict[str, Any]) -> Any:
-            if group_by in ("client", "assistant"):
-                return item["client_id"]
-            if group_by in BUCKETS:
-                return _bucket_of(group_by, item["period_start"])
-            return None
-
-        for item in invoice_sums(user, report_range, filters):
-            amounts = {
-                "invoices": item["invoice_count"],
-                "invoiced_amount": item["invoiced_amount"],
-                "invoiced_excl_tax_amount": item["invoiced_excl_tax_amount"],
-            }
-            invoiced_total.add(item["currency"], **amounts)
-            key = key_of(item)
-            if key is not None:
-                invoiced[key].add(item["currency"], **amounts)
-            if group_by == "client" and key not in labels:
-                labels[key] = {
-                    "client": key,
-                    "label": _name(
-                        item["client__first_name"],
-                        item["client__last_name"],
-                        item["client__email"],
-                    ),
-                }
-        for item in credit_sums(user, report_range, filters):
-            credits = {
-                "credited_amount": item["credited_amount"],
-                "credited_excl_tax_amount": item["credited_excl_tax_amount"],
-            }
-            invoiced_total.add(item["credit_currency"], **credits)
-            key = key_of(
-                {"client_id": item["invoice_client"], "period_start": item["invoice_period"]}
-            )
-            if key is not None:
-                invoiced[key].add(item["credit_currency"], **credits)
-
+    invoiced, invoiced_total = _invoiced(user, report_range, group_by, filters, labels, money)
     if group_by in ("client", "assistant"):
         _name_people(labels)
     if group_by == "category":
@@ -312,6 +284,122 @@ def time_report(
     return {"rows": rows, "totals": totals, "money": money, "costs": costs}
 
 
+def _invoiced(
+    user: User,
+    report_range: DayRange,
+    group_by: str,
+    filters: dict,
+    labels: dict[Any, dict[str, Any]],
+    money: bool,
+) -> tuple[dict[Any, _Money], _Money]:
+    """What the invoices of the range charged, and their credit notes took back, per row
+    (by client, assistant, week or month) and in all; by client, the clients invoiced
+    without time are added to `labels`. Nothing (and no query) without `money`."""
+    invoiced: dict[Any, _Money] = defaultdict(_Money)
+    invoiced_total = _Money()
+    if not money:
+        return invoiced, invoiced_total
+
+    def key_of(item: dict[str, Any]) -> Any:
+        if group_by in ("client", "assistant"):
+            return item["client_id"]
+        if group_by in BUCKETS:
+            return _bucket_of(group_by, item["period_start"])
+        return None
+
+    for item in invoice_sums(user, report_range, filters):
+        amounts = {
+            "invoices": item["invoice_count"],
+            "invoiced_amount": item["invoiced_amount"],
+            "invoiced_excl_tax_amount": item["invoiced_excl_tax_amount"],
+        }
+        invoiced_total.add(item["currency"], **amounts)
+        key = key_of(item)
+        if key is not None:
+            invoiced[key].add(item["currency"], **amounts)
+        if group_by == "client" and key not in labels:
+            labels[key] = {
+                "client": key,
+                "label": _name(
+                    item["client__first_name"],
+                    item["client__last_name"],
+                    item["client__email"],
+                ),
+            }
+    for item in credit_sums(user, report_range, filters):
+        credits = {
+            "credited_amount": item["credited_amount"],
+            "credited_excl_tax_amount": item["credited_excl_tax_amount"],
+        }
+        invoiced_total.add(item["credit_currency"], **credits)
+        key = key_of({"client_id": item["invoice_client"], "period_start": item["invoice_period"]})
+        if key is not None:
+            invoiced[key].add(item["credit_currency"], **credits)
+    return invoiced, invoiced_total
+
+
+def _by_task(
+    user: User, report_range: DayRange, filters: dict, *, money: bool, costs: bool
+) -> dict[str, Any]:
+    """The report by task: its rows a `TaskRows`, its totals from `TaskSums.summary`."""
+    task_sums = TaskSums(user, report_range, filters)
+    summary = task_sums.summary()
+    totals = {name: summary[name] for name in ("rows", "entries", *MINUTE_FIELDS)}
+    if money:
+        _per_row, invoiced_total = _invoiced(user, report_range, "task", filters, {}, money)
+        totals.update(invoiced_total.fields())
+    if costs:
+        cost = Decimal(summary["cost_cents"]) / 100
+        totals.update(
+            cost_amount=cost.quantize(CENT),
+            uncosted_minutes=summary["uncosted_minutes"],
+            revenue_amount=None,
+            margin_amount=None,
+        )
+    rows = TaskRows(task_sums, costs=costs)
+    return {"rows": rows, "totals": totals, "money": money, "costs": costs}
+
+
+class TaskRows(Sequence[dict[str, Any]]):
+    """The rows of the report by task, read from the database as they are asked for: a
+    slice is one query of its page (the paginator's), the whole one query of all."""
+
+    def __init__(self, task_sums: TaskSums, *, costs: bool):
+        self.task_sums, self.costs = task_sums, costs
+
+    def __len__(self) -> int:
+        return self.task_sums.summary()["rows"]
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                raise ValueError("rows are read in order")
+            if stop <= start:
+                return []
+            return [self._row(item) for item in self.task_sums.page(start, stop - start)]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self[index : index + 1][0]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter([self._row(item) for item in self.task_sums.page(0, None)])
+
+    def _row(self, item: dict[str, Any]) -> dict[str, Any]:
+        row = {name: item[name] for name in ("task", "client", "category", "label", "entries")}
+        row.update({name: item[name] for name in MINUTE_FIELDS})
+        if self.costs:
+            row.update(
+                cost_amount=(Decimal(item["cost_cents"]) / 100).quantize(CENT),
+                uncosted_minutes=item["uncosted_minutes"],
+                revenue_amount=None,
+                margin_amount=None,
+            )
+        return row
+
+
 def _earns(group_by: str, money: bool) -> bool:
     """Whether rows of this grouping carry revenue (and so a margin)."""
     return money and group_by in ("client", "assistant", "week", "month")
@@ -336,14 +424,7 @@ def _describe(group_by: str, item: dict[str, Any]) -> dict[str, Any]:
     """The identifying fields and label of a row, from a row of the entries query."""
     if group_by in ("client", "assistant"):
         return {group_by: item["key"], "label": None}  # named by `_name_people`
-    if group_by == "category":
-        return {"category": item["key"], "label": item["key"]}
-    return {
-        "task": item["key"],
-        "client": item["task_client"],
-        "category": item["task_category"],
-        "label": item["title"],
-    }
+    return {"category": item["key"], "label": item["key"]}
 
 
 def _cost_rates(assistant_ids: set[int]) -> dict[int, Decimal | None]:

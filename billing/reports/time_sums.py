@@ -2,13 +2,16 @@
 time rollup (`assistants.rollup_models.TimeRollup`: per UTC day, assistant, client and
 category) for the UTC days a bucket holds whole, and from the entries for the hours of the
 days a bucket's edge cuts in the reader's zone, both in one query (`rolled_up`); by task,
-which the rollup does not hold, the entries of the range narrowed by the filters — and the
-invoices and credit notes of the range, per client and period. Each takes the acting user
-first (`billing.reports.time` assembles the rows)."""
+from the time rollup by task (`TaskTimeRollup`) for the tasks whose time the range holds
+whole and from the entries for the few at work across its edges, added up, ordered and
+paginated in the database (`TaskSums`) — and the invoices and credit notes of the range,
+per client and period. Each takes the acting user first (`billing.reports.time`
+assembles the rows)."""
 
 import datetime
 from typing import Any, cast
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -30,13 +33,14 @@ from assistants.selectors import (
     DURATION,
     MEASURED,
     NON_BILLABLE,
+    task_rollup_to_sum,
     time_entries_to_sum,
     time_rollup_to_sum,
 )
 from billing.models import CreditNote, Invoice, InvoiceStatus
 from billing.reports.ranges import DayPlan, DayRange, Span, day_plan
 from billing.selectors import invoices_visible_to
-from concierge.models import User
+from concierge.models import Task, User
 
 # The groupings by period (the others group by client, assistant, category or task).
 BUCKETS = frozenset({"week", "month"})
@@ -188,8 +192,9 @@ def _merged(found: list[dict[str, Any]], plan: DayPlan, dims: list[str]) -> list
 def entry_sums(
     user: User, report_range: DayRange, group_by: str, filters: dict, *, costs: bool = False
 ) -> list[dict]:
-    """The time query: stopped entries started in the range, summed per group (and, for
-    `costs`, per assistant and their hourly cost; by assistant, per client too)."""
+    """The time query of every grouping but by task (`TaskSums`): stopped entries started
+    in the range, summed per group (and, for `costs`, per assistant and their hourly cost;
+    by assistant, per client too)."""
     dims: dict[str, str] = {}
     if group_by in DIMENSIONS:
         dims["key"] = group_by
@@ -197,24 +202,189 @@ def entry_sums(
         dims["cost_assistant"] = "assistant"
         if group_by == "assistant":
             dims["cost_client"] = "client"
-    if group_by != "task":
-        size = group_by if group_by in BUCKETS else None
-        rows = rolled_up(user, report_range, size, dims, filters)
-        if size:
-            for row in rows:
-                row["key"] = row["bucket"]
+    size = group_by if group_by in BUCKETS else None
+    rows = rolled_up(user, report_range, size, dims, filters)
+    if size:
+        for row in rows:
+            row["key"] = row["bucket"]
+    return rows
+
+
+def _whole_minutes(sql: str) -> str:
+    """The SQL of a duration's whole minutes, rounded down: PostgreSQL keeps durations as
+    intervals, SQLite as microseconds (an integer)."""
+    if connection.vendor == "postgresql":
+        return f"FLOOR(EXTRACT(EPOCH FROM {sql}) / 60)::bigint"
+    return f"({sql} / 60000000)"
+
+
+def _cents(units: str) -> str:
+    """The SQL of an amount in cents, rounded half up, from `units` (whole minutes times
+    cents an hour, never negative)."""
+    if connection.vendor == "postgresql":
+        return f"FLOOR(({units} + 30) / 60)"  # the sums of integers are numeric
+    return f"(({units} + 30) / 60)"  # integers: the division is whole
+
+
+class TaskSums:
+    """The time by task over a range, summed, ordered and paginated in the database, so
+    that a year of everyone's tasks costs two queries of a page, not a row per task in
+    Python.
+
+    The parts summed: the cells of the time rollup by task (a task's time per assistant)
+    the range holds whole; beside them, in one UNION ALL, the entries in the range of the
+    cells it cuts (the tasks at work across an edge), which one query finds first. Each
+    part is a task and an assistant, with the assistant's hourly cost: a task's cost is
+    the whole minutes of each assistant at their cost, rounded half up to the cent once
+    per task, as `billing.reports.time` rounds every row. The parts are summed per task by
+    its id alone; a page's titles, clients and categories are read for its rows only.
+    """
+
+    def __init__(self, user: User, report_range: DayRange, filters: dict):
+        start, end = report_range.start, report_range.end
+        cells = task_rollup_to_sum(user).filter(first_started__lt=end, last_started__gte=start)
+        for name, column in (
+            ("client", "client_id"),
+            ("assistant", "assistant_id"),
+            ("category", "task__category"),
+        ):
+            if filters.get(name) is not None:
+                cells = cells.filter(**{column: filters[name]})
+        inside = Q(first_started__gte=start, last_started__lt=end)
+        described = {
+            "key": F("task_id"),
+            "cost_assistant": F("assistant_id"),
+            "cost_rate": F("assistant__assistant_profile__cost_rate"),
+        }
+        whole = cells.filter(inside).order_by().values(**described, **self._cell_sums())
+        parts: list[QuerySet[Any]] = [whole]
+        cut: dict[int, list[int]] = {}
+        for assistant, task in cells.exclude(inside).values_list("assistant_id", "task_id"):
+            cut.setdefault(assistant, []).append(task)
+        if cut:
+            pairs = Q(pk__in=[])
+            for assistant, tasks in cut.items():
+                pairs |= Q(assistant_id=assistant, task_id__in=tasks)
+            edges = report_entries(user, report_range, filters).filter(pairs).order_by()
+            parts.append(edges.values(**described).annotate(**entry_totals()))
+        found = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        self.sql, self.params = found.query.sql_with_params()
+        self._summary: dict[str, int] | None = None
+
+    @staticmethod
+    def _cell_sums() -> dict[str, Any]:
+        """A cell's sums, by the names and in the order of the entries' (`entry_totals`)."""
+        return {
+            "logged_time": F("logged"),
+            "measured_time": F("measured"),
+            "adjusted_total": F("adjusted_minutes"),
+            "billed_total": F("billed_minutes") - F("credited_minutes"),
+            "non_billable_time": F("non_billable"),
+            "disputed_time": F("disputed"),
+            "entry_count": F("entries"),
+        }
+
+    def _per_task(self) -> str:
+        """The SQL of one row per task with time: its id, raw sums and cost."""
+        minutes = _whole_minutes("parts.logged_time")
+        rate = "CAST(ROUND(parts.cost_rate * 100) AS BIGINT)"  # in cents: exact
+        return f"""
+            SELECT parts.key,
+                SUM(parts.entry_count) AS entry_count,
+                SUM(parts.logged_time) AS logged_time,
+                SUM(parts.measured_time) AS measured_time,
+                SUM(parts.adjusted_total) AS adjusted_total,
+                SUM(parts.billed_total) AS billed_total,
+                SUM(parts.non_billable_time) AS non_billable_time,
+                SUM(parts.disputed_time) AS disputed_time,
+                SUM(CASE WHEN parts.cost_rate IS NULL THEN 0 ELSE {minutes} * {rate} END)
+                    AS cost_units,
+                SUM(CASE WHEN parts.cost_rate IS NULL THEN {minutes} ELSE 0 END)
+                    AS uncosted_minutes
+            FROM ({self.sql}) AS parts
+            GROUP BY parts.key
+        """  # noqa: S608 (the parts are the ORM's SQL, their values bound parameters)
+
+    @staticmethod
+    def _minutes(*, summed: bool = False) -> str:
+        """The SQL of the report's minute fields (MINUTES) from a task's raw sums, or from
+        those of every task summed."""
+
+        def of(name: str) -> str:
+            return f"SUM({name})" if summed else name
+
+        return ", ".join(
+            (
+                _whole_minutes(of("logged_time")),
+                f"{_whole_minutes(of('measured_time'))} + {of('adjusted_total')}",
+                of("billed_total"),
+                _whole_minutes(of("non_billable_time")),
+                _whole_minutes(of("disputed_time")),
+            )
+        )
+
+    def summary(self) -> dict[str, int]:
+        """How many tasks have time, and their totals: the time summed whole and rounded
+        once, and each task's cost in cents added up (one query, run once)."""
+        if self._summary is None:
+            sql = f"""
+                SELECT COUNT(*), SUM(entry_count), {self._minutes(summed=True)},
+                    SUM({_cents("cost_units")}), SUM(uncosted_minutes)
+                FROM ({self._per_task()}) AS tasks
+            """  # noqa: S608
+            with connection.cursor() as cursor:
+                cursor.execute(sql, self.params)
+                values = [int(value or 0) for value in cursor.fetchone()]
+            self._summary = dict(zip(SUMMARY, values, strict=True))
+        return self._summary
+
+    def page(self, offset: int, limit: int | None) -> list[dict[str, Any]]:
+        """The tasks from `offset` (at most `limit`; None: all), most time first (then the
+        oldest task first): their fields, minutes and cost in cents (one query)."""
+        bounds, params = "", list(self.params)
+        if limit is not None:
+            bounds, params = "LIMIT %s OFFSET %s", [*params, limit, offset]
+        elif offset:
+            raise ValueError("an offset needs a limit")
+        task = connection.ops.quote_name(Task._meta.db_table)
+        sql = f"""
+            SELECT tasks.key, task.title, task.client_id, task.category, tasks.entry_count,
+                {self._minutes()}, {_cents("cost_units")}, uncosted_minutes
+            FROM (
+                SELECT * FROM ({self._per_task()}) AS summed
+                ORDER BY logged_time DESC, key {bounds}
+            ) AS tasks
+            JOIN {task} AS task ON task.id = tasks.key
+            ORDER BY tasks.logged_time DESC, tasks.key
+        """  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = [dict(zip(PAGE, row, strict=True)) for row in cursor.fetchall()]
+        for row in rows:  # PostgreSQL sums integers as numeric
+            for name in PAGE[4:]:
+                row[name] = int(row[name])
         return rows
-    # Named apart from the model's fields and relations.
-    group: dict[str, Any] = {
-        "key": F("task_id"),
-        "title": F("task__title"),
-        "task_client": F("task__client_id"),
-        "task_category": F("task__category"),
-        **{name: F(DIMENSIONS[dim][1]) for name, dim in dims.items()},
-    }
-    entries = report_entries(user, report_range, filters)
-    sums = entries.order_by().values(**group).annotate(**entry_totals())
-    return cast(list[dict[str, Any]], list(sums))
+
+
+# The fields of `TaskSums.summary` and of a row of `TaskSums.page`, in the order selected.
+MINUTES = (
+    "logged_minutes",
+    "billable_minutes",
+    "billed_minutes",
+    "non_billable_minutes",
+    "disputed_minutes",
+)
+SUMMARY = ("rows", "entries", *MINUTES, "cost_cents", "uncosted_minutes")
+PAGE = (
+    "task",
+    "label",
+    "client",
+    "category",
+    "entries",
+    *MINUTES,
+    "cost_cents",
+    "uncosted_minutes",
+)
 
 
 def issued_invoices(user: User, report_range: DayRange, filters: dict) -> QuerySet[Invoice]:

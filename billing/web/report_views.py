@@ -26,6 +26,9 @@ from concierge.web.access import signed_in
 
 # Ranges up to this many days are drawn per week, longer ones per month.
 WEEKLY_UP_TO_DAYS = 92
+# The rows a page or a PDF shows of the table (a year of everyone's tasks is a hundred
+# thousand); the CSV holds them all.
+SHOWN_ROWS = 200
 
 
 def _today(user):
@@ -102,6 +105,7 @@ def reports(request):
         "group_by": group_by,
         "group_label": dict(GROUP_CHOICES)[group_by],
         "report": report,
+        "rows": report["rows"][:SHOWN_ROWS],
         # Costs are in the invoices' currency.
         "currency": report["totals"].get("currency") or "",
         "quality": quality,
@@ -110,6 +114,8 @@ def reports(request):
         "quality_csv": _csv("report-quality", report_range),
         "pdf": _pdf_link(request, report_range, group_by=group_by),
     }
+    if report["totals"]["rows"] > SHOWN_ROWS:
+        context["shown_note"] = _shown_note(report["totals"]["rows"])
     return render(request, "billing/web/reports/reports.html", context, status=400 if bad else 200)
 
 
@@ -157,6 +163,12 @@ def your_month(request):
     return render(
         request, "billing/web/reports/your_month.html", context, status=400 if bad else 200
     )
+
+
+def _shown_note(count):
+    return _(
+        "The %(shown)s rows with the most time of %(count)s; the CSV download holds them all."
+    ) % {"shown": SHOWN_ROWS, "count": count}
 
 
 def _money(amount, currency):
@@ -224,7 +236,9 @@ def reports_pdf(request):
         raise Http404(_("No such report."))
     report = time_report(user, report_range=report_range, group_by=group_by, language=language)
     currency = report["totals"].get("currency") or ""
-    rows = [{**row, "cost_currency": currency} for row in report["rows"]]
+    rows = [{**row, "cost_currency": currency} for row in report["rows"][:SHOWN_ROWS]]
+    if report["totals"]["rows"] > SHOWN_ROWS:
+        notes.insert(0, _shown_note(report["totals"]["rows"]))
     totals = {**report["totals"], "label": None, "cost_currency": currency}
     sheet = report_pdf.Sheet(
         title=title,

@@ -1,8 +1,8 @@
-"""The time rollup stays equal to a rebuild from the entries through every write that
-changes what it sums: entries created, stopped (and split at the budget), edited,
-deleted, disputed and decided, billed by the period close, credited by credit notes, and
-tasks whose category changes; the rebuild command; and concurrent writers of one group
-on PostgreSQL."""
+"""The time rollups (by day, and by task) stay equal to a rebuild from the entries through
+every write that changes what they sum: entries created, stopped (and split at the
+budget), edited, deleted, disputed and decided, billed by the period close, credited by
+credit notes, and tasks whose category changes; the rebuild command; and concurrent
+writers of one group, or of one task, on PostgreSQL."""
 
 import datetime
 import random
@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from assistants import services
 from assistants.models import TimeEntry, TimeEntryStatus
-from assistants.rollup_models import TimeRollup
+from assistants.rollup_models import TaskTimeRollup, TimeRollup
 from billing.services import billing_period_close
 from concierge import services as core_services
 from concierge.errors import ApplicationError
@@ -25,10 +25,15 @@ from tests.peers import race
 
 UTC = datetime.UTC
 FIELDS = [field.attname for field in TimeRollup._meta.concrete_fields if field.name != "id"]
+TASK_FIELDS = [f.attname for f in TaskTimeRollup._meta.concrete_fields if f.name != "id"]
 
 
 def cells():
-    return sorted(TimeRollup.objects.values_list(*FIELDS))
+    """Both rollups' cells: by day, and by task."""
+    return (
+        sorted(TimeRollup.objects.values_list(*FIELDS)),
+        sorted(TaskTimeRollup.objects.values_list(*TASK_FIELDS)),
+    )
 
 
 def assert_equals_a_rebuild(what=""):
@@ -260,12 +265,52 @@ def test_the_rebuild_command_repairs_a_rollup_written_around(team):
         non_billable=datetime.timedelta(),
         disputed=datetime.timedelta(),
     )
+    TaskTimeRollup.objects.filter(task=task).update(entries=7)
     out = StringIO()
     call_command("rebuild_time_rollup", stdout=out)
-    assert out.getvalue().startswith("time rollup: 1 cells")
+    assert out.getvalue().startswith("time rollup: 1 cells, 1 task cells")
     (cell,) = TimeRollup.objects.all()
     assert cell.non_billable == cell.logged == datetime.timedelta(hours=1)
     assert cell.measured == datetime.timedelta()
+    (task_cell,) = TaskTimeRollup.objects.all()
+    assert (task_cell.task, task_cell.assistant, task_cell.client) == (
+        task,
+        task.assignee,
+        task.client,
+    )
+    assert task_cell.entries == 1 and task_cell.non_billable == datetime.timedelta(hours=1)
+    assert task_cell.first_started == task_cell.last_started == entry.started_at
+
+
+@pytest.mark.django_db
+def test_a_task_cell_spans_its_entries_as_they_move(team):
+    task, manager = team["tasks"][1], team["manager"]
+    first = datetime.datetime(2026, 10, 5, 9, tzinfo=UTC)
+
+    def entry(day):
+        start = first + datetime.timedelta(days=day)
+        return services.time_entry_create(
+            actor=manager, task=task, started_at=start, ended_at=start + datetime.timedelta(hours=1)
+        )
+
+    early, middle, late = entry(0), entry(3), entry(9)
+
+    def span():
+        (cell,) = TaskTimeRollup.objects.filter(task=task)
+        return cell.first_started, cell.last_started, cell.entries
+
+    assert span() == (early.started_at, late.started_at, 3)
+    services.time_entry_delete(actor=manager, entry=late)
+    assert span() == (early.started_at, middle.started_at, 2)
+    moved = first + datetime.timedelta(days=20)
+    services.time_entry_update(
+        actor=manager,
+        entry=early,
+        started_at=moved,
+        ended_at=moved + datetime.timedelta(minutes=30),
+    )
+    assert span() == (middle.started_at, moved, 2)
+    assert_equals_a_rebuild()
 
 
 @pytest.mark.postgres
@@ -296,4 +341,32 @@ def test_concurrent_writers_of_one_group_keep_it_whole(attempt):
     assert all(isinstance(outcome, TimeEntry) for outcome in outcomes), outcomes
     (cell,) = TimeRollup.objects.all()
     assert cell.entries == 4 and cell.logged == datetime.timedelta(minutes=200)
+    assert_equals_a_rebuild()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("attempt", range(2))
+def test_concurrent_writers_of_one_task_keep_its_cell_whole(attempt):
+    """Entries of one task on different UTC days (different day cells), written at the
+    same instant: the refreshes of its task cell wait for each other, so it holds all."""
+    assistant = factories.AssistantFactory()
+    client = factories.ClientFactory()
+    factories.SubscriptionFactory(client=client)
+    task = factories.TaskFactory(client=client, assignee=assistant, status=TaskStatus.IN_PROGRESS)
+    day = (timezone.now() - datetime.timedelta(days=8)).replace(hour=1, minute=0, second=0)
+    calls = [
+        lambda n=n: services.time_entry_create(
+            actor=assistant,
+            task=task,
+            started_at=day + datetime.timedelta(days=n),
+            ended_at=day + datetime.timedelta(days=n, minutes=50),
+        )
+        for n in range(4)
+    ]
+    outcomes = race(*calls)
+    assert all(isinstance(outcome, TimeEntry) for outcome in outcomes), outcomes
+    (cell,) = TaskTimeRollup.objects.all()
+    assert cell.entries == 4 and cell.logged == datetime.timedelta(minutes=200)
+    assert (cell.first_started, cell.last_started) == (day, day + datetime.timedelta(days=3))
     assert_equals_a_rebuild()

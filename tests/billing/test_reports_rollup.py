@@ -128,6 +128,15 @@ def history(manager_user):
         for assistant in assistants
         for category in ("travel", "")
     ]
+    # Beside the tasks worked all year, one per assistant worked in May alone: a range
+    # holds its time whole, and cuts the others'.
+    may = (datetime.datetime(2026, 5, 1, tzinfo=UTC), datetime.datetime(2026, 6, 1, tzinfo=UTC))
+    short = {
+        assistant: factories.TaskFactory(
+            client=clients[0], assignee=assistant, status=TaskStatus.IN_PROGRESS
+        )
+        for assistant in assistants
+    }
     entries = []
     for assistant in assistants:
         moment = datetime.datetime(2026, 2, 20, tzinfo=UTC)
@@ -155,7 +164,7 @@ def history(manager_user):
                 )
             entries.append(
                 factories.TimeEntryFactory(
-                    task=rng.choice(mine),
+                    task=short[assistant] if may[0] <= moment < may[1] else rng.choice(mine),
                     assistant=assistant,
                     started_at=moment,
                     ended_at=moment + length,
@@ -181,6 +190,7 @@ def _expected(entries, report_range, group_by):
                 "client": entry.task.client_id,
                 "assistant": entry.assistant_id,
                 "category": entry.task.category,
+                "task": entry.task_id,
                 "total": None,
             }[group_by]
         row, length = sums[key], entry.ended_at - entry.started_at
@@ -221,6 +231,7 @@ def test_the_report_is_the_entries_own_in_every_zone(history):
         (datetime.date(2026, 3, 1), datetime.date(2026, 11, 30)),  # both clock changes
         (datetime.date(2026, 3, 29), datetime.date(2026, 3, 29)),  # one day, a change in Paris
         (datetime.date(2026, 4, 15), datetime.date(2026, 6, 17)),  # mid-week to mid-week
+        (datetime.date(2026, 1, 1), datetime.date(2026, 12, 31)),  # every task whole
     ]
     for zone, (first, last) in ((zone, dates) for zone in ZONES for dates in ranges):
         report_range = DayRange(first, last, zoneinfo.ZoneInfo(zone))
@@ -228,7 +239,7 @@ def test_the_report_is_the_entries_own_in_every_zone(history):
         (expected_totals,) = _expected(history["entries"], report_range, "total").values() or [
             dict.fromkeys(FIELDS, 0)
         ]
-        for group_by in ("client", "assistant", "category", "week", "month"):
+        for group_by in ("client", "assistant", "category", "task", "week", "month"):
             expected = _expected(history["entries"], report_range, group_by)
             report = time_report(history["manager"], report_range=report_range, group_by=group_by)
             key = "period" if group_by in ("week", "month") else group_by

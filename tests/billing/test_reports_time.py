@@ -8,9 +8,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import pytest
-from django.db.models import Sum
+from django.db.models import F, Sum
 
-from assistants.models import TimeEntryStatus
+from assistants.models import TimeEntry, TimeEntryStatus
 from assistants.services import time_entry_credit
 from billing import services
 from billing.models import Invoice, InvoicedEntry, InvoiceStatus
@@ -23,6 +23,11 @@ pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/reports/time/"
 QUARTER = {"from": "2026-09-01", "to": "2026-11-30"}
+IN_QUARTER = {
+    "started_at__gte": datetime.datetime(2026, 9, 1, tzinfo=datetime.UTC),
+    "started_at__lt": datetime.datetime(2026, 12, 1, tzinfo=datetime.UTC),
+    "ended_at__isnull": False,
+}
 DEC_2 = at(2026, 12, 2)
 
 
@@ -386,8 +391,10 @@ def test_query_count_is_fixed_whatever_the_rows(
     manager_api, office, django_assert_num_queries, group_by
 ):
     # The token with its user, the entries, the assistants' costs, the invoices, their
-    # credit notes; the people's names or the category labels.
-    queries = 5 + (group_by in ("client", "assistant", "category"))
+    # credit notes; the people's names or the category labels. By task: the token, the
+    # task cells the range cuts, the count and totals, the page, the invoices and their
+    # credit notes.
+    queries = 5 + (group_by in ("client", "assistant", "category", "task"))
     for size in (1, 6):
         _more_work(size, 2)
         with django_assert_num_queries(queries):
@@ -465,6 +472,48 @@ def test_margin_per_assistant_shares_each_invoice_by_billed_minutes(manager_api,
     revenue = Decimal(body["totals"]["revenue_amount"])
     assert revenue == share("xena") + share("yuri")
     assert abs(revenue - Decimal(body["totals"]["invoiced_excl_tax_amount"])) <= Decimal("0.01")
+
+
+def test_by_task_the_pages_are_the_whole_report_most_time_first(manager_api, costed):
+    costed["yuri"].assistant_profile.cost_rate = Decimal("13.37")  # a third of a cent a minute
+    costed["yuri"].assistant_profile.save()
+    query = {**QUARTER, "group_by": "task"}
+    whole = manager_api.get(URL, {**query, "page_size": 100}).json()
+    rows = whole["results"]
+    assert whole["count"] == whole["totals"]["rows"] == len(rows) >= 4
+    paged, page = [], 1
+    while True:
+        body = manager_api.get(URL, {**query, "page_size": 2, "page": page}).json()
+        assert body["count"] == len(rows)
+        paged += body["results"]
+        if body["next"] is None:
+            break
+        page += 1
+    assert paged == rows
+    order = [(-row["logged_minutes"], row["label"].casefold()) for row in rows]
+    assert order == sorted(order)
+    # Each task's cost: each assistant's whole minutes at their rate, rounded once a task.
+    for row in rows:
+        minutes = (
+            TimeEntry.objects.filter(task_id=row["task"], **IN_QUARTER)
+            .values("assistant__assistant_profile__cost_rate")
+            .annotate(logged=Sum(F("ended_at") - F("started_at")))
+        )
+        units = sum(
+            int(item["logged"].total_seconds()) // 60
+            * Fraction(item["assistant__assistant_profile__cost_rate"])
+            for item in minutes
+        )
+        assert Decimal(row["cost_amount"]) == money(units / 60), row
+        assert row["revenue_amount"] is None and row["margin_amount"] is None
+    totals = whole["totals"]
+    assert Decimal(totals["cost_amount"]) == sum(Decimal(row["cost_amount"]) for row in rows)
+    assert totals["logged_minutes"] == manager_api.get(URL, QUARTER).json()["totals"][
+        "logged_minutes"
+    ]
+    assert totals["uncosted_minutes"] == 0 and totals["margin_amount"] is None
+    # Beyond the last page: a 404, as every list.
+    assert manager_api.get(URL, {**query, "page_size": 2, "page": page + 1}).status_code == 404
 
 
 def test_cost_without_revenue_where_invoices_are_not_split(manager_api, costed):

@@ -247,3 +247,20 @@ def test_a_refused_pdf_is_not_found(web_for, manager_user, client):
         == 404
     )
     assert_sends_to_sign_in(client.get(PDF), PDF)
+
+
+def test_a_long_table_shows_the_rows_with_most_time_and_says_so(
+    web_for, manager_user, shop, monkeypatch
+):
+    monkeypatch.setattr("billing.web.report_views.SHOWN_ROWS", 2)
+    web = web_for(manager_user)
+    body = assert_page(web.get(URL, {**SEPTEMBER, "group_by": "task"}), "Time and money")
+    assert rows(body, "time-report") == ["Bob&#x27;s secret errand", "Book the trip to Lisbon"]
+    assert "The 2 rows with the most time of 3; the CSV download holds them all." in body
+    french = web.get(URL, {**SEPTEMBER, "group_by": "task"}, HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Les 2 lignes au temps le plus long sur 3" in french.content.decode()
+    text = pdf_text(web.get(PDF, {**SEPTEMBER, "group_by": "task"}))
+    assert "The 2 rows with the most time of 3" in text
+    assert "Renew the passport" not in text
+    # Short tables say nothing of it.
+    assert "rows with the most time" not in web.get(URL, SEPTEMBER).content.decode()
