@@ -17,10 +17,28 @@ them all. A group with no stopped entry has no cell.
 import datetime
 
 from django.conf import settings
-from django.db import models
-from django.db.models import F, Q
+from django.db import NotSupportedError, models
+from django.db.models import F, Func, Q
 
 ZERO = datetime.timedelta()
+
+
+class WholeMinutes(Func):
+    """A duration's whole minutes, rounded down: PostgreSQL keeps durations as intervals,
+    SQLite as microseconds (an integer)."""
+
+    output_field = models.BigIntegerField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        raise NotSupportedError(f"WholeMinutes is not written for {connection.vendor}")
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        template = "FLOOR(EXTRACT(EPOCH FROM %(expressions)s) / 60)::bigint"
+        return super().as_sql(compiler, connection, template=template, **extra_context)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        template = "(%(expressions)s / 60000000)"
+        return super().as_sql(compiler, connection, template=template, **extra_context)
 
 
 class TimeRollup(models.Model):
@@ -81,9 +99,11 @@ class TaskTimeRollup(models.Model):
     time the range holds whole, one row each instead of their entries (only the few at
     work across an edge of the range are summed from their entries).
 
-    The same sums as a `TimeRollup` cell, kept by the same refreshes: refreshing a (day,
-    assistant, client) group recomputes the task cells of that assistant and client whose
-    span meets the day, and those of the tasks with entries in it."""
+    The same sums as a `TimeRollup` cell, and the whole minutes logged (what a cost is
+    counted on); `shared` when the task has cells of other assistants too (a report of
+    everyone's time adds those up). Kept by the same refreshes: refreshing a (day,
+    assistant, client) group recomputes every cell of the tasks of that assistant and
+    client whose span meets the day, and of the tasks with entries in it."""
 
     task = models.ForeignKey(
         "concierge.Task", on_delete=models.CASCADE, related_name="+", db_index=False
@@ -99,12 +119,14 @@ class TaskTimeRollup(models.Model):
     last_started = models.DateTimeField()
     entries = models.PositiveIntegerField()
     logged = models.DurationField()
+    logged_minutes = models.PositiveIntegerField()
     measured = models.DurationField()
     adjusted_minutes = models.PositiveIntegerField()
     billed_minutes = models.PositiveIntegerField()
     credited_minutes = models.PositiveIntegerField()
     non_billable = models.DurationField()
     disputed = models.DurationField()
+    shared = models.BooleanField()
 
     class Meta:
         constraints = [
@@ -130,8 +152,9 @@ class TaskTimeRollup(models.Model):
             ),
         ]
         indexes = [
-            # The report's: the cells a range meets.
+            # The report's: the cells a range meets; the most time first.
             models.Index(fields=["first_started", "last_started"], name="task_time_rollup_span"),
+            models.Index(fields=["-logged", "task"], name="task_time_rollup_most_time"),
             # The refreshes': an assistant and client's cells whose span meets some days.
             models.Index(
                 fields=["assistant", "client", "last_started"], name="task_time_rollup_refresh"

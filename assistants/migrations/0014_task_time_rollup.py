@@ -9,26 +9,46 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from assistants.rollup_models import WholeMinutes
+
 rollup = importlib.import_module("assistants.migrations.0013_time_rollup")
 
 
 def fill(apps, schema_editor):
     """Every task cell from the entries, as `time_rollup_rebuild` computes them."""
-    from django.db.models import F, Max, Min
+    from django.db.models import (
+        DurationField,
+        Exists,
+        ExpressionWrapper,
+        F,
+        Max,
+        Min,
+        OuterRef,
+        Sum,
+    )
 
     entry_model = apps.get_model("assistants", "TimeEntry")
     task_rollup = apps.get_model("assistants", "TaskTimeRollup")
     connection = schema_editor.connection
+    entries = entry_model.objects.using(connection.alias).filter(ended_at__isnull=False)
+    others = entries.filter(task_id=OuterRef("task_id")).exclude(
+        assistant_id=OuterRef("assistant_id")
+    )
+    duration = ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField())
     cells = (
-        entry_model.objects.using(connection.alias)
-        .filter(ended_at__isnull=False)
-        .order_by()
+        entries.order_by()
         .values(
             cell_task=F("task_id"),
             cell_assistant=F("assistant_id"),
             cell_client=F("task__client_id"),
+            cell_shared=Exists(others),
         )
-        .annotate(cell_first=Min("started_at"), cell_last=Max("started_at"), **rollup.cell_sums())
+        .annotate(
+            cell_first=Min("started_at"),
+            cell_last=Max("started_at"),
+            **rollup.cell_sums(),
+            cell_logged_minutes=WholeMinutes(Sum(duration)),
+        )
     )
     sql, params = cells.query.sql_with_params()
     columns = ", ".join(
@@ -37,6 +57,7 @@ def fill(apps, schema_editor):
             "task_id",
             "assistant_id",
             "client_id",
+            "shared",
             "first_started",
             "last_started",
             "entries",
@@ -47,6 +68,7 @@ def fill(apps, schema_editor):
             "credited_minutes",
             "non_billable",
             "disputed",
+            "logged_minutes",
         )
     )
     table = connection.ops.quote_name(task_rollup._meta.db_table)
@@ -77,12 +99,14 @@ class Migration(migrations.Migration):
                 ("last_started", models.DateTimeField()),
                 ("entries", models.PositiveIntegerField()),
                 ("logged", models.DurationField()),
+                ("logged_minutes", models.PositiveIntegerField()),
                 ("measured", models.DurationField()),
                 ("adjusted_minutes", models.PositiveIntegerField()),
                 ("billed_minutes", models.PositiveIntegerField()),
                 ("credited_minutes", models.PositiveIntegerField()),
                 ("non_billable", models.DurationField()),
                 ("disputed", models.DurationField()),
+                ("shared", models.BooleanField()),
                 (
                     "assistant",
                     models.ForeignKey(
@@ -116,6 +140,7 @@ class Migration(migrations.Migration):
                     models.Index(
                         fields=["first_started", "last_started"], name="task_time_rollup_span"
                     ),
+                    models.Index(fields=["-logged", "task"], name="task_time_rollup_most_time"),
                     models.Index(
                         fields=["assistant", "client", "last_started"],
                         name="task_time_rollup_refresh",

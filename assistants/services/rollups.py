@@ -6,16 +6,17 @@ deleted, disputed or decided, billed by an invoice or credited by a credit note,
 whose category changes — calls `time_rollup_refresh` in its own transaction with the
 groups it touched: a group is a UTC day, an assistant and a client. The day cells of each
 group are recomputed from the entries, not incremented, so a refresh is right whatever
-the cells held before; and so are the task cells of the group's assistant and client that
-it may have changed: those whose span of starts meets the day (an entry of theirs may
-have left it) and those of the tasks with entries in it now.
+the cells held before; and so is every task cell of the tasks it may have changed: those
+of the group's assistant and client whose span of starts meets the day (an entry of
+theirs may have left it), and those with entries in it now.
 
-On PostgreSQL a refresh first takes a transaction-scoped advisory lock per assistant and
-client of its groups, in one order: a concurrent writer of the same assistant's time for
-the same client (the only writer of their day or task cells) waits for this transaction
-to end, and its own recomputation (a statement after the lock, so a fresh snapshot under
-READ COMMITTED) then sees what this one committed. On SQLite writers are serialised by
-the database (IMMEDIATE transactions). Services refresh last, after any row lock they take.
+On PostgreSQL a refresh first takes a transaction-scoped advisory lock per client of its
+groups, in one order: a concurrent writer of the same client's time (the only writer of
+their day cells and of their tasks' cells, whichever assistant) waits for this
+transaction to end, and its own recomputation (a statement after the lock, so a fresh
+snapshot under READ COMMITTED) then sees what this one committed. On SQLite writers are
+serialised by the database (IMMEDIATE transactions). Services refresh last, after any
+row lock they take.
 """
 
 import datetime
@@ -25,11 +26,23 @@ from collections.abc import Collection, Iterable, Iterator
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, DurationField, F, Max, Min, Q, QuerySet, Sum, Value
+from django.db.models import (
+    Count,
+    DurationField,
+    Exists,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce, TruncDate
 
 from assistants.models import TimeEntry
-from assistants.rollup_models import TaskTimeRollup, TimeRollup
+from assistants.rollup_models import TaskTimeRollup, TimeRollup, WholeMinutes
 from assistants.selectors import ADJUSTED, DISPUTED, DURATION, MEASURED, NON_BILLABLE
 from concierge.models import Task
 
@@ -56,7 +69,16 @@ SUMS = (
 )
 # The rollups' columns, in the order `_summed` and `_summed_by_task` select them.
 COLUMNS = ("day", "assistant_id", "client_id", "category", *SUMS)
-TASK_COLUMNS = ("task_id", "assistant_id", "client_id", "first_started", "last_started", *SUMS)
+TASK_COLUMNS = (
+    "task_id",
+    "assistant_id",
+    "client_id",
+    "shared",
+    "first_started",
+    "last_started",
+    *SUMS,
+    "logged_minutes",
+)
 
 
 def group_of(entry: TimeEntry) -> Group:
@@ -94,7 +116,9 @@ def _summed(entries: QuerySet[TimeEntry]) -> QuerySet[TimeEntry, Any]:
 
 
 def _summed_by_task(entries: QuerySet[TimeEntry]) -> QuerySet[TimeEntry, Any]:
-    """The stopped `entries` summed per task cell, selecting TASK_COLUMNS in order."""
+    """The stopped `entries` summed per task cell, selecting TASK_COLUMNS in order; a cell
+    is shared when the task has stopped time of another assistant."""
+    others = TimeEntry.objects.filter(task_id=OuterRef("task_id"), ended_at__isnull=False)
     return (
         entries.filter(ended_at__isnull=False)
         .order_by()
@@ -102,8 +126,14 @@ def _summed_by_task(entries: QuerySet[TimeEntry]) -> QuerySet[TimeEntry, Any]:
             cell_task=F("task_id"),
             cell_assistant=F("assistant_id"),
             cell_client=F("task__client_id"),
+            cell_shared=Exists(others.exclude(assistant_id=OuterRef("assistant_id"))),
         )
-        .annotate(cell_first=Min("started_at"), cell_last=Max("started_at"), **_sums())
+        .annotate(
+            cell_first=Min("started_at"),
+            cell_last=Max("started_at"),
+            **_sums(),
+            cell_logged_minutes=WholeMinutes(Sum(DURATION)),
+        )
     )
 
 
@@ -136,17 +166,17 @@ def _midnight(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(0), tzinfo=UTC)
 
 
-def _lock_key(assistant: int, client: int) -> int:
-    """A signed 64-bit advisory-lock key for an assistant's time for a client (a collision
-    only makes two writers wait for each other)."""
-    digest = hashlib.blake2b(f"time-rollup {assistant} {client}".encode(), digest_size=8)
+def _lock_key(client: int) -> int:
+    """A signed 64-bit advisory-lock key for a client's time (a collision only makes two
+    writers wait for each other)."""
+    digest = hashlib.blake2b(f"time-rollup {client}".encode(), digest_size=8)
     return int.from_bytes(digest.digest(), "big", signed=True)
 
 
 def _lock(groups: Collection[Group]) -> None:
     if connection.vendor != "postgresql" or not groups:
         return
-    keys = sorted({_lock_key(assistant, client) for _day, assistant, client in groups})
+    keys = sorted({_lock_key(client) for _day, _assistant, client in groups})
     with connection.cursor() as cursor:
         # Taken in the array's order, sorted: two refreshes never wait on each other crosswise.
         cursor.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", [keys])
@@ -162,7 +192,7 @@ def time_rollup_refresh(*, groups: Iterable[Group]) -> None:
     with transaction.atomic(savepoint=False):  # in the caller's transaction, if any
         _lock(wanted)
         runs = list(_runs(wanted))
-        tasks: dict[int, set[int]] = defaultdict(set)  # assistant → their tasks to refresh
+        tasks: set[int] = set()  # whose cells to refresh
         for start in range(0, len(runs), RUNS_PER_QUERY):
             cells, entries, spans = Q(pk__in=[]), Q(pk__in=[]), Q(pk__in=[])
             for assistant, client, first, last in runs[start : start + RUNS_PER_QUERY]:
@@ -183,26 +213,23 @@ def time_rollup_refresh(*, groups: Iterable[Group]) -> None:
             TimeRollup.objects.filter(cells).delete()
             in_groups = TimeEntry.objects.filter(entries)
             _insert(TimeRollup, COLUMNS, _summed(in_groups))
-            met = TaskTimeRollup.objects.filter(spans).values_list("assistant_id", "task_id")
-            held = in_groups.filter(ended_at__isnull=False).values_list("assistant_id", "task_id")
-            for assistant, task in met.order_by().union(held.order_by()):
-                tasks[assistant].add(task)
+            met = TaskTimeRollup.objects.filter(spans).values_list("task_id", flat=True)
+            held = in_groups.filter(ended_at__isnull=False).values_list("task_id", flat=True)
+            tasks.update(met.order_by().union(held.order_by()))
         _refresh_tasks(tasks)
 
 
-def _refresh_tasks(tasks: dict[int, set[int]]) -> None:
-    """Recompute the cells of each assistant's `tasks` from the entries, a few hundred
-    cells a statement whatever the assistants."""
-    pairs = [(assistant, task) for assistant, ids in sorted(tasks.items()) for task in sorted(ids)]
-    for start in range(0, len(pairs), TASKS_PER_QUERY):
-        by_assistant: dict[int, list[int]] = defaultdict(list)
-        for assistant, task in pairs[start : start + TASKS_PER_QUERY]:
-            by_assistant[assistant].append(task)
-        chunk = Q(pk__in=[])
-        for assistant, ids in by_assistant.items():
-            chunk |= Q(assistant_id=assistant, task_id__in=ids)
-        TaskTimeRollup.objects.filter(chunk).delete()
-        _insert(TaskTimeRollup, TASK_COLUMNS, _summed_by_task(TimeEntry.objects.filter(chunk)))
+def _refresh_tasks(tasks: Collection[int]) -> None:
+    """Recompute every cell of `tasks` from the entries, a few hundred tasks a statement."""
+    ordered = sorted(tasks)
+    for start in range(0, len(ordered), TASKS_PER_QUERY):
+        chunk = ordered[start : start + TASKS_PER_QUERY]
+        TaskTimeRollup.objects.filter(task_id__in=chunk).delete()
+        _insert(
+            TaskTimeRollup,
+            TASK_COLUMNS,
+            _summed_by_task(TimeEntry.objects.filter(task_id__in=chunk)),
+        )
 
 
 def time_rollup_refresh_entries(*, entry_ids: Collection[int]) -> None:

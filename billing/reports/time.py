@@ -12,6 +12,8 @@ their own invoices. Assistants see time, never money.
 """
 
 import datetime
+import heapq
+import itertools
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -32,10 +34,19 @@ from billing.reports.time_sums import (
     invoice_sums,
     rolled_up,
 )
-from concierge.models import Category, User
+from concierge.models import Category, Task, User
 
 GROUPS = ("client", "assistant", "category", "task", "week", "month")
-CENT = Decimal("0.01")
+# The sums of no time, by the names of the entries query's (`time_sums.TOTALS`).
+NOTHING = {
+    "logged_time": datetime.timedelta(),
+    "measured_time": datetime.timedelta(),
+    "adjusted_total": 0,
+    "billed_total": 0,
+    "non_billable_time": datetime.timedelta(),
+    "disputed_time": datetime.timedelta(),
+    "entry_count": 0,
+}
 
 
 # What the invoices of a row say, in their currency: the totals due (tax included, as each
@@ -146,12 +157,12 @@ def _bucket_of(group_by: str, day: datetime.date) -> datetime.date:
 
 @dataclass
 class _Cost:
-    """What a row's time cost: each assistant's logged minutes at their hourly cost,
-    unrounded; the minutes of assistants whose cost is not known apart."""
+    """What a row's time cost: each assistant's whole minutes logged at their hourly cost;
+    the minutes of assistants whose cost is not known apart."""
 
-    # Minutes times hourly rates: exact in Decimal (whole minutes, rates in cents), so
-    # summed as they come and divided by 60 once (`amount`), not a Fraction per item.
-    minute_rates: Decimal = Decimal(0)
+    # Minutes times hourly rates in cents (rates have two places): exact integers, summed
+    # as they come and divided by 60 once, when rounded (`cents`).
+    units: int = 0
     uncosted_minutes: int = 0
 
     def add(self, item: dict[str, Any], rate: Decimal | None) -> None:
@@ -159,16 +170,22 @@ class _Cost:
         if rate is None:
             self.uncosted_minutes += minutes
         else:
-            self.minute_rates += minutes * rate
+            self.units += minutes * int(rate * 100)
 
     @property
-    def amount(self) -> Fraction:
-        return Fraction(self.minute_rates) / 60
+    def cents(self) -> int:
+        """The cost in cents, rounded half up (once, as an invoice line is)."""
+        return cents_of(self.units)
+
+
+def cents_of(units: int) -> int:
+    """Cents, rounded half up, of minutes times hourly rates in cents (never negative)."""
+    return (units + 30) // 60
 
 
 def _profit(cost: _Cost, revenue: Decimal | None) -> dict[str, Any]:
-    """A row's cost (rounded once, as an invoice line is), revenue and margin."""
-    cost_amount = rating.money(cost.amount)
+    """A row's cost, revenue and margin."""
+    cost_amount = Decimal(cost.cents).scaleb(-2)
     return {
         "cost_amount": cost_amount,
         "uncosted_minutes": cost.uncosted_minutes,
@@ -299,15 +316,18 @@ def _invoiced(
     invoiced_total = _Money()
     if not money:
         return invoiced, invoiced_total
+    per_row = group_by in ("client", "assistant") or group_by in BUCKETS
 
     def key_of(item: dict[str, Any]) -> Any:
+        if not per_row:
+            return None
         if group_by in ("client", "assistant"):
             return item["client_id"]
         if group_by in BUCKETS:
             return _bucket_of(group_by, item["period_start"])
         return None
 
-    for item in invoice_sums(user, report_range, filters):
+    for item in invoice_sums(user, report_range, filters, per_row=per_row):
         amounts = {
             "invoices": item["invoice_count"],
             "invoiced_amount": item["invoiced_amount"],
@@ -326,13 +346,15 @@ def _invoiced(
                     item["client__email"],
                 ),
             }
-    for item in credit_sums(user, report_range, filters):
+    for item in credit_sums(user, report_range, filters, per_row=per_row):
         credits = {
             "credited_amount": item["credited_amount"],
             "credited_excl_tax_amount": item["credited_excl_tax_amount"],
         }
         invoiced_total.add(item["credit_currency"], **credits)
-        key = key_of({"client_id": item["invoice_client"], "period_start": item["invoice_period"]})
+        key = key_of(
+            {"client_id": item.get("invoice_client"), "period_start": item.get("invoice_period")}
+        )
         if key is not None:
             invoiced[key].add(item["credit_currency"], **credits)
     return invoiced, invoiced_total
@@ -341,63 +363,112 @@ def _invoiced(
 def _by_task(
     user: User, report_range: DayRange, filters: dict, *, money: bool, costs: bool
 ) -> dict[str, Any]:
-    """The report by task: its rows a `TaskRows`, its totals from `TaskSums.summary`."""
+    """The report by task: its rows a `TaskRows`, its totals the plain cells' summed in the
+    database and the rest's in Python."""
     task_sums = TaskSums(user, report_range, filters)
-    summary = task_sums.summary()
-    totals = {name: summary[name] for name in ("rows", "entries", *MINUTE_FIELDS)}
+    rest = task_sums.rest()
+    plain = task_sums.plain_totals()
+    # Every assistant's cost (a page's are not known before it is read; there are few).
+    rates = _cost_rates(None) if costs else {}
+    rows = TaskRows(task_sums, rest, rates, costs=costs, plain_rows=plain["rows"])
+    total = _Sums()
+    total.add(
+        {name: nothing if plain[name] is None else plain[name] for name, nothing in NOTHING.items()}
+    )
+    for item in rest:
+        total.add(item)
+    totals = {"rows": len(rows), **total.minutes()}
     if money:
         _per_row, invoiced_total = _invoiced(user, report_range, "task", filters, {}, money)
         totals.update(invoiced_total.fields())
     if costs:
-        cost = Decimal(summary["cost_cents"]) / 100
+        # Each row rounded once, the plain cells' in the database.
+        cents = plain["cost_cents"] + sum(cost.cents for cost in rows.rest_costs)
         totals.update(
-            cost_amount=cost.quantize(CENT),
-            uncosted_minutes=summary["uncosted_minutes"],
+            cost_amount=Decimal(cents).scaleb(-2),
+            uncosted_minutes=plain["uncosted_minutes"]
+            + sum(cost.uncosted_minutes for cost in rows.rest_costs),
             revenue_amount=None,
             margin_amount=None,
         )
-    rows = TaskRows(task_sums, costs=costs)
     return {"rows": rows, "totals": totals, "money": money, "costs": costs}
 
 
 class TaskRows(Sequence[dict[str, Any]]):
-    """The rows of the report by task, read from the database as they are asked for: a
-    slice is one query of its page (the paginator's), the whole one query of all."""
+    """The rows of the report by task, most time first (then the oldest task first), read
+    as they are asked for: the rest's (`TaskSums.rest`, few) assembled at once, the plain
+    cells' a page at a time — a slice is one query of the cells as far as its end, and one
+    of the page's titles."""
 
-    def __init__(self, task_sums: TaskSums, *, costs: bool):
-        self.task_sums, self.costs = task_sums, costs
+    def __init__(
+        self,
+        task_sums: TaskSums,
+        rest: list[dict[str, Any]],
+        rates: dict[int, Decimal | None],
+        *,
+        costs: bool,
+        plain_rows: int,
+    ):
+        self.task_sums, self.rates, self.costs = task_sums, rates, costs
+        self.plain_rows = plain_rows
+        sums: dict[int, _Sums] = defaultdict(_Sums)
+        cost_of: dict[int, _Cost] = defaultdict(_Cost)
+        for item in rest:
+            sums[item["key"]].add(item)
+            cost_of[item["key"]].add(item, rates.get(item["cost_assistant"]))
+        self.rest_costs = list(cost_of.values())
+        # (sort key, row) of the rest, in order.
+        self.rest = sorted(
+            ((-sums[key].logged, key), self._row(key, sums[key], cost_of[key])) for key in sums
+        )
 
     def __len__(self) -> int:
-        return self.task_sums.summary()["rows"]
+        return self.plain_rows + len(self.rest)
 
     def __getitem__(self, index):  # type: ignore[override]
         if isinstance(index, slice):
             start, stop, step = index.indices(len(self))
             if step != 1:
                 raise ValueError("rows are read in order")
-            if stop <= start:
-                return []
-            return [self._row(item) for item in self.task_sums.page(start, stop - start)]
+            return self._rows(start, stop) if stop > start else []
         if index < 0:
             index += len(self)
         if not 0 <= index < len(self):
             raise IndexError(index)
-        return self[index : index + 1][0]
+        return self._rows(index, index + 1)[0]
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        return iter([self._row(item) for item in self.task_sums.page(0, None)])
+        return iter(self._rows(0, None))
 
-    def _row(self, item: dict[str, Any]) -> dict[str, Any]:
-        row = {name: item[name] for name in ("task", "client", "category", "label", "entries")}
-        row.update({name: item[name] for name in MINUTE_FIELDS})
+    def _rows(self, start: int, stop: int | None) -> list[dict[str, Any]]:
+        """Rows `start` to `stop` (None: the last): the plain cells as far as `stop`
+        merged with the rest, in order, then labelled."""
+        plain = []
+        for cell in self.task_sums.plain_page(stop):
+            sums, cost = _Sums(), _Cost()
+            sums.add(cell)
+            cost.add(cell, self.rates.get(cell["cost_assistant"]))
+            plain.append(((-cell["logged_time"], cell["key"]), self._row(cell["key"], sums, cost)))
+        merged = heapq.merge(plain, self.rest)
+        rows = [row for _key, row in itertools.islice(merged, start, stop)]
+        _label_tasks(rows)
+        return rows
+
+    def _row(self, key: int, sums: _Sums, cost: _Cost) -> dict[str, Any]:
+        row = {"task": key, "client": None, "category": None, "label": None, **sums.minutes()}
         if self.costs:
-            row.update(
-                cost_amount=(Decimal(item["cost_cents"]) / 100).quantize(CENT),
-                uncosted_minutes=item["uncosted_minutes"],
-                revenue_amount=None,
-                margin_amount=None,
-            )
+            row.update(_profit(cost, None))
         return row
+
+
+def _label_tasks(rows: list[dict[str, Any]]) -> None:
+    """Each task row given its task's title, client and category (one query)."""
+    found = Task.objects.filter(pk__in=[row["task"] for row in rows]).values_list(
+        "pk", "title", "client_id", "category"
+    )
+    described = {pk: (title, client, category) for pk, title, client, category in found}
+    for row in rows:
+        row["label"], row["client"], row["category"] = described[row["task"]]
 
 
 def _earns(group_by: str, money: bool) -> bool:
@@ -427,9 +498,11 @@ def _describe(group_by: str, item: dict[str, Any]) -> dict[str, Any]:
     return {"category": item["key"], "label": item["key"]}
 
 
-def _cost_rates(assistant_ids: set[int]) -> dict[int, Decimal | None]:
-    """What an hour of each assistant costs (one query)."""
-    profiles = AssistantProfile.objects.filter(user_id__in=assistant_ids)
+def _cost_rates(assistant_ids: set[int] | None) -> dict[int, Decimal | None]:
+    """What an hour of each assistant costs (None: of every assistant; one query)."""
+    profiles = AssistantProfile.objects.all()
+    if assistant_ids is not None:
+        profiles = profiles.filter(user_id__in=assistant_ids)
     return dict(profiles.values_list("user_id", "cost_rate"))
 
 

@@ -9,13 +9,16 @@ per client and period. Each takes the acting user first (`billing.reports.time`
 assembles the rows)."""
 
 import datetime
+from collections import defaultdict
 from typing import Any, cast
 
-from django.db import connection
 from django.db.models import (
+    BigIntegerField,
+    BooleanField,
     Case,
     Count,
     DurationField,
+    ExpressionWrapper,
     F,
     IntegerField,
     Q,
@@ -24,7 +27,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce, Round
 
 from assistants.models import TimeEntry
 from assistants.selectors import (
@@ -40,7 +43,7 @@ from assistants.selectors import (
 from billing.models import CreditNote, Invoice, InvoiceStatus
 from billing.reports.ranges import DayPlan, DayRange, Span, day_plan
 from billing.selectors import invoices_visible_to
-from concierge.models import Task, User
+from concierge.models import User
 
 # The groupings by period (the others group by client, assistant, category or task).
 BUCKETS = frozenset({"week", "month"})
@@ -210,37 +213,21 @@ def entry_sums(
     return rows
 
 
-def _whole_minutes(sql: str) -> str:
-    """The SQL of a duration's whole minutes, rounded down: PostgreSQL keeps durations as
-    intervals, SQLite as microseconds (an integer)."""
-    if connection.vendor == "postgresql":
-        return f"FLOOR(EXTRACT(EPOCH FROM {sql}) / 60)::bigint"
-    return f"({sql} / 60000000)"
-
-
-def _cents(units: str) -> str:
-    """The SQL of an amount in cents, rounded half up, from `units` (whole minutes times
-    cents an hour, never negative)."""
-    if connection.vendor == "postgresql":
-        return f"FLOOR(({units} + 30) / 60)"  # the sums of integers are numeric
-    return f"(({units} + 30) / 60)"  # integers: the division is whole
-
-
 class TaskSums:
-    """The time by task over a range, summed, ordered and paginated in the database, so
-    that a year of everyone's tasks costs two queries of a page, not a row per task in
-    Python.
+    """The queries of the time by task over a range, in a fixed handful whatever the
+    number of tasks — a year of everyone's is a hundred thousand.
 
-    The parts summed: the cells of the time rollup by task (a task's time per assistant)
-    the range holds whole; beside them, in one UNION ALL, the entries in the range of the
-    cells it cuts (the tasks at work across an edge), which one query finds first. Each
-    part is a task and an assistant, with the assistant's hourly cost: a task's cost is
-    the whole minutes of each assistant at their cost, rounded half up to the cent once
-    per task, as `billing.reports.time` rounds every row. The parts are summed per task by
-    its id alone; a page's titles, clients and categories are read for its rows only.
+    The cells of the time rollup by task (a task's time per assistant) that the range
+    holds whole are a task's row as they are, unless the report adds up several
+    assistants' cells of one task (it does but for an assistant's own time, or filtered by
+    assistant) and the cell is shared: those `plain` cells are counted, summed and costed
+    in the database, and read a page at a time, most time first. The `rest` — the shared
+    cells, and the entries in the range of the cells it cuts (the tasks at work across an
+    edge) — are few, and read whole.
     """
 
     def __init__(self, user: User, report_range: DayRange, filters: dict):
+        self.user, self.report_range, self.filters = user, report_range, filters
         start, end = report_range.start, report_range.end
         cells = task_rollup_to_sum(user).filter(first_started__lt=end, last_started__gte=start)
         for name, column in (
@@ -250,30 +237,15 @@ class TaskSums:
         ):
             if filters.get(name) is not None:
                 cells = cells.filter(**{column: filters[name]})
-        inside = Q(first_started__gte=start, last_started__lt=end)
-        described = {
-            "key": F("task_id"),
-            "cost_assistant": F("assistant_id"),
-            "cost_rate": F("assistant__assistant_profile__cost_rate"),
-        }
-        whole = cells.filter(inside).order_by().values(**described, **self._cell_sums())
-        parts: list[QuerySet[Any]] = [whole]
-        cut: dict[int, list[int]] = {}
-        for assistant, task in cells.exclude(inside).values_list("assistant_id", "task_id"):
-            cut.setdefault(assistant, []).append(task)
-        if cut:
-            pairs = Q(pk__in=[])
-            for assistant, tasks in cut.items():
-                pairs |= Q(assistant_id=assistant, task_id__in=tasks)
-            edges = report_entries(user, report_range, filters).filter(pairs).order_by()
-            parts.append(edges.values(**described).annotate(**entry_totals()))
-        found = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-        self.sql, self.params = found.query.sql_with_params()
-        self._summary: dict[str, int] | None = None
+        whole = Q(first_started__gte=start, last_started__lt=end)
+        if not (user.is_assistant or filters.get("assistant") is not None):
+            whole &= Q(shared=False)  # a task's row adds up its assistants' cells
+        self.plain = cells.filter(whole)
+        self.others = cells.exclude(whole)
 
     @staticmethod
     def _cell_sums() -> dict[str, Any]:
-        """A cell's sums, by the names and in the order of the entries' (`entry_totals`)."""
+        """A cell's sums, by the names of the entries' (`entry_totals`)."""
         return {
             "logged_time": F("logged"),
             "measured_time": F("measured"),
@@ -284,107 +256,58 @@ class TaskSums:
             "entry_count": F("entries"),
         }
 
-    def _per_task(self) -> str:
-        """The SQL of one row per task with time: its id, raw sums and cost."""
-        minutes = _whole_minutes("parts.logged_time")
-        rate = "CAST(ROUND(parts.cost_rate * 100) AS BIGINT)"  # in cents: exact
-        return f"""
-            SELECT parts.key,
-                SUM(parts.entry_count) AS entry_count,
-                SUM(parts.logged_time) AS logged_time,
-                SUM(parts.measured_time) AS measured_time,
-                SUM(parts.adjusted_total) AS adjusted_total,
-                SUM(parts.billed_total) AS billed_total,
-                SUM(parts.non_billable_time) AS non_billable_time,
-                SUM(parts.disputed_time) AS disputed_time,
-                SUM(CASE WHEN parts.cost_rate IS NULL THEN 0 ELSE {minutes} * {rate} END)
-                    AS cost_units,
-                SUM(CASE WHEN parts.cost_rate IS NULL THEN {minutes} ELSE 0 END)
-                    AS uncosted_minutes
-            FROM ({self.sql}) AS parts
-            GROUP BY parts.key
-        """  # noqa: S608 (the parts are the ORM's SQL, their values bound parameters)
+    def rest(self) -> list[dict[str, Any]]:
+        """The time of the tasks not plain, per task and assistant: rows of `key` (the
+        task), `cost_assistant` and the TOTALS (two queries; one if the range cuts no
+        cell)."""
+        start, end = self.report_range.start, self.report_range.end
+        held = Q(first_started__gte=start, last_started__lt=end)
+        found, cut = [], defaultdict(list)
+        described = {"key": F("task_id"), "cost_assistant": F("assistant_id")}
+        cells = self.others.order_by().values(
+            **described,
+            held=ExpressionWrapper(held, output_field=BooleanField()),
+            **self._cell_sums(),
+        )
+        for cell in cells:
+            if cell.pop("held"):
+                found.append(cell)
+            else:
+                cut[cell["cost_assistant"]].append(cell["key"])
+        if cut:
+            pairs = Q(pk__in=[])
+            for assistant, tasks in cut.items():
+                pairs |= Q(assistant_id=assistant, task_id__in=tasks)
+            entries = report_entries(self.user, self.report_range, self.filters).filter(pairs)
+            found += entries.order_by().values(**described).annotate(**entry_totals())
+        return found
 
-    @staticmethod
-    def _minutes(*, summed: bool = False) -> str:
-        """The SQL of the report's minute fields (MINUTES) from a task's raw sums, or from
-        those of every task summed."""
-
-        def of(name: str) -> str:
-            return f"SUM({name})" if summed else name
-
-        return ", ".join(
-            (
-                _whole_minutes(of("logged_time")),
-                f"{_whole_minutes(of('measured_time'))} + {of('adjusted_total')}",
-                of("billed_total"),
-                _whole_minutes(of("non_billable_time")),
-                _whole_minutes(of("disputed_time")),
-            )
+    def plain_totals(self) -> dict[str, Any]:
+        """How many plain cells, their sums by the names of TOTALS, and their costs in
+        cents (`cost_cents`, each cell's whole minutes at its assistant's hourly cost
+        rounded half up to the cent, as its row is: integers) and the minutes of those
+        whose cost is not known (`uncosted_minutes`). One query."""
+        rate = F("assistant__assistant_profile__cost_rate")
+        units = F("logged_minutes") * Cast(Round(rate * 100), BigIntegerField())
+        cents = ExpressionWrapper((units + 30) / 60, output_field=BigIntegerField())
+        uncosted = Q(assistant__assistant_profile__cost_rate__isnull=True)
+        sums = {name: Sum(expression) for name, expression in self._cell_sums().items()}
+        return self.plain.aggregate(
+            rows=Count("pk"),
+            **sums,
+            cost_cents=Coalesce(Sum(cents, filter=~uncosted), 0),
+            uncosted_minutes=Coalesce(Sum("logged_minutes", filter=uncosted), 0),
         )
 
-    def summary(self) -> dict[str, int]:
-        """How many tasks have time, and their totals: the time summed whole and rounded
-        once, and each task's cost in cents added up (one query, run once)."""
-        if self._summary is None:
-            sql = f"""
-                SELECT COUNT(*), SUM(entry_count), {self._minutes(summed=True)},
-                    SUM({_cents("cost_units")}), SUM(uncosted_minutes)
-                FROM ({self._per_task()}) AS tasks
-            """  # noqa: S608
-            with connection.cursor() as cursor:
-                cursor.execute(sql, self.params)
-                values = [int(value or 0) for value in cursor.fetchone()]
-            self._summary = dict(zip(SUMMARY, values, strict=True))
-        return self._summary
-
-    def page(self, offset: int, limit: int | None) -> list[dict[str, Any]]:
-        """The tasks from `offset` (at most `limit`; None: all), most time first (then the
-        oldest task first): their fields, minutes and cost in cents (one query)."""
-        bounds, params = "", list(self.params)
-        if limit is not None:
-            bounds, params = "LIMIT %s OFFSET %s", [*params, limit, offset]
-        elif offset:
-            raise ValueError("an offset needs a limit")
-        task = connection.ops.quote_name(Task._meta.db_table)
-        sql = f"""
-            SELECT tasks.key, task.title, task.client_id, task.category, tasks.entry_count,
-                {self._minutes()}, {_cents("cost_units")}, uncosted_minutes
-            FROM (
-                SELECT * FROM ({self._per_task()}) AS summed
-                ORDER BY logged_time DESC, key {bounds}
-            ) AS tasks
-            JOIN {task} AS task ON task.id = tasks.key
-            ORDER BY tasks.logged_time DESC, tasks.key
-        """  # noqa: S608
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = [dict(zip(PAGE, row, strict=True)) for row in cursor.fetchall()]
-        for row in rows:  # PostgreSQL sums integers as numeric
-            for name in PAGE[4:]:
-                row[name] = int(row[name])
-        return rows
-
-
-# The fields of `TaskSums.summary` and of a row of `TaskSums.page`, in the order selected.
-MINUTES = (
-    "logged_minutes",
-    "billable_minutes",
-    "billed_minutes",
-    "non_billable_minutes",
-    "disputed_minutes",
-)
-SUMMARY = ("rows", "entries", *MINUTES, "cost_cents", "uncosted_minutes")
-PAGE = (
-    "task",
-    "label",
-    "client",
-    "category",
-    "entries",
-    *MINUTES,
-    "cost_cents",
-    "uncosted_minutes",
-)
+    def plain_page(self, limit: int | None) -> list[dict[str, Any]]:
+        """The first `limit` plain cells (None: all), most time first, then the oldest
+        task first, by the names of TOTALS (one query)."""
+        cells = self.plain.order_by("-logged", "task_id").values(
+            key=F("task_id"),
+            cost_assistant=F("assistant_id"),
+            **self._cell_sums(),
+        )
+        return list(cells if limit is None else cells[:limit])
 
 
 def issued_invoices(user: User, report_range: DayRange, filters: dict) -> QuerySet[Invoice]:
@@ -399,19 +322,16 @@ def issued_invoices(user: User, report_range: DayRange, filters: dict) -> QueryS
     return invoices
 
 
-def invoice_sums(user: User, report_range: DayRange, filters: dict) -> list[dict]:
-    """The invoices query: those invoices summed per client, period and currency."""
+def invoice_sums(
+    user: User, report_range: DayRange, filters: dict, *, per_row: bool = True
+) -> list[dict]:
+    """The invoices query: those invoices summed per client, period and currency (not
+    `per_row`: per currency alone, for a grouping whose rows invoices do not split)."""
+    per = ("client_id", "period_start", "client__first_name", "client__last_name", "client__email")
     sums = (
         issued_invoices(user, report_range, filters)
         .order_by()
-        .values(
-            "client_id",
-            "period_start",
-            "currency",
-            "client__first_name",
-            "client__last_name",
-            "client__email",
-        )
+        .values("currency", *(per if per_row else ()))
         .annotate(
             invoiced_amount=Sum("total"),
             invoiced_excl_tax_amount=Sum("total_excl_tax"),
@@ -421,16 +341,15 @@ def invoice_sums(user: User, report_range: DayRange, filters: dict) -> list[dict
     return cast(list[dict[str, Any]], list(sums))
 
 
-def credit_sums(user: User, report_range: DayRange, filters: dict) -> list[dict]:
+def credit_sums(
+    user: User, report_range: DayRange, filters: dict, *, per_row: bool = True
+) -> list[dict]:
     """The credit notes query: those against the same invoices, summed alike."""
+    per = {"invoice_client": F("invoice__client_id"), "invoice_period": F("invoice__period_start")}
     sums = (
         CreditNote.objects.filter(invoice__in=issued_invoices(user, report_range, filters))
         .order_by()
-        .values(
-            invoice_client=F("invoice__client_id"),
-            invoice_period=F("invoice__period_start"),
-            credit_currency=F("currency"),
-        )
+        .values(credit_currency=F("currency"), **(per if per_row else {}))
         .annotate(
             credited_amount=Sum("total_incl_tax"),
             credited_excl_tax_amount=Sum("total_excl_tax"),

@@ -137,10 +137,14 @@ def history(manager_user):
         )
         for assistant in assistants
     }
+    # And one both assistants work on all year: its row adds up their time.
+    both = factories.TaskFactory(
+        client=clients[1], assignee=assistants[0], status=TaskStatus.IN_PROGRESS
+    )
     entries = []
     for assistant in assistants:
         moment = datetime.datetime(2026, 2, 20, tzinfo=UTC)
-        mine = [task for task in tasks if task.assignee == assistant]
+        mine = [task for task in tasks if task.assignee == assistant] + [both]
         while moment < datetime.datetime(2026, 12, 10, tzinfo=UTC):
             moment += datetime.timedelta(minutes=rng.choice([1, 30, 200, 700, 1400]))
             moment += datetime.timedelta(microseconds=rng.randint(0, 999_999))
