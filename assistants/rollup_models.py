@@ -29,7 +29,7 @@ class WholeMinutes(Func):
 
     output_field = models.BigIntegerField()
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(self, compiler, connection, *args, **extra_context):
         raise NotSupportedError(f"WholeMinutes is not written for {connection.vendor}")
 
     def as_postgresql(self, compiler, connection, **extra_context):

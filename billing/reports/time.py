@@ -316,10 +316,13 @@ def _invoiced(
     invoiced_total = _Money()
     if not money:
         return invoiced, invoiced_total
-    per_row = group_by in ("client", "assistant") or group_by in BUCKETS
+    if group_by in ("client", "assistant"):
+        per = "client"
+    else:
+        per = "period" if group_by in BUCKETS else "none"
 
     def key_of(item: dict[str, Any]) -> Any:
-        if not per_row:
+        if per == "none":
             return None
         if group_by in ("client", "assistant"):
             return item["client_id"]
@@ -327,7 +330,7 @@ def _invoiced(
             return _bucket_of(group_by, item["period_start"])
         return None
 
-    for item in invoice_sums(user, report_range, filters, per_row=per_row):
+    for item in invoice_sums(user, report_range, filters, per=per):
         amounts = {
             "invoices": item["invoice_count"],
             "invoiced_amount": item["invoiced_amount"],
@@ -346,14 +349,17 @@ def _invoiced(
                     item["client__email"],
                 ),
             }
-    for item in credit_sums(user, report_range, filters, per_row=per_row):
+    for item in credit_sums(user, report_range, filters, per=per):
         credits = {
             "credited_amount": item["credited_amount"],
             "credited_excl_tax_amount": item["credited_excl_tax_amount"],
         }
         invoiced_total.add(item["credit_currency"], **credits)
         key = key_of(
-            {"client_id": item.get("invoice_client"), "period_start": item.get("invoice_period")}
+            {
+                "client_id": item.get("invoice_client_id"),
+                "period_start": item.get("invoice_period_start"),
+            }
         )
         if key is not None:
             invoiced[key].add(item["credit_currency"], **credits)
@@ -377,7 +383,7 @@ def _by_task(
     )
     for item in rest:
         total.add(item)
-    totals = {"rows": len(rows), **total.minutes()}
+    totals: dict[str, Any] = {"rows": len(rows), **total.minutes()}
     if money:
         _per_row, invoiced_total = _invoiced(user, report_range, "task", filters, {}, money)
         totals.update(invoiced_total.fields())
@@ -425,7 +431,7 @@ class TaskRows(Sequence[dict[str, Any]]):
     def __len__(self) -> int:
         return self.plain_rows + len(self.rest)
 
-    def __getitem__(self, index):  # type: ignore[override]
+    def __getitem__(self, index):
         if isinstance(index, slice):
             start, stop, step = index.indices(len(self))
             if step != 1:

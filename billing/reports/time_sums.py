@@ -3,15 +3,17 @@ time rollup (`assistants.rollup_models.TimeRollup`: per UTC day, assistant, clie
 category) for the UTC days a bucket holds whole, and from the entries for the hours of the
 days a bucket's edge cuts in the reader's zone, both in one query (`rolled_up`); by task,
 from the time rollup by task (`TaskTimeRollup`) for the tasks whose time the range holds
-whole and from the entries for the few at work across its edges, added up, ordered and
-paginated in the database (`TaskSums`) — and the invoices and credit notes of the range,
-per client and period. Each takes the acting user first (`billing.reports.time`
-assembles the rows)."""
+whole, counted, summed and read a page at a time in the database, and from the entries
+for the few at work across its edges (`TaskSums`) — and the invoices and credit notes of
+the range, per client and period (or in all, for a grouping they do not split). Each
+takes the acting user first (`billing.reports.time` assembles the rows)."""
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any, cast
 
+from django.db import connection
 from django.db.models import (
     BigIntegerField,
     BooleanField,
@@ -150,7 +152,30 @@ def rolled_up(
         group = {"slot": slot, **{name: F(DIMENSIONS[dim][1]) for name, dim in dims.items()}}
         parts.append(entries.order_by().values(**group).annotate(**entry_totals()))
     found = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    return _merged(cast(list[dict[str, Any]], list(found)), plan, list(dims))
+    return _merged(_tuples(found), plan, list(dims))
+
+
+# The TOTALS that are lengths of time (the others count entries or minutes).
+DURATIONS = frozenset(name for name in TOTALS if name.endswith("_time"))
+
+
+def _tuples(found: QuerySet[Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The rows of `found` as plain tuples and their column names: thousands of rows a
+    year (a bucket, an assistant and a slot each), read without a dict and converters each;
+    lengths of time as timedeltas (SQLite keeps microseconds)."""
+    sql, params = found.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        rows = cursor.fetchall()
+    if connection.vendor != "postgresql":
+        lengths = [n for n, name in enumerate(names) if name in DURATIONS]
+        for i, row in enumerate(rows):
+            values = list(row)
+            for n in lengths:
+                values[n] = datetime.timedelta(microseconds=values[n])
+            rows[i] = tuple(values)
+    return names, rows
 
 
 def _span_of_day(spans: tuple[Span, ...], low: int, high: int) -> Any:
@@ -166,30 +191,41 @@ def _span_of_day(spans: tuple[Span, ...], low: int, high: int) -> Any:
     )
 
 
-def _merged(found: list[dict[str, Any]], plan: DayPlan, dims: list[str]) -> list[dict[str, Any]]:
+def _merged(
+    found: tuple[list[str], list[tuple[Any, ...]]], plan: DayPlan, dims: list[str]
+) -> list[dict[str, Any]]:
     """The rows of `rolled_up`'s query added up per bucket and dims, each with its sign."""
-    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for item in found:
-        slot = item["slot"]
-        if slot >= 0:
-            moves = [(plan.spans[slot].bucket, 1)]
-        else:
-            piece = plan.pieces[-1 - slot]
-            moves = [(piece.into, 1), (piece.out_of, -1)]
-        for bucket, sign in moves:
+    names, rows = found
+    slot_at = names.index("slot")
+    dim_at = [names.index(name) for name in dims]
+    total_at = [names.index(name) for name in TOTALS]
+    count_at = TOTALS.index("entry_count")
+    moves_of: list[list[tuple[datetime.date | None, int]]]
+    moves_of = [[(span.bucket, 1)] for span in plan.spans]
+    moves_of += [[(piece.into, 1), (piece.out_of, -1)] for piece in reversed(plan.pieces)]
+    merged: dict[tuple[Any, ...], list[Any]] = {}
+    for row in rows:
+        sums = [row[n] for n in total_at]
+        for bucket, sign in moves_of[row[slot_at]]:  # a piece's slot is negative
             if bucket is None:
                 continue
-            key = (bucket, *(item[name] for name in dims))
-            row = merged.get(key)
-            if row is None:
-                row = merged[key] = {
-                    "bucket": bucket,
-                    **{name: item[name] for name in dims},
-                    **{name: 0 * item[name] for name in TOTALS},
-                }
-            for name in TOTALS:
-                row[name] += sign * item[name]
-    return [row for row in merged.values() if row["entry_count"]]
+            key = (bucket, *(row[n] for n in dim_at))
+            held = merged.get(key)
+            if held is None:
+                merged[key] = sums if sign == 1 else [-value for value in sums]
+            elif sign == 1:
+                merged[key] = [a + b for a, b in zip(held, sums, strict=True)]
+            else:
+                merged[key] = [a - b for a, b in zip(held, sums, strict=True)]
+    return [
+        {
+            "bucket": key[0],
+            **dict(zip(dims, key[1:], strict=True)),
+            **dict(zip(TOTALS, sums, strict=True)),
+        }
+        for key, sums in merged.items()
+        if sums[count_at]
+    ]
 
 
 def entry_sums(
@@ -262,14 +298,15 @@ class TaskSums:
         cell)."""
         start, end = self.report_range.start, self.report_range.end
         held = Q(first_started__gte=start, last_started__lt=end)
-        found, cut = [], defaultdict(list)
+        found: list[dict[str, Any]] = []
+        cut: dict[int, list[int]] = defaultdict(list)
         described = {"key": F("task_id"), "cost_assistant": F("assistant_id")}
         cells = self.others.order_by().values(
             **described,
             held=ExpressionWrapper(held, output_field=BooleanField()),
             **self._cell_sums(),
         )
-        for cell in cells:
+        for cell in cast(Iterable[dict[str, Any]], cells):
             if cell.pop("held"):
                 found.append(cell)
             else:
@@ -279,7 +316,8 @@ class TaskSums:
             for assistant, tasks in cut.items():
                 pairs |= Q(assistant_id=assistant, task_id__in=tasks)
             entries = report_entries(self.user, self.report_range, self.filters).filter(pairs)
-            found += entries.order_by().values(**described).annotate(**entry_totals())
+            summed = entries.order_by().values(**described).annotate(**entry_totals())
+            found += cast(list[dict[str, Any]], list(summed))
         return found
 
     def plain_totals(self) -> dict[str, Any]:
@@ -307,7 +345,7 @@ class TaskSums:
             cost_assistant=F("assistant_id"),
             **self._cell_sums(),
         )
-        return list(cells if limit is None else cells[:limit])
+        return cast(list[dict[str, Any]], list(cells if limit is None else cells[:limit]))
 
 
 def issued_invoices(user: User, report_range: DayRange, filters: dict) -> QuerySet[Invoice]:
@@ -322,16 +360,24 @@ def issued_invoices(user: User, report_range: DayRange, filters: dict) -> QueryS
     return invoices
 
 
-def invoice_sums(
-    user: User, report_range: DayRange, filters: dict, *, per_row: bool = True
-) -> list[dict]:
-    """The invoices query: those invoices summed per client, period and currency (not
-    `per_row`: per currency alone, for a grouping whose rows invoices do not split)."""
-    per = ("client_id", "period_start", "client__first_name", "client__last_name", "client__email")
+# What the invoices and credit notes are summed per, by what a grouping's rows need of
+# them: a client's by period, a period's, or nothing but the totals.
+INVOICE_KEYS = {
+    "client": ("client_id", "period_start"),
+    "period": ("period_start",),
+    "none": (),
+}
+NAMES = ("client__first_name", "client__last_name", "client__email")
+
+
+def invoice_sums(user: User, report_range: DayRange, filters: dict, *, per: str) -> list[dict]:
+    """The invoices query: those invoices summed per currency and `per` (INVOICE_KEYS;
+    per client, with the client's name)."""
+    keys = INVOICE_KEYS[per] + (NAMES if per == "client" else ())
     sums = (
         issued_invoices(user, report_range, filters)
         .order_by()
-        .values("currency", *(per if per_row else ()))
+        .values("currency", *keys)
         .annotate(
             invoiced_amount=Sum("total"),
             invoiced_excl_tax_amount=Sum("total_excl_tax"),
@@ -341,15 +387,14 @@ def invoice_sums(
     return cast(list[dict[str, Any]], list(sums))
 
 
-def credit_sums(
-    user: User, report_range: DayRange, filters: dict, *, per_row: bool = True
-) -> list[dict]:
-    """The credit notes query: those against the same invoices, summed alike."""
-    per = {"invoice_client": F("invoice__client_id"), "invoice_period": F("invoice__period_start")}
+def credit_sums(user: User, report_range: DayRange, filters: dict, *, per: str) -> list[dict]:
+    """The credit notes query: those against the same invoices, summed alike (their
+    invoice's client and period as `invoice_client_id` and `invoice_period_start`)."""
+    keys = {f"invoice_{name}": F(f"invoice__{name}") for name in INVOICE_KEYS[per]}
     sums = (
         CreditNote.objects.filter(invoice__in=issued_invoices(user, report_range, filters))
         .order_by()
-        .values(credit_currency=F("currency"), **(per if per_row else {}))
+        .values(credit_currency=F("currency"), **keys)
         .annotate(
             credited_amount=Sum("total_incl_tax"),
             credited_excl_tax_amount=Sum("total_excl_tax"),
