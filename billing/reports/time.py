@@ -37,6 +37,8 @@ from billing.reports.time_sums import (
 from concierge.models import Category, Task, User
 
 GROUPS = ("client", "assistant", "category", "task", "week", "month")
+# Tasks labelled per query (their ids are bound parameters, which SQLite bounds).
+LABELS_PER_QUERY = 5000
 # The sums of no time, by the names of the entries query's (`time_sums.TOTALS`).
 NOTHING = {
     "logged_time": datetime.timedelta(),
@@ -468,11 +470,16 @@ class TaskRows(Sequence[dict[str, Any]]):
 
 
 def _label_tasks(rows: list[dict[str, Any]]) -> None:
-    """Each task row given its task's title, client and category (one query)."""
-    found = Task.objects.filter(pk__in=[row["task"] for row in rows]).values_list(
-        "pk", "title", "client_id", "category"
-    )
-    described = {pk: (title, client, category) for pk, title, client, category in found}
+    """Each task row given its task's title, client and category (one query a page; a
+    CSV of many thousands, one per few thousand rows)."""
+    described: dict[int, tuple[str, int, str]] = {}
+    ids = [row["task"] for row in rows]
+    for start in range(0, len(ids), LABELS_PER_QUERY):
+        found = Task.objects.filter(pk__in=ids[start : start + LABELS_PER_QUERY])
+        for pk, title, client, category in found.values_list(
+            "pk", "title", "client_id", "category"
+        ):
+            described[pk] = (title, client, category)
     for row in rows:
         row["label"], row["client"], row["category"] = described[row["task"]]
 

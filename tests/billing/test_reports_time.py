@@ -590,3 +590,16 @@ def test_credit_notes_come_off_the_billed_minutes_and_the_revenue(manager_api, c
     by_month = rows_by(manager_api.get(URL, {**QUARTER, "group_by": "month"}).json(), "period")
     assert Decimal(by_month["2026-11"]["credited_amount"]) == Decimal("33.60")
     assert Decimal(by_month["2026-10"]["credited_amount"]) == 0
+
+
+def test_by_task_the_csv_holds_every_task_labelled_in_order(manager_api, office, monkeypatch):
+    monkeypatch.setattr("billing.reports.time.LABELS_PER_QUERY", 2)  # labels read in chunks
+    query = {**QUARTER, "group_by": "task"}
+    rows = manager_api.get(URL, {**query, "page_size": 100}).json()["results"]
+    response = manager_api.get(URL, {**query, "format": "csv"})
+    *lines, totals = csv.DictReader(io.StringIO(response.content.decode()))
+    assert len(rows) >= 4
+    assert [(line["task"], line["label"]) for line in lines] == [
+        (str(row["task"]), row["label"]) for row in rows
+    ]
+    assert totals["label"] == "total"
