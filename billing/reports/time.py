@@ -405,8 +405,8 @@ def _by_task(
 class TaskRows(Sequence[dict[str, Any]]):
     """The rows of the report by task, most time first (then the oldest task first), read
     as they are asked for: the rest's (`TaskSums.rest`, few) assembled at once, the plain
-    cells' a page at a time — a slice is one query of the cells as far as its end, and one
-    of the page's titles."""
+    cells' a page at a time — a slice is one query of the plain cells it may hold, and one
+    of its titles."""
 
     def __init__(
         self,
@@ -449,16 +449,21 @@ class TaskRows(Sequence[dict[str, Any]]):
         return iter(self._rows(0, None))
 
     def _rows(self, start: int, stop: int | None) -> list[dict[str, Any]]:
-        """Rows `start` to `stop` (None: the last): the plain cells as far as `stop`
-        merged with the rest, in order, then labelled."""
+        """Rows `start` to `stop` (None: the last), labelled: the plain cells of the window
+        merged with the rest, in order. The rest (R rows) can come before R plain cells at
+        most, so every plain cell above `start - R` comes before row `start`: the window
+        needs the plain cells from there on, and the rows before them are those cells."""
+        low = max(0, start - len(self.rest))
+        limit = None if stop is None else stop - low
         plain = []
-        for cell in self.task_sums.plain_page(stop):
+        for cell in self.task_sums.plain_page(low, limit):
             sums, cost = _Sums(), _Cost()
             sums.add(cell)
             cost.add(cell, self.rates.get(cell["cost_assistant"]))
             plain.append(((-cell["logged_time"], cell["key"]), self._row(cell["key"], sums, cost)))
         merged = heapq.merge(plain, self.rest)
-        rows = [row for _key, row in itertools.islice(merged, start, stop)]
+        window = itertools.islice(merged, start - low, None if stop is None else stop - low)
+        rows = [row for _key, row in window]
         _label_tasks(rows)
         return rows
 

@@ -337,15 +337,16 @@ class TaskSums:
             uncosted_minutes=Coalesce(Sum("logged_minutes", filter=uncosted), 0),
         )
 
-    def plain_page(self, limit: int | None) -> list[dict[str, Any]]:
-        """The first `limit` plain cells (None: all), most time first, then the oldest
-        task first, by the names of TOTALS (one query)."""
+    def plain_page(self, offset: int, limit: int | None) -> list[dict[str, Any]]:
+        """The plain cells from `offset` (at most `limit`; None: all), most time first,
+        then the oldest task first, by the names of TOTALS (one query)."""
         cells = self.plain.order_by("-logged", "task_id").values(
             key=F("task_id"),
             cost_assistant=F("assistant_id"),
             **self._cell_sums(),
         )
-        return cast(list[dict[str, Any]], list(cells if limit is None else cells[:limit]))
+        end = None if limit is None else offset + limit
+        return cast(list[dict[str, Any]], list(cells[offset:end]))
 
 
 def issued_invoices(user: User, report_range: DayRange, filters: dict) -> QuerySet[Invoice]:

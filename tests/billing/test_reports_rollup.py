@@ -253,4 +253,11 @@ def test_the_report_is_the_entries_own_in_every_zone(history):
                 if row["entries"]  # the empty weeks and months of the range too
             }
             assert found == expected, (zone, first, last, group_by)
+            if group_by == "task":  # read a page at a time, the same rows in the same order
+                rows = list(report["rows"])
+                pages = [report["rows"][n : n + 3] for n in range(0, len(rows), 3)]
+                assert [row for page in pages for row in page] == rows
+                assert [r["logged_minutes"] for r in rows] == sorted(
+                    (r["logged_minutes"] for r in rows), reverse=True
+                )
             assert {name: report["totals"][name] for name in FIELDS} == expected_totals

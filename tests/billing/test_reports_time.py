@@ -603,3 +603,44 @@ def test_by_task_the_csv_holds_every_task_labelled_in_order(manager_api, office,
         (str(row["task"]), row["label"]) for row in rows
     ]
     assert totals["label"] == "total"
+
+
+def test_by_task_any_page_merges_shared_and_cut_tasks_in_their_place(manager_api):
+    """Plain tasks (one assistant, all their time in the range) are read from the database
+    a page at a time; tasks of two assistants, and tasks the range cuts, are added up apart
+    and slotted into the pages by their time."""
+    first, second = factories.AssistantFactory(), factories.AssistantFactory()
+    client = factories.ClientFactory()
+    minutes = {}
+    for n in range(12):  # 12 plain tasks of 30 to 140 minutes
+        task = factories.TaskFactory(client=client, assignee=first, title=f"plain {n}")
+        work(task, at(2026, 10, 1 + n, 9), 30 + 10 * n)
+        minutes[task.pk] = 30 + 10 * n
+    for n in range(3):  # 3 tasks of two assistants: 75, 95 and 115 minutes
+        task = factories.TaskFactory(client=client, assignee=first, title=f"shared {n}")
+        work(task, at(2026, 10, 20, 9 + 2 * n), 40 + 10 * n)
+        factories.TimeEntryFactory(
+            task=task,
+            assistant=second,
+            started_at=at(2026, 10, 21, 9 + 2 * n),
+            ended_at=at(2026, 10, 21, 9 + 2 * n) + datetime.timedelta(minutes=35 + 10 * n),
+        )
+        minutes[task.pk] = 75 + 20 * n
+    for n in range(2):  # 2 tasks the range cuts: 65 and 105 minutes in it
+        task = factories.TaskFactory(client=client, assignee=second, title=f"cut {n}")
+        work(task, at(2026, 8, 30, 9 + n), 50)  # before the quarter
+        work(task, at(2026, 11, 2, 9 + 2 * n), 65 + 40 * n)
+        minutes[task.pk] = 65 + 40 * n
+    query = {**QUARTER, "group_by": "task", "client": client.pk}
+    whole = manager_api.get(URL, {**query, "page_size": 100}).json()["results"]
+    assert {row["task"]: row["logged_minutes"] for row in whole} == minutes
+    assert [row["logged_minutes"] for row in whole] == sorted(minutes.values(), reverse=True)
+    for size in (2, 3, 5):
+        pages, page = [], 1
+        while True:
+            body = manager_api.get(URL, {**query, "page_size": size, "page": page}).json()
+            pages += body["results"]
+            if body["next"] is None:
+                break
+            page += 1
+        assert pages == whole, size
