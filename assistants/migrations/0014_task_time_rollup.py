@@ -79,8 +79,6 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("assistants", "0013_time_rollup"),
-        # The entries carry what invoices billed of them (billing 0014, refilled by 0016).
-        ("billing", "0016_time_rollup_billed"),
         ("concierge", "0014_audit_log_holds_histories"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -370,3 +370,33 @@ def test_concurrent_writers_of_one_task_keep_its_cell_whole(attempt):
     assert cell.entries == 4 and cell.logged == datetime.timedelta(minutes=200)
     assert (cell.first_started, cell.last_started) == (day, day + datetime.timedelta(days=3))
     assert_equals_a_rebuild()
+
+
+@pytest.mark.django_db
+def test_the_migrations_fill_both_rollups_as_the_rebuild_does(team):
+    """The migrations spell out what the services compute (so that they keep their meaning
+    when the services change): filling from the entries gives the rebuild's cells."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    task, other = team["tasks"][1:3]
+    start = datetime.datetime(2026, 10, 5, 9, tzinfo=UTC)
+    for n, (on, by) in enumerate([(task, task.assignee), (task, other.assignee), (other, None)]):
+        factories.TimeEntryFactory(  # summed into the rollups, as the services do
+            task=on,
+            assistant=by or on.assignee,
+            started_at=start + datetime.timedelta(days=n),
+            ended_at=start + datetime.timedelta(days=n, minutes=50 + n),
+            billable=n != 2,
+        )
+    assert TaskTimeRollup.objects.filter(task=task, shared=True).count() == 2
+    kept = cells()
+    TimeRollup.objects.all().delete()
+    TaskTimeRollup.objects.all().delete()
+    editor = SimpleNamespace(connection=connection)
+    importlib.import_module("assistants.migrations.0013_time_rollup").fill(apps, editor)
+    importlib.import_module("assistants.migrations.0014_task_time_rollup").fill(apps, editor)
+    assert cells() == kept
