@@ -41,6 +41,28 @@ class WholeMinutes(Func):
         return super().as_sql(compiler, connection, template=template, **extra_context)
 
 
+def sums_checks(prefix: str) -> list[models.CheckConstraint]:
+    """What the database holds of a cell's sums, in either rollup: each part of the time
+    logged within it, and the minutes credit notes took back within those billed."""
+    return [
+        models.CheckConstraint(
+            condition=Q(
+                measured__gte=ZERO,
+                non_billable__gte=ZERO,
+                disputed__gte=ZERO,
+                measured__lte=F("logged"),
+                non_billable__lte=F("logged"),
+                disputed__lte=F("logged"),
+            ),
+            name=f"{prefix}_parts_of_logged",
+        ),
+        models.CheckConstraint(
+            condition=Q(credited_minutes__lte=F("billed_minutes")),
+            name=f"{prefix}_credited_within_billed",
+        ),
+    ]
+
+
 class TimeRollup(models.Model):
     day = models.DateField()  # the UTC day the entries started
     assistant = models.ForeignKey(
@@ -72,21 +94,7 @@ class TimeRollup(models.Model):
             models.CheckConstraint(
                 condition=Q(entries__gt=0, logged__gt=ZERO), name="time_rollup_holds_time"
             ),
-            models.CheckConstraint(
-                condition=Q(
-                    measured__gte=ZERO,
-                    non_billable__gte=ZERO,
-                    disputed__gte=ZERO,
-                    measured__lte=F("logged"),
-                    non_billable__lte=F("logged"),
-                    disputed__lte=F("logged"),
-                ),
-                name="time_rollup_parts_of_logged",
-            ),
-            models.CheckConstraint(
-                condition=Q(credited_minutes__lte=F("billed_minutes")),
-                name="time_rollup_credited_within_billed",
-            ),
+            *sums_checks("time_rollup"),
         ]
 
     def __str__(self):
@@ -135,21 +143,7 @@ class TaskTimeRollup(models.Model):
                 condition=Q(entries__gt=0, logged__gt=ZERO, first_started__lte=F("last_started")),
                 name="task_time_rollup_holds_time",
             ),
-            models.CheckConstraint(
-                condition=Q(
-                    measured__gte=ZERO,
-                    non_billable__gte=ZERO,
-                    disputed__gte=ZERO,
-                    measured__lte=F("logged"),
-                    non_billable__lte=F("logged"),
-                    disputed__lte=F("logged"),
-                ),
-                name="task_time_rollup_parts_of_logged",
-            ),
-            models.CheckConstraint(
-                condition=Q(credited_minutes__lte=F("billed_minutes")),
-                name="task_time_rollup_credited_within_billed",
-            ),
+            *sums_checks("task_time_rollup"),
         ]
         indexes = [
             # The report's: the cells a range meets; the most time first.

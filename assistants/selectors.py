@@ -1,6 +1,7 @@
 """Reads of the assistants app; each takes the acting user first."""
 
 from collections.abc import Collection
+from typing import TypeVar
 
 from django.db.models import (
     DurationField,
@@ -101,22 +102,23 @@ def time_entries_to_sum(user: User) -> QuerySet[TimeEntry]:
     return _entries_of(user, TimeEntry.objects.all())
 
 
+# Either rollup's model.
+Cells = TypeVar("Cells", TimeRollup, TaskTimeRollup)
+
+
 def time_rollup_to_sum(user: User) -> QuerySet[TimeRollup]:
     """The cells of the time rollup over the entries `user` may sum (`time_entries_to_sum`):
     managers every cell, an assistant their own, a client those of their tasks."""
-    cells = TimeRollup.objects.all()
-    if not user.is_authenticated:
-        return cells.none()
-    if user.is_manager:
-        return cells
-    if user.is_assistant:
-        return cells.filter(assistant=user)
-    return cells.filter(client=user)
+    return _cells_of(user, TimeRollup.objects.all())
 
 
 def task_rollup_to_sum(user: User) -> QuerySet[TaskTimeRollup]:
     """The task cells of the time rollup by task over the same entries, alike."""
-    cells = TaskTimeRollup.objects.all()
+    return _cells_of(user, TaskTimeRollup.objects.all())
+
+
+def _cells_of(user: User, cells: QuerySet[Cells]) -> QuerySet[Cells]:
+    """Either rollup's cells `user` may sum (each cell names its assistant and client)."""
     if not user.is_authenticated:
         return cells.none()
     if user.is_manager:

@@ -9,13 +9,33 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+# The columns a cell sums, in the order `cell_sums` selects them.
+SUM_COLUMNS = (
+    "entries",
+    "logged",
+    "measured",
+    "adjusted_minutes",
+    "billed_minutes",
+    "credited_minutes",
+    "non_billable",
+    "disputed",
+)
+
+
+def entry_duration():
+    """An entry's length, as the services sum it."""
+    from django.db.models import DurationField, ExpressionWrapper, F
+
+    return ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField())
+
+
 def cell_sums():
     """What a cell sums of its entries, as `assistants.services.rollups` does (spelt out
     here so that the migrations keep their meaning when the services change)."""
-    from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum, Value
+    from django.db.models import Count, DurationField, Q, Sum, Value
     from django.db.models.functions import Coalesce
 
-    duration = ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField())
+    duration = entry_duration()
     zero = Value(datetime.timedelta(), output_field=DurationField())
     billable = Q(billable=True, status="stopped", ended_at__isnull=False)
     return {
@@ -60,27 +80,18 @@ def fill(apps, schema_editor):
         )
         .annotate(**cell_sums())
     )
+    columns = ("day", "assistant_id", "client_id", "category", *SUM_COLUMNS)
+    insert(schema_editor, rollup, columns, cells)
+
+
+def insert(schema_editor, model, columns, cells):
+    """Insert the rows `cells` selects into `model`'s `columns` (one INSERT … SELECT)."""
+    connection = schema_editor.connection
     sql, params = cells.query.sql_with_params()
-    columns = ", ".join(
-        connection.ops.quote_name(name)
-        for name in (
-            "day",
-            "assistant_id",
-            "client_id",
-            "category",
-            "entries",
-            "logged",
-            "measured",
-            "adjusted_minutes",
-            "billed_minutes",
-            "credited_minutes",
-            "non_billable",
-            "disputed",
-        )
-    )
-    table = connection.ops.quote_name(rollup._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(name) for name in columns)
+    table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({columns}) {sql}", params)  # noqa: S608
+        cursor.execute(f"INSERT INTO {table} ({names}) {sql}", params)  # noqa: S608
 
 
 class Migration(migrations.Migration):

@@ -16,25 +16,15 @@ rollup = importlib.import_module("assistants.migrations.0013_time_rollup")
 
 def fill(apps, schema_editor):
     """Every task cell from the entries, as `time_rollup_rebuild` computes them."""
-    from django.db.models import (
-        DurationField,
-        Exists,
-        ExpressionWrapper,
-        F,
-        Max,
-        Min,
-        OuterRef,
-        Sum,
-    )
+    from django.db.models import Exists, F, Max, Min, OuterRef, Sum
 
     entry_model = apps.get_model("assistants", "TimeEntry")
     task_rollup = apps.get_model("assistants", "TaskTimeRollup")
-    connection = schema_editor.connection
-    entries = entry_model.objects.using(connection.alias).filter(ended_at__isnull=False)
+    alias = schema_editor.connection.alias
+    entries = entry_model.objects.using(alias).filter(ended_at__isnull=False)
     others = entries.filter(task_id=OuterRef("task_id")).exclude(
         assistant_id=OuterRef("assistant_id")
     )
-    duration = ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField())
     cells = (
         entries.order_by()
         .values(
@@ -47,33 +37,20 @@ def fill(apps, schema_editor):
             cell_first=Min("started_at"),
             cell_last=Max("started_at"),
             **rollup.cell_sums(),
-            cell_logged_minutes=WholeMinutes(Sum(duration)),
+            cell_logged_minutes=WholeMinutes(Sum(rollup.entry_duration())),
         )
     )
-    sql, params = cells.query.sql_with_params()
-    columns = ", ".join(
-        connection.ops.quote_name(name)
-        for name in (
-            "task_id",
-            "assistant_id",
-            "client_id",
-            "shared",
-            "first_started",
-            "last_started",
-            "entries",
-            "logged",
-            "measured",
-            "adjusted_minutes",
-            "billed_minutes",
-            "credited_minutes",
-            "non_billable",
-            "disputed",
-            "logged_minutes",
-        )
+    columns = (
+        "task_id",
+        "assistant_id",
+        "client_id",
+        "shared",
+        "first_started",
+        "last_started",
+        *rollup.SUM_COLUMNS,
+        "logged_minutes",
     )
-    table = connection.ops.quote_name(task_rollup._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({columns}) {sql}", params)  # noqa: S608
+    rollup.insert(schema_editor, task_rollup, columns, cells)
 
 
 class Migration(migrations.Migration):

@@ -39,16 +39,6 @@ from concierge.models import Category, Task, User
 GROUPS = ("client", "assistant", "category", "task", "week", "month")
 # Tasks labelled per query (their ids are bound parameters, which SQLite bounds).
 LABELS_PER_QUERY = 5000
-# The sums of no time, by the names of the entries query's (`time_sums.TOTALS`).
-NOTHING = {
-    "logged_time": datetime.timedelta(),
-    "measured_time": datetime.timedelta(),
-    "adjusted_total": 0,
-    "billed_total": 0,
-    "non_billable_time": datetime.timedelta(),
-    "disputed_time": datetime.timedelta(),
-    "entry_count": 0,
-}
 
 
 # What the invoices of a row say, in their currency: the totals due (tax included, as each
@@ -380,9 +370,7 @@ def _by_task(
     rates = _cost_rates(None) if costs else {}
     rows = TaskRows(task_sums, rest, rates, costs=costs, plain_rows=plain["rows"])
     total = _Sums()
-    total.add(
-        {name: nothing if plain[name] is None else plain[name] for name, nothing in NOTHING.items()}
-    )
+    total.add(plain)
     for item in rest:
         total.add(item)
     totals: dict[str, Any] = {"rows": len(rows), **total.minutes()}

@@ -77,20 +77,31 @@ def entry_totals() -> dict[str, Any]:
     }
 
 
-def _cell_totals() -> dict[str, Any]:
-    """The same sums over cells of the rollup, by the same names and in the same order."""
+def cell_sums() -> dict[str, Any]:
+    """A cell's sums (of either rollup) by the names and in the order of the entries'."""
     return {
-        "logged_time": Sum("logged"),
-        "measured_time": Sum("measured"),
-        "adjusted_total": Sum("adjusted_minutes"),
-        "billed_total": Sum("billed_minutes") - Sum("credited_minutes"),
-        "non_billable_time": Sum("non_billable"),
-        "disputed_time": Sum("disputed"),
-        "entry_count": Sum("entries"),
+        "logged_time": F("logged"),
+        "measured_time": F("measured"),
+        "adjusted_total": F("adjusted_minutes"),
+        "billed_total": F("billed_minutes") - F("credited_minutes"),
+        "non_billable_time": F("non_billable"),
+        "disputed_time": F("disputed"),
+        "entry_count": F("entries"),
+    }
+
+
+def _cell_totals() -> dict[str, Any]:
+    """The same sums over cells, by the same names and in the same order: zero (of its
+    kind) where no cell is summed."""
+    return {
+        name: Coalesce(Sum(expression), ZERO_DURATION if name in DURATIONS else 0)
+        for name, expression in cell_sums().items()
     }
 
 
 TOTALS = tuple(entry_totals())
+# The TOTALS that are lengths of time (the others count entries or minutes).
+DURATIONS = frozenset(name for name in TOTALS if name.endswith("_time"))
 
 
 def _filtered_entries(entries: QuerySet[TimeEntry], filters: dict) -> QuerySet[TimeEntry]:
@@ -153,10 +164,6 @@ def rolled_up(
         parts.append(entries.order_by().values(**group).annotate(**entry_totals()))
     found = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     return _merged(_tuples(found), plan, list(dims))
-
-
-# The TOTALS that are lengths of time (the others count entries or minutes).
-DURATIONS = frozenset(name for name in TOTALS if name.endswith("_time"))
 
 
 def _tuples(found: QuerySet[Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -273,38 +280,24 @@ class TaskSums:
         ):
             if filters.get(name) is not None:
                 cells = cells.filter(**{column: filters[name]})
-        whole = Q(first_started__gte=start, last_started__lt=end)
+        self.held = Q(first_started__gte=start, last_started__lt=end)  # whole in the range
+        plain = self.held
         if not (user.is_assistant or filters.get("assistant") is not None):
-            whole &= Q(shared=False)  # a task's row adds up its assistants' cells
-        self.plain = cells.filter(whole)
-        self.others = cells.exclude(whole)
-
-    @staticmethod
-    def _cell_sums() -> dict[str, Any]:
-        """A cell's sums, by the names of the entries' (`entry_totals`)."""
-        return {
-            "logged_time": F("logged"),
-            "measured_time": F("measured"),
-            "adjusted_total": F("adjusted_minutes"),
-            "billed_total": F("billed_minutes") - F("credited_minutes"),
-            "non_billable_time": F("non_billable"),
-            "disputed_time": F("disputed"),
-            "entry_count": F("entries"),
-        }
+            plain &= Q(shared=False)  # a task's row adds up its assistants' cells
+        self.plain = cells.filter(plain)
+        self.others = cells.exclude(plain)
 
     def rest(self) -> list[dict[str, Any]]:
         """The time of the tasks not plain, per task and assistant: rows of `key` (the
         task), `cost_assistant` and the TOTALS (two queries; one if the range cuts no
         cell)."""
-        start, end = self.report_range.start, self.report_range.end
-        held = Q(first_started__gte=start, last_started__lt=end)
         found: list[dict[str, Any]] = []
         cut: dict[int, list[int]] = defaultdict(list)
         described = {"key": F("task_id"), "cost_assistant": F("assistant_id")}
         cells = self.others.order_by().values(
             **described,
-            held=ExpressionWrapper(held, output_field=BooleanField()),
-            **self._cell_sums(),
+            held=ExpressionWrapper(self.held, output_field=BooleanField()),
+            **cell_sums(),
         )
         for cell in cast(Iterable[dict[str, Any]], cells):
             if cell.pop("held"):
@@ -329,10 +322,9 @@ class TaskSums:
         units = F("logged_minutes") * Cast(Round(rate * 100), BigIntegerField())
         cents = ExpressionWrapper((units + 30) / 60, output_field=BigIntegerField())
         uncosted = Q(assistant__assistant_profile__cost_rate__isnull=True)
-        sums = {name: Sum(expression) for name, expression in self._cell_sums().items()}
         return self.plain.aggregate(
             rows=Count("pk"),
-            **sums,
+            **_cell_totals(),
             cost_cents=Coalesce(Sum(cents, filter=~uncosted), 0),
             uncosted_minutes=Coalesce(Sum("logged_minutes", filter=uncosted), 0),
         )
@@ -343,7 +335,7 @@ class TaskSums:
         cells = self.plain.order_by("-logged", "task_id").values(
             key=F("task_id"),
             cost_assistant=F("assistant_id"),
-            **self._cell_sums(),
+            **cell_sums(),
         )
         end = None if limit is None else offset + limit
         return cast(list[dict[str, Any]], list(cells[offset:end]))
